@@ -1,0 +1,361 @@
+"""Seed file -> City: a deterministic generator of streets, zones, buildings and facilities.
+
+Each district gets a jittered street grid (every n-th line an arterial) clipped to its outline;
+highways join districts; links that cross the river are removed except at bridges. Zones are
+square cells; population and jobs fall off with distance from the district centre; buildings
+fill the street blocks. Everything is drawn from one numpy Generator seeded by the seed file
+(or the caller), so the same seed gives the same city bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.path import Path as PolygonPath
+from scipy.spatial import cKDTree
+
+from twin.city.buildings import BUILDING_USES, Buildings
+from twin.city.facilities import FACILITY_KINDS, Facilities
+from twin.city.network import LINK_CLASSES, RoadNetwork
+from twin.city.seedfile import DistrictSpec, SeedCity
+from twin.city.zones import Districts, Zones
+
+_USE_SHARES = {  # residential, commercial, industrial, public
+    "urban": (0.70, 0.18, 0.06, 0.06),
+    "growth": (0.62, 0.20, 0.12, 0.06),
+    "rural": (0.80, 0.05, 0.10, 0.05),
+}
+
+
+def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
+    """Integers proportional to ``weights`` that sum exactly to ``total``."""
+    w = np.asarray(weights, dtype=np.float64)
+    if total == 0 or w.sum() <= 0:
+        return np.zeros(len(w), dtype=np.int64)
+    share = w / w.sum() * total
+    base = np.floor(share).astype(np.int64)
+    rest = int(total - base.sum())
+    if rest:
+        order = np.lexsort((np.arange(len(w)), -(share - base)))
+        base[order[:rest]] += 1
+    return base
+
+
+def _rotation(angle_deg: float) -> np.ndarray:
+    a = np.deg2rad(angle_deg)
+    return np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+
+
+def _district_grid(d: DistrictSpec, rng: np.random.Generator):
+    """Street grid nodes inside the outline, and the links between 4-neighbours with classes."""
+    outline = np.asarray(d.outline, dtype=np.float64)
+    centre = np.asarray(d.centre, dtype=np.float64)
+    rot = _rotation(d.grid_angle_deg)
+    local = (outline - centre) @ rot  # outline in grid coordinates
+    s = d.street_spacing_m
+    i0, i1 = int(np.floor(local[:, 0].min() / s)), int(np.ceil(local[:, 0].max() / s))
+    j0, j1 = int(np.floor(local[:, 1].min() / s)), int(np.ceil(local[:, 1].max() / s))
+    ii, jj = np.meshgrid(np.arange(i0, i1 + 1), np.arange(j0, j1 + 1), indexing="ij")
+    ii, jj = ii.ravel(), jj.ravel()
+    grid_xy = np.column_stack([ii * s, jj * s]).astype(np.float64)
+    jitter = rng.uniform(-0.12 * s, 0.12 * s, size=grid_xy.shape)
+    on_arterial_i = ii % d.arterial_every == 0
+    on_arterial_j = jj % d.arterial_every == 0
+    jitter[on_arterial_i, 0] = 0.0  # arterials are straight
+    jitter[on_arterial_j, 1] = 0.0
+    xy = (grid_xy + jitter) @ rot.T + centre
+    inside = PolygonPath(outline).contains_points(xy)
+    index = -np.ones(len(ii), dtype=np.int64)
+    index[inside] = np.arange(int(inside.sum()))
+    nj = j1 - j0 + 1
+    pos = (ii - i0) * nj + (jj - j0)
+    links = []
+    for di, dj in ((1, 0), (0, 1)):
+        nb_i, nb_j = ii + di, jj + dj
+        ok = (nb_i <= i1) & (nb_j <= j1)
+        a = pos[ok]
+        b = ((nb_i - i0) * nj + (nb_j - j0))[ok]
+        both = inside[a] & inside[b]
+        a, b = a[both], b[both]
+        line = (jj[a] if di else ii[a])  # index of the grid line the link runs along
+        every = d.arterial_every
+        cls = np.where(line % every == 0, 2, np.where(line % max(every // 2, 1) == 0, 1, 0))
+        links.append(np.column_stack([index[a], index[b], cls]))
+    links = np.concatenate(links)
+    # drop a few local streets for an irregular pattern (arterials and collectors stay)
+    drop = (links[:, 2] == 0) & (rng.random(len(links)) < 0.05)
+    links = links[~drop]
+    return xy[inside], links, (ii[inside], jj[inside])
+
+
+def _segments_cross(p1, p2, q1, q2) -> np.ndarray:
+    """Whether segments p1-p2 (arrays of shape (m, 2)) cross the segment q1-q2."""
+
+    def orient(a, b, c):
+        return (b[..., 0] - a[..., 0]) * (c[..., 1] - a[..., 1]) - (b[..., 1] - a[..., 1]) * (
+            c[..., 0] - a[..., 0]
+        )
+
+    d1, d2 = orient(q1, q2, p1), orient(q1, q2, p2)
+    d3, d4 = orient(p1, p2, q1), orient(p1, p2, q2)
+    return (d1 * d2 < 0) & (d3 * d4 < 0)
+
+
+def _crossing_point(p1, p2, q1, q2):
+    r, s = p2 - p1, q2 - q1
+    denom = r[:, 0] * s[1] - r[:, 1] * s[0]
+    t = ((q1[0] - p1[:, 0]) * s[1] - (q1[1] - p1[:, 1]) * s[0]) / denom
+    return p1 + t[:, None] * r
+
+
+def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""):
+    """Build a :class:`~twin.city.city.City` from a validated seed spec, deterministically."""
+    from twin.city.city import City, River
+
+    rng = np.random.default_rng(spec.city.seed if seed is None else seed)
+    classes = spec.road_classes
+    class_specs = [getattr(classes, name) for name in LINK_CLASSES]
+
+    # -- streets --------------------------------------------------------------------------------
+    xy_parts, link_parts, node_district, node_grid = [], [], [], []
+    offset = 0
+    for k, d in enumerate(spec.districts):
+        xy, links, grid = _district_grid(d, rng)
+        xy_parts.append(xy)
+        links = links.copy()
+        links[:, :2] += offset
+        link_parts.append(links)
+        node_district.append(np.full(len(xy), k))
+        node_grid.append(np.column_stack(grid))
+        offset += len(xy)
+    xy = np.concatenate(xy_parts)
+    links = np.concatenate(link_parts)
+    road = np.full(len(links), -1, dtype=np.int64)
+    road_names: list[str] = []
+    tree = cKDTree(xy)
+
+    # -- highways: a chain of nodes, joined at both ends and where they pass a district ------------
+    hw_xy, hw_links, hw_road = [], [], []
+    next_node = len(xy)
+    for h in spec.highways:
+        pts = np.asarray(h.points, dtype=np.float64)
+        chain = [pts[0]]
+        for a, b in zip(pts[:-1], pts[1:], strict=True):
+            n_seg = max(int(np.ceil(np.hypot(*(b - a)) / h.node_spacing_m)), 1)
+            t = np.arange(1, n_seg + 1)[:, None] / n_seg
+            chain.extend(a + t * (b - a))
+        chain = np.asarray(chain)
+        # chain nodes that fall near a district node are merged into it (junctions)
+        dist, near = tree.query(chain)
+        ids = np.where(dist < 0.6 * h.node_spacing_m, near, -1)
+        for q in range(len(chain)):
+            if ids[q] < 0:
+                ids[q] = next_node
+                hw_xy.append(chain[q])
+                next_node += 1
+        ids = ids[np.r_[True, ids[1:] != ids[:-1]]]
+        code = len(road_names)
+        road_names.append(h.name)
+        for a, b in zip(ids[:-1], ids[1:], strict=True):
+            hw_links.append((a, b, 3))
+            hw_road.append(code)
+    if hw_xy:
+        xy = np.vstack([xy, np.asarray(hw_xy)])
+    if hw_links:
+        links = np.vstack([links, np.asarray(hw_links)])
+        road = np.concatenate([road, np.asarray(hw_road)])
+    is_highway = np.zeros(len(links), dtype=bool)
+    is_highway[len(links) - len(hw_links):] = True
+
+    # -- the river: cut crossing streets, keep one crossing per bridge ----------------------------
+    bridge = np.zeros(len(links), dtype=bool)
+    if spec.river is not None:
+        river = np.asarray(spec.river.polyline, dtype=np.float64)
+        p1, p2 = xy[links[:, 0]], xy[links[:, 1]]
+        crosses = np.zeros(len(links), dtype=bool)
+        crossing_xy = np.full((len(links), 2), np.nan)
+        for q1, q2 in zip(river[:-1], river[1:], strict=True):
+            hit = _segments_cross(p1, p2, q1, q2) & ~crosses
+            if hit.any():
+                crossing_xy[hit] = _crossing_point(p1[hit], p2[hit], q1, q2)
+                crosses |= hit
+        keep = ~crosses | is_highway
+        bridge |= crosses & is_highway
+        candidates = np.flatnonzero(crosses & ~is_highway)
+        for b in spec.bridges:
+            if candidates.size == 0:
+                break
+            d = np.hypot(*(crossing_xy[candidates] - np.asarray(b.at)).T)
+            best = candidates[np.argmin(d)]
+            keep[best] = bridge[best] = True
+            links[best, 2] = 2
+            road[best] = len(road_names)
+            road_names.append(b.name)
+        links, road, bridge = links[keep], road[keep], bridge[keep]
+
+    # both directions of every street
+    a, b, cls = links[:, 0], links[:, 1], links[:, 2]
+    link_from = np.concatenate([a, b])
+    link_to = np.concatenate([b, a])
+    cls2 = np.concatenate([cls, cls])
+    speed = np.array([c.speed_kmh / 3.6 for c in class_specs])[cls2]
+    lanes = np.array([c.lanes for c in class_specs])[cls2]
+    cap = np.array([c.capacity_per_lane_vph for c in class_specs])[cls2] * lanes
+    length = np.hypot(*(xy[link_to] - xy[link_from]).T)
+    length = np.maximum(length, 10.0)
+    network = RoadNetwork.from_arrays(
+        node_x=xy[:, 0], node_y=xy[:, 1], link_from=link_from, link_to=link_to,
+        length_m=length, free_speed_mps=speed, lanes=lanes, capacity_vph=cap,
+        jam_density_vpm=spec.city.jam_density_vpm, link_class=cls2,
+        bridge=np.concatenate([bridge, bridge]), road=np.concatenate([road, road]),
+        road_names=tuple(road_names), source=f"seed city {spec.city.name}",
+    )
+
+    # -- districts and zones ------------------------------------------------------------------------
+    outlines = [np.asarray(d.outline, dtype=np.float64) for d in spec.districts]
+    starts = np.zeros(len(outlines) + 1, dtype=np.int64)
+    np.cumsum([len(o) for o in outlines], out=starts[1:])
+    districts = Districts(
+        name=tuple(d.name for d in spec.districts),
+        label=tuple(d.label or d.name for d in spec.districts),
+        kind=tuple(d.kind for d in spec.districts),
+        outline_start=starts,
+        outline_xy=np.concatenate(outlines),
+    )
+    zsize = spec.city.zone_size_m
+    z_name, z_dist, z_xy, z_pop, z_jobs, z_dw = [], [], [], [], [], []
+    for k, d in enumerate(spec.districts):
+        o = outlines[k]
+        gx = np.arange(np.floor(o[:, 0].min() / zsize), np.ceil(o[:, 0].max() / zsize)) + 0.5
+        gy = np.arange(np.floor(o[:, 1].min() / zsize), np.ceil(o[:, 1].max() / zsize)) + 0.5
+        cx, cy = np.meshgrid(gx * zsize, gy * zsize, indexing="ij")
+        cells = np.column_stack([cx.ravel(), cy.ravel()])
+        cells = cells[PolygonPath(o).contains_points(cells)]
+        if len(cells) == 0:
+            cells = np.asarray([d.centre], dtype=np.float64)
+        r = np.hypot(*(cells - np.asarray(d.centre)).T)
+        noise = rng.lognormal(0.0, 0.3, size=(2, len(cells)))
+        pop = largest_remainder(d.population, np.exp(-r / d.density_scale_m) * noise[0])
+        jobs = largest_remainder(d.jobs, np.exp(-r / (0.7 * d.density_scale_m)) * noise[1])
+        households = d.population / spec.city.household_size
+        dwellings_total = d.dwellings or int(np.ceil(households * 1.06))
+        dw = largest_remainder(dwellings_total, pop + dwellings_total / len(cells) * 0.1)
+        for q in range(len(cells)):
+            z_name.append(f"{d.name}-{q + 1:03d}")
+        z_dist.append(np.full(len(cells), k))
+        z_xy.append(cells)
+        z_pop.append(pop)
+        z_jobs.append(jobs)
+        z_dw.append(dw)
+    z_xy = np.concatenate(z_xy)
+    zones = Zones(
+        name=tuple(z_name),
+        district=np.concatenate(z_dist).astype(np.int32),
+        x=z_xy[:, 0], y=z_xy[:, 1],
+        area_m2=np.full(len(z_xy), zsize * zsize),
+        population=np.concatenate(z_pop).astype(np.int64),
+        jobs=np.concatenate(z_jobs).astype(np.int64),
+        dwellings=np.concatenate(z_dw).astype(np.int64),
+        node=network.nearest_node(z_xy[:, 0], z_xy[:, 1]),
+    )
+
+    buildings = _buildings(spec, rng, np.concatenate(xy_parts), np.concatenate(node_district),
+                           zones, network)
+    facilities = _facilities(spec, rng, np.concatenate(xy_parts), np.concatenate(node_district),
+                             zones, network)
+    river = None
+    if spec.river is not None:
+        river = River(spec.river.name, np.asarray(spec.river.polyline, dtype=np.float64),
+                      spec.river.width_m)
+    return City(
+        name=spec.city.name, label=spec.city.label or spec.city.name, network=network,
+        districts=districts, zones=zones, buildings=buildings, facilities=facilities,
+        river=river, source_hash=source_hash,
+    )
+
+
+def _buildings(spec: SeedCity, rng, node_xy, node_district, zones: Zones, network: RoadNetwork):
+    """Rectangular buildings in a 3 x 3 slot pattern in the block north-east of each street node."""
+    slots = np.array([(u, v) for u in (0.2, 0.5, 0.8) for v in (0.2, 0.5, 0.8)])
+    xs, ys, w, dpt, ang, height, use, dist = [], [], [], [], [], [], [], []
+    for k, d in enumerate(spec.districts):
+        mine = node_xy[node_district == k]
+        if len(mine) == 0:
+            continue
+        s = d.street_spacing_m
+        rot = _rotation(d.grid_angle_deg)
+        centres = mine[:, None, :] + (slots * s) @ rot.T  # (nodes, 9, 2)
+        centres = centres.reshape(-1, 2)
+        built = rng.random(len(centres)) < d.building_share
+        centres = centres[built & PolygonPath(np.asarray(d.outline)).contains_points(centres)]
+        n = len(centres)
+        r = np.hypot(*(centres - np.asarray(d.centre)).T)
+        closeness = np.exp(-r / d.density_scale_m)
+        lo, hi = d.building_height_m
+        h = lo + (hi - lo) * np.clip(closeness * rng.uniform(0.5, 1.2, n), 0, 1)
+        xs.append(centres[:, 0])
+        ys.append(centres[:, 1])
+        w.append(rng.uniform(0.12, 0.26, n) * s)
+        dpt.append(rng.uniform(0.12, 0.26, n) * s)
+        ang.append(np.full(n, np.deg2rad(d.grid_angle_deg)))
+        height.append(np.round(h / 3.0) * 3.0 + 3.0 * (h < 3.0))
+        use.append(rng.choice(len(BUILDING_USES), size=n, p=_USE_SHARES[d.kind]))
+        dist.append(np.full(n, k))
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    w, dpt, ang = np.concatenate(w), np.concatenate(dpt), np.concatenate(ang)
+    height, use = np.concatenate(height), np.concatenate(use).astype(np.int8)
+    n = len(x)
+    corners = np.array([(-0.5, -0.5), (0.5, -0.5), (0.5, 0.5), (-0.5, 0.5)])
+    cx = corners[None, :, 0] * w[:, None]
+    cy = corners[None, :, 1] * dpt[:, None]
+    cos, sin = np.cos(ang)[:, None], np.sin(ang)[:, None]
+    fx = x[:, None] + cx * cos - cy * sin
+    fy = y[:, None] + cx * sin + cy * cos
+    footprint_xy = np.stack([fx, fy], axis=-1).reshape(-1, 2)
+    footprint_start = np.arange(0, 4 * n + 1, 4, dtype=np.int64)
+    _, zone = cKDTree(np.column_stack([zones.x, zones.y])).query(np.column_stack([x, y]))
+    floor_area = w * dpt * height / 3.0
+    residents = np.zeros(n, dtype=np.int64)
+    jobs = np.zeros(n, dtype=np.int64)
+    order = np.argsort(zone, kind="stable")
+    bounds = np.searchsorted(zone[order], np.arange(len(zones) + 1))
+    res_w = floor_area * np.where(use == 0, 1.0, 0.02)
+    job_w = floor_area * np.where(use == 0, 0.08, 1.0)
+    for z in range(len(zones)):
+        rows = order[bounds[z] : bounds[z + 1]]
+        if len(rows) == 0:
+            continue
+        residents[rows] = largest_remainder(int(zones.population[z]), res_w[rows])
+        jobs[rows] = largest_remainder(int(zones.jobs[z]), job_w[rows])
+    return Buildings(
+        x=x, y=y, height_m=height, use=use, zone=zone.astype(np.int32),
+        node=network.nearest_node(x, y), residents=residents.astype(np.int32),
+        jobs=jobs.astype(np.int32), footprint_start=footprint_start, footprint_xy=footprint_xy,
+    )
+
+
+def _facilities(spec: SeedCity, rng, node_xy, node_district, zones: Zones, network: RoadNetwork):
+    names, kinds, pts, caps = [], [], [], []
+    for f in spec.facilities:
+        k = [d.name for d in spec.districts].index(f.district)
+        d = spec.districts[k]
+        if f.at:
+            chosen = np.asarray(f.at, dtype=np.float64)
+        else:
+            candidates = node_xy[node_district == k]
+            r = np.hypot(*(candidates - np.asarray(d.centre)).T)
+            weight = np.exp(-r / d.density_scale_m)
+            pick = rng.choice(len(candidates), size=f.count, replace=False, p=weight / weight.sum())
+            chosen = candidates[np.sort(pick)]
+        label = f.kind.replace("_", " ")
+        for q in range(f.count):
+            names.append(f.names[q] if f.names else f"{d.label or d.name} {label} {q + 1}")
+            kinds.append(FACILITY_KINDS.index(f.kind))
+            pts.append(chosen[q])
+            caps.append(f.capacity)
+    pts = np.asarray(pts, dtype=np.float64).reshape(-1, 2)
+    _, zone = cKDTree(np.column_stack([zones.x, zones.y])).query(pts) if len(pts) else (0, [])
+    return Facilities(
+        name=tuple(names), kind=np.asarray(kinds, dtype=np.int8), x=pts[:, 0], y=pts[:, 1],
+        node=network.nearest_node(pts[:, 0], pts[:, 1]) if len(pts) else np.zeros(0, np.int32),
+        zone=np.asarray(zone, dtype=np.int32), capacity=np.asarray(caps, dtype=np.float64),
+    )

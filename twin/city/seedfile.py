@@ -1,0 +1,174 @@
+"""The seed city file (seeds/*.toml): a city described as data, validated into frozen objects."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import tomllib
+from pathlib import Path
+
+from twin.city.facilities import FACILITY_KINDS
+from twin.city.zones import DISTRICT_KINDS
+from twin.config import option, parse
+from twin.errors import ScenarioError
+
+Point = tuple[float, ...]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RoadClass:
+    speed_kmh: float = option(unit="km/h", gt=0, doc="free-flow speed")
+    lanes: int = option(unit="lanes", ge=1, doc="lanes per direction")
+    capacity_per_lane_vph: float = option(unit="veh/h/lane", gt=0, doc="flow capacity per lane")
+
+
+def _default_road_classes() -> dict[str, RoadClass]:
+    return {
+        "local": RoadClass(speed_kmh=30.0, lanes=1, capacity_per_lane_vph=600.0),
+        "collector": RoadClass(speed_kmh=40.0, lanes=1, capacity_per_lane_vph=900.0),
+        "arterial": RoadClass(speed_kmh=50.0, lanes=2, capacity_per_lane_vph=1500.0),
+        "highway": RoadClass(speed_kmh=80.0, lanes=2, capacity_per_lane_vph=1900.0),
+    }
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RoadClasses:
+    local: RoadClass = option(default_factory=lambda: _default_road_classes()["local"])
+    collector: RoadClass = option(default_factory=lambda: _default_road_classes()["collector"])
+    arterial: RoadClass = option(default_factory=lambda: _default_road_classes()["arterial"])
+    highway: RoadClass = option(default_factory=lambda: _default_road_classes()["highway"])
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CitySection:
+    name: str = option(doc="short name used on the command line")
+    label: str = option("", doc="display name")
+    seed: int = option(1, ge=0, doc="generator seed: the same seed gives the same city")
+    zone_size_m: float = option(1000.0, unit="m", gt=0, doc="side of the square zones")
+    jam_density_vpm: float = option(0.15, unit="veh/m/lane", gt=0, doc="jam density")
+    household_size: float = option(2.8, unit="persons", gt=0, doc="mean persons per household")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DistrictSpec:
+    name: str = option(doc="short name")
+    label: str = option("", doc="display name")
+    kind: str = option("urban", choices=DISTRICT_KINDS, doc="urban core or growth area")
+    outline: tuple[Point, ...] = option(unit="m", doc="polygon vertices [[x, y], ...]")
+    centre: Point = option(unit="m", doc="density centre [x, y]")
+    population: int = option(ge=0, unit="persons", doc="residents today")
+    jobs: int = option(ge=0, unit="jobs", doc="jobs today")
+    dwellings: int = option(0, ge=0, unit="dwellings", doc="housing capacity; 0 = from population")
+    street_spacing_m: float = option(150.0, unit="m", ge=40, doc="local street grid spacing")
+    arterial_every: int = option(6, ge=2, doc="every n-th grid line is an arterial")
+    grid_angle_deg: float = option(0.0, unit="degrees", doc="rotation of the street grid")
+    density_scale_m: float = option(2000.0, unit="m", gt=0, doc="e-folding distance of density")
+    building_height_m: tuple[float, ...] = option((6.0, 30.0), unit="m", doc="[min, max] height")
+    building_share: float = option(0.6, gt=0, le=1, doc="share of building slots that are built")
+
+    def check(self) -> str | None:
+        if len(self.outline) < 3 or any(len(p) != 2 for p in self.outline):
+            return f"district {self.name!r}: outline needs at least 3 points [x, y]"
+        if len(self.centre) != 2:
+            return f"district {self.name!r}: centre must be [x, y]"
+        h = self.building_height_m
+        if len(h) != 2 or not 0 < h[0] <= h[1]:
+            return f"district {self.name!r}: building_height_m must be [min, max] with 0 < min <= max"
+        return None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RiverSpec:
+    name: str = option("river", doc="display name")
+    polyline: tuple[Point, ...] = option(unit="m", doc="centre line [[x, y], ...]")
+    width_m: float = option(150.0, unit="m", gt=0, doc="width")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BridgeSpec:
+    name: str = option(doc="bridge name (becomes a road name levers can refer to)")
+    at: Point = option(unit="m", doc="[x, y] near the river crossing")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class HighwaySpec:
+    name: str = option(doc="road name")
+    points: tuple[Point, ...] = option(unit="m", doc="polyline [[x, y], ...] from end to end")
+    node_spacing_m: float = option(500.0, unit="m", gt=50, doc="distance between nodes")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FacilitySpec:
+    kind: str = option(choices=FACILITY_KINDS, doc="facility kind")
+    district: str = option(doc="district it is placed in")
+    count: int = option(1, ge=1, doc="how many")
+    capacity: float = option(1.0, ge=0, doc="units, beds or tonnes/day")
+    names: tuple[str, ...] = option((), doc="names, one per facility (optional)")
+    at: tuple[Point, ...] = option((), unit="m", doc="positions [[x, y], ...] (optional)")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SeedCity:
+    city: CitySection = option(doc="the city's name and generator settings")
+    road_classes: RoadClasses = option(default_factory=RoadClasses, doc="road physics by class")
+    districts: tuple[DistrictSpec, ...] = option(doc="districts")
+    river: RiverSpec | None = option(None, doc="the river (optional)")
+    bridges: tuple[BridgeSpec, ...] = option((), doc="bridges over the river")
+    highways: tuple[HighwaySpec, ...] = option((), doc="roads between districts")
+    facilities: tuple[FacilitySpec, ...] = option((), doc="facilities by district")
+
+    def check(self) -> str | None:
+        names = [d.name for d in self.districts]
+        if not names:
+            return "districts: at least one district is needed"
+        if len(set(names)) != len(names):
+            return "districts: names must be unique"
+        for f in self.facilities:
+            if f.district not in names:
+                return f"facilities: district {f.district!r} does not exist; districts: {', '.join(names)}"
+            if f.names and len(f.names) != f.count:
+                return f"facilities: {f.kind} in {f.district}: {len(f.names)} names for count {f.count}"
+            if f.at and len(f.at) != f.count:
+                return f"facilities: {f.kind} in {f.district}: {len(f.at)} positions for count {f.count}"
+        if self.bridges and self.river is None:
+            return "bridges need a [river]"
+        return None
+
+
+def seeds_folder() -> Path:
+    """Where the shipped seed cities live (the repository's seeds/ or the installed copy)."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here.parent / "seeds", here / "_seeds"):
+        if candidate.is_dir():
+            return candidate
+    raise ScenarioError("the seeds/ folder is missing from this installation")
+
+
+def available_seeds() -> list[str]:
+    return sorted(p.stem for p in seeds_folder().glob("*.toml"))
+
+
+def resolve_seed_path(name_or_path: str | Path) -> Path:
+    """A seed name ('hezhou') or a path to a seed TOML file; errors list the known seeds."""
+    p = Path(name_or_path)
+    if p.suffix == ".toml" or p.parent != Path("."):
+        if not p.is_file():
+            raise ScenarioError(f"{p}: seed city file not found")
+        return p
+    candidate = seeds_folder() / f"{name_or_path}.toml"
+    if not candidate.is_file():
+        raise ScenarioError(
+            f"no seed city named {str(name_or_path)!r}; available: {', '.join(available_seeds())}"
+        )
+    return candidate
+
+
+def load_seed(name_or_path: str | Path) -> tuple[SeedCity, str]:
+    """Read and validate a seed city file; returns the spec and the sha256 of the file's bytes."""
+    path = resolve_seed_path(name_or_path)
+    raw = path.read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: invalid TOML: {exc}") from None
+    return parse(SeedCity, data, source=str(path)), hashlib.sha256(raw).hexdigest()

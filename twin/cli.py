@@ -1,0 +1,133 @@
+"""The ``twin`` command line: run, validate and city, plus the command groups of the modules.
+
+Bad input prints one line, ``twin: error: ...``, and exits with status 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from twin.errors import TwinInputError
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from twin.scenario import load_scenario, run
+
+    scenario = load_scenario(args.scenario)
+    if args.out is not None and Path(args.out).exists() and not args.force:
+        raise TwinInputError(f"{args.out}: the output folder exists; pass --force to replace it")
+    result = run(scenario, args.out, force=args.force, seed=args.seed, progress=not args.quiet,
+                 picture=False if args.no_picture else None)
+    print(format_summary(result.indicators, title=f"{scenario.name} (seed {result.manifest['seed']})"))
+    print(f"\nrun folder: {result.path}")
+    if (result.path / "city.png").is_file():
+        print(f"picture:    {result.path / 'city.png'}")
+    return 0
+
+
+def format_summary(indicators: pd.DataFrame, title: str) -> str:
+    """A terminal table: one row per indicator, one column per year."""
+    table = indicators.pivot_table(index=["domain", "indicator", "unit"], columns="year",
+                                   values="value", sort=False)
+    order = sorted(table.index, key=lambda k: (k[0] == "governance", k[0]))
+    table = table.loc[order]
+    with pd.option_context("display.max_rows", 500, "display.width", 160,
+                           "display.float_format", "{:,.2f}".format):
+        return f"{title}\n{table.to_string()}"
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from twin.scenario import load_scenario
+
+    scenario = load_scenario(args.file)
+    modules = ", ".join(scenario.modules) or "none"
+    print(f"{args.file}: ok (scenario {scenario.name!r}, modules: {modules})")
+    return 0
+
+
+def _cmd_city_info(args: argparse.Namespace) -> int:
+    from twin.scenario import load_city
+
+    info = load_city(args.city).info()
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    print(f"{info['label']} ({info['name']})")
+    for key in ("nodes", "links", "road_km", "bridges", "districts", "zones", "buildings",
+                "population", "jobs", "dwellings"):
+        print(f"  {key:<12} {info[key]:>12,}")
+    print("  districts:   " + ", ".join(f"{k} {v:,}" for k, v in info["district_population"].items()))
+    print("  facilities:  " + ", ".join(f"{k} {v}" for k, v in info["facilities"].items()))
+    return 0
+
+
+def _cmd_city_list(args: argparse.Namespace) -> int:
+    from twin.city import available_seeds
+
+    print("\n".join(available_seeds()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import twin
+
+    parser = argparse.ArgumentParser(prog="twin", description="CityTwin: a city digital twin.")
+    parser.add_argument("--version", action="version", version=f"citytwin {twin.__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="run a scenario and write its run folder")
+    p.add_argument("scenario", help="scenario TOML file")
+    p.add_argument("--out", help="run folder (default runs/<name>-seed<seed>)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    p.add_argument("--seed", type=int, help="override the scenario's seed")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--no-picture", action="store_true", help="skip the 3D picture")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("validate", help="check a scenario file; exit 0 if good, 2 if not")
+    p.add_argument("file")
+    p.set_defaults(func=_cmd_validate)
+
+    city = sub.add_parser("city", help="seed cities and city folders").add_subparsers(
+        dest="city_command", required=True, metavar="SUBCOMMAND")
+    p = city.add_parser("info", help="sizes of a city (seed name, seed file or city folder)")
+    p.add_argument("city")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_city_info)
+    p = city.add_parser("list", help="the shipped seed cities")
+    p.set_defaults(func=_cmd_city_list)
+
+    from twin.registry import CLI_GROUPS
+
+    for dotted in CLI_GROUPS:
+        importlib.import_module(dotted).register(sub)
+    return parser
+
+
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    return f"twin: warning: {message}\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    warnings.formatwarning = _one_line_warning
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except TwinInputError as exc:
+        print(f"twin: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("twin: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

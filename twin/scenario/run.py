@@ -1,0 +1,148 @@
+"""Run a scenario: build the city and modules, step the years, write the run folder atomically."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+import twin
+from twin.city import City
+from twin.engine import TwinModel
+from twin.errors import TwinInputError
+from twin.indicators import indicator_table
+from twin.scenario.spec import Scenario, load_scenario, module_classes
+from twin.scenario.store import RunResult, atomic_folder, check_target, sha256_file, write_table
+
+
+def load_city(spec: str, scenario_source: str = "") -> City:
+    """The city a scenario names: a seed name, a seed TOML path, or a saved city folder."""
+    path = Path(spec)
+    if not path.is_absolute() and scenario_source and not path.exists():
+        candidate = Path(scenario_source).parent / spec
+        if candidate.exists():
+            path = candidate
+    if path.is_dir():
+        from twin.city import io as city_io  # saved city folders (written by `twin city import`)
+
+        return city_io.load_city_folder(path)
+    return City.from_seed(path if path.suffix == ".toml" else spec)
+
+
+def default_out(scenario: Scenario, seed: int) -> Path:
+    """runs/<name>-seed<seed>, with -2, -3 ... appended when taken (never overwrites)."""
+    base = Path("runs") / f"{scenario.name}-seed{seed}"
+    out, k = base, 1
+    while out.exists():
+        k += 1
+        out = base.with_name(f"{base.name}-{k}")
+    return out
+
+
+def simulate(scenario: Scenario, *, seed: int | None = None, progress: bool = False):
+    """Run the model in memory; returns (model, indicator table, timeseries, state, timings)."""
+    run = scenario.scenario
+    seed = run.seed if seed is None else seed
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    city = load_city(run.city, scenario.source)
+    timings["city"] = time.perf_counter() - start
+    classes = module_classes()
+    modules = [classes[name](config) for name, config in scenario.modules.items()]
+    modules.sort(key=lambda m: list(classes).index(m.name))
+    model = TwinModel(city, modules, seed=seed, replicate=run.replicate, start_year=run.start_year,
+                      horizon_years=run.horizon_years, period_days=run.period_days,
+                      progress=progress)
+    model.run_years(scenario.indicators.weights, scenario.indicators.bounds)
+    timings.update(model.timings)
+    table = indicator_table(model.indicator_rows)
+    timeseries, state = {}, {}
+    for module in modules:
+        if scenario.output.timeseries:
+            timeseries.update(module.timeseries())
+        state.update(module.snapshot())
+    return model, table, timeseries, state, timings
+
+
+def run(
+    scenario: Scenario | str | Path,
+    out: str | Path | None = None,
+    *,
+    force: bool = False,
+    seed: int | None = None,
+    progress: bool = False,
+    picture: bool | None = None,
+) -> RunResult:
+    """Run a scenario and write its run folder; returns the :class:`RunResult`.
+
+    ``out`` defaults to runs/<name>-seed<seed>. An existing ``out`` is refused unless ``force``.
+    Nothing is written unless the whole run succeeds.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    seed = scenario.scenario.seed if seed is None else int(seed)
+    if seed < 0:
+        raise TwinInputError(f"--seed must be >= 0, got {seed}")
+    if seed != scenario.scenario.seed:
+        scenario = scenario.with_overrides({"scenario.seed": seed})
+    out = default_out(scenario, seed) if out is None else Path(out)
+    check_target(out, force)
+    wall = time.perf_counter()
+    model, table, timeseries, state, timings = simulate(scenario, progress=progress)
+    with atomic_folder(out, force=force) as tmp:
+        write_table(table, tmp / "indicators.parquet")
+        table.to_csv(tmp / "indicators.csv", index=False, float_format="%.10g")
+        for name, frame in timeseries.items():
+            write_table(frame, tmp / "timeseries" / f"{name}.parquet")
+        for name, frame in state.items():
+            write_table(frame, tmp / "state" / f"{name}.parquet")
+        outputs = {
+            str(p.relative_to(tmp)): sha256_file(p)
+            for p in sorted(tmp.rglob("*")) if p.is_file()
+        }
+        notes = []
+        if scenario.output.picture if picture is None else picture:
+            start = time.perf_counter()
+            try:
+                from viz import render_run_picture
+
+                render_run_picture(model.city, tmp / "city.png", title=scenario.name,
+                                   state=state)
+            except Exception as exc:  # a picture must never cost the user the run
+                notes.append(f"picture not rendered: {type(exc).__name__}: {exc}")
+                warnings.warn(notes[-1], stacklevel=2)
+            timings["picture"] = time.perf_counter() - start
+        timings["total"] = time.perf_counter() - wall
+        manifest = {
+            "twin_version": twin.__version__,
+            "scenario": scenario.to_dict(),
+            "scenario_file": scenario.source,
+            "seed": seed,
+            "replicate": scenario.scenario.replicate,
+            "city": {k: v for k, v in model.city.info().items() if not isinstance(v, dict)},
+            "modules": list(scenario.modules),
+            "inputs": _input_hashes(scenario, model.city),
+            "outputs": outputs,
+            "timings_s": {k: round(v, 4) for k, v in timings.items()},
+            "notes": notes,
+            "environment": {
+                "python": platform.python_version(),
+                "numpy": np.__version__,
+                "platform": platform.platform(),
+            },
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    return RunResult(out, table, timeseries, state, manifest)
+
+
+def _input_hashes(scenario: Scenario, city: City) -> dict[str, str]:
+    hashes = {"city": city.source_hash}
+    source = Path(scenario.source)
+    if source.is_file():
+        hashes["scenario_file"] = sha256_file(source)
+    hashes["scenario_resolved"] = scenario.digest()
+    return hashes

@@ -1,0 +1,116 @@
+"""The run folder: tables written to a temporary folder, hashed, then moved into place atomically.
+
+Layout of a run folder::
+
+    manifest.json          scenario as resolved, seed, version, input and output hashes, timings
+    indicators.parquet     year, domain, indicator, value, unit (also indicators.csv)
+    timeseries/NAME.parquet
+    state/NAME.parquet     final state for the viewer
+    city.png               default picture (when [output] picture = true)
+
+An interrupted or failed run leaves no half-written folder: everything goes into a hidden
+sibling folder first and is renamed into place only when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from twin.errors import TwinInputError
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """Parquet with a fixed layout (no index), so equal frames give equal bytes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(path, index=False, engine="pyarrow", compression="zstd")
+
+
+def check_target(out: Path, force: bool) -> None:
+    """Refuse an existing folder unless ``force``; refuse a parent we cannot write."""
+    if out.exists() and not force:
+        raise TwinInputError(f"{out}: the output folder exists; pass --force to replace it")
+    parent = out.resolve().parent
+    parent_existing = parent
+    while not parent_existing.exists():
+        parent_existing = parent_existing.parent
+    if not os.access(parent_existing, os.W_OK):
+        raise TwinInputError(f"{out}: cannot write into {parent_existing}")
+
+
+@contextlib.contextmanager
+def atomic_folder(out: Path, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder that becomes ``out`` only if the block finishes without error."""
+    check_target(out, force)
+    out.resolve().parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.resolve().parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if out.exists():  # --force: swap, then delete the old folder
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.resolve().parent))
+        os.replace(out, old / "run")
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out)
+
+
+@dataclass
+class RunResult:
+    """What a run produced: the indicator table, time series, final state and manifest."""
+
+    path: Path | None
+    indicators: pd.DataFrame
+    timeseries: dict[str, pd.DataFrame] = field(default_factory=dict)
+    state: dict[str, pd.DataFrame] = field(default_factory=dict)
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    def value(self, domain: str, indicator: str, year: int | None = None) -> float:
+        """One indicator value (the last year unless ``year`` is given)."""
+        rows = self.indicators[(self.indicators.domain == domain)
+                               & (self.indicators.indicator == indicator)]
+        if year is not None:
+            rows = rows[rows.year == year]
+        if rows.empty:
+            raise KeyError(f"no indicator {domain}.{indicator}")
+        return float(rows.sort_values("year").value.iloc[-1])
+
+    def summary(self) -> pd.DataFrame:
+        """Indicators as a table with one column per year."""
+        table = self.indicators.pivot_table(
+            index=["domain", "indicator", "unit"], columns="year", values="value", sort=False
+        )
+        return table
+
+    @classmethod
+    def load(cls, path: str | Path) -> RunResult:
+        """Read a run folder written by :func:`twin.run`."""
+        path = Path(path)
+        manifest_path = path / "manifest.json"
+        if not manifest_path.is_file():
+            raise TwinInputError(f"{path}: not a run folder (no manifest.json)")
+        manifest = json.loads(manifest_path.read_text())
+        ts = {p.stem: pd.read_parquet(p) for p in sorted((path / "timeseries").glob("*.parquet"))}
+        state = {p.stem: pd.read_parquet(p) for p in sorted((path / "state").glob("*.parquet"))}
+        return cls(path, pd.read_parquet(path / "indicators.parquet"), ts, state, manifest)
