@@ -49,26 +49,28 @@ def frozen_mapping(data: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
 
 
 def _type_name(tp: Any) -> str:
+    """A plain-words name of a field type, for errors and the reference ("list of numbers")."""
     origin = typing.get_origin(tp)
-    if tp is float:
-        return "a number"
-    if tp is int:
-        return "an integer"
-    if tp is bool:
-        return "true or false"
-    if tp is str:
-        return "a string"
+    names = {float: "number", int: "integer", bool: "boolean", str: "string"}
+    if tp in names:
+        return names[tp]
     if dataclasses.is_dataclass(tp):
-        return "a table"
+        return "table"
     if origin is tuple:
-        return f"a list of {_type_name(typing.get_args(tp)[0])}s".replace("as ", "").replace(
-            "an integers", "integers"
-        )
+        inner = _type_name(typing.get_args(tp)[0])
+        return f"list of {inner}s" if not inner.startswith("list") else "list of lists"
     if origin in (Mapping, dict, typing.Mapping):
-        return f"a table of {_type_name(typing.get_args(tp)[1])}"
+        inner = _type_name(typing.get_args(tp)[1])
+        if inner.startswith("list"):
+            return "table of " + inner.replace("list", "lists", 1)
+        return f"table of {inner}s"
     if origin in (typing.Union, types.UnionType):
         return " or ".join(_type_name(a) for a in typing.get_args(tp) if a is not type(None))
     return str(tp)
+
+
+def _article(noun: str) -> str:
+    return ("an " if noun[0] in "aeiou" else "a ") + noun
 
 
 def _bounds_text(meta: Mapping[str, Any]) -> str:
@@ -134,7 +136,7 @@ def _convert(tp: Any, value: Any, meta: Mapping[str, Any], where: _Where) -> Any
         return value
     if tp in (int, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            where.fail(f"expected {_type_name(tp)}, got {type(value).__name__} {value!r}")
+            where.fail(f"expected {_article(_type_name(tp))}, got {type(value).__name__} {value!r}")
         if tp is int and not isinstance(value, int):
             where.fail(f"expected an integer, got {value!r}")
         if not math.isfinite(value):
@@ -183,7 +185,7 @@ def _parse(cls: type[T], data: Mapping[str, Any], where: _Where) -> T:
         if name in data:
             values[name] = _convert(hints[name], data[name], f.metadata, where.child(name))
         elif f.default is _NO_DEFAULT and f.default_factory is _NO_DEFAULT:
-            where.child(name).fail(f"is required ({_type_name(hints[name])})")
+            where.child(name).fail(f"is required ({_article(_type_name(hints[name]))})")
     instance = cls(**values)
     check = getattr(instance, "check", None)
     if check is not None:
@@ -242,11 +244,13 @@ def describe(cls: type, prefix: str = "") -> list[dict[str, str]]:
             rows.extend(describe(item, key))
             continue
         shown = to_dict(default)
+        shown = {True: "true", False: "false"}.get(shown, shown) if isinstance(shown, bool) else shown
         rows.append(
             dict(
                 key=key,
                 type=_type_name(tp),
-                default="" if default == "(required)" else repr(shown),
+                default="" if default == "(required)" else str(shown) if isinstance(shown, str)
+                and shown in ("true", "false") else repr(shown),
                 unit=f.metadata.get("unit", ""),
                 allowed=_bounds_text(f.metadata) or ("required" if default == "(required)" else ""),
                 doc=f.metadata.get("doc", ""),

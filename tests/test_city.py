@@ -1,0 +1,107 @@
+"""The city model: seed generation is deterministic and sized as promised; invariants hold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.sparse import csgraph
+
+from twin import City, CityError, RoadNetwork, ScenarioError
+from twin.city import CityWarning
+from twin.city.generate import generate_city, largest_remainder
+from twin.city.seedfile import load_seed
+
+
+def test_same_seed_same_city_bit_for_bit():
+    spec, digest = load_seed("testville")
+    a, b = generate_city(spec, source_hash=digest), generate_city(spec, source_hash=digest)
+    for part in ("network", "zones", "buildings", "facilities"):
+        for name, value in vars(getattr(a, part)).items():
+            if isinstance(value, np.ndarray):
+                np.testing.assert_array_equal(value, getattr(getattr(b, part), name), err_msg=name)
+    c = generate_city(spec, seed=spec.city.seed + 1)
+    assert not np.array_equal(a.network.node_x, c.network.node_x)
+
+
+def test_hezhou_has_the_promised_size(hezhou):
+    info = hezhou.info()
+    assert 1_000 <= info["nodes"] < 100_000
+    assert 10_000 <= info["links"] < 1_000_000
+    assert 10_000 <= info["buildings"] < 1_000_000
+    assert 100_000 <= info["population"] < 1_000_000
+    assert set(info["district_population"]) == {"babu", "pinggui", "chengdong", "hsr_new_town"}
+    growth = info["district_population"]["chengdong"] + info["district_population"]["hsr_new_town"]
+    assert growth < 0.1 * info["population"]  # new districts have little population today
+    assert info["bridges"] >= 3
+    for kind in ("hospital", "ems_base", "fire_station", "police_station", "waste_depot",
+                 "compost_plant", "recycling_centre", "hazardous_facility", "incinerator",
+                 "train_station", "bus_station", "bus_stop", "museum", "culture_centre",
+                 "scenic_spot", "school"):
+        assert info["facilities"].get(kind, 0) >= 1, kind
+
+
+@pytest.mark.parametrize("name", ["testville", "hezhou"])
+def test_city_invariants(name):
+    city = City.from_seed(name)
+    net = city.network
+    assert np.all(net.link_length_m > 0) and np.all(net.link_capacity_vph > 0)
+    n_parts, _ = csgraph.connected_components(net.adjacency(), connection="strong")
+    assert n_parts == 1
+    # CSR: out_start indexes links sorted by origin; in_links lists each node's incoming links
+    for node in (0, net.n_nodes // 2, net.n_nodes - 1):
+        out = np.arange(net.out_start[node], net.out_start[node + 1])
+        assert np.all(net.link_from[out] == node)
+        inc = net.in_links[net.in_start[node]:net.in_start[node + 1]]
+        assert np.all(net.link_to[inc] == node)
+    assert city.buildings.residents.sum() == city.zones.population.sum()
+    assert city.buildings.jobs.sum() == city.zones.jobs.sum()
+    assert np.all(city.buildings.footprint_area_m2 > 0)
+    with pytest.raises(ValueError):
+        net.link_length_m[0] = 1.0  # read-only arrays: the city is shared, never changed
+
+
+def test_rivers_are_crossed_only_on_bridges(testville):
+    net = testville.network
+    river_x = -100.0
+    x_from, x_to = net.node_x[net.link_from], net.node_x[net.link_to]
+    crossing = (x_from - river_x) * (x_to - river_x) < 0
+    assert crossing.any()
+    assert np.all(net.link_bridge[crossing])
+
+
+def _line_network(**overrides):
+    args = dict(node_x=[0, 100, 200], node_y=[0, 0, 0], link_from=[0, 1, 1, 2], link_to=[1, 0, 2, 1],
+                length_m=100.0, free_speed_mps=10.0, lanes=1, capacity_vph=1000.0)
+    args.update(overrides)
+    return RoadNetwork.from_arrays(**args)
+
+
+def test_network_rejects_bad_links():
+    with pytest.raises(CityError, match="link_length_m must be > 0"):
+        _line_network(length_m=[100.0, 0.0, 100.0, 100.0])
+    with pytest.raises(CityError, match="link_capacity_vph must be > 0"):
+        _line_network(capacity_vph=-5.0)
+    with pytest.raises(CityError, match="nodes that do not exist"):
+        _line_network(link_to=[1, 0, 2, 7])
+
+
+def test_network_keeps_largest_strong_component_with_warning():
+    with pytest.warns(CityWarning, match="dropped 1 of 4 nodes"):
+        net = _line_network(node_x=[0, 100, 200, 300], node_y=[0, 0, 0, 0],
+                            link_from=[0, 1, 1, 2, 2], link_to=[1, 0, 2, 1, 3])
+    assert net.n_nodes == 3 and net.n_links == 4
+    assert list(net.node_id) == [0, 1, 2]
+
+
+def test_unknown_seed_lists_the_known_ones():
+    with pytest.raises(ScenarioError, match="available: .*hezhou.*testville"):
+        City.from_seed("atlantis")
+
+
+def test_largest_remainder_sums_exactly():
+    rng = np.random.default_rng(0)
+    for total in (0, 1, 17, 123_457):
+        w = rng.random(37)
+        out = largest_remainder(total, w)
+        assert out.sum() == total and np.all(out >= 0)
+        assert np.all(np.abs(out - w / w.sum() * total) < 1.0)
