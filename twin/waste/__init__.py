@@ -1,0 +1,30 @@
+"""Waste collection: four sorted streams, bins with fill sensors, PyVRP routing, exact mass balance.
+
+One file per idea:
+
+- streams.py: the four streams and their default rates, densities, containers and plants;
+- generation.py: numba kernel for daily waste per building and stream, with sorting compliance;
+- bins.py: collection points per cluster of buildings and stream (numpy columns, integer grams)
+  and the numba kernel that fills them and counts overflow;
+- policies.py: fixed schedule, sensor-driven and predicted-fill selection of the day's bins;
+- planner.py: the PyVRP route planner (capacitated, prize-collecting, unloading at plants);
+- vrp_io.py: CVRPLIB reader, so the planner is checked on published instances;
+- fleet.py: trucks as mesa Agents driving their routes on the SimPy clock;
+- config.py and module.py: the ``[waste]`` scenario section and the engine module;
+- cli.py: ``twin waste route INSTANCE.vrp``.
+"""
+
+from twin.waste.bins import Bins, build_bins, cluster_buildings, deposit
+from twin.waste.config import POLICIES, WasteConfig
+from twin.waste.fleet import Roads, Truck
+from twin.waste.generation import building_generation
+from twin.waste.module import DAILY_COLUMNS, WasteModule
+from twin.waste.planner import Plan, PlannedRoute, RoutingProblem, VehicleSpec, collection_problem, solve
+from twin.waste.streams import STREAMS
+from twin.waste.vrp_io import CvrpInstance, read_cvrplib
+
+__all__ = [
+    "DAILY_COLUMNS", "POLICIES", "STREAMS", "Bins", "CvrpInstance", "Plan", "PlannedRoute", "Roads",
+    "RoutingProblem", "Truck", "VehicleSpec", "WasteConfig", "WasteModule", "build_bins", "building_generation",
+    "cluster_buildings", "collection_problem", "deposit", "read_cvrplib", "solve",
+]

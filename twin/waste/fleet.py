@@ -1,0 +1,154 @@
+"""Waste trucks as mesa Agents that drive their planned routes on the shared SimPy clock.
+
+A :class:`Truck` belongs to one stream and one depot. Each day the planner hands it a list of
+stops (bins to empty and plants to unload at); :meth:`Truck.work_shift` is the SimPy process that
+drives them: shortest paths on the current link travel times, service time at each bin, an extra
+trip to the nearest plant whenever the truck is full, no new bin after the end of the shift, then
+unloading and the way home. While driving a leg the truck adds itself to the published
+``link_extra_vehicles`` (spread over the leg's links in proportion to the time spent on each, so
+that the truck counts as one vehicle in all), which the traffic module reads as extra load.
+
+:class:`Roads` is the small view of the network the trucks share: current link times (traffic's
+published ``link_travel_time_s`` when present, free-flow times otherwise) and the extra-vehicle
+board.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Sequence
+
+import mesa
+import numpy as np
+
+from twin.city import RoadNetwork
+from twin.engine.published import Published
+from twin.kernels.shortest_path import path_links, shortest_path_trees
+
+
+class Roads:
+    """Link travel times and the extra-vehicle board, as the trucks see them."""
+
+    def __init__(self, network: RoadNetwork, published: Published) -> None:
+        self.network = network
+        self.published = published
+
+    def link_time_s(self) -> np.ndarray:
+        """Current link travel times, seconds (published by traffic, else free flow)."""
+        return self.published.get("link_travel_time_s", self.network.free_flow_time_s)
+
+    def add_vehicles(self, links: np.ndarray, amount: np.ndarray) -> None:
+        """Add ``amount`` vehicles to ``links`` on ``link_extra_vehicles`` (created if absent)."""
+        board = self.published.get("link_extra_vehicles")
+        if board is None:
+            board = np.zeros(self.network.n_links)
+            self.published.publish("link_extra_vehicles", board, "vehicles", "waste")
+        np.add.at(board, links, amount)
+
+    def trees(self, nodes: np.ndarray) -> np.ndarray:
+        """Shortest-path trees (predecessor links) from each of ``nodes`` on current times."""
+        net = self.network
+        weight = np.ascontiguousarray(self.link_time_s(), dtype=np.float64)
+        return shortest_path_trees(net.out_start, net.link_to, weight, np.asarray(nodes, dtype=np.int64))
+
+
+class Truck(mesa.Agent):
+    """A refuse truck of one stream, based at one depot.
+
+    Attributes:
+        stream: stream index (see :data:`~twin.waste.streams.STREAMS`).
+        capacity_g: payload, grams.
+        depot_node: home depot's road node.
+        plant_nodes: nodes of the plants that accept its stream.
+        load_g: what it carries now, grams.
+        km, hours, visits, trips, delivered_g: counters over the current year.
+    """
+
+    def __init__(self, model: mesa.Model, stream: int, capacity_g: int, depot: int, depot_node: int,
+                 plant_nodes: np.ndarray) -> None:
+        super().__init__(model)
+        self.stream = stream
+        self.capacity_g = int(capacity_g)
+        self.depot = depot
+        self.depot_node = int(depot_node)
+        self.plant_nodes = np.asarray(plant_nodes, dtype=np.int64)
+        self.node = self.depot_node
+        self.reset_year()
+
+    def reset_year(self) -> None:
+        """Back at the depot, empty, with zeroed counters."""
+        self.node = self.depot_node
+        self.load_g = 0
+        self.km = 0.0
+        self.hours = 0.0
+        self.visits = 0
+        self.trips = 0
+        self.delivered_g = 0
+
+    def work_shift(self, env, roads: Roads, stops: Sequence[tuple[str, int]], bin_node: np.ndarray,
+                   empty_bin: Callable[[int, int], int], service_s: Callable[[int], float], unload_s: float,
+                   shift_end_s: float, end_plant_node: int,
+                   on_position: Callable[[float, int], None] | None = None) -> Generator:
+        """The day's SimPy process: drive ``stops`` (``("bin", b)`` / ``("plant", node)``) and go home.
+
+        ``empty_bin(b, room_g)`` takes up to ``room_g`` grams out of bin ``b`` and returns what it
+        took; ``service_s(b)`` is the time to empty it.
+        """
+        start = env.now
+        nodes = [self.depot_node, end_plant_node, *self.plant_nodes.tolist()]
+        nodes += [int(bin_node[i]) if kind == "bin" else i for kind, i in stops]
+        sources = np.unique(np.asarray(nodes, dtype=np.int64))
+        trees = roads.trees(sources)
+        row = {int(n): k for k, n in enumerate(sources)}
+        link_from = roads.network.link_from
+        length_m = roads.network.link_length_m
+
+        def drive(target: int):
+            path = path_links(trees[row[self.node]], link_from, target)
+            if path.size:
+                times = roads.link_time_s()[path]
+                leg_s = float(times.sum())
+                share = times / leg_s if leg_s > 0 else np.full(path.size, 1.0 / path.size)
+                roads.add_vehicles(path, share)
+                yield env.timeout(leg_s)
+                roads.add_vehicles(path, -share)
+                self.km += float(length_m[path].sum()) / 1000.0
+            self.node = target
+            if on_position is not None:
+                on_position(env.now, target)
+
+        def unload_at(plant: int):
+            yield from drive(plant)
+            yield env.timeout(unload_s)
+            self.delivered_g += self.load_g
+            self.load_g = 0
+            self.trips += 1
+
+        def nearest_plant() -> int:
+            weight = roads.link_time_s()
+            times = [weight[path_links(trees[row[self.node]], link_from, p)].sum() for p in self.plant_nodes]
+            return int(self.plant_nodes[int(np.argmin(times))])
+
+        if on_position is not None:
+            on_position(env.now, self.node)
+        for kind, index in stops:
+            if kind == "plant":
+                if self.load_g > 0:
+                    yield from unload_at(index)
+                continue
+            if env.now >= shift_end_s:
+                break
+            node = int(bin_node[index])
+            yield from drive(node)
+            yield env.timeout(service_s(index))
+            self.visits += 1
+            while True:
+                taken = empty_bin(index, self.capacity_g - self.load_g)
+                self.load_g += taken
+                if self.load_g < self.capacity_g:
+                    break
+                yield from unload_at(nearest_plant())
+                yield from drive(node)
+        if self.load_g > 0:
+            yield from unload_at(end_plant_node)
+        yield from drive(self.depot_node)
+        self.hours += (env.now - start) / 3600.0

@@ -1,0 +1,405 @@
+"""The waste module: generation, bins, sensors, policy, PyVRP routes and trucks on one clock.
+
+A day in the operating period, in the order the clock runs it:
+
+1. every hour (a ticker, before other events of the same instant): the hour's share of each
+   bin's waste is deposited (numba :func:`~twin.waste.bins.deposit`); at hour 0 the day's
+   generation per building is drawn (numba :func:`~twin.waste.generation.building_generation`)
+   and yesterday's row of ``waste_daily`` is closed;
+2. at ``shift_start_h``: sensors report, the policy picks the bins, and each (stream, depot)
+   problem is routed with PyVRP; every truck then drives its route as a SimPy process
+   (:meth:`~twin.waste.fleet.Truck.work_shift`), emptying bins as it reaches them.
+
+Mass is integer grams throughout, so generated = collected + in bins + overflowed holds exactly
+for every day and stream (``waste_daily``: ``in_bins_start_g + generated_g = collected_g +
+overflow_g + in_bins_end_g``).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from twin.engine import Module, TwinModel, ticker
+from twin.engine.model import SECONDS_PER_DAY
+from twin.errors import TwinInputError
+from twin.indicators import Indicator
+from twin.kernels.shortest_path import many_to_many, travel_time_matrix
+from twin.waste.bins import Bins, build_bins, cluster_buildings, deposit
+from twin.waste.config import WasteConfig
+from twin.waste.fleet import Roads, Truck
+from twin.waste.generation import building_generation, sum_into_bins
+from twin.waste.planner import collection_problem, solve
+from twin.waste.policies import FillForecast, FixedSchedule, Selection, ThresholdPolicy, read_sensors
+from twin.waste.streams import (
+    COLLECT_EVERY_DAYS,
+    CONTAINER_L,
+    DENSITY_KG_L,
+    HOURLY_PROFILE,
+    JOB_KG_DAY,
+    RECYCLED_STREAMS,
+    RESIDENT_KG_DAY,
+    STREAMS,
+    TRUCK_CAPACITY_KG,
+    TRUCKS,
+)
+
+DAILY_COLUMNS = ["year", "day", "stream", "in_bins_start_g", "generated_g", "collected_g", "overflow_g",
+                 "in_bins_end_g", "overflow_bins", "visits", "km", "truck_hours", "placed_wrong_g"]
+"""Columns of the ``waste_daily`` time series (mass in integer grams, so the balance is exact)."""
+
+HOUR_S = 3600.0
+
+
+def check_reachable(network, link_time_s: np.ndarray, depot_nodes: np.ndarray, plant_nodes: np.ndarray,
+                    bin_nodes: np.ndarray) -> None:
+    """Raise a one-line error if a bin cannot be reached from a depot or cannot reach a plant."""
+    to_bins = many_to_many(network.out_start, network.link_to, np.ascontiguousarray(link_time_s, np.float64),
+                           np.asarray(depot_nodes, np.int64), np.asarray(bin_nodes, np.int64))
+    reverse_to = np.ascontiguousarray(network.link_from[network.in_links], dtype=np.int32)
+    reverse_w = np.ascontiguousarray(np.asarray(link_time_s)[network.in_links], dtype=np.float64)
+    to_plants = many_to_many(network.in_start, reverse_to, reverse_w, np.asarray(plant_nodes, np.int64),
+                             np.asarray(bin_nodes, np.int64))
+    bad = ~np.isfinite(to_bins).all(axis=0) | ~np.isfinite(to_plants).all(axis=0)
+    if bad.any():
+        nodes = np.unique(np.asarray(bin_nodes)[bad])
+        raise TwinInputError(f"waste: {int(bad.sum())} bins (road nodes {nodes[:5].tolist()}) cannot be reached "
+                             "from a waste depot or cannot reach a plant of their stream")
+
+
+class WasteModule(Module):
+    """Four-stream waste collection with fill sensors, PyVRP routing and trucks on the shared clock."""
+
+    name = "waste"
+    domain = "waste"
+    config_class = WasteConfig
+
+    # -- setup ---------------------------------------------------------------------------------
+    def setup(self, model: TwinModel) -> None:
+        cfg: WasteConfig = self.config
+        city = model.city
+        net = city.network
+        self.k = len(STREAMS)
+        self.resident_kg = cfg.stream_values("resident_kg_day", RESIDENT_KG_DAY)
+        self.job_kg = cfg.stream_values("job_kg_day", JOB_KG_DAY)
+        self.profile = np.asarray(HOURLY_PROFILE) / np.sum(HOURLY_PROFILE)
+        self.weekday = np.asarray(cfg.weekday_factors, dtype=np.float64)
+        self.building_cluster, n_clusters = cluster_buildings(city.buildings.x, city.buildings.y, cfg.cluster_m)
+        self.building_bin = np.ascontiguousarray(
+            self.building_cluster[:, None] * self.k + np.arange(self.k)[None, :])
+        expected, _ = self._generation(city.buildings.residents, city.buildings.jobs, 1.0,
+                                       np.ones((len(city.buildings), self.k)))
+        has_sensor = model.rng_for("waste/sensor_coverage").random(n_clusters * self.k) < cfg.sensor_coverage
+        self.bins: Bins = build_bins(city, self.building_cluster, n_clusters, expected,
+                                     cfg.stream_values("density_kg_l", DENSITY_KG_L),
+                                     cfg.stream_values("container_l", CONTAINER_L), cfg.design_days, has_sensor)
+
+        depots = city.facilities.of_kind("waste_depot")
+        if depots.size == 0:
+            raise TwinInputError(f"waste: city {city.name!r} has no facility of kind 'waste_depot'")
+        self.depot_node = city.facilities.node[depots].astype(np.int64)
+        self.depot_xy = np.column_stack([city.facilities.x[depots], city.facilities.y[depots]])
+        self.plant_nodes: list[np.ndarray] = []
+        for stream in STREAMS:
+            kinds = cfg.plant_kinds(stream)
+            rows = np.concatenate([city.facilities.of_kind(kind) for kind in kinds])
+            if rows.size == 0:
+                raise TwinInputError(f"waste: stream {stream!r} has no plant: city {city.name!r} has no facility "
+                                     f"of kind {', '.join(kinds)} (set waste.plants.{stream})")
+            self.plant_nodes.append(np.unique(city.facilities.node[rows]).astype(np.int64))
+        check_reachable(net, net.free_flow_time_s, self.depot_node,
+                        np.concatenate(self.plant_nodes), np.unique(self.bins.node))
+
+        n_trucks = cfg.stream_values("trucks", TRUCKS).astype(np.int64)
+        capacity_kg = cfg.stream_values("truck_capacity_kg", TRUCK_CAPACITY_KG)
+        self.capacity_kg = capacity_kg
+        self.trucks: dict[tuple[int, int], list[Truck]] = {}
+        self.territory = np.zeros(len(self.bins), dtype=np.int64)
+        cluster_nodes = self.bins.node[self.bins.stream == 0]
+        from_depots = travel_time_matrix(net, net.free_flow_time_s, self.depot_node, cluster_nodes)
+        for s in range(self.k):
+            used = np.arange(min(int(n_trucks[s]), len(depots)))
+            for j in range(int(n_trucks[s])):
+                d = int(used[j % used.size])
+                truck = Truck(model, s, int(capacity_kg[s] * 1000), d, int(self.depot_node[d]), self.plant_nodes[s])
+                self.trucks.setdefault((s, d), []).append(truck)
+            self.territory[self.bins.stream == s] = used[np.argmin(from_depots[used], axis=0)]
+        self.roads = Roads(net, model.published)
+        if cfg.policy == "fixed":
+            every = cfg.stream_values("collect_every_days", COLLECT_EVERY_DAYS).astype(np.int64)
+            self.policy = FixedSchedule(self.bins, every, self.depot_xy, self.territory)
+        else:
+            self.policy = ThresholdPolicy(self.bins, cfg.must_threshold, cfg.optional_threshold, cfg.optional_prize)
+        self.daily_rows: list[tuple] = []
+        self.position_rows: list[tuple] = []
+        self.routing_s = 0.0
+        self.year_rows: list[tuple] = []
+
+    def _generation(self, residents, jobs, factor, noise):
+        cfg = self.config
+        return building_generation(np.asarray(residents, np.float64), np.asarray(jobs, np.float64),
+                                   self.resident_kg, self.job_kg, float(factor), np.ascontiguousarray(noise),
+                                   cfg.compliance, cfg.missort)
+
+    # -- the year ------------------------------------------------------------------------------
+    def start_year(self, model: TwinModel, year: int) -> None:
+        city = model.city
+        zones = city.buildings.zone
+        population = model.published.get("zone_population", city.zones.population).astype(np.float64)
+        jobs = model.published.get("zone_jobs", city.zones.jobs).astype(np.float64)
+        scale_pop = np.divide(population, city.zones.population, out=np.ones(len(population)),
+                              where=city.zones.population > 0)
+        scale_jobs = np.divide(jobs, city.zones.jobs, out=np.ones(len(jobs)), where=city.zones.jobs > 0)
+        self.residents = city.buildings.residents * scale_pop[zones]
+        self.jobs = city.buildings.jobs * scale_jobs[zones]
+        bins = self.bins
+        bins.reset_counters()
+        start = model.rng_for("waste/initial", year).random(len(bins)) * self.config.initial_fill
+        bins.fill_g[:] = np.floor(start * bins.capacity_g).astype(np.int64)
+        self.forecast = FillForecast(bins)
+        self.gen_rng = model.rng_for("waste/generation", year)
+        self.sensor_rng = model.rng_for("waste/sensors", year)
+        self.route_seed = int(model.seed_sequence("waste/routing", year).generate_state(1)[0])
+        self.static_routes: dict[tuple[int, int, int], list[list[tuple[str, int]]]] = {}
+        for fleet in self.trucks.values():
+            for truck in fleet:
+                truck.reset_year()
+        self.year = year
+        self.day = -1
+        self.day_bin_kg = np.zeros(len(bins))
+        self.day_wrong_kg = np.zeros(self.k)
+        self.visits = np.zeros(len(bins), dtype=np.int64)
+        self.first_row = len(self.daily_rows)
+
+    def processes(self, model: TwinModel):
+        yield ticker(model.env, HOUR_S, lambda now: self._hour(model, now))
+        yield self._days(model)
+
+    def end_year(self, model: TwinModel, year: int) -> None:
+        if self.day >= 0:
+            self._close_day()
+
+    # -- hourly generation ---------------------------------------------------------------------
+    def _hour(self, model: TwinModel, now: float) -> None:
+        hour_index = int(round(now / HOUR_S))
+        day, hour = divmod(hour_index, 24)
+        if day != self.day:
+            if self.day >= 0:
+                self._close_day()
+            self._open_day(day)
+        bins = self.bins
+        add = np.rint(self.day_bin_kg * (1000.0 * self.profile[hour])).astype(np.int64)
+        deposit(bins.fill_g, bins.capacity_g, add, bins.generated_g, bins.overflow_g, bins.overflowed)
+        self.forecast.add_expected(self.profile[hour] * self._weekday_factor(day))
+
+    def _weekday_factor(self, day: int) -> float:
+        return float(self.weekday[(self.config.start_weekday + day) % 7])
+
+    def _open_day(self, day: int) -> None:
+        cfg = self.config
+        self.day = day
+        sigma2 = np.log1p(cfg.noise_cv**2)
+        noise = self.gen_rng.lognormal(-0.5 * sigma2, np.sqrt(sigma2), size=(len(self.residents), self.k))
+        placed, wrong = self._generation(self.residents, self.jobs, self._weekday_factor(day), noise)
+        self.day_bin_kg = sum_into_bins(self.building_bin, placed, len(self.bins))
+        self.day_wrong_kg = wrong.sum(axis=0)
+        bins = self.bins
+        bins.overflowed[:] = False
+        self.day_start = self._stream_totals()
+
+    def _stream_totals(self) -> dict[str, np.ndarray]:
+        bins = self.bins
+        totals = {name: np.bincount(bins.stream, weights=getattr(bins, name), minlength=self.k).astype(np.int64)
+                  for name in ("fill_g", "generated_g", "collected_g", "overflow_g")}
+        totals["visits"] = np.bincount(bins.stream, weights=self.visits, minlength=self.k).astype(np.int64)
+        km = np.zeros(self.k)
+        hours = np.zeros(self.k)
+        for (s, _), fleet in self.trucks.items():
+            km[s] += sum(t.km for t in fleet)
+            hours[s] += sum(t.hours for t in fleet)
+        totals["km"], totals["hours"] = km, hours
+        return totals
+
+    def _close_day(self) -> None:
+        start, end = self.day_start, self._stream_totals()
+        spilled = np.bincount(self.bins.stream, weights=self.bins.overflowed, minlength=self.k).astype(np.int64)
+        for s, stream in enumerate(STREAMS):
+            self.daily_rows.append((
+                self.year, self.day, stream, int(start["fill_g"][s]),
+                int(end["generated_g"][s] - start["generated_g"][s]),
+                int(end["collected_g"][s] - start["collected_g"][s]),
+                int(end["overflow_g"][s] - start["overflow_g"][s]), int(end["fill_g"][s]), int(spilled[s]),
+                int(end["visits"][s] - start["visits"][s]), float(end["km"][s] - start["km"][s]),
+                float(end["hours"][s] - start["hours"][s]), int(round(self.day_wrong_kg[s] * 1000.0)),
+            ))
+
+    # -- daily collection ----------------------------------------------------------------------
+    def _days(self, model: TwinModel):
+        cfg = self.config
+        env = model.env
+        n_days = int(np.ceil(model.period_s / SECONDS_PER_DAY))
+        for day in range(n_days):
+            shift_start = day * SECONDS_PER_DAY + cfg.shift_start_h * HOUR_S
+            if shift_start >= model.period_s:
+                return
+            yield env.timeout(shift_start - env.now)
+            start = time.perf_counter()
+            plans = self._plan_day(day)
+            self.routing_s += time.perf_counter() - start
+            for (s, d), routes in plans.items():
+                for truck, stops in zip(self.trucks[(s, d)], routes, strict=False):
+                    env.process(self._shift(model, truck, stops, shift_start + cfg.shift_h * HOUR_S))
+
+    def _estimate(self) -> np.ndarray:
+        cfg = self.config
+        if cfg.policy == "sensor":
+            index, level = read_sensors(self.sensor_rng, self.bins, cfg.sensor_noise, cfg.sensor_failure_rate)
+            self.forecast.observe(index, level)
+        return self.forecast.level_g
+
+    def _plan_day(self, day: int) -> dict[tuple[int, int], list[list[tuple[str, int]]]]:
+        estimate = self._estimate()
+        selections: dict[tuple[int, int], Selection] = {}
+        for s, d in self.trucks:
+            candidates = np.flatnonzero((self.bins.stream == s) & (self.territory == d))
+            selections[(s, d)] = self.policy.select(day, s, candidates, estimate)
+        total = max(sum(sel.must.size + sel.optional.size for sel in selections.values()), 1)
+        plans = {}
+        for (s, d), sel in selections.items():
+            key = (s, d, -1 if sel.static_key is None else sel.static_key)
+            if sel.static_key is not None and key in self.static_routes:
+                plans[(s, d)] = self.static_routes[key]
+                continue
+            share = (sel.must.size + sel.optional.size) / total
+            plans[(s, d)] = self._route(s, d, sel, day, self.config.route_seconds * share)
+            if sel.static_key is not None:
+                self.static_routes[key] = plans[(s, d)]
+        return plans
+
+    def _route(self, s: int, d: int, sel: Selection, day: int, seconds: float) -> list[list[tuple[str, int]]]:
+        cfg = self.config
+        chosen = np.concatenate([sel.must, sel.optional]).astype(np.int64)
+        if chosen.size == 0:
+            return []
+        required = np.concatenate([np.ones(sel.must.size, bool), np.zeros(sel.optional.size, bool)])
+        prize = np.concatenate([np.zeros(sel.must.size), sel.prize])
+        static = sel.static_key is not None
+        link_time = self.roads.network.free_flow_time_s if static else self.roads.link_time_s()
+        problem = collection_problem(
+            self.roads.network, link_time, int(self.depot_node[d]), self.plant_nodes[s], self.bins.node[chosen],
+            sel.demand_g / 1000.0, cfg.service_s * self.bins.containers[chosen], prize, required,
+            len(self.trucks[(s, d)]), int(self.capacity_kg[s]), cfg.unload_min * 60.0, cfg.shift_h * HOUR_S,
+            "duration" if cfg.route_objective == "time" else "distance")
+        plan = solve(problem, seconds=max(seconds, 0.05), iterations=cfg.route_iterations,
+                     seed=(self.route_seed + 7919 * day + 31 * s + d) % 2**31)
+        plants = self.plant_nodes[s]
+        routes = []
+        for route in plan.routes:
+            inner = route.stops[1:-1]
+            routes.append([("bin", int(chosen[i])) if kind == "client" else ("plant", int(plants[i - 1]))
+                           for kind, i in inner])
+        return routes
+
+    def _shift(self, model: TwinModel, truck: Truck, stops, shift_end: float):
+        cfg = self.config
+        bins = self.bins
+        s = truck.stream
+        end_plant = self._end_plant(truck)
+
+        def empty_bin(b: int, room_g: int) -> int:
+            taken = int(min(bins.fill_g[b], max(room_g, 0)))
+            bins.fill_g[b] -= taken
+            bins.collected_g[b] += taken
+            self.visits[b] += 1
+            self.forecast.observe(np.array([b]), np.array([float(bins.fill_g[b])]))
+            return taken
+
+        def on_position(now: float, node: int) -> None:
+            if cfg.record_positions:
+                net = model.city.network
+                self.position_rows.append((self.year, float(now), truck.unique_id, STREAMS[s],
+                                           float(net.node_x[node]), float(net.node_y[node])))
+
+        yield from truck.work_shift(model.env, self.roads, stops, bins.node, empty_bin,
+                                    lambda b: cfg.service_s * float(bins.containers[b]), cfg.unload_min * 60.0,
+                                    shift_end, end_plant, on_position)
+
+    def _end_plant(self, truck: Truck) -> int:
+        plants = self.plant_nodes[truck.stream]
+        if plants.size == 1:
+            return int(plants[0])
+        net = self.roads.network
+        back = travel_time_matrix(net, net.free_flow_time_s, plants, np.array([truck.depot_node]))[:, 0]
+        return int(plants[int(np.argmin(back))])
+
+    # -- results -------------------------------------------------------------------------------
+    def daily_frame(self) -> pd.DataFrame:
+        """All ``waste_daily`` rows so far."""
+        return pd.DataFrame(self.daily_rows, columns=DAILY_COLUMNS)
+
+    def indicators(self, model: TwinModel, year: int) -> list[Indicator]:
+        cfg = self.config
+        days = pd.DataFrame(self.daily_rows[self.first_row:], columns=DAILY_COLUMNS)
+        if days.empty:
+            return []
+        by = days.groupby("stream", sort=False).agg(
+            generated=("generated_g", "sum"), collected=("collected_g", "sum"), overflow=("overflow_g", "sum"),
+            wrong=("placed_wrong_g", "sum"), spilled=("overflow_bins", "sum"), km=("km", "sum"),
+            hours=("truck_hours", "sum")).reindex(list(STREAMS))
+        by["in_bins"] = days.groupby("stream")["in_bins_end_g"].last().reindex(list(STREAMS))
+        out: list[Indicator] = []
+        d = self.domain
+
+        def add_set(suffix: str, row, directed: bool) -> None:
+            tonnes = row["collected"] / 1e6
+            co2 = row["km"] * cfg.co2_kg_per_km / tonnes if tonnes > 0 else 0.0
+            cost = (row["km"] * cfg.cost_per_km + row["hours"] * cfg.cost_per_hour) / tonnes if tonnes > 0 else 0.0
+            litter = 100.0 * row["overflow"] / row["generated"] if row["generated"] > 0 else 0.0
+            contamination = 100.0 * row["wrong"] / row["generated"] if row["generated"] > 0 else 0.0
+
+            def ind(name, value, unit, better, bounds, text):
+                if directed:
+                    out.append(Indicator(d, f"{name}{suffix}", float(value), unit, better, bounds, text))
+                else:
+                    out.append(Indicator(d, f"{name}{suffix}", float(value), unit, description=text))
+
+            ind("generated_kg", row["generated"] / 1000.0, "kg", "", None, "waste put into bins")
+            ind("collected_kg", row["collected"] / 1000.0, "kg", "", None, "waste picked up by trucks")
+            ind("left_in_bins_kg", row["in_bins"] / 1000.0, "kg", "", None, "waste in bins at the period's end")
+            ind("overflow_kg", row["overflow"] / 1000.0, "kg", "", None, "waste spilled beside full bins")
+            ind("litter_share", litter, "%", "lower", (5.0, 0.0), "overflowed share of generated waste")
+            ind("overflow_bin_days", row["spilled"], "bin-days", "", None, "days on which a bin overflowed")
+            ind("truck_km", row["km"], "km", "", None, "distance driven by the trucks")
+            ind("truck_hours", row["hours"], "h", "", None, "truck time out of the depot")
+            ind("co2_per_tonne", co2, "kg/t", "lower", (30.0, 2.0), "truck CO2 per tonne collected")
+            ind("cost_per_tonne", cost, "CNY/t", "lower", (300.0, 50.0), "truck cost per tonne collected")
+            if not directed:
+                ind("contamination", contamination, "%", "", None,
+                    "share of the waste in a stream's bins that belongs to another stream")
+
+        for stream in STREAMS:
+            add_set(f"_{stream}", by.loc[stream], directed=False)
+        add_set("", by.sum(), directed=True)
+        sorted_rows = by.drop(index="residual").sum()
+        out.append(Indicator(d, "contamination", 100.0 * sorted_rows["wrong"] / max(sorted_rows["generated"], 1),
+                             "%", "lower", (30.0, 0.0), "share of foreign material in the sorted streams' bins"))
+        clean = sum(by.loc[s, "collected"] * (1 - by.loc[s, "wrong"] / max(by.loc[s, "generated"], 1))
+                    for s in RECYCLED_STREAMS)
+        out.append(Indicator(d, "recycling_rate", 100.0 * clean / max(by["generated"].sum(), 1), "%", "higher",
+                             (10.0, 60.0), "clean kitchen and recyclable waste collected, share of all waste"))
+        return out
+
+    def timeseries(self) -> dict[str, pd.DataFrame]:
+        positions = pd.DataFrame(self.position_rows, columns=["year", "time_s", "truck", "stream", "x", "y"])
+        return {"waste_daily": self.daily_frame(), "truck_positions": positions}
+
+    def snapshot(self) -> dict[str, pd.DataFrame]:
+        bins = self.bins
+        frame = pd.DataFrame({
+            "bin": np.arange(len(bins), dtype=np.int64), "x": bins.x, "y": bins.y,
+            "stream": np.asarray(STREAMS)[bins.stream], "capacity_l": bins.capacity_l, "fill_l": bins.fill_l(),
+            "overflow_kg": bins.overflow_g / 1000.0, "containers": bins.containers, "has_sensor": bins.has_sensor,
+        })
+        return {"bins": frame}
