@@ -8,9 +8,10 @@ import its class here; its scenario section and docs follow from ``name`` and ``
 from __future__ import annotations
 
 from twin.access import AccessModule
+from twin.migration import MigrationModule
 from twin.waste import WasteModule
 
-MODULES = {cls.name: cls for cls in (WasteModule, AccessModule)}
+MODULES = {cls.name: cls for cls in (MigrationModule, WasteModule, AccessModule)}
 
 CLI_GROUPS: tuple[str, ...] = ("twin.waste.cli",)
 """Modules (dotted names) exposing ``register(subparsers)`` to add ``twin <group> ...`` commands."""

@@ -1,0 +1,31 @@
+"""Population migration: households choose where to live each year; the new districts fill or not.
+
+Design of the folder (one idea per file):
+
+- ``households.py``: households as numpy columns (zone, size, income band, age band of the head,
+  skilled flag, tenure, years in place), created from the city's zone populations;
+- ``choice.py``: per-chooser random streams (a counter-based hash keyed by household id and
+  year: common random numbers across scenarios) and the numba multinomial-logit sampler;
+- ``housing.py``: dwellings per zone, construction, prices that clear the choosers' demand;
+- ``flows.py``: births, deaths, household formation, leaving and moving (per-household draws),
+  the gravity model of flows with other regions;
+- ``zone_attributes.py``: jobs within reach, schools, hospitals, public places, commute times
+  from the zone travel-time skim (traffic's, else free flow);
+- ``state.py``: one year on the columns, in a fixed order (:class:`MigrationState`);
+- ``module.py``: the engine adapter (yearly beat, publishing ``zone_population`` and
+  ``zone_jobs``, KPIs, tables);
+- ``mesa_view.py``: the researcher's door: households as Mesa agents, for a sample or as a
+  plain-Python replacement of the choice rule.
+"""
+
+from twin.migration.choice import choose_zones, logit_probabilities, stream_uniform
+from twin.migration.config import MigrationConfig
+from twin.migration.households import Households, create_households
+from twin.migration.housing import HousingMarket
+from twin.migration.module import MigrationModule
+from twin.migration.state import ChoiceProblem, MigrationState, YearFlows, kernel_rule
+
+__all__ = [
+    "ChoiceProblem", "Households", "HousingMarket", "MigrationConfig", "MigrationModule", "MigrationState",
+    "YearFlows", "choose_zones", "create_households", "kernel_rule", "logit_probabilities", "stream_uniform",
+]
