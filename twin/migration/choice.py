@@ -100,21 +100,36 @@ def choose_zones(key, chooser_id, chooser_type, chooser_origin, utility, stay_bo
     return chosen
 
 
+def stream_uniform_numpy(key: int, chooser: int, purpose: int, index: np.ndarray) -> np.ndarray:
+    """Plain-numpy twin of :func:`stream_uniform` for many indices at once (same numbers)."""
+    with np.errstate(over="ignore"):
+        def mix(z):
+            z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            return z ^ (z >> np.uint64(31))
+
+        z = mix(np.array([key], dtype=np.uint64) + np.array([chooser], dtype=np.uint64) * _GOLDEN)
+        z = mix(z ^ (np.array([purpose], dtype=np.uint64) * np.uint64(0xD1B54A32D192ED03)))
+        z = mix(z + np.asarray(index, dtype=np.uint64) * _GOLDEN)
+    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
+
+
+def gumbel_row(key: int, chooser: int, n_zones: int) -> np.ndarray:
+    """The Gumbel draws of one chooser for zones 0..n_zones-1 (numpy; same as the kernel's)."""
+    return -np.log(-np.log(stream_uniform_numpy(key, chooser, PURPOSE_CHOICE, np.arange(n_zones))))
+
+
 def choose_zones_python(key: int, chooser_id, chooser_type, chooser_origin, utility, stay_bonus: float,
                         vacancy, order) -> np.ndarray:
     """Slow, obviously-correct twin of :func:`choose_zones` (tests only); same draws, same result."""
     vacancy = np.array(vacancy, dtype=np.int64)
     chosen = np.full(len(chooser_id), -1, dtype=np.int64)
     for c in order:
-        values = []
-        for j in range(utility.shape[1]):
-            if vacancy[j] <= 0 or utility[chooser_type[c], j] == -np.inf:
-                values.append(-np.inf)
-                continue
-            u = stream_uniform.py_func(np.uint64(key), np.int64(chooser_id[c]), PURPOSE_CHOICE, j)
-            bonus = stay_bonus if j == chooser_origin[c] else 0.0
-            values.append(utility[chooser_type[c], j] + bonus - np.log(-np.log(u)))
-        if max(values) > -np.inf:
+        values = utility[chooser_type[c]] + gumbel_row(key, chooser_id[c], utility.shape[1])
+        if chooser_origin[c] >= 0:
+            values[chooser_origin[c]] += stay_bonus
+        values[(vacancy <= 0) | np.isneginf(utility[chooser_type[c]])] = -np.inf
+        if values.max() > -np.inf:
             chosen[c] = int(np.argmax(values))
             vacancy[chosen[c]] -= 1
     return chosen
