@@ -88,10 +88,12 @@ class WasteConfig:
     # routing
     route_objective: str = option("time", choices=("time", "distance"),
                                   doc="what the route planner minimises")
-    route_iterations: int = option(400, ge=1, unit="iterations",
+    route_iterations: int = option(100, ge=1, unit="iterations",
                                    doc="PyVRP iterations per routing problem (same routes on any machine)")
-    route_seconds: float = option(10.0, gt=0, unit="s/day",
-                                  doc="wall-clock cap on routing per simulated day, shared by its problems")
+    route_seconds: float | None = option(None, gt=0, unit="s/day",
+                                         doc="optional wall-clock cap on routing per simulated day, shared by its "
+                                             "problems in proportion to their bins; when it binds, routes depend "
+                                             "on the machine's speed (no longer bitwise reproducible)")
     # costs
     cost_per_km: float = option(3.0, ge=0, unit="CNY/km", doc="fuel and maintenance")
     cost_per_hour: float = option(120.0, ge=0, unit="CNY/h", doc="crew and truck time")

@@ -272,13 +272,15 @@ class WasteModule(Module):
             if sel.static_key is not None and key in self.static_routes:
                 plans[(s, d)] = self.static_routes[key]
                 continue
+            cap = self.config.route_seconds
             share = (sel.must.size + sel.optional.size) / total
-            plans[(s, d)] = self._route(s, d, sel, day, self.config.route_seconds * share)
+            plans[(s, d)] = self._route(s, d, sel, day, None if cap is None else max(cap * share, 0.05))
             if sel.static_key is not None:
                 self.static_routes[key] = plans[(s, d)]
         return plans
 
-    def _route(self, s: int, d: int, sel: Selection, day: int, seconds: float) -> list[list[tuple[str, int]]]:
+    def _route(self, s: int, d: int, sel: Selection, day: int, seconds: float | None
+               ) -> list[list[tuple[str, int]]]:
         cfg = self.config
         chosen = np.concatenate([sel.must, sel.optional]).astype(np.int64)
         if chosen.size == 0:
@@ -292,7 +294,7 @@ class WasteModule(Module):
             sel.demand_g / 1000.0, cfg.service_s * self.bins.containers[chosen], prize, required,
             len(self.trucks[(s, d)]), int(self.capacity_kg[s]), cfg.unload_min * 60.0, cfg.shift_h * HOUR_S,
             "duration" if cfg.route_objective == "time" else "distance")
-        plan = solve(problem, seconds=max(seconds, 0.05), iterations=cfg.route_iterations,
+        plan = solve(problem, seconds=seconds, iterations=cfg.route_iterations,
                      seed=(self.route_seed + 7919 * day + 31 * s + d) % 2**31)
         plants = self.plant_nodes[s]
         routes = []
