@@ -26,6 +26,16 @@ from twin.migration.module import MigrationModule
 from twin.migration.state import ChoiceProblem, MigrationState, YearFlows, kernel_rule
 
 __all__ = [
-    "ChoiceProblem", "Households", "HousingMarket", "MigrationConfig", "MigrationModule", "MigrationState",
-    "YearFlows", "choose_zones", "create_households", "kernel_rule", "logit_probabilities", "stream_uniform",
+    "ChoiceProblem",
+    "Households",
+    "HousingMarket",
+    "MigrationConfig",
+    "MigrationModule",
+    "MigrationState",
+    "YearFlows",
+    "choose_zones",
+    "create_households",
+    "kernel_rule",
+    "logit_probabilities",
+    "stream_uniform",
 ]

@@ -103,6 +103,7 @@ def choose_zones(key, chooser_id, chooser_type, chooser_origin, utility, stay_bo
 def stream_uniform_numpy(key: int, chooser: int, purpose: int, index: np.ndarray) -> np.ndarray:
     """Plain-numpy twin of :func:`stream_uniform` for many indices at once (same numbers)."""
     with np.errstate(over="ignore"):
+
         def mix(z):
             z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
             z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
@@ -119,8 +120,9 @@ def gumbel_row(key: int, chooser: int, n_zones: int) -> np.ndarray:
     return -np.log(-np.log(stream_uniform_numpy(key, chooser, PURPOSE_CHOICE, np.arange(n_zones))))
 
 
-def choose_zones_python(key: int, chooser_id, chooser_type, chooser_origin, utility, stay_bonus: float,
-                        vacancy, order) -> np.ndarray:
+def choose_zones_python(
+    key: int, chooser_id, chooser_type, chooser_origin, utility, stay_bonus: float, vacancy, order
+) -> np.ndarray:
     """Slow, obviously-correct twin of :func:`choose_zones` (tests only); same draws, same result."""
     vacancy = np.array(vacancy, dtype=np.int64)
     chosen = np.full(len(chooser_id), -1, dtype=np.int64)
@@ -140,8 +142,10 @@ def check_utilities(utility: np.ndarray, what: str = "utilities") -> None:
     bad = np.isnan(utility) | (utility == np.inf)
     if bad.any():
         row, col = np.argwhere(bad)[0]
-        raise TwinInputError(f"migration: {what} must be finite (or -inf for a closed zone); "
-                             f"got {utility[row, col]!r} at type {row}, zone {col}")
+        raise TwinInputError(
+            f"migration: {what} must be finite (or -inf for a closed zone); "
+            f"got {utility[row, col]!r} at type {row}, zone {col}"
+        )
 
 
 def logit_probabilities(utility: np.ndarray) -> np.ndarray:

@@ -27,83 +27,142 @@ DEFAULT_REGIONS = {
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class MigrationConfig:
     # households
-    mean_household_size: float = option(2.6, ge=1, le=6, unit="persons",
-                                        doc="mean size when splitting zone populations into households")
-    income_shares: tuple[float, ...] = option((0.3, 0.5, 0.2), ge=0, le=1,
-                                              doc="share of households per income band (sum to 1)")
-    age_shares: tuple[float, ...] = option((0.25, 0.3, 0.27, 0.18), ge=0, le=1,
-                                           doc="share of households per age band of the head (sum to 1)")
+    mean_household_size: float = option(
+        2.6, ge=1, le=6, unit="persons", doc="mean size when splitting zone populations into households"
+    )
+    income_shares: tuple[float, ...] = option(
+        (0.3, 0.5, 0.2), ge=0, le=1, doc="share of households per income band (sum to 1)"
+    )
+    age_shares: tuple[float, ...] = option(
+        (0.25, 0.3, 0.27, 0.18), ge=0, le=1, doc="share of households per age band of the head (sum to 1)"
+    )
     skilled_share_by_income: tuple[float, ...] = option(
-        (0.05, 0.2, 0.5), ge=0, le=1, doc="probability a household has a skilled worker, by income band")
-    owner_share_by_age: tuple[float, ...] = option((0.3, 0.6, 0.75, 0.8), ge=0, le=1,
-                                                   doc="probability of owning the dwelling, by age band")
+        (0.05, 0.2, 0.5), ge=0, le=1, doc="probability a household has a skilled worker, by income band"
+    )
+    owner_share_by_age: tuple[float, ...] = option(
+        (0.3, 0.6, 0.75, 0.8), ge=0, le=1, doc="probability of owning the dwelling, by age band"
+    )
     # who considers moving, vital events
-    move_rate_by_age: tuple[float, ...] = option((0.15, 0.08, 0.05, 0.03), ge=0, le=1, unit="1/year",
-                                                 doc="probability of considering a move, by age band")
+    move_rate_by_age: tuple[float, ...] = option(
+        (0.15, 0.08, 0.05, 0.03),
+        ge=0,
+        le=1,
+        unit="1/year",
+        doc="probability of considering a move, by age band",
+    )
     owner_move_factor: float = option(0.5, ge=0, le=1, doc="owners' move probability relative to renters'")
-    recent_move_factor: float = option(1.5, ge=0, le=5,
-                                       doc="multiplier for households in place for under 2 years")
+    recent_move_factor: float = option(
+        1.5, ge=0, le=5, doc="multiplier for households in place for under 2 years"
+    )
     long_stay_years: int = option(10, ge=1, unit="years", doc="years in place after which moves are rarer")
     long_stay_factor: float = option(0.5, ge=0, le=1, doc="multiplier after long_stay_years in place")
-    birth_rate_by_age: tuple[float, ...] = option((0.05, 0.03, 0.004, 0.0), ge=0, le=1, unit="1/year",
-                                                  doc="probability of a birth per household, by age band")
-    death_rate_by_age: tuple[float, ...] = option((0.001, 0.002, 0.006, 0.035), ge=0, le=1, unit="1/year",
-                                                  doc="probability of death per person, by age band")
-    formation_rate: float = option(0.02, ge=0, le=1, unit="1/year",
-                                   doc="probability a household of 3+ splits off a one-person household")
-    ageing_rate: float = option(1 / 15, ge=0, le=1, unit="1/year",
-                                doc="probability a head moves up an age band in a year")
+    birth_rate_by_age: tuple[float, ...] = option(
+        (0.05, 0.03, 0.004, 0.0),
+        ge=0,
+        le=1,
+        unit="1/year",
+        doc="probability of a birth per household, by age band",
+    )
+    death_rate_by_age: tuple[float, ...] = option(
+        (0.001, 0.002, 0.006, 0.035),
+        ge=0,
+        le=1,
+        unit="1/year",
+        doc="probability of death per person, by age band",
+    )
+    formation_rate: float = option(
+        0.02, ge=0, le=1, unit="1/year", doc="probability a household of 3+ splits off a one-person household"
+    )
+    ageing_rate: float = option(
+        1 / 15, ge=0, le=1, unit="1/year", doc="probability a head moves up an age band in a year"
+    )
     # flows with other regions
-    out_rate_by_age: tuple[float, ...] = option((0.03, 0.015, 0.008, 0.004), ge=0, le=1, unit="1/year",
-                                                doc="probability a household leaves the city, by age band")
-    in_rate: float = option(0.02, ge=0, le=1, unit="1/year",
-                            doc="general in-migrant households per resident household")
-    talent_rate: float = option(0.002, ge=0, le=1, unit="1/year",
-                                doc="skilled households from the talent region per resident household")
-    talent_policy: float = option(0.0, ge=0, le=20,
-                                  doc="talent-attraction lever: 1.0 doubles the skilled inflow")
+    out_rate_by_age: tuple[float, ...] = option(
+        (0.03, 0.015, 0.008, 0.004),
+        ge=0,
+        le=1,
+        unit="1/year",
+        doc="probability a household leaves the city, by age band",
+    )
+    in_rate: float = option(
+        0.02, ge=0, le=1, unit="1/year", doc="general in-migrant households per resident household"
+    )
+    talent_rate: float = option(
+        0.002,
+        ge=0,
+        le=1,
+        unit="1/year",
+        doc="skilled households from the talent region per resident household",
+    )
+    talent_policy: float = option(
+        0.0, ge=0, le=20, doc="talent-attraction lever: 1.0 doubles the skilled inflow"
+    )
     talent_region: str = option("greater_bay_area", doc="region the skilled talent comes from")
-    inflow_job_elasticity: float = option(2.0, ge=0, le=20,
-                                          doc="relative change of inflows per relative job growth")
+    inflow_job_elasticity: float = option(
+        2.0, ge=0, le=20, doc="relative change of inflows per relative job growth"
+    )
     job_growth_rate: float = option(0.01, ge=-0.5, le=0.5, unit="1/year", doc="baseline job growth")
     regions: Mapping[str, tuple[float, ...]] = option(
-        default_factory=lambda: frozen_mapping(DEFAULT_REGIONS), gt=0,
-        doc="other regions: name = [population in millions, distance in km] (gravity model)")
+        default_factory=lambda: frozen_mapping(DEFAULT_REGIONS),
+        gt=0,
+        doc="other regions: name = [population in millions, distance in km] (gravity model)",
+    )
     gravity_exponent: float = option(2.0, ge=0, le=4, doc="distance exponent of the gravity model")
     # location choice (utilities in utils)
-    beta_price_by_income: tuple[float, ...] = option((-3.0, -2.0, -1.0), le=0,
-                                                     doc="utils per unit of price index, by income band")
+    beta_price_by_income: tuple[float, ...] = option(
+        (-3.0, -2.0, -1.0), le=0, doc="utils per unit of price index, by income band"
+    )
     beta_jobs: float = option(0.6, ge=0, doc="utils per log(1 + thousand jobs within commute_threshold_min)")
     skilled_jobs_factor: float = option(1.5, ge=0, doc="multiplier of beta_jobs for skilled households")
     beta_schools: float = option(0.3, ge=0, doc="utils per log(1 + schools within reach), families only")
-    beta_hospital: float = option(-0.03, le=0, unit="1/minute", doc="utils per minute to the nearest hospital")
+    beta_hospital: float = option(
+        -0.03, le=0, unit="1/minute", doc="utils per minute to the nearest hospital"
+    )
     beta_public: float = option(0.2, ge=0, doc="utils per log(1 + public places within reach)")
     beta_stay: float = option(2.0, ge=0, doc="utils for staying in the current zone (moving costs)")
     commute_threshold_min: float = option(30.0, gt=0, le=180, unit="minutes", doc="jobs-reachable threshold")
-    service_threshold_min: float = option(15.0, gt=0, le=180, unit="minutes",
-                                          doc="schools/public places within reach threshold")
-    commute_decay_min: float = option(15.0, gt=0, unit="minutes",
-                                      doc="decay of the gravity commute distribution (mean commute KPI)")
+    service_threshold_min: float = option(
+        15.0, gt=0, le=180, unit="minutes", doc="schools/public places within reach threshold"
+    )
+    commute_decay_min: float = option(
+        15.0, gt=0, unit="minutes", doc="decay of the gravity commute distribution (mean commute KPI)"
+    )
     labour_force_share: float = option(0.55, gt=0, le=1, doc="workers per resident (jobs-housing balance)")
     # housing market
-    price_adjustment: float = option(0.3, ge=0, le=2,
-                                     doc="elasticity of the yearly price update per iteration (0: fixed)")
+    price_adjustment: float = option(
+        0.3, ge=0, le=2, doc="elasticity of the yearly price update per iteration (0: fixed)"
+    )
     price_iterations: int = option(10, ge=0, le=200, doc="tatonnement iterations per year")
-    natural_vacancy: float | None = option(None, ge=0, le=1,
-                                           doc="vacancy rate at which the price level is stable "
-                                               "(default: the city's vacancy rate in the first year)")
-    price_level_elasticity: float = option(1.0, ge=0, le=10,
-                                           doc="relative change of the price level per point of vacancy gap")
+    natural_vacancy: float | None = option(
+        None,
+        ge=0,
+        le=1,
+        doc="vacancy rate at which the price level is stable "
+        "(default: the city's vacancy rate in the first year)",
+    )
+    price_level_elasticity: float = option(
+        1.0, ge=0, le=10, doc="relative change of the price level per point of vacancy gap"
+    )
     # policy levers
-    subsidy: Mapping[str, float] = option(default_factory=frozen_mapping, ge=0, lt=1,
-                                          doc="district or zone = share of housing cost subsidised")
-    amenity: Mapping[str, float] = option(default_factory=frozen_mapping,
-                                          doc="district or zone = extra utils (new services, parks)")
-    construction: Mapping[str, float] = option(default_factory=frozen_mapping, ge=0, unit="dwellings/year",
-                                               doc="district or zone = dwellings completed per year")
+    subsidy: Mapping[str, float] = option(
+        default_factory=frozen_mapping, ge=0, lt=1, doc="district or zone = share of housing cost subsidised"
+    )
+    amenity: Mapping[str, float] = option(
+        default_factory=frozen_mapping, doc="district or zone = extra utils (new services, parks)"
+    )
+    construction: Mapping[str, float] = option(
+        default_factory=frozen_mapping,
+        ge=0,
+        unit="dwellings/year",
+        doc="district or zone = dwellings completed per year",
+    )
     construction_years: int = option(10, ge=0, unit="years", doc="years the construction lever runs")
-    new_jobs: Mapping[str, float] = option(default_factory=frozen_mapping, ge=0, unit="jobs/year",
-                                           doc="district or zone = jobs created per year (business parks)")
+    new_jobs: Mapping[str, float] = option(
+        default_factory=frozen_mapping,
+        ge=0,
+        unit="jobs/year",
+        doc="district or zone = jobs created per year (business parks)",
+    )
 
     def check(self) -> str | None:
         for name, values, n in (("income_shares", self.income_shares, 3), ("age_shares", self.age_shares, 4)):
@@ -111,15 +170,22 @@ class MigrationConfig:
                 return f"{name}: expected {n} shares, got {len(values)}"
             if not math.isclose(sum(values), 1.0, abs_tol=1e-9):
                 return f"{name}: shares must sum to one, got {sum(values):.6g}"
-        for name, n in (("skilled_share_by_income", 3), ("owner_share_by_age", 4), ("move_rate_by_age", 4),
-                        ("birth_rate_by_age", 4), ("death_rate_by_age", 4), ("out_rate_by_age", 4),
-                        ("beta_price_by_income", 3)):
+        for name, n in (
+            ("skilled_share_by_income", 3),
+            ("owner_share_by_age", 4),
+            ("move_rate_by_age", 4),
+            ("birth_rate_by_age", 4),
+            ("death_rate_by_age", 4),
+            ("out_rate_by_age", 4),
+            ("beta_price_by_income", 3),
+        ):
             if len(getattr(self, name)) != n:
                 return f"{name}: expected {n} values, got {len(getattr(self, name))}"
         for region, pair in self.regions.items():
             if len(pair) != 2:
                 return f"regions.{region}: expected [population_millions, distance_km], got {list(pair)}"
         if self.talent_region not in self.regions:
-            return (f"talent_region: {self.talent_region!r} is not a region; "
-                    f"regions: {', '.join(self.regions)}")
+            return (
+                f"talent_region: {self.talent_region!r} is not a region; regions: {', '.join(self.regions)}"
+            )
         return None

@@ -31,7 +31,9 @@ def gravity_shares(population: np.ndarray, distance_km: np.ndarray, exponent: fl
     population = np.asarray(population, dtype=np.float64)
     distance_km = np.asarray(distance_km, dtype=np.float64)
     if not (np.isfinite(population).all() and np.isfinite(distance_km).all()) or not np.isfinite(exponent):
-        raise TwinInputError("migration: region populations, distances and the gravity exponent must be finite")
+        raise TwinInputError(
+            "migration: region populations, distances and the gravity exponent must be finite"
+        )
     if (population <= 0).any() or (distance_km <= 0).any():
         raise TwinInputError("migration: region populations and distances must be > 0")
     mass = population / distance_km**exponent
@@ -42,14 +44,31 @@ def check_rates(name: str, rates) -> np.ndarray:
     """Rates as a float array, refusing values that are not finite or outside [0, 1]."""
     rates = np.asarray(rates, dtype=np.float64)
     if not np.isfinite(rates).all() or (rates < 0).any() or (rates > 1).any():
-        raise TwinInputError(f"migration: {name} must be finite probabilities in [0, 1], got {rates.tolist()}")
+        raise TwinInputError(
+            f"migration: {name} must be finite probabilities in [0, 1], got {rates.tolist()}"
+        )
     return rates
 
 
 @njit(cache=True)
-def household_events(key, ids, size, age, owner, years, birth_rate, death_rate, leave_rate, move_rate,
-                     owner_move_factor, recent_move_factor, long_stay_years, long_stay_factor,
-                     formation_rate, ageing_rate):
+def household_events(
+    key,
+    ids,
+    size,
+    age,
+    owner,
+    years,
+    birth_rate,
+    death_rate,
+    leave_rate,
+    move_rate,
+    owner_move_factor,
+    recent_move_factor,
+    long_stay_years,
+    long_stay_factor,
+    formation_rate,
+    ageing_rate,
+):
     """One year of events per household, all from the household's own streams.
 
     Rates are per year, indexed by the head's age band: ``birth_rate`` per household, ``death_rate``

@@ -78,8 +78,15 @@ def type_table() -> dict[str, np.ndarray]:
     return {"income": t // 4, "skilled": (t // 2) % 2, "family": t % 2}
 
 
-def draw_attributes(n: int, rng: np.random.Generator, *, income_shares, age_shares,
-                    skilled_share_by_income, owner_share_by_age) -> dict[str, np.ndarray]:
+def draw_attributes(
+    n: int,
+    rng: np.random.Generator,
+    *,
+    income_shares,
+    age_shares,
+    skilled_share_by_income,
+    owner_share_by_age,
+) -> dict[str, np.ndarray]:
     """Income, age, skilled and tenure columns for ``n`` households (independent draws)."""
     income = rng.choice(N_INCOME, size=n, p=np.asarray(income_shares)).astype(np.int8)
     age = rng.choice(N_AGE, size=n, p=np.asarray(age_shares)).astype(np.int8)
@@ -103,8 +110,15 @@ def split_population(population: int, n: int, mean_size: float, rng: np.random.G
     return size.astype(np.int16)
 
 
-def create_households(zone_names, population: np.ndarray, dwellings: np.ndarray, rng: np.random.Generator,
-                      *, mean_size: float, **shares) -> Households:
+def create_households(
+    zone_names,
+    population: np.ndarray,
+    dwellings: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    mean_size: float,
+    **shares,
+) -> Households:
     """Households living in each zone, persons conserved exactly, never more than its dwellings.
 
     The number of households in a zone is ``population / mean_size`` rounded, raised so no
@@ -120,14 +134,19 @@ def create_households(zone_names, population: np.ndarray, dwellings: np.ndarray,
     too_small = np.flatnonzero(least > dwellings)
     if too_small.size:
         z = int(too_small[0])
-        raise CityError(f"zone {zone_names[z]!r}: {population[z]} residents do not fit in {dwellings[z]} "
-                        f"dwellings ({MAX_SIZE} persons at most per household)")
+        raise CityError(
+            f"zone {zone_names[z]!r}: {population[z]} residents do not fit in {dwellings[z]} "
+            f"dwellings ({MAX_SIZE} persons at most per household)"
+        )
     count = np.minimum(np.maximum(wanted, least), dwellings)
     count[population == 0] = 0
     zone = np.repeat(np.arange(population.size, dtype=np.int64), count)
-    size = np.concatenate([split_population(int(p), int(n), mean_size, rng)
-                           for p, n in zip(population, count, strict=True)] + [np.zeros(0, np.int16)])
+    size = np.concatenate(
+        [split_population(int(p), int(n), mean_size, rng) for p, n in zip(population, count, strict=True)]
+        + [np.zeros(0, np.int16)]
+    )
     attrs = draw_attributes(zone.size, rng, **shares)
     years = rng.geometric(0.12, zone.size).astype(np.int16) - 1
-    return Households(id=np.arange(zone.size, dtype=np.int64), zone=zone, size=size.astype(np.int16),
-                      years=years, **attrs)
+    return Households(
+        id=np.arange(zone.size, dtype=np.int64), zone=zone, size=size.astype(np.int16), years=years, **attrs
+    )

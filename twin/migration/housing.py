@@ -47,8 +47,17 @@ class HousingMarket:
         """Dwelling-weighted mean price, 100 = first-year mean."""
         return 100.0 * float((self.price * self.dwellings).sum() / max(self.dwellings.sum(), 1))
 
-    def clear(self, base_utility: np.ndarray, price_weight: np.ndarray, groups: np.ndarray,
-              stay_bonus: float, vacancy: np.ndarray, *, adjustment: float, iterations: int) -> np.ndarray:
+    def clear(
+        self,
+        base_utility: np.ndarray,
+        price_weight: np.ndarray,
+        groups: np.ndarray,
+        stay_bonus: float,
+        vacancy: np.ndarray,
+        *,
+        adjustment: float,
+        iterations: int,
+    ) -> np.ndarray:
         """Tatonnement on relative prices; returns the expected demand per zone at the final prices.
 
         Args:

@@ -44,7 +44,8 @@ def lever_array(city: City, values: Mapping[str, float], lever: str) -> np.ndarr
             did = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise TwinInputError(
                 f"key 'migration.{lever}.{name}': no district or zone named {name!r}{did}; "
-                f"districts: {', '.join(districts.name)}; zones: {', '.join(zones.name)}")
+                f"districts: {', '.join(districts.name)}; zones: {', '.join(zones.name)}"
+            )
     return out
 
 
@@ -71,11 +72,19 @@ class MigrationModule(Module):
         city, c = model.city, self.config
         levers = {name: lever_array(city, getattr(c, name), name) for name in LEVERS}
         households = create_households(
-            city.zones.name, city.zones.population, city.zones.dwellings, model.rng_for("migration/households"),
-            mean_size=c.mean_household_size, income_shares=c.income_shares, age_shares=c.age_shares,
-            skilled_share_by_income=c.skilled_share_by_income, owner_share_by_age=c.owner_share_by_age)
-        self.state = MigrationState(households, HousingMarket.from_dwellings(city.zones.dwellings),
-                                    city.zones.jobs, c, levers)
+            city.zones.name,
+            city.zones.population,
+            city.zones.dwellings,
+            model.rng_for("migration/households"),
+            mean_size=c.mean_household_size,
+            income_shares=c.income_shares,
+            age_shares=c.age_shares,
+            skilled_share_by_income=c.skilled_share_by_income,
+            owner_share_by_age=c.owner_share_by_age,
+        )
+        self.state = MigrationState(
+            households, HousingMarket.from_dwellings(city.zones.dwellings), city.zones.jobs, c, levers
+        )
         self.start_population = households.zone_population(len(city.zones))
         self._free_flow: np.ndarray | None = None
         self._zone_rows: list[pd.DataFrame] = []
@@ -86,8 +95,9 @@ class MigrationModule(Module):
 
     def _publish(self, model: TwinModel) -> None:
         n = len(model.city.zones)
-        model.published.publish("zone_population", self.state.households.zone_population(n), "persons",
-                                 self.name)
+        model.published.publish(
+            "zone_population", self.state.households.zone_population(n), "persons", self.name
+        )
         model.published.publish("zone_jobs", self.state.jobs.copy(), "jobs", self.name)
 
     def skim(self, model: TwinModel) -> np.ndarray:
@@ -104,9 +114,11 @@ class MigrationModule(Module):
         skim = self.skim(model)
         key = model.seed_sequence("migration/households", year).generate_state(1, np.uint64)[0]
         flows = self.state.advance(
-            key, model.rng_for("migration/flows", year),
+            key,
+            model.rng_for("migration/flows", year),
             lambda jobs: zone_attributes(city, skim, jobs, c.commute_threshold_min, c.service_threshold_min),
-            rule=self.choice_rule)
+            rule=self.choice_rule,
+        )
         self._publish(model)
         self._record(model, year, flows, skim)
 
@@ -116,17 +128,33 @@ class MigrationModule(Module):
         population = state.households.zone_population(n)
         households = state.households.zone_households(n)
         district_names = np.asarray(city.districts.name)[city.zones.district]
-        self._zone_rows.append(pd.DataFrame({
-            "year": np.full(n, year, dtype=np.int64), "zone": np.arange(n, dtype=np.int64),
-            "district": district_names, "population": population.astype(np.int64), "households": households,
-            "dwellings": state.market.dwellings.copy(), "jobs": state.jobs.copy(), "price": state.market.price,
-        }))
-        self._flow_rows.append({"year": year, **{k: v for k, v in vars(flows).items() if not k.endswith("region")}})
+        self._zone_rows.append(
+            pd.DataFrame(
+                {
+                    "year": np.full(n, year, dtype=np.int64),
+                    "zone": np.arange(n, dtype=np.int64),
+                    "district": district_names,
+                    "population": population.astype(np.int64),
+                    "households": households,
+                    "dwellings": state.market.dwellings.copy(),
+                    "jobs": state.jobs.copy(),
+                    "price": state.market.price,
+                }
+            )
+        )
+        self._flow_rows.append(
+            {"year": year, **{k: v for k, v in vars(flows).items() if not k.endswith("region")}}
+        )
         for region in state.regions:
-            self._region_rows.append((year, region, flows.inflow_by_region[region],
-                                      flows.outflow_by_region[region]))
-        self._year = {"flows": flows, "population": population, "households": households,
-                      "commute_min": mean_commute_min(skim, population, state.jobs, self.config.commute_decay_min)}
+            self._region_rows.append(
+                (year, region, flows.inflow_by_region[region], flows.outflow_by_region[region])
+            )
+        self._year = {
+            "flows": flows,
+            "population": population,
+            "households": households,
+            "commute_min": mean_commute_min(skim, population, state.jobs, self.config.commute_decay_min),
+        }
 
     def indicators(self, model: TwinModel, year: int) -> list[Indicator]:
         if not self._year:
@@ -137,44 +165,132 @@ class MigrationModule(Module):
         total = max(float(population.sum()), 1.0)
         out = [
             Indicator(d, "population", total, "persons", description="residents at the end of the year"),
-            Indicator(d, "net_migration", float(flows.inflow - flows.outflow), "persons",
-                      description="in-migrants minus out-migrants"),
-            Indicator(d, "net_migration_rate", 1000.0 * (flows.inflow - flows.outflow) / max(flows.start, 1),
-                      "per 1000", "higher", (-20.0, 20.0), "net migration per 1000 residents"),
-            Indicator(d, "skilled_inflow", float(flows.skilled_inflow), "persons",
-                      description="persons arriving in skilled households"),
-            Indicator(d, "skilled_inflow_rate", 1000.0 * flows.skilled_inflow / max(flows.start, 1), "per 1000",
-                      "higher", (0.0, 10.0), "skilled in-migrants per 1000 residents"),
-            Indicator(d, "mean_commute_min", self._year["commute_min"], "min", "lower", (45.0, 10.0),
-                      "mean commute, workers spread over jobs by a gravity model"),
-            Indicator(d, "vacancy_rate", 100.0 * float(state.vacancy().sum()) / max(state.market.dwellings.sum(), 1),
-                      "%", "lower", (30.0, 5.0), "vacant share of dwellings"),
-            Indicator(d, "price_index", state.market.price_index(), "index", "lower", (150.0, 100.0),
-                      "dwelling-weighted housing price, first year = 100"),
+            Indicator(
+                d,
+                "net_migration",
+                float(flows.inflow - flows.outflow),
+                "persons",
+                description="in-migrants minus out-migrants",
+            ),
+            Indicator(
+                d,
+                "net_migration_rate",
+                1000.0 * (flows.inflow - flows.outflow) / max(flows.start, 1),
+                "per 1000",
+                "higher",
+                (-20.0, 20.0),
+                "net migration per 1000 residents",
+            ),
+            Indicator(
+                d,
+                "skilled_inflow",
+                float(flows.skilled_inflow),
+                "persons",
+                description="persons arriving in skilled households",
+            ),
+            Indicator(
+                d,
+                "skilled_inflow_rate",
+                1000.0 * flows.skilled_inflow / max(flows.start, 1),
+                "per 1000",
+                "higher",
+                (0.0, 10.0),
+                "skilled in-migrants per 1000 residents",
+            ),
+            Indicator(
+                d,
+                "mean_commute_min",
+                self._year["commute_min"],
+                "min",
+                "lower",
+                (45.0, 10.0),
+                "mean commute, workers spread over jobs by a gravity model",
+            ),
+            Indicator(
+                d,
+                "vacancy_rate",
+                100.0 * float(state.vacancy().sum()) / max(state.market.dwellings.sum(), 1),
+                "%",
+                "lower",
+                (30.0, 5.0),
+                "vacant share of dwellings",
+            ),
+            Indicator(
+                d,
+                "price_index",
+                state.market.price_index(),
+                "index",
+                "lower",
+                (150.0, 100.0),
+                "dwelling-weighted housing price, first year = 100",
+            ),
         ]
         workers = population * self.config.labour_force_share
         jobs_by, workers_by = np.zeros(len(city.districts)), np.zeros(len(city.districts))
         np.add.at(jobs_by, city.zones.district, state.jobs)
         np.add.at(workers_by, city.zones.district, workers)
         for i, name in enumerate(city.districts.name):
-            out.append(Indicator(d, f"jobs_housing_ratio_{name}", float(jobs_by[i] / max(workers_by[i], 1.0)),
-                                 "jobs/worker", description=f"jobs per resident worker in {name}"))
-        mismatch = 50.0 * float(np.abs(jobs_by / max(jobs_by.sum(), 1) - workers_by / max(workers_by.sum(), 1)).sum())
-        out.append(Indicator(d, "jobs_housing_mismatch", mismatch, "%", "lower", (40.0, 0.0),
-                             "share of workers who must commute across districts at the least"))
+            out.append(
+                Indicator(
+                    d,
+                    f"jobs_housing_ratio_{name}",
+                    float(jobs_by[i] / max(workers_by[i], 1.0)),
+                    "jobs/worker",
+                    description=f"jobs per resident worker in {name}",
+                )
+            )
+        mismatch = 50.0 * float(
+            np.abs(jobs_by / max(jobs_by.sum(), 1) - workers_by / max(workers_by.sum(), 1)).sum()
+        )
+        out.append(
+            Indicator(
+                d,
+                "jobs_housing_mismatch",
+                mismatch,
+                "%",
+                "lower",
+                (40.0, 0.0),
+                "share of workers who must commute across districts at the least",
+            )
+        )
         growth = [i for i, kind in enumerate(city.districts.kind) if kind == "growth"]
         in_growth = 0.0
         for i in growth:
             name = city.districts.name[i]
             people = float(population[city.zones.district == i].sum())
             in_growth += people
-            out.append(Indicator(d, f"population_{name}", people, "persons",
-                                 description=f"residents of the new district {name}"))
-            out.append(Indicator(d, f"share_{name}", 100.0 * people / total, "%", "higher", (0.0, 30.0),
-                                 f"share of residents living in {name}"))
+            out.append(
+                Indicator(
+                    d,
+                    f"population_{name}",
+                    people,
+                    "persons",
+                    description=f"residents of the new district {name}",
+                )
+            )
+            out.append(
+                Indicator(
+                    d,
+                    f"share_{name}",
+                    100.0 * people / total,
+                    "%",
+                    "higher",
+                    (0.0, 30.0),
+                    f"share of residents living in {name}",
+                )
+            )
         if growth:
-            out.append(Indicator(d, "new_district_share", 100.0 * in_growth / total, "%", "higher", (0.0, 40.0),
-                                 "share of residents in the new (growth) districts"))
+            out.append(
+                Indicator(
+                    d,
+                    "new_district_share",
+                    100.0 * in_growth / total,
+                    "%",
+                    "higher",
+                    (0.0, 40.0),
+                    "share of residents in the new (growth) districts",
+                )
+            )
         return out
 
     def timeseries(self) -> dict[str, pd.DataFrame]:
@@ -185,14 +301,22 @@ class MigrationModule(Module):
             "zone_population": zones[["year", "zone", "district", "population", "households"]],
             "zone_housing": zones[["year", "zone", "dwellings", "jobs", "price"]],
             "migration_flows": pd.DataFrame(self._flow_rows),
-            "migration_regions": pd.DataFrame(self._region_rows, columns=[
-                "year", "region", "inflow_households", "outflow_households"]),
+            "migration_regions": pd.DataFrame(
+                self._region_rows, columns=["year", "region", "inflow_households", "outflow_households"]
+            ),
         }
 
     def snapshot(self) -> dict[str, pd.DataFrame]:
         if not hasattr(self, "state"):
             return {}
         end = self.state.households.zone_population(self.start_population.size)
-        return {"zone_population_change": pd.DataFrame({
-            "zone": np.arange(end.size, dtype=np.int64), "start": self.start_population.astype(np.int64),
-            "end": end.astype(np.int64), "change": (end - self.start_population).astype(np.int64)})}
+        return {
+            "zone_population_change": pd.DataFrame(
+                {
+                    "zone": np.arange(end.size, dtype=np.int64),
+                    "start": self.start_population.astype(np.int64),
+                    "end": end.astype(np.int64),
+                    "change": (end - self.start_population).astype(np.int64),
+                }
+            )
+        }

@@ -68,12 +68,25 @@ ChoiceRule = Callable[[ChoiceProblem, np.ndarray], np.ndarray]
 
 def kernel_rule(problem: ChoiceProblem, order: np.ndarray) -> np.ndarray:
     """The default rule: the numba logit kernel :func:`~twin.migration.choice.choose_zones`."""
-    return choose_zones(problem.key, problem.chooser_id, problem.chooser_type, problem.chooser_origin,
-                        problem.utility, problem.stay_bonus, problem.vacancy, order)
+    return choose_zones(
+        problem.key,
+        problem.chooser_id,
+        problem.chooser_type,
+        problem.chooser_origin,
+        problem.utility,
+        problem.stay_bonus,
+        problem.vacancy,
+        order,
+    )
 
 
-def location_utilities(config: MigrationConfig, attrs: ZoneAttributes, vacancy: np.ndarray,
-                       subsidy: np.ndarray, amenity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def location_utilities(
+    config: MigrationConfig,
+    attrs: ZoneAttributes,
+    vacancy: np.ndarray,
+    subsidy: np.ndarray,
+    amenity: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """(utility without price, utils per unit price), both (N_TYPES, n_zones).
 
     The log of vacant dwellings is the logit size term: a zone with twice the vacant dwellings
@@ -84,12 +97,20 @@ def location_utilities(config: MigrationConfig, attrs: ZoneAttributes, vacancy: 
     beta_jobs = config.beta_jobs * np.where(types["skilled"] == 1, config.skilled_jobs_factor, 1.0)
     with np.errstate(divide="ignore"):
         size_term = np.log(vacancy.astype(np.float64))
-    zone_part = (config.beta_hospital * attrs.hospital_min + config.beta_public * np.log1p(attrs.public_within)
-                 + amenity + size_term)
-    base = (beta_jobs[:, None] * jobs_term[None, :]
-            + config.beta_schools * types["family"][:, None] * np.log1p(attrs.schools_within)[None, :]
-            + zone_part[None, :])
-    price_weight = np.asarray(config.beta_price_by_income)[types["income"]][:, None] * (1.0 - subsidy)[None, :]
+    zone_part = (
+        config.beta_hospital * attrs.hospital_min
+        + config.beta_public * np.log1p(attrs.public_within)
+        + amenity
+        + size_term
+    )
+    base = (
+        beta_jobs[:, None] * jobs_term[None, :]
+        + config.beta_schools * types["family"][:, None] * np.log1p(attrs.schools_within)[None, :]
+        + zone_part[None, :]
+    )
+    price_weight = (
+        np.asarray(config.beta_price_by_income)[types["income"]][:, None] * (1.0 - subsidy)[None, :]
+    )
     return base, price_weight
 
 
@@ -104,8 +125,14 @@ class MigrationState:
         levers: per-zone arrays ``subsidy``, ``amenity``, ``construction``, ``new_jobs``.
     """
 
-    def __init__(self, households: Households, market: HousingMarket, jobs: np.ndarray,
-                 config: MigrationConfig, levers: dict[str, np.ndarray]) -> None:
+    def __init__(
+        self,
+        households: Households,
+        market: HousingMarket,
+        jobs: np.ndarray,
+        config: MigrationConfig,
+        levers: dict[str, np.ndarray],
+    ) -> None:
         self.households = households
         self.market = market
         self.jobs = np.asarray(jobs, dtype=np.float64).copy()
@@ -117,8 +144,10 @@ class MigrationState:
         self.regions = list(config.regions)
         region_values = np.array([config.regions[r] for r in self.regions], dtype=np.float64).reshape(-1, 2)
         self.region_shares = gravity_shares(region_values[:, 0], region_values[:, 1], config.gravity_exponent)
-        self.rates = {name: check_rates(name, getattr(config, name)) for name in (
-            "birth_rate_by_age", "death_rate_by_age", "out_rate_by_age", "move_rate_by_age")}
+        self.rates = {
+            name: check_rates(name, getattr(config, name))
+            for name in ("birth_rate_by_age", "death_rate_by_age", "out_rate_by_age", "move_rate_by_age")
+        }
         self.last_job_growth = config.job_growth_rate
         start_vacancy = float(self.vacancy().sum() / max(market.dwellings.sum(), 1))
         self.natural_vacancy = start_vacancy if config.natural_vacancy is None else config.natural_vacancy
@@ -145,24 +174,51 @@ class MigrationState:
         pull = max(0.0, 1.0 + c.inflow_job_elasticity * self.last_job_growth)
         n_general = int(rng.poisson(c.in_rate * n_resident * pull))
         n_talent = int(rng.poisson(c.talent_rate * n_resident * (1.0 + c.talent_policy) * pull))
-        origin = np.concatenate([rng.choice(len(self.regions), size=n_general, p=self.region_shares),
-                                 np.full(n_talent, self.regions.index(c.talent_region))]).astype(np.int64)
-        general = draw_attributes(n_general, rng, income_shares=c.income_shares, age_shares=INFLOW_AGE_SHARES,
-                                  skilled_share_by_income=c.skilled_share_by_income,
-                                  owner_share_by_age=np.zeros(4))
-        talent = draw_attributes(n_talent, rng, income_shares=TALENT_INCOME_SHARES,
-                                 age_shares=INFLOW_AGE_SHARES, skilled_share_by_income=np.ones(3),
-                                 owner_share_by_age=np.zeros(4))
+        origin = np.concatenate(
+            [
+                rng.choice(len(self.regions), size=n_general, p=self.region_shares),
+                np.full(n_talent, self.regions.index(c.talent_region)),
+            ]
+        ).astype(np.int64)
+        general = draw_attributes(
+            n_general,
+            rng,
+            income_shares=c.income_shares,
+            age_shares=INFLOW_AGE_SHARES,
+            skilled_share_by_income=c.skilled_share_by_income,
+            owner_share_by_age=np.zeros(4),
+        )
+        talent = draw_attributes(
+            n_talent,
+            rng,
+            income_shares=TALENT_INCOME_SHARES,
+            age_shares=INFLOW_AGE_SHARES,
+            skilled_share_by_income=np.ones(3),
+            owner_share_by_age=np.zeros(4),
+        )
         n = n_general + n_talent
         size = np.clip(1 + rng.poisson(max(c.mean_household_size - 1.6, 0.0), n), 1, 8).astype(np.int16)
         cols = {k: np.concatenate([general[k], talent[k]]) for k in general}
         ids = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
         self.next_id += n
-        return (Households(id=ids, zone=np.full(n, -1, dtype=np.int64), size=size,
-                           years=np.zeros(n, dtype=np.int16), **cols), origin)
+        return (
+            Households(
+                id=ids,
+                zone=np.full(n, -1, dtype=np.int64),
+                size=size,
+                years=np.zeros(n, dtype=np.int16),
+                **cols,
+            ),
+            origin,
+        )
 
-    def advance(self, key: np.uint64, rng: np.random.Generator, attrs_for: Callable[[np.ndarray], ZoneAttributes],
-                rule: ChoiceRule = kernel_rule) -> YearFlows:
+    def advance(
+        self,
+        key: np.uint64,
+        rng: np.random.Generator,
+        attrs_for: Callable[[np.ndarray], ZoneAttributes],
+        rule: ChoiceRule = kernel_rule,
+    ) -> YearFlows:
         """Run one year. ``key`` seeds the per-household streams, ``rng`` the newcomers' make-up;
         ``attrs_for(jobs)`` gives this year's zone attributes for the current jobs."""
         c, hh = self.config, self.households
@@ -170,10 +226,23 @@ class MigrationState:
         self._build_and_hire()
         r = self.rates
         births, deaths, leaves, moves, forms, new_age = household_events(
-            key, hh.id, hh.size.astype(np.int64), hh.age.astype(np.int64), hh.owner.astype(np.int64),
-            hh.years.astype(np.int64), r["birth_rate_by_age"], r["death_rate_by_age"], r["out_rate_by_age"],
-            r["move_rate_by_age"], c.owner_move_factor, c.recent_move_factor, c.long_stay_years,
-            c.long_stay_factor, c.formation_rate, c.ageing_rate)
+            key,
+            hh.id,
+            hh.size.astype(np.int64),
+            hh.age.astype(np.int64),
+            hh.owner.astype(np.int64),
+            hh.years.astype(np.int64),
+            r["birth_rate_by_age"],
+            r["death_rate_by_age"],
+            r["out_rate_by_age"],
+            r["move_rate_by_age"],
+            c.owner_move_factor,
+            c.recent_move_factor,
+            c.long_stay_years,
+            c.long_stay_factor,
+            c.formation_rate,
+            c.ageing_rate,
+        )
         hh.size = (hh.size - deaths + births).astype(np.int16)
         hh.age = new_age.astype(np.int8)
         out_persons = int(hh.size[leaves].sum())
@@ -183,11 +252,16 @@ class MigrationState:
         hh.size[parents] -= 1
         formed = Households(
             id=np.arange(self.next_id, self.next_id + parents.size, dtype=np.int64),
-            zone=np.full(parents.size, -1, dtype=np.int64), size=np.ones(parents.size, dtype=np.int16),
-            income=hh.income[parents], age=np.zeros(parents.size, dtype=np.int8),
-            skilled=(rng.random(parents.size) < np.asarray(c.skilled_share_by_income)[hh.income[parents]]
-                     ).astype(np.int8),
-            owner=np.zeros(parents.size, dtype=np.int8), years=np.zeros(parents.size, dtype=np.int16))
+            zone=np.full(parents.size, -1, dtype=np.int64),
+            size=np.ones(parents.size, dtype=np.int16),
+            income=hh.income[parents],
+            age=np.zeros(parents.size, dtype=np.int8),
+            skilled=(
+                rng.random(parents.size) < np.asarray(c.skilled_share_by_income)[hh.income[parents]]
+            ).astype(np.int8),
+            owner=np.zeros(parents.size, dtype=np.int8),
+            years=np.zeros(parents.size, dtype=np.int16),
+        )
         self.next_id += parents.size
         parent_ids = hh.id[parents]
         stays = (hh.size > 0) & ~leaves
@@ -195,33 +269,60 @@ class MigrationState:
         hh.keep(stays)
         hh.years = np.minimum(hh.years + 1, 1000).astype(np.int16)
         arrivals, arrival_region = self._newcomers(rng, len(hh))
-        newcomers = Households(**{k: np.concatenate([getattr(formed, k), getattr(arrivals, k)])
-                                  for k in ("id", "zone", "size", "income", "age", "skilled", "owner", "years")})
+        newcomers = Households(
+            **{
+                k: np.concatenate([getattr(formed, k), getattr(arrivals, k)])
+                for k in ("id", "zone", "size", "income", "age", "skilled", "owner", "years")
+            }
+        )
         # market: movers vacate, prices clear expected demand, then allocation under capacity
         movers = np.flatnonzero(moves)
         staying = np.ones(len(hh), dtype=bool)
         staying[movers] = False
         vacancy = self.market.dwellings - np.bincount(hh.zone[staying], minlength=self.n_zones)
         attrs = attrs_for(self.jobs)
-        base, price_weight = location_utilities(c, attrs, vacancy, self.levers["subsidy"], self.levers["amenity"])
+        base, price_weight = location_utilities(
+            c, attrs, vacancy, self.levers["subsidy"], self.levers["amenity"]
+        )
         check_utilities(base, "location utilities")
         mover_type = household_type(hh.income[movers], hh.skilled[movers], hh.size[movers])
         new_type = newcomers.choice_type()
         groups = np.zeros((N_TYPES, self.n_zones + 1))
         np.add.at(groups, (mover_type, hh.zone[movers]), 1.0)
         np.add.at(groups, (new_type, np.full(new_type.size, self.n_zones)), 1.0)
-        self.market.clear(base, price_weight, groups, c.beta_stay, vacancy, adjustment=c.price_adjustment,
-                          iterations=c.price_iterations)
+        self.market.clear(
+            base,
+            price_weight,
+            groups,
+            c.beta_stay,
+            vacancy,
+            adjustment=c.price_adjustment,
+            iterations=c.price_iterations,
+        )
         utility = base + price_weight * self.market.price[None, :]
         check_utilities(utility, "location utilities")
-        problem = ChoiceProblem(key, hh.id[movers], mover_type, hh.zone[movers].astype(np.int64), utility,
-                                c.beta_stay, vacancy.astype(np.int64))
+        problem = ChoiceProblem(
+            key,
+            hh.id[movers],
+            mover_type,
+            hh.zone[movers].astype(np.int64),
+            utility,
+            c.beta_stay,
+            vacancy.astype(np.int64),
+        )
         chosen = rule(problem, choice_order(key, problem.chooser_id))
         relocated = chosen != hh.zone[movers]
         hh.years[movers[relocated]] = 0
         hh.zone[movers] = chosen
-        problem = ChoiceProblem(key, newcomers.id, new_type, np.full(len(newcomers), -1, dtype=np.int64),
-                                utility, c.beta_stay, problem.vacancy)
+        problem = ChoiceProblem(
+            key,
+            newcomers.id,
+            new_type,
+            np.full(len(newcomers), -1, dtype=np.int64),
+            utility,
+            c.beta_stay,
+            problem.vacancy,
+        )
         placed = rule(problem, choice_order(key, problem.chooser_id))
         newcomers.zone = placed
         housed = placed >= 0
@@ -239,9 +340,15 @@ class MigrationState:
         out_regions = rng.multinomial(out_households, self.region_shares)
         in_regions = np.bincount(arrival_region[admitted], minlength=len(self.regions))
         return YearFlows(
-            start=start, births=int(births.sum()), deaths=int(deaths.sum()), inflow=in_persons,
-            outflow=out_persons, skilled_inflow=skilled_in, end=hh.population,
-            movers_households=int(relocated.sum()), formed_households=int(housed[:n_formed].sum()),
+            start=start,
+            births=int(births.sum()),
+            deaths=int(deaths.sum()),
+            inflow=in_persons,
+            outflow=out_persons,
+            skilled_inflow=skilled_in,
+            end=hh.population,
+            movers_households=int(relocated.sum()),
+            formed_households=int(housed[:n_formed].sum()),
             refused_households=int((~housed).sum()),
             inflow_by_region={r: int(v) for r, v in zip(self.regions, in_regions, strict=True)},
             outflow_by_region={r: int(v) for r, v in zip(self.regions, out_regions, strict=True)},

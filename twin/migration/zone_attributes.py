@@ -40,8 +40,13 @@ class ZoneAttributes:
     hospital_min: np.ndarray
 
 
-def zone_attributes(city: City, skim_s: np.ndarray, jobs: np.ndarray, commute_threshold_min: float,
-                    service_threshold_min: float) -> ZoneAttributes:
+def zone_attributes(
+    city: City,
+    skim_s: np.ndarray,
+    jobs: np.ndarray,
+    commute_threshold_min: float,
+    service_threshold_min: float,
+) -> ZoneAttributes:
     """Jobs reachable within the commute threshold, facilities within the service threshold."""
     commute = (skim_s <= commute_threshold_min * 60.0).astype(np.float64)
     service = (skim_s <= service_threshold_min * 60.0).astype(np.float64)
@@ -62,9 +67,14 @@ def mean_commute_min(skim_s: np.ndarray, population: np.ndarray, jobs: np.ndarra
     ``jobs_j * exp(-t_ij / decay)`` (singly constrained gravity); unreachable pairs get none.
     """
     t_min = skim_s / 60.0
-    weight = np.where(np.isfinite(t_min), jobs[None, :] * np.exp(-np.where(np.isfinite(t_min), t_min, 0)
-                                                                 / decay_min), 0.0)
+    weight = np.where(
+        np.isfinite(t_min), jobs[None, :] * np.exp(-np.where(np.isfinite(t_min), t_min, 0) / decay_min), 0.0
+    )
     total = weight.sum(axis=1)
-    mean_i = np.divide((weight * np.where(np.isfinite(t_min), t_min, 0)).sum(axis=1), total,
-                       out=np.zeros_like(total), where=total > 0)
+    mean_i = np.divide(
+        (weight * np.where(np.isfinite(t_min), t_min, 0)).sum(axis=1),
+        total,
+        out=np.zeros_like(total),
+        where=total > 0,
+    )
     return float((population * mean_i).sum() / max(population[total > 0].sum(), 1.0))

@@ -1,0 +1,126 @@
+"""Households as Mesa agents: the researcher's door into the migration model, no numba needed.
+
+Two uses:
+
+- :func:`sample_households` puts a sample of the household table into an AgentSet, to inspect
+  with the Mesa API (``select``, ``groupby``, ``agg``...).
+- :func:`agent_choice_rule` replaces the numba location-choice kernel by Mesa agents stepped
+  through an AgentSet, one :class:`HouseholdAgent` per chooser. The base agent applies exactly
+  the kernel's rule (same utilities, same Gumbel draws from the household's stream, same order),
+  so it reproduces the kernel's choices; subclass it and override :meth:`HouseholdAgent.utilities`
+  (or :meth:`HouseholdAgent.step`) to try another behaviour, then pass
+  ``MigrationModule(config, choice_rule=agent_choice_rule(MyHousehold))``.
+  It is slower (see docs/performance.md, "Migration"): fine for a city, not for a million.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+from mesa.agent import AgentSet
+
+from twin.migration.choice import gumbel_row
+from twin.migration.households import COLUMNS, Households, type_table
+from twin.migration.state import ChoiceProblem, ChoiceRule
+
+_TYPES = type_table()
+
+
+class HouseholdAgent(mesa.Agent):
+    """One household. Attributes mirror the columns: ``household_id``, ``zone`` (-1 for a
+    newcomer), ``income`` band, ``skilled`` flag, ``family`` (3+ persons) and, in a sample,
+    ``size``, ``age``, ``owner`` and ``years``.
+
+    During a choice, ``problem`` holds this year's utilities and vacancies and ``step()`` sets
+    ``chosen`` (a zone index, or -1 when no zone has a vacant dwelling).
+    """
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        household_id: int,
+        zone: int,
+        problem: ChoiceProblem | None = None,
+        **attributes,
+    ) -> None:
+        super().__init__(model)
+        self.household_id = int(household_id)
+        self.zone = int(zone)
+        self.problem = problem
+        self.chosen = -1
+        for name, value in attributes.items():
+            setattr(self, name, value)
+
+    @property
+    def choice_type(self) -> int:
+        return int(self.income) * 4 + int(self.skilled) * 2 + int(self.family)
+
+    def utilities(self) -> np.ndarray:
+        """Systematic utility of every zone for this household (utils); override to change taste."""
+        values = self.problem.utility[self.choice_type].copy()
+        if self.zone >= 0:
+            values[self.zone] += self.problem.stay_bonus
+        return values
+
+    def step(self) -> None:
+        """Take the vacant zone with the highest utility + Gumbel draw, and its dwelling."""
+        problem = self.problem
+        values = self.utilities() + gumbel_row(problem.key, self.household_id, problem.vacancy.size)
+        values[problem.vacancy <= 0] = -np.inf
+        if values.max() == -np.inf:
+            self.chosen = -1
+            return
+        self.chosen = int(np.argmax(values))
+        problem.vacancy[self.chosen] -= 1
+
+
+def agent_choice_rule(
+    agent_class: type[HouseholdAgent] = HouseholdAgent, model: mesa.Model | None = None
+) -> ChoiceRule:
+    """A choice rule stepping one ``agent_class`` agent per chooser through an AgentSet, in order.
+
+    Agents live for one choice round on ``model`` (a fresh ``mesa.Model`` when None) and are
+    removed afterwards.
+    """
+
+    def rule(problem: ChoiceProblem, order: np.ndarray) -> np.ndarray:
+        host = model if model is not None else mesa.Model(rng=0)
+        agents = []
+        for c in order:
+            t = int(problem.chooser_type[c])
+            agents.append(
+                agent_class(
+                    host,
+                    problem.chooser_id[c],
+                    problem.chooser_origin[c],
+                    problem,
+                    income=int(_TYPES["income"][t]),
+                    skilled=int(_TYPES["skilled"][t]),
+                    family=int(_TYPES["family"][t]),
+                    row=int(c),
+                )
+            )
+        AgentSet(agents, random=host.random).do("step")
+        chosen = np.full(problem.chooser_id.size, -1, dtype=np.int64)
+        for agent in agents:
+            chosen[agent.row] = agent.chosen
+            agent.remove()
+        return chosen
+
+    return rule
+
+
+def sample_households(
+    model: mesa.Model, households: Households, n: int, rng: np.random.Generator
+) -> AgentSet:
+    """An AgentSet of ``n`` households drawn without replacement (all when fewer), for inspection."""
+    rows = np.sort(rng.choice(len(households), size=min(n, len(households)), replace=False))
+    agents = []
+    for r in rows:
+        values = {name: getattr(households, name)[r].item() for name in COLUMNS if name not in ("id", "zone")}
+        agents.append(
+            HouseholdAgent(
+                model, households.id[r], households.zone[r], family=int(values["size"] >= 3), **values
+            )
+        )
+    return AgentSet(agents, random=model.random)
