@@ -22,7 +22,9 @@ def test_generation_kernel_matches_its_twin_and_conserves_mass(compliance):
     jobs[:3] = 0.0
     noise = rng.lognormal(0.0, 0.3, (300, 4))
     placed, wrong = building_generation(residents, jobs, *RATES, 1.1, noise, compliance, 0.3)
-    ref_placed, ref_wrong = building_generation_reference(residents, jobs, *RATES, 1.1, noise, compliance, 0.3)
+    ref_placed, ref_wrong = building_generation_reference(
+        residents, jobs, *RATES, 1.1, noise, compliance, 0.3
+    )
     np.testing.assert_allclose(placed, ref_placed, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(wrong, ref_wrong, rtol=1e-12, atol=1e-12)
     true_total = ((np.outer(residents, RATES[0]) + np.outer(jobs, RATES[1])) * 1.1 * noise).sum(axis=1)
@@ -32,7 +34,9 @@ def test_generation_kernel_matches_its_twin_and_conserves_mass(compliance):
 
 def test_full_compliance_leaves_sorted_streams_clean():
     noise = np.ones((2, 4))
-    placed, wrong = building_generation(np.array([10.0, 0.0]), np.array([0.0, 5.0]), *RATES, 1.0, noise, 1.0, 0.5)
+    placed, wrong = building_generation(
+        np.array([10.0, 0.0]), np.array([0.0, 5.0]), *RATES, 1.0, noise, 1.0, 0.5
+    )
     assert np.all(wrong == 0.0)
     np.testing.assert_allclose(placed[0], 10 * RATES[0])
     _, wrong_low = building_generation(np.array([10.0]), np.array([0.0]), *RATES, 1.0, noise[:1], 0.0, 0.5)
@@ -62,7 +66,9 @@ def test_sum_into_bins_adds_each_building_once():
 
 
 def test_clusters_are_grid_cells():
-    cluster, n = cluster_buildings(np.array([1.0, 99.0, 101.0, 250.0]), np.array([0.0, 50.0, 0.0, 0.0]), 100.0)
+    cluster, n = cluster_buildings(
+        np.array([1.0, 99.0, 101.0, 250.0]), np.array([0.0, 50.0, 0.0, 0.0]), 100.0
+    )
     assert n == 3 and cluster[0] == cluster[1] != cluster[2] != cluster[3]
 
 
@@ -70,11 +76,24 @@ def make_bins(n: int = 40, stream: int = 0) -> Bins:
     rng = np.random.default_rng(3)
     cap = np.full(n, 100_000, np.int64)
     z = np.zeros(n, np.int64)
-    return Bins(cluster=np.arange(n), stream=np.full(n, stream), node=np.arange(n), x=rng.uniform(-1, 1, n),
-                y=rng.uniform(-1, 1, n), containers=np.ones(n, np.int64), capacity_l=np.full(n, 200.0),
-                capacity_g=cap, density_kg_l=np.full(n, 0.5), expected_day_g=np.full(n, 20_000.0),
-                has_sensor=np.ones(n, bool), fill_g=rng.integers(0, 100_000, n), generated_g=z.copy(),
-                collected_g=z.copy(), overflow_g=z.copy(), overflowed=np.zeros(n, bool))
+    return Bins(
+        cluster=np.arange(n),
+        stream=np.full(n, stream),
+        node=np.arange(n),
+        x=rng.uniform(-1, 1, n),
+        y=rng.uniform(-1, 1, n),
+        containers=np.ones(n, np.int64),
+        capacity_l=np.full(n, 200.0),
+        capacity_g=cap,
+        density_kg_l=np.full(n, 0.5),
+        expected_day_g=np.full(n, 20_000.0),
+        has_sensor=np.ones(n, bool),
+        fill_g=rng.integers(0, 100_000, n),
+        generated_g=z.copy(),
+        collected_g=z.copy(),
+        overflow_g=z.copy(),
+        overflowed=np.zeros(n, bool),
+    )
 
 
 def test_sensors_read_the_fill_and_fail_as_configured():
@@ -88,12 +107,16 @@ def test_sensors_read_the_fill_and_fail_as_configured():
 
 def test_fixed_schedule_visits_every_bin_once_per_cycle():
     bins = make_bins()
-    policy = FixedSchedule(bins, np.array([3, 1, 1, 1]), np.array([[0.0, 0.0]]), np.zeros(len(bins), np.int64))
+    policy = FixedSchedule(
+        bins, np.array([3, 1, 1, 1]), np.array([[0.0, 0.0]]), np.zeros(len(bins), np.int64)
+    )
     everything = np.arange(len(bins))
     seen = np.concatenate([policy.select(day, 0, everything, bins.fill_g).must for day in range(3)])
     np.testing.assert_array_equal(np.sort(seen), everything)
-    assert policy.select(3, 0, everything, bins.fill_g).must.tolist() == policy.select(0, 0, everything,
-                                                                                        bins.fill_g).must.tolist()
+    assert (
+        policy.select(3, 0, everything, bins.fill_g).must.tolist()
+        == policy.select(0, 0, everything, bins.fill_g).must.tolist()
+    )
 
 
 def test_threshold_policy_splits_must_and_optional():

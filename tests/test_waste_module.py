@@ -18,16 +18,24 @@ FAST = {"route_iterations": 20}
 
 
 def waste_scenario(days: float = 2.0, years: int = 1, **waste):
-    return scenario_from_dict({
-        "scenario": {"name": "waste_test", "city": "testville", "seed": 7, "period_days": days,
-                     "horizon_years": years},
-        "waste": {**FAST, **waste},
-    })
+    return scenario_from_dict(
+        {
+            "scenario": {
+                "name": "waste_test",
+                "city": "testville",
+                "seed": 7,
+                "period_days": days,
+                "horizon_years": years,
+            },
+            "waste": {**FAST, **waste},
+        }
+    )
 
 
 def balance(daily: pd.DataFrame) -> pd.Series:
-    return (daily.in_bins_start_g + daily.generated_g
-            - daily.collected_g - daily.overflow_g - daily.in_bins_end_g)
+    return (
+        daily.in_bins_start_g + daily.generated_g - daily.collected_g - daily.overflow_g - daily.in_bins_end_g
+    )
 
 
 @pytest.fixture(scope="module")
@@ -45,13 +53,21 @@ def test_mass_balance_is_exact_every_day_and_stream(sensor_run):
     for _, rows in daily.groupby(["year", "stream"]):
         assert (rows.in_bins_start_g.to_numpy()[1:] == rows.in_bins_end_g.to_numpy()[:-1]).all()
     bins = model.modules[0].bins
-    assert bins.fill_g.sum() == daily[daily.year == daily.year.max()].groupby("stream").in_bins_end_g.last().sum()
+    assert (
+        bins.fill_g.sum()
+        == daily[daily.year == daily.year.max()].groupby("stream").in_bins_end_g.last().sum()
+    )
 
 
 def test_overflow_is_litter_and_balance_still_holds():
-    model, table, ts, state, _ = simulate(waste_scenario(
-        days=2.0, design_days=0.4, trucks={"kitchen": 1, "recyclable": 1, "hazardous": 1, "residual": 1},
-        truck_capacity_kg={"kitchen": 500.0, "recyclable": 500.0, "hazardous": 500.0, "residual": 500.0}))
+    model, table, ts, state, _ = simulate(
+        waste_scenario(
+            days=2.0,
+            design_days=0.4,
+            trucks={"kitchen": 1, "recyclable": 1, "hazardous": 1, "residual": 1},
+            truck_capacity_kg={"kitchen": 500.0, "recyclable": 500.0, "hazardous": 500.0, "residual": 500.0},
+        )
+    )
     daily = ts["waste_daily"]
     assert (balance(daily) == 0).all()
     assert daily.overflow_g.sum() > 0 and daily.overflow_bins.sum() > 0
@@ -82,8 +98,17 @@ def test_trucks_are_mesa_agents_and_drive(sensor_run):
 def test_indicators_cover_every_stream_and_the_totals(sensor_run):
     table = sensor_run[1]
     names = set(table[table.domain == "waste"].indicator)
-    for metric in ("generated_kg", "collected_kg", "left_in_bins_kg", "overflow_kg", "overflow_bin_days",
-                   "truck_km", "truck_hours", "co2_per_tonne", "cost_per_tonne"):
+    for metric in (
+        "generated_kg",
+        "collected_kg",
+        "left_in_bins_kg",
+        "overflow_kg",
+        "overflow_bin_days",
+        "truck_km",
+        "truck_hours",
+        "co2_per_tonne",
+        "cost_per_tonne",
+    ):
         assert metric in names
         assert all(f"{metric}_{s}" in names for s in STREAMS)
     assert {"recycling_rate", "contamination", "litter_share"} <= names
@@ -139,6 +164,7 @@ def test_extra_vehicles_are_added_while_trucks_drive():
                     yield model.env.timeout(600.0)
                     board = model.published.get("link_extra_vehicles")
                     samples.append(0.0 if board is None else float(board.sum()))
+
             yield look()
 
     run_with_modules([WasteModule(config), Probe(None)])

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pyvrp
 import pytest
+import pyvrp
 
 from twin.cli import main
 from twin.errors import TwinInputError
@@ -52,8 +52,12 @@ def brute_force_cvrp(instance) -> int:
                     continue
                 new = mask | (1 << k)
                 tsp_end[new, k] = min(tsp_end[new, k], tsp_end[mask, j] + dist[j + 1, k + 1])
-    tour = np.array([min(tsp_end[m, j] + dist[j + 1, 0] for j in range(n) if m & (1 << j)) if m else 0.0
-                     for m in range(full)])
+    tour = np.array(
+        [
+            min(tsp_end[m, j] + dist[j + 1, 0] for j in range(n) if m & (1 << j)) if m else 0.0
+            for m in range(full)
+        ]
+    )
     load = np.array([sum(instance.demand[j + 1] for j in range(n) if m & (1 << j)) for m in range(full)])
     best = np.full(full, np.inf)
     best[0] = 0.0
@@ -104,9 +108,15 @@ def line_problem(prize: int, required_far: bool) -> RoutingProblem:
     x = np.array([0, 1, 2, 100])
     dist = np.abs(x[:, None] - x[None, :]).astype(np.int64)
     return RoutingProblem(
-        distance=dist, duration=dist, depots=np.array([0, 0]), depot_service_s=np.array([0, 0]),
-        client_location=np.array([1, 2, 3]), pickup=np.array([5, 5, 5]), service_s=np.zeros(3, np.int64),
-        prize=np.array([0, 0, prize]), required=np.array([True, True, required_far]),
+        distance=dist,
+        duration=dist,
+        depots=np.array([0, 0]),
+        depot_service_s=np.array([0, 0]),
+        client_location=np.array([1, 2, 3]),
+        pickup=np.array([5, 5, 5]),
+        service_s=np.zeros(3, np.int64),
+        prize=np.array([0, 0, prize]),
+        required=np.array([True, True, required_far]),
         vehicles=(VehicleSpec(count=1, capacity=10, start_depot=0, end_depot=1, reload_depots=(1,)),),
     )
 
@@ -127,8 +137,21 @@ def test_a_full_truck_unloads_at_the_plant_and_continues():
 
 
 def test_cli_route_prints_json(shared_data, capsys):
-    assert main(["waste", "route", str(shared_data / "cvrplib" / "A-n32-k5.vrp"), "--seconds", "2",
-                 "--seed", "1", "--json"]) == 0
+    assert (
+        main(
+            [
+                "waste",
+                "route",
+                str(shared_data / "cvrplib" / "A-n32-k5.vrp"),
+                "--seconds",
+                "2",
+                "--seed",
+                "1",
+                "--json",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert {"cost", "routes", "seconds"} <= set(out)
     assert out["cost"] <= 784 * 1.01
@@ -136,7 +159,10 @@ def test_cli_route_prints_json(shared_data, capsys):
 
 
 BAD_FILES = {
-    "coords": ("NAME : bad\nTYPE : CVRP\nDIMENSION : 3\nCAPACITY : 10\nNODE_COORD_SECTION\n1 0 0\n2 5\n", ":7:"),
+    "coords": (
+        "NAME : bad\nTYPE : CVRP\nDIMENSION : 3\nCAPACITY : 10\nNODE_COORD_SECTION\n1 0 0\n2 5\n",
+        ":7:",
+    ),
     "number": ("NAME : bad\nDIMENSION : 2\nCAPACITY : 10\nNODE_COORD_SECTION\n1 0 0\n2 x 1\n", ":6:"),
     "section": ("NAME : bad\nDIMENSION : 2\nCAPACITY : 10\nEDGE_WEIGHT_SECTION\n", ":4:"),
     "stray": ("NAME : bad\nDIMENSION : 2\n1 2 3\n", ":3:"),
@@ -157,7 +183,9 @@ def test_malformed_vrp_file_names_the_line(tmp_path, case, capsys):
 
 def test_incomplete_vrp_file_is_refused(tmp_path):
     path = tmp_path / "short.vrp"
-    path.write_text("NAME : s\nDIMENSION : 3\nCAPACITY : 10\nNODE_COORD_SECTION\n1 0 0\n2 1 1\n3 2 2\n"
-                    "DEMAND_SECTION\n1 0\n2 4\nDEPOT_SECTION\n1\n-1\nEOF\n")
+    path.write_text(
+        "NAME : s\nDIMENSION : 3\nCAPACITY : 10\nNODE_COORD_SECTION\n1 0 0\n2 1 1\n3 2 2\n"
+        "DEMAND_SECTION\n1 0\n2 4\nDEPOT_SECTION\n1\n-1\nEOF\n"
+    )
     with pytest.raises(TwinInputError, match="DEMAND_SECTION must list nodes 1..3"):
         read_cvrplib(path)

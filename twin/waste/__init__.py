@@ -24,7 +24,24 @@ from twin.waste.streams import STREAMS
 from twin.waste.vrp_io import CvrpInstance, read_cvrplib
 
 __all__ = [
-    "DAILY_COLUMNS", "POLICIES", "STREAMS", "Bins", "CvrpInstance", "Plan", "PlannedRoute", "Roads",
-    "RoutingProblem", "Truck", "VehicleSpec", "WasteConfig", "WasteModule", "build_bins", "building_generation",
-    "cluster_buildings", "collection_problem", "deposit", "read_cvrplib", "solve",
+    "DAILY_COLUMNS",
+    "POLICIES",
+    "STREAMS",
+    "Bins",
+    "CvrpInstance",
+    "Plan",
+    "PlannedRoute",
+    "Roads",
+    "RoutingProblem",
+    "Truck",
+    "VehicleSpec",
+    "WasteConfig",
+    "WasteModule",
+    "build_bins",
+    "building_generation",
+    "cluster_buildings",
+    "collection_problem",
+    "deposit",
+    "read_cvrplib",
+    "solve",
 ]

@@ -103,9 +103,16 @@ class Bins:
         return self.fill_g / 1000.0 / self.density_kg_l
 
 
-def build_bins(city: City, building_cluster: np.ndarray, n_clusters: int, expected_building_kg: np.ndarray,
-               density_kg_l: np.ndarray, container_l: np.ndarray, design_days: float,
-               has_sensor: np.ndarray) -> Bins:
+def build_bins(
+    city: City,
+    building_cluster: np.ndarray,
+    n_clusters: int,
+    expected_building_kg: np.ndarray,
+    density_kg_l: np.ndarray,
+    container_l: np.ndarray,
+    design_days: float,
+    has_sensor: np.ndarray,
+) -> Bins:
     """Collection points sized for ``design_days`` of the expected waste of their buildings.
 
     Args:
@@ -123,8 +130,13 @@ def build_bins(city: City, building_cluster: np.ndarray, n_clusters: int, expect
     cx = np.bincount(building_cluster, weights=b.x, minlength=n_clusters) / counts
     cy = np.bincount(building_cluster, weights=b.y, minlength=n_clusters) / counts
     node = city.network.nearest_node(cx, cy).astype(np.int64)
-    expected_kg = np.stack([np.bincount(building_cluster, weights=expected_building_kg[:, s],
-                                        minlength=n_clusters) for s in range(k)], axis=1).ravel()
+    expected_kg = np.stack(
+        [
+            np.bincount(building_cluster, weights=expected_building_kg[:, s], minlength=n_clusters)
+            for s in range(k)
+        ],
+        axis=1,
+    ).ravel()
     stream = np.tile(np.arange(k, dtype=np.int64), n_clusters)
     density = np.asarray(density_kg_l, dtype=np.float64)[stream]
     container = np.asarray(container_l, dtype=np.float64)[stream]
@@ -132,10 +144,20 @@ def build_bins(city: City, building_cluster: np.ndarray, n_clusters: int, expect
     capacity_l = containers * container
     n = n_clusters * k
     return Bins(
-        cluster=np.repeat(np.arange(n_clusters, dtype=np.int64), k), stream=stream,
-        node=np.repeat(node, k), x=np.repeat(cx, k), y=np.repeat(cy, k), containers=containers,
-        capacity_l=capacity_l, capacity_g=np.floor(capacity_l * density * 1000.0).astype(np.int64),
-        density_kg_l=density, expected_day_g=expected_kg * 1000.0, has_sensor=np.asarray(has_sensor, bool),
-        fill_g=np.zeros(n, np.int64), generated_g=np.zeros(n, np.int64), collected_g=np.zeros(n, np.int64),
-        overflow_g=np.zeros(n, np.int64), overflowed=np.zeros(n, bool),
+        cluster=np.repeat(np.arange(n_clusters, dtype=np.int64), k),
+        stream=stream,
+        node=np.repeat(node, k),
+        x=np.repeat(cx, k),
+        y=np.repeat(cy, k),
+        containers=containers,
+        capacity_l=capacity_l,
+        capacity_g=np.floor(capacity_l * density * 1000.0).astype(np.int64),
+        density_kg_l=density,
+        expected_day_g=expected_kg * 1000.0,
+        has_sensor=np.asarray(has_sensor, bool),
+        fill_g=np.zeros(n, np.int64),
+        generated_g=np.zeros(n, np.int64),
+        collected_g=np.zeros(n, np.int64),
+        overflow_g=np.zeros(n, np.int64),
+        overflowed=np.zeros(n, bool),
     )

@@ -22,23 +22,38 @@ def _cmd_route(args: argparse.Namespace) -> int:
     routes = [route.clients for route in plan.routes]
     routes = [[c + 1 for c in clients] for clients in routes]
     if args.json:
-        print(json.dumps({"instance": instance.name, "cost": plan.cost, "routes": routes,
-                          "seconds": round(plan.seconds, 3), "feasible": plan.feasible}))
+        print(
+            json.dumps(
+                {
+                    "instance": instance.name,
+                    "cost": plan.cost,
+                    "routes": routes,
+                    "seconds": round(plan.seconds, 3),
+                    "feasible": plan.feasible,
+                }
+            )
+        )
         return 0
     for k, clients in enumerate(routes, start=1):
         print(f"Route #{k}: {' '.join(map(str, clients))}")
     print(f"Cost {plan.cost}")
-    print(f"({instance.name}: {instance.n_customers} customers, {plan.seconds:.2f} s, "
-          f"{'feasible' if plan.feasible else 'INFEASIBLE'})")
+    print(
+        f"({instance.name}: {instance.n_customers} customers, {plan.seconds:.2f} s, "
+        f"{'feasible' if plan.feasible else 'INFEASIBLE'})"
+    )
     return 0
 
 
 def register(subparsers) -> None:
     """Add ``twin waste ...`` to the ``twin`` command line."""
     waste = subparsers.add_parser("waste", help="waste collection tools").add_subparsers(
-        dest="waste_command", required=True, metavar="SUBCOMMAND")
-    p = waste.add_parser("route", help="solve a CVRPLIB .vrp instance with the waste route planner "
-                                       "(customers numbered 1..n as in CVRPLIB .sol files)")
+        dest="waste_command", required=True, metavar="SUBCOMMAND"
+    )
+    p = waste.add_parser(
+        "route",
+        help="solve a CVRPLIB .vrp instance with the waste route planner "
+        "(customers numbered 1..n as in CVRPLIB .sol files)",
+    )
     p.add_argument("instance", help="CVRPLIB .vrp file (EUC_2D)")
     p.add_argument("--seconds", type=float, help="time limit, seconds (default 5 without --iterations)")
     p.add_argument("--iterations", type=int, help="iteration limit (deterministic)")

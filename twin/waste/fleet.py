@@ -63,8 +63,15 @@ class Truck(mesa.Agent):
         km, hours, visits, trips, delivered_g: counters over the current year.
     """
 
-    def __init__(self, model: mesa.Model, stream: int, capacity_g: int, depot: int, depot_node: int,
-                 plant_nodes: np.ndarray) -> None:
+    def __init__(
+        self,
+        model: mesa.Model,
+        stream: int,
+        capacity_g: int,
+        depot: int,
+        depot_node: int,
+        plant_nodes: np.ndarray,
+    ) -> None:
         super().__init__(model)
         self.stream = stream
         self.capacity_g = int(capacity_g)
@@ -84,10 +91,19 @@ class Truck(mesa.Agent):
         self.trips = 0
         self.delivered_g = 0
 
-    def work_shift(self, env, roads: Roads, stops: Sequence[tuple[str, int]], bin_node: np.ndarray,
-                   empty_bin: Callable[[int, int], int], service_s: Callable[[int], float], unload_s: float,
-                   shift_end_s: float, end_plant_node: int,
-                   on_position: Callable[[float, int], None] | None = None) -> Generator:
+    def work_shift(
+        self,
+        env,
+        roads: Roads,
+        stops: Sequence[tuple[str, int]],
+        bin_node: np.ndarray,
+        empty_bin: Callable[[int, int], int],
+        service_s: Callable[[int], float],
+        unload_s: float,
+        shift_end_s: float,
+        end_plant_node: int,
+        on_position: Callable[[float, int], None] | None = None,
+    ) -> Generator:
         """The day's SimPy process: drive ``stops`` (``("bin", b)`` / ``("plant", node)``) and go home.
 
         ``empty_bin(b, room_g)`` takes up to ``room_g`` grams out of bin ``b`` and returns what it

@@ -59,8 +59,9 @@ def building_generation(residents, jobs, resident_kg, job_kg, factor, noise, com
     return placed, wrong
 
 
-def building_generation_reference(residents, jobs, resident_kg, job_kg, factor, noise, compliance,
-                                  missort) -> tuple[np.ndarray, np.ndarray]:
+def building_generation_reference(
+    residents, jobs, resident_kg, job_kg, factor, noise, compliance, missort
+) -> tuple[np.ndarray, np.ndarray]:
     """Slow, obviously-correct twin of :func:`building_generation` (numpy, for the tests)."""
     true = (np.outer(residents, resident_kg) + np.outer(jobs, job_kg)) * factor * noise
     sorted_cols = [s for s in range(true.shape[1]) if s != RESIDUAL]

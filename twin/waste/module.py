@@ -46,27 +46,53 @@ from twin.waste.streams import (
     TRUCKS,
 )
 
-DAILY_COLUMNS = ["year", "day", "stream", "in_bins_start_g", "generated_g", "collected_g", "overflow_g",
-                 "in_bins_end_g", "overflow_bins", "visits", "km", "truck_hours", "placed_wrong_g"]
+DAILY_COLUMNS = [
+    "year",
+    "day",
+    "stream",
+    "in_bins_start_g",
+    "generated_g",
+    "collected_g",
+    "overflow_g",
+    "in_bins_end_g",
+    "overflow_bins",
+    "visits",
+    "km",
+    "truck_hours",
+    "placed_wrong_g",
+]
 """Columns of the ``waste_daily`` time series (mass in integer grams, so the balance is exact)."""
 
 HOUR_S = 3600.0
 
 
-def check_reachable(network, link_time_s: np.ndarray, depot_nodes: np.ndarray, plant_nodes: np.ndarray,
-                    bin_nodes: np.ndarray) -> None:
+def check_reachable(
+    network, link_time_s: np.ndarray, depot_nodes: np.ndarray, plant_nodes: np.ndarray, bin_nodes: np.ndarray
+) -> None:
     """Raise a one-line error if a bin cannot be reached from a depot or cannot reach a plant."""
-    to_bins = many_to_many(network.out_start, network.link_to, np.ascontiguousarray(link_time_s, np.float64),
-                           np.asarray(depot_nodes, np.int64), np.asarray(bin_nodes, np.int64))
+    to_bins = many_to_many(
+        network.out_start,
+        network.link_to,
+        np.ascontiguousarray(link_time_s, np.float64),
+        np.asarray(depot_nodes, np.int64),
+        np.asarray(bin_nodes, np.int64),
+    )
     reverse_to = np.ascontiguousarray(network.link_from[network.in_links], dtype=np.int32)
     reverse_w = np.ascontiguousarray(np.asarray(link_time_s)[network.in_links], dtype=np.float64)
-    to_plants = many_to_many(network.in_start, reverse_to, reverse_w, np.asarray(plant_nodes, np.int64),
-                             np.asarray(bin_nodes, np.int64))
+    to_plants = many_to_many(
+        network.in_start,
+        reverse_to,
+        reverse_w,
+        np.asarray(plant_nodes, np.int64),
+        np.asarray(bin_nodes, np.int64),
+    )
     bad = ~np.isfinite(to_bins).all(axis=0) | ~np.isfinite(to_plants).all(axis=0)
     if bad.any():
         nodes = np.unique(np.asarray(bin_nodes)[bad])
-        raise TwinInputError(f"waste: {int(bad.sum())} bins (road nodes {nodes[:5].tolist()}) cannot be reached "
-                             "from a waste depot or cannot reach a plant of their stream")
+        raise TwinInputError(
+            f"waste: {int(bad.sum())} bins (road nodes {nodes[:5].tolist()}) cannot be reached "
+            "from a waste depot or cannot reach a plant of their stream"
+        )
 
 
 class WasteModule(Module):
@@ -86,15 +112,26 @@ class WasteModule(Module):
         self.job_kg = cfg.stream_values("job_kg_day", JOB_KG_DAY)
         self.profile = np.asarray(HOURLY_PROFILE) / np.sum(HOURLY_PROFILE)
         self.weekday = np.asarray(cfg.weekday_factors, dtype=np.float64)
-        self.building_cluster, n_clusters = cluster_buildings(city.buildings.x, city.buildings.y, cfg.cluster_m)
+        self.building_cluster, n_clusters = cluster_buildings(
+            city.buildings.x, city.buildings.y, cfg.cluster_m
+        )
         self.building_bin = np.ascontiguousarray(
-            self.building_cluster[:, None] * self.k + np.arange(self.k)[None, :])
-        expected, _ = self._generation(city.buildings.residents, city.buildings.jobs, 1.0,
-                                       np.ones((len(city.buildings), self.k)))
+            self.building_cluster[:, None] * self.k + np.arange(self.k)[None, :]
+        )
+        expected, _ = self._generation(
+            city.buildings.residents, city.buildings.jobs, 1.0, np.ones((len(city.buildings), self.k))
+        )
         has_sensor = model.rng_for("waste/sensor_coverage").random(n_clusters * self.k) < cfg.sensor_coverage
-        self.bins: Bins = build_bins(city, self.building_cluster, n_clusters, expected,
-                                     cfg.stream_values("density_kg_l", DENSITY_KG_L),
-                                     cfg.stream_values("container_l", CONTAINER_L), cfg.design_days, has_sensor)
+        self.bins: Bins = build_bins(
+            city,
+            self.building_cluster,
+            n_clusters,
+            expected,
+            cfg.stream_values("density_kg_l", DENSITY_KG_L),
+            cfg.stream_values("container_l", CONTAINER_L),
+            cfg.design_days,
+            has_sensor,
+        )
 
         depots = city.facilities.of_kind("waste_depot")
         if depots.size == 0:
@@ -106,11 +143,18 @@ class WasteModule(Module):
             kinds = cfg.plant_kinds(stream)
             rows = np.concatenate([city.facilities.of_kind(kind) for kind in kinds])
             if rows.size == 0:
-                raise TwinInputError(f"waste: stream {stream!r} has no plant: city {city.name!r} has no facility "
-                                     f"of kind {', '.join(kinds)} (set waste.plants.{stream})")
+                raise TwinInputError(
+                    f"waste: stream {stream!r} has no plant: city {city.name!r} has no facility "
+                    f"of kind {', '.join(kinds)} (set waste.plants.{stream})"
+                )
             self.plant_nodes.append(np.unique(city.facilities.node[rows]).astype(np.int64))
-        check_reachable(net, net.free_flow_time_s, self.depot_node,
-                        np.concatenate(self.plant_nodes), np.unique(self.bins.node))
+        check_reachable(
+            net,
+            net.free_flow_time_s,
+            self.depot_node,
+            np.concatenate(self.plant_nodes),
+            np.unique(self.bins.node),
+        )
 
         n_trucks = cfg.stream_values("trucks", TRUCKS).astype(np.int64)
         capacity_kg = cfg.stream_values("truck_capacity_kg", TRUCK_CAPACITY_KG)
@@ -123,7 +167,9 @@ class WasteModule(Module):
             used = np.arange(min(int(n_trucks[s]), len(depots)))
             for j in range(int(n_trucks[s])):
                 d = int(used[j % used.size])
-                truck = Truck(model, s, int(capacity_kg[s] * 1000), d, int(self.depot_node[d]), self.plant_nodes[s])
+                truck = Truck(
+                    model, s, int(capacity_kg[s] * 1000), d, int(self.depot_node[d]), self.plant_nodes[s]
+                )
                 self.trucks.setdefault((s, d), []).append(truck)
             self.territory[self.bins.stream == s] = used[np.argmin(from_depots[used], axis=0)]
         self.roads = Roads(net, model.published)
@@ -131,7 +177,9 @@ class WasteModule(Module):
             every = cfg.stream_values("collect_every_days", COLLECT_EVERY_DAYS).astype(np.int64)
             self.policy = FixedSchedule(self.bins, every, self.depot_xy, self.territory)
         else:
-            self.policy = ThresholdPolicy(self.bins, cfg.must_threshold, cfg.optional_threshold, cfg.optional_prize)
+            self.policy = ThresholdPolicy(
+                self.bins, cfg.must_threshold, cfg.optional_threshold, cfg.optional_prize
+            )
         self.daily_rows: list[tuple] = []
         self.position_rows: list[tuple] = []
         self.routing_s = 0.0
@@ -139,9 +187,16 @@ class WasteModule(Module):
 
     def _generation(self, residents, jobs, factor, noise):
         cfg = self.config
-        return building_generation(np.asarray(residents, np.float64), np.asarray(jobs, np.float64),
-                                   self.resident_kg, self.job_kg, float(factor), np.ascontiguousarray(noise),
-                                   cfg.compliance, cfg.missort)
+        return building_generation(
+            np.asarray(residents, np.float64),
+            np.asarray(jobs, np.float64),
+            self.resident_kg,
+            self.job_kg,
+            float(factor),
+            np.ascontiguousarray(noise),
+            cfg.compliance,
+            cfg.missort,
+        )
 
     # -- the year ------------------------------------------------------------------------------
     def start_year(self, model: TwinModel, year: int) -> None:
@@ -149,8 +204,9 @@ class WasteModule(Module):
         zones = city.buildings.zone
         population = model.published.get("zone_population", city.zones.population).astype(np.float64)
         jobs = model.published.get("zone_jobs", city.zones.jobs).astype(np.float64)
-        scale_pop = np.divide(population, city.zones.population, out=np.ones(len(population)),
-                              where=city.zones.population > 0)
+        scale_pop = np.divide(
+            population, city.zones.population, out=np.ones(len(population)), where=city.zones.population > 0
+        )
         scale_jobs = np.divide(jobs, city.zones.jobs, out=np.ones(len(jobs)), where=city.zones.jobs > 0)
         self.residents = city.buildings.residents * scale_pop[zones]
         self.jobs = city.buildings.jobs * scale_jobs[zones]
@@ -211,8 +267,10 @@ class WasteModule(Module):
 
     def _stream_totals(self) -> dict[str, np.ndarray]:
         bins = self.bins
-        totals = {name: np.bincount(bins.stream, weights=getattr(bins, name), minlength=self.k).astype(np.int64)
-                  for name in ("fill_g", "generated_g", "collected_g", "overflow_g")}
+        totals = {
+            name: np.bincount(bins.stream, weights=getattr(bins, name), minlength=self.k).astype(np.int64)
+            for name in ("fill_g", "generated_g", "collected_g", "overflow_g")
+        }
         totals["visits"] = np.bincount(bins.stream, weights=self.visits, minlength=self.k).astype(np.int64)
         km = np.zeros(self.k)
         hours = np.zeros(self.k)
@@ -224,16 +282,27 @@ class WasteModule(Module):
 
     def _close_day(self) -> None:
         start, end = self.day_start, self._stream_totals()
-        spilled = np.bincount(self.bins.stream, weights=self.bins.overflowed, minlength=self.k).astype(np.int64)
+        spilled = np.bincount(self.bins.stream, weights=self.bins.overflowed, minlength=self.k).astype(
+            np.int64
+        )
         for s, stream in enumerate(STREAMS):
-            self.daily_rows.append((
-                self.year, self.day, stream, int(start["fill_g"][s]),
-                int(end["generated_g"][s] - start["generated_g"][s]),
-                int(end["collected_g"][s] - start["collected_g"][s]),
-                int(end["overflow_g"][s] - start["overflow_g"][s]), int(end["fill_g"][s]), int(spilled[s]),
-                int(end["visits"][s] - start["visits"][s]), float(end["km"][s] - start["km"][s]),
-                float(end["hours"][s] - start["hours"][s]), int(round(self.day_wrong_kg[s] * 1000.0)),
-            ))
+            self.daily_rows.append(
+                (
+                    self.year,
+                    self.day,
+                    stream,
+                    int(start["fill_g"][s]),
+                    int(end["generated_g"][s] - start["generated_g"][s]),
+                    int(end["collected_g"][s] - start["collected_g"][s]),
+                    int(end["overflow_g"][s] - start["overflow_g"][s]),
+                    int(end["fill_g"][s]),
+                    int(spilled[s]),
+                    int(end["visits"][s] - start["visits"][s]),
+                    float(end["km"][s] - start["km"][s]),
+                    float(end["hours"][s] - start["hours"][s]),
+                    int(round(self.day_wrong_kg[s] * 1000.0)),
+                )
+            )
 
     # -- daily collection ----------------------------------------------------------------------
     def _days(self, model: TwinModel):
@@ -279,8 +348,9 @@ class WasteModule(Module):
                 self.static_routes[key] = plans[(s, d)]
         return plans
 
-    def _route(self, s: int, d: int, sel: Selection, day: int, seconds: float | None
-               ) -> list[list[tuple[str, int]]]:
+    def _route(
+        self, s: int, d: int, sel: Selection, day: int, seconds: float | None
+    ) -> list[list[tuple[str, int]]]:
         cfg = self.config
         chosen = np.concatenate([sel.must, sel.optional]).astype(np.int64)
         if chosen.size == 0:
@@ -290,18 +360,37 @@ class WasteModule(Module):
         static = sel.static_key is not None
         link_time = self.roads.network.free_flow_time_s if static else self.roads.link_time_s()
         problem = collection_problem(
-            self.roads.network, link_time, int(self.depot_node[d]), self.plant_nodes[s], self.bins.node[chosen],
-            sel.demand_g / 1000.0, cfg.service_s * self.bins.containers[chosen], prize, required,
-            len(self.trucks[(s, d)]), int(self.capacity_kg[s]), cfg.unload_min * 60.0, cfg.shift_h * HOUR_S,
-            "duration" if cfg.route_objective == "time" else "distance")
-        plan = solve(problem, seconds=seconds, iterations=cfg.route_iterations,
-                     seed=(self.route_seed + 7919 * day + 31 * s + d) % 2**31)
+            self.roads.network,
+            link_time,
+            int(self.depot_node[d]),
+            self.plant_nodes[s],
+            self.bins.node[chosen],
+            sel.demand_g / 1000.0,
+            cfg.service_s * self.bins.containers[chosen],
+            prize,
+            required,
+            len(self.trucks[(s, d)]),
+            int(self.capacity_kg[s]),
+            cfg.unload_min * 60.0,
+            cfg.shift_h * HOUR_S,
+            "duration" if cfg.route_objective == "time" else "distance",
+        )
+        plan = solve(
+            problem,
+            seconds=seconds,
+            iterations=cfg.route_iterations,
+            seed=(self.route_seed + 7919 * day + 31 * s + d) % 2**31,
+        )
         plants = self.plant_nodes[s]
         routes = []
         for route in plan.routes:
             inner = route.stops[1:-1]
-            routes.append([("bin", int(chosen[i])) if kind == "client" else ("plant", int(plants[i - 1]))
-                           for kind, i in inner])
+            routes.append(
+                [
+                    ("bin", int(chosen[i])) if kind == "client" else ("plant", int(plants[i - 1]))
+                    for kind, i in inner
+                ]
+            )
         return routes
 
     def _shift(self, model: TwinModel, truck: Truck, stops, shift_end: float):
@@ -321,12 +410,29 @@ class WasteModule(Module):
         def on_position(now: float, node: int) -> None:
             if cfg.record_positions:
                 net = model.city.network
-                self.position_rows.append((self.year, float(now), truck.unique_id, STREAMS[s],
-                                           float(net.node_x[node]), float(net.node_y[node])))
+                self.position_rows.append(
+                    (
+                        self.year,
+                        float(now),
+                        truck.unique_id,
+                        STREAMS[s],
+                        float(net.node_x[node]),
+                        float(net.node_y[node]),
+                    )
+                )
 
-        yield from truck.work_shift(model.env, self.roads, stops, bins.node, empty_bin,
-                                    lambda b: cfg.service_s * float(bins.containers[b]), cfg.unload_min * 60.0,
-                                    shift_end, end_plant, on_position)
+        yield from truck.work_shift(
+            model.env,
+            self.roads,
+            stops,
+            bins.node,
+            empty_bin,
+            lambda b: cfg.service_s * float(bins.containers[b]),
+            cfg.unload_min * 60.0,
+            shift_end,
+            end_plant,
+            on_position,
+        )
 
     def _end_plant(self, truck: Truck) -> int:
         plants = self.plant_nodes[truck.stream]
@@ -343,13 +449,22 @@ class WasteModule(Module):
 
     def indicators(self, model: TwinModel, year: int) -> list[Indicator]:
         cfg = self.config
-        days = pd.DataFrame(self.daily_rows[self.first_row:], columns=DAILY_COLUMNS)
+        days = pd.DataFrame(self.daily_rows[self.first_row :], columns=DAILY_COLUMNS)
         if days.empty:
             return []
-        by = days.groupby("stream", sort=False).agg(
-            generated=("generated_g", "sum"), collected=("collected_g", "sum"), overflow=("overflow_g", "sum"),
-            wrong=("placed_wrong_g", "sum"), spilled=("overflow_bins", "sum"), km=("km", "sum"),
-            hours=("truck_hours", "sum")).reindex(list(STREAMS))
+        by = (
+            days.groupby("stream", sort=False)
+            .agg(
+                generated=("generated_g", "sum"),
+                collected=("collected_g", "sum"),
+                overflow=("overflow_g", "sum"),
+                wrong=("placed_wrong_g", "sum"),
+                spilled=("overflow_bins", "sum"),
+                km=("km", "sum"),
+                hours=("truck_hours", "sum"),
+            )
+            .reindex(list(STREAMS))
+        )
         by["in_bins"] = days.groupby("stream")["in_bins_end_g"].last().reindex(list(STREAMS))
         out: list[Indicator] = []
         d = self.domain
@@ -357,7 +472,11 @@ class WasteModule(Module):
         def add_set(suffix: str, row, directed: bool) -> None:
             tonnes = row["collected"] / 1e6
             co2 = row["km"] * cfg.co2_kg_per_km / tonnes if tonnes > 0 else 0.0
-            cost = (row["km"] * cfg.cost_per_km + row["hours"] * cfg.cost_per_hour) / tonnes if tonnes > 0 else 0.0
+            cost = (
+                (row["km"] * cfg.cost_per_km + row["hours"] * cfg.cost_per_hour) / tonnes
+                if tonnes > 0
+                else 0.0
+            )
             litter = 100.0 * row["overflow"] / row["generated"] if row["generated"] > 0 else 0.0
             contamination = 100.0 * row["wrong"] / row["generated"] if row["generated"] > 0 else 0.0
 
@@ -369,7 +488,14 @@ class WasteModule(Module):
 
             ind("generated_kg", row["generated"] / 1000.0, "kg", "", None, "waste put into bins")
             ind("collected_kg", row["collected"] / 1000.0, "kg", "", None, "waste picked up by trucks")
-            ind("left_in_bins_kg", row["in_bins"] / 1000.0, "kg", "", None, "waste in bins at the period's end")
+            ind(
+                "left_in_bins_kg",
+                row["in_bins"] / 1000.0,
+                "kg",
+                "",
+                None,
+                "waste in bins at the period's end",
+            )
             ind("overflow_kg", row["overflow"] / 1000.0, "kg", "", None, "waste spilled beside full bins")
             ind("litter_share", litter, "%", "lower", (5.0, 0.0), "overflowed share of generated waste")
             ind("overflow_bin_days", row["spilled"], "bin-days", "", None, "days on which a bin overflowed")
@@ -378,19 +504,45 @@ class WasteModule(Module):
             ind("co2_per_tonne", co2, "kg/t", "lower", (30.0, 2.0), "truck CO2 per tonne collected")
             ind("cost_per_tonne", cost, "CNY/t", "lower", (300.0, 50.0), "truck cost per tonne collected")
             if not directed:
-                ind("contamination", contamination, "%", "", None,
-                    "share of the waste in a stream's bins that belongs to another stream")
+                ind(
+                    "contamination",
+                    contamination,
+                    "%",
+                    "",
+                    None,
+                    "share of the waste in a stream's bins that belongs to another stream",
+                )
 
         for stream in STREAMS:
             add_set(f"_{stream}", by.loc[stream], directed=False)
         add_set("", by.sum(), directed=True)
         sorted_rows = by.drop(index="residual").sum()
-        out.append(Indicator(d, "contamination", 100.0 * sorted_rows["wrong"] / max(sorted_rows["generated"], 1),
-                             "%", "lower", (30.0, 0.0), "share of foreign material in the sorted streams' bins"))
-        clean = sum(by.loc[s, "collected"] * (1 - by.loc[s, "wrong"] / max(by.loc[s, "generated"], 1))
-                    for s in RECYCLED_STREAMS)
-        out.append(Indicator(d, "recycling_rate", 100.0 * clean / max(by["generated"].sum(), 1), "%", "higher",
-                             (10.0, 60.0), "clean kitchen and recyclable waste collected, share of all waste"))
+        out.append(
+            Indicator(
+                d,
+                "contamination",
+                100.0 * sorted_rows["wrong"] / max(sorted_rows["generated"], 1),
+                "%",
+                "lower",
+                (30.0, 0.0),
+                "share of foreign material in the sorted streams' bins",
+            )
+        )
+        clean = sum(
+            by.loc[s, "collected"] * (1 - by.loc[s, "wrong"] / max(by.loc[s, "generated"], 1))
+            for s in RECYCLED_STREAMS
+        )
+        out.append(
+            Indicator(
+                d,
+                "recycling_rate",
+                100.0 * clean / max(by["generated"].sum(), 1),
+                "%",
+                "higher",
+                (10.0, 60.0),
+                "clean kitchen and recyclable waste collected, share of all waste",
+            )
+        )
         return out
 
     def timeseries(self) -> dict[str, pd.DataFrame]:
@@ -399,9 +551,17 @@ class WasteModule(Module):
 
     def snapshot(self) -> dict[str, pd.DataFrame]:
         bins = self.bins
-        frame = pd.DataFrame({
-            "bin": np.arange(len(bins), dtype=np.int64), "x": bins.x, "y": bins.y,
-            "stream": np.asarray(STREAMS)[bins.stream], "capacity_l": bins.capacity_l, "fill_l": bins.fill_l(),
-            "overflow_kg": bins.overflow_g / 1000.0, "containers": bins.containers, "has_sensor": bins.has_sensor,
-        })
+        frame = pd.DataFrame(
+            {
+                "bin": np.arange(len(bins), dtype=np.int64),
+                "x": bins.x,
+                "y": bins.y,
+                "stream": np.asarray(STREAMS)[bins.stream],
+                "capacity_l": bins.capacity_l,
+                "fill_l": bins.fill_l(),
+                "overflow_kg": bins.overflow_g / 1000.0,
+                "containers": bins.containers,
+                "has_sensor": bins.has_sensor,
+            }
+        )
         return {"bins": frame}

@@ -78,26 +78,38 @@ class RoutingProblem:
         """The same problem as a :class:`pyvrp.ProblemData`."""
         n = self.distance.shape[0]
         locations = [pyvrp.Location(0.0, 0.0) for _ in range(n)]
-        depots = [pyvrp.Depot(int(loc), service_duration=int(s))
-                  for loc, s in zip(self.depots, self.depot_service_s, strict=True)]
+        depots = [
+            pyvrp.Depot(int(loc), service_duration=int(s))
+            for loc, s in zip(self.depots, self.depot_service_s, strict=True)
+        ]
         clients = [
             pyvrp.Client(int(loc), pickup=[int(q)], service_duration=int(s), prize=int(p), required=bool(r))
-            for loc, q, s, p, r in zip(self.client_location, self.pickup, self.service_s, self.prize,
-                                       self.required, strict=True)
+            for loc, q, s, p, r in zip(
+                self.client_location, self.pickup, self.service_s, self.prize, self.required, strict=True
+            )
         ]
         by_distance = self.objective == "distance"
         vehicle_types = [
             pyvrp.VehicleType(
-                v.count, capacity=[v.capacity], start_depot=v.start_depot, end_depot=v.end_depot,
+                v.count,
+                capacity=[v.capacity],
+                start_depot=v.start_depot,
+                end_depot=v.end_depot,
                 reload_depots=list(v.reload_depots),
                 shift_duration=v.shift_s if v.shift_s is not None else np.iinfo(np.int64).max,
-                unit_distance_cost=1 if by_distance else 0, unit_duration_cost=0 if by_distance else 1,
+                unit_distance_cost=1 if by_distance else 0,
+                unit_duration_cost=0 if by_distance else 1,
             )
             for v in self.vehicles
         ]
-        return pyvrp.ProblemData(locations, clients, depots, vehicle_types,
-                                 [np.ascontiguousarray(self.distance, dtype=np.int64)],
-                                 [np.ascontiguousarray(self.duration, dtype=np.int64)])
+        return pyvrp.ProblemData(
+            locations,
+            clients,
+            depots,
+            vehicle_types,
+            [np.ascontiguousarray(self.distance, dtype=np.int64)],
+            [np.ascontiguousarray(self.duration, dtype=np.int64)],
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,8 +144,9 @@ class Plan:
         return sum(r.distance for r in self.routes)
 
 
-def solve(problem: RoutingProblem, *, seconds: float | None = None, iterations: int | None = None,
-          seed: int = 0) -> Plan:
+def solve(
+    problem: RoutingProblem, *, seconds: float | None = None, iterations: int | None = None, seed: int = 0
+) -> Plan:
     """Solve ``problem`` with PyVRP; at least one of ``seconds`` and ``iterations`` must be set.
 
     The cost is the objective PyVRP reports (distance or duration, less collected prizes of
@@ -155,17 +168,35 @@ def solve(problem: RoutingProblem, *, seconds: float | None = None, iterations: 
     routes = []
     for route in best.routes():
         stops = tuple(("depot" if act.is_depot() else "client", int(act.idx)) for act in route.schedule())
-        routes.append(PlannedRoute(int(route.vehicle_type()), stops, int(route.distance()),
-                                   int(route.duration())))
+        routes.append(
+            PlannedRoute(int(route.vehicle_type()), stops, int(route.distance()), int(route.duration()))
+        )
     unplanned = tuple(sorted(int(a.idx) for a in best.unplanned()))
-    return Plan(int(result.cost()) if best.is_feasible() else int(best.distance()), tuple(routes), unplanned,
-                bool(best.is_feasible()), time.perf_counter() - start)
+    return Plan(
+        int(result.cost()) if best.is_feasible() else int(best.distance()),
+        tuple(routes),
+        unplanned,
+        bool(best.is_feasible()),
+        time.perf_counter() - start,
+    )
 
 
-def collection_problem(network, link_time_s: np.ndarray, depot_node: int, plant_nodes: np.ndarray,
-                       bin_nodes: np.ndarray, pickup_kg: np.ndarray, service_s: np.ndarray, prize: np.ndarray,
-                       required: np.ndarray, n_trucks: int, capacity_kg: int, unload_s: float, shift_s: float,
-                       objective: str) -> RoutingProblem:
+def collection_problem(
+    network,
+    link_time_s: np.ndarray,
+    depot_node: int,
+    plant_nodes: np.ndarray,
+    bin_nodes: np.ndarray,
+    pickup_kg: np.ndarray,
+    service_s: np.ndarray,
+    prize: np.ndarray,
+    required: np.ndarray,
+    n_trucks: int,
+    capacity_kg: int,
+    unload_s: float,
+    shift_s: float,
+    objective: str,
+) -> RoutingProblem:
     """One depot's collection problem for one stream on the road network.
 
     Depot 0 is the home depot; depots 1.. are the plants, where trucks unload (PyVRP reload
@@ -180,26 +211,40 @@ def collection_problem(network, link_time_s: np.ndarray, depot_node: int, plant_
     seconds = travel_time_matrix(network, link_time_s, unique, unique)
     if not np.all(np.isfinite(seconds)):
         bad = unique[np.flatnonzero(~np.isfinite(seconds).all(axis=0))[:3]]
-        raise TwinInputError(f"waste: road nodes {bad.tolist()} cannot be reached from depot node {depot_node} "
-                             "or its plants on the current travel times")
+        raise TwinInputError(
+            f"waste: road nodes {bad.tolist()} cannot be reached from depot node {depot_node} "
+            "or its plants on the current travel times"
+        )
     duration = np.rint(seconds).astype(np.int64)
     if objective == "distance":
-        distance = np.rint(travel_time_matrix(network, network.link_length_m, unique, unique)).astype(np.int64)
+        distance = np.rint(travel_time_matrix(network, network.link_length_m, unique, unique)).astype(
+            np.int64
+        )
     else:
         distance = duration
     n_plants = len(plant_nodes)
-    plant_loc = location[1:1 + n_plants]
+    plant_loc = location[1 : 1 + n_plants]
     home_loc = location[0]
     end = int(np.argmin(duration[plant_loc, home_loc]))
     way_home = int(duration[plant_loc[end], home_loc])
-    vehicle = VehicleSpec(count=int(n_trucks), capacity=int(capacity_kg), start_depot=0, end_depot=1 + end,
-                          reload_depots=tuple(range(1, 1 + n_plants)),
-                          shift_s=max(int(shift_s) - way_home, 0))
+    vehicle = VehicleSpec(
+        count=int(n_trucks),
+        capacity=int(capacity_kg),
+        start_depot=0,
+        end_depot=1 + end,
+        reload_depots=tuple(range(1, 1 + n_plants)),
+        shift_s=max(int(shift_s) - way_home, 0),
+    )
     return RoutingProblem(
-        distance=distance, duration=duration, depots=location[:1 + n_plants],
+        distance=distance,
+        duration=duration,
+        depots=location[: 1 + n_plants],
         depot_service_s=np.array([0] + [int(unload_s)] * n_plants),
-        client_location=location[1 + n_plants:],
+        client_location=location[1 + n_plants :],
         pickup=np.minimum(np.ceil(np.asarray(pickup_kg)), capacity_kg).astype(np.int64),
-        service_s=np.rint(service_s).astype(np.int64), prize=np.rint(prize).astype(np.int64),
-        required=np.asarray(required, dtype=bool), vehicles=(vehicle,), objective=objective,
+        service_s=np.rint(service_s).astype(np.int64),
+        prize=np.rint(prize).astype(np.int64),
+        required=np.asarray(required, dtype=bool),
+        vehicles=(vehicle,),
+        objective=objective,
     )

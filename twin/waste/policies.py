@@ -46,15 +46,18 @@ class FillForecast:
 
     def add_expected(self, share_of_day: float) -> None:
         """Advance the forecast by ``share_of_day`` of a mean day's expected waste."""
-        self.level_g = np.minimum(self.level_g + self.bins.expected_day_g * share_of_day, self.bins.capacity_g)
+        self.level_g = np.minimum(
+            self.level_g + self.bins.expected_day_g * share_of_day, self.bins.capacity_g
+        )
 
     def observe(self, index: np.ndarray, level_g: np.ndarray) -> None:
         """A truck or a sensor saw these levels."""
         self.level_g[index] = level_g
 
 
-def read_sensors(rng: np.random.Generator, bins: Bins, noise: float, failure_rate: float
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def read_sensors(
+    rng: np.random.Generator, bins: Bins, noise: float, failure_rate: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Today's readings: indices of bins whose sensor answered, and the level each reported (g).
 
     Readings are the true fill share plus Gaussian noise (``noise``, share of capacity), clipped
@@ -72,7 +75,9 @@ class FixedSchedule:
 
     static = True
 
-    def __init__(self, bins: Bins, every_days: np.ndarray, depot_xy: np.ndarray, territory: np.ndarray) -> None:
+    def __init__(
+        self, bins: Bins, every_days: np.ndarray, depot_xy: np.ndarray, territory: np.ndarray
+    ) -> None:
         self.every_days = np.asarray(every_days, dtype=np.int64)
         k = self.every_days[bins.stream]
         bearing = np.arctan2(bins.y - depot_xy[territory, 1], bins.x - depot_xy[territory, 0])
@@ -94,11 +99,13 @@ class FixedSchedule:
 
 
 class ThresholdPolicy:
-    """Visit bins expected above ``must_threshold`` by day's end; those above ``optional_threshold`` may be."""
+    """Must visit bins expected past ``must_threshold`` by day's end; may visit those past the other."""
 
     static = False
 
-    def __init__(self, bins: Bins, must_threshold: float, optional_threshold: float, prize_per_bin: float) -> None:
+    def __init__(
+        self, bins: Bins, must_threshold: float, optional_threshold: float, prize_per_bin: float
+    ) -> None:
         self.bins = bins
         self.must_threshold = must_threshold
         self.optional_threshold = optional_threshold
@@ -106,14 +113,16 @@ class ThresholdPolicy:
 
     def select(self, day: int, stream: int, candidates: np.ndarray, estimate_g: np.ndarray) -> Selection:
         bins = self.bins
-        end_of_day = np.minimum(estimate_g[candidates] + bins.expected_day_g[candidates],
-                                bins.capacity_g[candidates])
+        end_of_day = np.minimum(
+            estimate_g[candidates] + bins.expected_day_g[candidates], bins.capacity_g[candidates]
+        )
         share = end_of_day / bins.capacity_g[candidates]
         is_must = share >= self.must_threshold
         is_optional = ~is_must & (share >= self.optional_threshold)
         must, optional = candidates[is_must], candidates[is_optional]
         prize = self.prize_per_bin * share[is_optional]
-        at_visit = np.minimum(estimate_g[candidates] + 0.5 * bins.expected_day_g[candidates],
-                              bins.capacity_g[candidates])
+        at_visit = np.minimum(
+            estimate_g[candidates] + 0.5 * bins.expected_day_g[candidates], bins.capacity_g[candidates]
+        )
         demand = np.concatenate([at_visit[is_must], at_visit[is_optional]])
         return Selection(must, optional, prize, demand)

@@ -40,10 +40,16 @@ class CvrpInstance:
         dist = self.distance_matrix()
         n = self.n_customers
         return RoutingProblem(
-            distance=dist, duration=dist, depots=np.array([0]), depot_service_s=np.array([0]),
-            client_location=np.arange(1, n + 1), pickup=self.demand[1:].astype(np.int64),
-            service_s=np.zeros(n, dtype=np.int64), prize=np.zeros(n, dtype=np.int64),
-            required=np.ones(n, dtype=bool), vehicles=(VehicleSpec(count=n, capacity=self.capacity),),
+            distance=dist,
+            duration=dist,
+            depots=np.array([0]),
+            depot_service_s=np.array([0]),
+            client_location=np.arange(1, n + 1),
+            pickup=self.demand[1:].astype(np.int64),
+            service_s=np.zeros(n, dtype=np.int64),
+            prize=np.zeros(n, dtype=np.int64),
+            required=np.ones(n, dtype=bool),
+            vehicles=(VehicleSpec(count=n, capacity=self.capacity),),
             objective="distance",
         )
 
@@ -79,8 +85,10 @@ def read_cvrplib(path: str | Path) -> CvrpInstance:
         if line.endswith("_SECTION"):
             section = line
             if section not in ("NODE_COORD_SECTION", "DEMAND_SECTION", "DEPOT_SECTION"):
-                raise TwinInputError(f"{where}: unsupported section {line!r}; supported: "
-                                     "NODE_COORD_SECTION, DEMAND_SECTION, DEPOT_SECTION")
+                raise TwinInputError(
+                    f"{where}: unsupported section {line!r}; supported: "
+                    "NODE_COORD_SECTION, DEMAND_SECTION, DEPOT_SECTION"
+                )
             continue
         if ":" in line and not line[0].isdigit() and not line.startswith("-"):
             key, _, value = line.partition(":")
@@ -105,7 +113,9 @@ def read_cvrplib(path: str | Path) -> CvrpInstance:
     return _instance(path, header, coords, demand, depots)
 
 
-def _instance(path: Path, header: dict[str, str], coords: dict, demand: dict, depots: list[int]) -> CvrpInstance:
+def _instance(
+    path: Path, header: dict[str, str], coords: dict, demand: dict, depots: list[int]
+) -> CvrpInstance:
     for key in ("DIMENSION", "CAPACITY"):
         if key not in header:
             raise TwinInputError(f"{path}: missing header {key}")
@@ -125,8 +135,9 @@ def _instance(path: Path, header: dict[str, str], coords: dict, demand: dict, de
         if set(table) != expected:
             missing = sorted(expected - set(table))[:3]
             extra = sorted(set(table) - expected)[:3]
-            raise TwinInputError(f"{path}: {name} must list nodes 1..{dimension} once "
-                                 f"(missing {missing}, unexpected {extra})")
+            raise TwinInputError(
+                f"{path}: {name} must list nodes 1..{dimension} once (missing {missing}, unexpected {extra})"
+            )
     if len(depots) != 1:
         raise TwinInputError(f"{path}: DEPOT_SECTION must name exactly one depot, got {len(depots)}")
     depot = depots[0]
