@@ -45,7 +45,10 @@ def format_summary(indicators: pd.DataFrame, title: str) -> str:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from twin.scenario import load_scenario
+    from twin.sweep import is_sweep_file
 
+    if is_sweep_file(args.file):  # sweep files validate with their design
+        return importlib.import_module("twin.sweep.cli").check_sweep(args.file)
     scenario = load_scenario(args.file)
     modules = ", ".join(scenario.modules) or "none"
     print(f"{args.file}: ok (scenario {scenario.name!r}, modules: {modules})")
@@ -103,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_city_info)
     p = city.add_parser("list", help="the shipped seed cities")
     p.set_defaults(func=_cmd_city_list)
+    importlib.import_module("twin.city.io").register_city_commands(city)  # import, export
 
     from twin.registry import CLI_GROUPS
 

@@ -1,0 +1,114 @@
+"""Zone polygons from a GeoJSON file (WGS84 longitude/latitude, as RFC 7946 requires).
+
+Each feature is one zone: a Polygon or MultiPolygon with optional properties
+
+- ``name`` (else ``zone``, ``id``, else "zone N"),
+- ``population`` and ``jobs`` (numbers >= 0; when absent from every feature they are
+  estimated from building floor area, see :mod:`twin.city.io.zoning`),
+- ``dwellings`` (else from population), ``district`` (a name; zones without one share a
+  district named after the city).
+
+A property given on some features must be given on all. Anything else is an error that names
+the file and the feature.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import shapely
+from shapely.geometry import shape
+
+from twin.errors import TwinInputError
+
+ZONE_GEOMETRIES = ("Polygon", "MultiPolygon")
+NUMERIC_PROPERTIES = ("population", "jobs", "dwellings")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ZoneFeatures:
+    """Zone polygons as read (lon/lat); numeric columns are NaN when the file has no such property."""
+
+    source: str
+    name: tuple[str, ...]
+    district: tuple[str, ...]
+    polygons: np.ndarray
+    population: np.ndarray
+    jobs: np.ndarray
+    dwellings: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.name)
+
+    @property
+    def lonlat_bounds(self) -> tuple[float, float, float, float]:
+        return tuple(float(v) for v in shapely.total_bounds(self.polygons))
+
+    def projected(self, transformer) -> np.ndarray:
+        """The polygons in the city's metres (``transformer`` maps lon/lat to x/y)."""
+        return shapely.transform(self.polygons, lambda xy: np.column_stack(
+            transformer.transform(xy[:, 0], xy[:, 1])))
+
+
+def read_zones_geojson(path: str | Path) -> ZoneFeatures:
+    """Read and check a zones GeoJSON FeatureCollection (see the module docstring)."""
+    path = Path(path)
+    if not path.is_file():
+        raise TwinInputError(f"{path}: no such zones file")
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise TwinInputError(f"{path}: not a JSON file ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        raise TwinInputError(f"{path}: expected a GeoJSON FeatureCollection of zone polygons")
+    features = doc.get("features") or []
+    if not features:
+        raise TwinInputError(f"{path}: the FeatureCollection has no features")
+    names, districts, polygons = [], [], []
+    numbers = {key: [] for key in NUMERIC_PROPERTIES}
+    for i, feature in enumerate(features):
+        where = f"{path}: feature {i + 1}"
+        geometry = (feature or {}).get("geometry") or {}
+        kind = geometry.get("type", "no geometry")
+        if kind not in ZONE_GEOMETRIES:
+            raise TwinInputError(f"{where} is a {kind}; zones must be {' or '.join(ZONE_GEOMETRIES)}")
+        try:
+            polygon = shape(geometry)
+        except (ValueError, TypeError, AttributeError, IndexError) as exc:
+            raise TwinInputError(f"{where}: broken {kind} coordinates ({exc})") from None
+        lon0, lat0, lon1, lat1 = polygon.bounds
+        if polygon.is_empty or not (-180 <= lon0 <= lon1 <= 180 and -90 <= lat0 <= lat1 <= 90):
+            raise TwinInputError(
+                f"{where}: coordinates are not longitude/latitude in degrees (GeoJSON is WGS84)")
+        if not polygon.is_valid:
+            polygon = shapely.make_valid(polygon)
+        props = feature.get("properties") or {}
+        names.append(str(props.get("name", props.get("zone", props.get("id", f"zone {i + 1}")))))
+        districts.append(str(props.get("district", "")))
+        for key in NUMERIC_PROPERTIES:
+            value = props.get(key)
+            if value is None:
+                numbers[key].append(math.nan)
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+                raise TwinInputError(f"{where}: property {key} must be a number >= 0, got {value!r}")
+            numbers[key].append(float(value))
+        polygons.append(polygon)
+    for key, values in numbers.items():
+        missing = np.isnan(values)
+        if missing.any() and not missing.all():
+            first = int(np.flatnonzero(missing)[0]) + 1
+            raise TwinInputError(
+                f"{path}: feature {first} has no {key} property but others do; give it on all or none")
+    if len(set(names)) != len(names):
+        dup = next(n for n in names if names.count(n) > 1)
+        raise TwinInputError(f"{path}: zone name {dup!r} appears more than once")
+    return ZoneFeatures(
+        source=str(path), name=tuple(names), district=tuple(districts),
+        polygons=np.asarray(polygons, dtype=object),
+        **{key: np.asarray(values, dtype=np.float64) for key, values in numbers.items()},
+    )
