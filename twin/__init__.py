@@ -16,8 +16,9 @@ from twin.engine import Module, TwinModel  # noqa: E402
 from twin.errors import CityError, ScenarioError, TwinInputError  # noqa: E402
 from twin.indicators import Indicator  # noqa: E402
 from twin.scenario import RunResult, Scenario, load_scenario, run  # noqa: E402
+from twin.sweep import sweep  # noqa: E402  (the function; the package stays importable)
 
 __all__ = [
     "City", "CityError", "Indicator", "Module", "RoadNetwork", "RunResult", "Scenario",
-    "ScenarioError", "TwinInputError", "TwinModel", "__version__", "load_scenario", "run",
+    "ScenarioError", "TwinInputError", "TwinModel", "__version__", "load_scenario", "run", "sweep",
 ]

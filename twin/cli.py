@@ -45,10 +45,10 @@ def format_summary(indicators: pd.DataFrame, title: str) -> str:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from twin.scenario import load_scenario
-    from twin.sweep import is_sweep_file
+    from twin.sweep.cli import check_sweep, is_sweep_file
 
     if is_sweep_file(args.file):  # sweep files validate with their design
-        return importlib.import_module("twin.sweep.cli").check_sweep(args.file)
+        return check_sweep(args.file)
     scenario = load_scenario(args.file)
     modules = ", ".join(scenario.modules) or "none"
     print(f"{args.file}: ok (scenario {scenario.name!r}, modules: {modules})")

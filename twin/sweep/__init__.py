@@ -1,0 +1,18 @@
+"""Policy sweeps: levers x uncertainties x replicates, locally or on Dask, resumable; comparison
+and analysis of the results.
+
+The folder's design, one idea per file: ``spec`` (sweep TOML validated with :mod:`twin.config`),
+``design`` (full factorial, Latin hypercube, Sobol, Saltelli, Morris), ``executor`` (one run as a
+worker sees it; serial and Dask executors), ``store`` (one atomic file per run, consolidation to
+results.parquet), ``runner`` (:func:`sweep`), ``compare`` (paired differences with confidence
+intervals), ``analyze`` (Sobol/Morris indices, regret, PRIM), ``report`` (Markdown or HTML with
+plots) and ``cli`` (``twin sweep | compare | analyze``).
+"""
+
+from twin.sweep.design import Design, make_design
+from twin.sweep.runner import sweep
+from twin.sweep.spec import SweepSpec, Variable, is_sweep_file, load_sweep, sweep_from_dict
+from twin.sweep.store import SweepStore
+
+__all__ = ["Design", "SweepSpec", "SweepStore", "Variable", "is_sweep_file", "load_sweep", "make_design",
+           "sweep", "sweep_from_dict"]

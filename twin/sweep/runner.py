@@ -1,0 +1,155 @@
+"""``twin.sweep(...)``: plan the runs of a sweep, run what is missing, consolidate the results.
+
+Replicate ``r`` of every point runs with the base scenario's seed and ``scenario.replicate = r``:
+the same random numbers for every policy (common random numbers), so differences between
+points are paired and not blurred by noise.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+import twin
+from twin.config import to_dict
+from twin.errors import TwinInputError
+from twin.sweep.design import Design, make_design
+from twin.sweep.executor import RunOutcome, RunPayload, RunTask, connect, run_dask, run_local
+from twin.sweep.spec import SweepSpec, load_sweep
+from twin.sweep.store import SweepStore, run_id
+
+
+def plan_tasks(spec: SweepSpec, design: Design) -> list[RunTask]:
+    """Every (point, replicate) of the sweep, in point then replicate order."""
+    keys = list(design.levers + design.uncertainties)
+    seed = spec.base.scenario.seed
+    tasks = []
+    for row in design.points.itertuples(index=False):
+        values = dict(zip(["point", *keys], row, strict=True))
+        overrides = tuple((k, _plain(values[k])) for k in keys)
+        for r in range(spec.file.sweep.replicates):
+            tasks.append(RunTask(run_id(int(values["point"]), r), int(values["point"]), r, seed, overrides))
+    return tasks
+
+
+def _plain(value):
+    """numpy scalars as Python values (the scenario validator wants int, float, str, bool)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def sweep_manifest(spec: SweepSpec, design: Design) -> dict:
+    return {
+        "name": spec.name,
+        "sweep_file": spec.source,
+        "digest": spec.digest(),
+        "twin_version": twin.__version__,
+        "design": spec.file.sweep.design,
+        "levers": list(design.levers),
+        "uncertainties": list(design.uncertainties),
+        "points": len(design),
+        "replicates": spec.file.sweep.replicates,
+        "seed": spec.base.scenario.seed,
+        "salib_problem": to_dict(_problem(spec, design)),
+        "spec": spec.to_dict(),
+    }
+
+
+def _problem(spec: SweepSpec, design: Design) -> dict | None:
+    from twin.sweep.design import salib_problem
+
+    return salib_problem(spec.variables) if design.unit is not None else None
+
+
+def _prepare(store: SweepStore, spec: SweepSpec, design: Design, resume: bool) -> None:
+    if store.exists():
+        if not resume:
+            raise TwinInputError(f"{store.path}: already holds a sweep; pass --resume to finish it, "
+                                 "or choose a new --out")
+        if store.manifest().get("digest") != spec.digest():
+            raise TwinInputError(f"{store.path}: holds a different sweep (the sweep file or its base "
+                                 "scenario changed); choose a new --out")
+        return
+    if store.path.exists() and any(store.path.iterdir()):
+        raise TwinInputError(f"{store.path}: exists and is not a sweep folder; choose a new --out")
+    points = design.points.copy()
+    if design.unit is not None:
+        for i, key in enumerate(design.levers + design.uncertainties):
+            points[f"unit:{key}"] = design.unit[:, i]
+    store.create(sweep_manifest(spec, design), points)
+
+
+def sweep(
+    spec: SweepSpec | str | Path,
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    retry_failed: bool = False,
+    progress: bool = False,
+    client=None,
+) -> pd.DataFrame:
+    """Run a sweep into the folder ``out`` and return the consolidated results table.
+
+    Args:
+        spec: a sweep file path or a validated :class:`SweepSpec`.
+        out: the sweep folder (see :mod:`twin.sweep.store`).
+        workers: worker processes of a new Dask LocalCluster (default: one per core);
+            0 runs serially in this process.
+        scheduler: address of an existing Dask scheduler (``tcp://host:port``) instead.
+        resume: continue the sweep already in ``out``, running only the missing runs.
+        retry_failed: with ``resume``, also rerun the runs that ended in an error row.
+        progress: show a progress bar (done, failed, time left).
+        client: an existing dask.distributed Client to use (takes precedence).
+
+    Returns:
+        One row per run and indicator (see results.parquet), error rows included.
+    """
+    if not isinstance(spec, SweepSpec):
+        spec = load_sweep(spec)
+    if workers is not None and workers < 0:
+        raise TwinInputError(f"--workers must be >= 0, got {workers}")
+    if workers is not None and scheduler is not None:
+        raise TwinInputError("give either --workers or --scheduler, not both")
+    design = make_design(spec)
+    store = SweepStore(out)
+    tasks = plan_tasks(spec, design)
+    own_client = client is None and workers != 0
+    if own_client:
+        client = connect(workers, scheduler)  # before touching the folder: a bad address costs nothing
+    try:
+        _prepare(store, spec, design, resume)
+        skip = store.finished()
+        if retry_failed:
+            skip -= store.failed()
+        todo = [t for t in tasks if t.run_id not in skip]
+        payload = RunPayload(spec.base.to_dict(), spec.base.source, str(store.path),
+                             spec.file.sweep.keep_tables)
+        counts = {"failed": 0}
+        bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc=spec.name, unit="run",
+                   disable=not progress, smoothing=0.1)
+
+        def report(outcome: RunOutcome) -> None:
+            counts["failed"] += outcome.status == "error"
+            bar.set_postfix_str(f"failed {counts['failed']}")
+            bar.update(1)
+
+        start = time.perf_counter()
+        try:
+            if client is None:
+                run_local(payload, todo, report)
+            else:
+                run_dask(payload, todo, report, client)
+        finally:
+            bar.close()
+        store.write_timing(len(todo), time.perf_counter() - start)
+    finally:
+        if own_client:
+            cluster = client.cluster
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    return store.consolidate()

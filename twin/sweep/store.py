@@ -1,0 +1,170 @@
+"""The sweep folder: one atomic file per finished run, then one consolidated results table.
+
+Layout of a sweep folder::
+
+    sweep.json                 the sweep as resolved (file, base scenario), its digest, the design
+    design.parquet             point, one column per lever and uncertainty (+ unit:KEY for SALib)
+    runs/p000012-r0003.parquet one file per finished run: its indicator rows, or one error row
+    tables/p000012-r0003/NAME.parquet   run tables kept for `twin compare` (sweep.keep_tables)
+    results.parquet            every run's rows with the lever and uncertainty values as columns
+
+A run file is written under a hidden temporary name and moved into place with ``os.replace``, so
+a file under runs/ is always complete: a killed sweep loses no finished run, and a resumed sweep
+runs exactly the points whose file is missing. Tables are written before the run file, so a
+run file also means its tables are complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from twin.errors import TwinInputError
+from twin.scenario.store import write_table
+
+RUN_COLUMNS = ["run_id", "point", "replicate", "seed", "status", "error",
+               "year", "domain", "indicator", "value", "unit"]
+"""Columns of a run file; results.parquet adds the lever and uncertainty columns after ``seed``."""
+
+
+def run_id(point: int, replicate: int) -> str:
+    """The name of a run in a sweep folder, e.g. ``p000012-r0003``."""
+    return f"p{point:06d}-r{replicate:04d}"
+
+
+def atomic_write_table(frame: pd.DataFrame, path: Path) -> None:
+    """Write Parquet to a hidden temporary file beside ``path``, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write_table(frame, Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run_rows(rid: str, point: int, replicate: int, seed: int, indicators: pd.DataFrame | None,
+             error: str = "") -> pd.DataFrame:
+    """A run file's table: the run's indicator rows, or one error row carrying the message."""
+    if indicators is None:
+        frame = pd.DataFrame({"year": np.array([-1], dtype=np.int64), "domain": [""], "indicator": [""],
+                              "value": [np.nan], "unit": [""]})
+    else:
+        frame = indicators[["year", "domain", "indicator", "value", "unit"]].reset_index(drop=True)
+        frame = frame.astype({"year": "int64", "value": "float64"})
+    frame.insert(0, "error", error)
+    frame.insert(0, "status", "ok" if indicators is not None else "error")
+    frame.insert(0, "seed", np.int64(seed))
+    frame.insert(0, "replicate", np.int64(replicate))
+    frame.insert(0, "point", np.int64(point))
+    frame.insert(0, "run_id", rid)
+    return frame[RUN_COLUMNS]
+
+
+class SweepStore:
+    """Reads and writes one sweep folder (paths are absolute so workers anywhere can write)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path).resolve()
+        self.runs = self.path / "runs"
+        self.tables = self.path / "tables"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / "sweep.json"
+
+    def exists(self) -> bool:
+        return self.manifest_path.is_file()
+
+    def manifest(self) -> dict[str, Any]:
+        if not self.exists():
+            raise TwinInputError(f"{self.path}: not a sweep folder (no sweep.json)")
+        return json.loads(self.manifest_path.read_text())
+
+    def create(self, manifest: dict[str, Any], points: pd.DataFrame) -> None:
+        """Write sweep.json and design.parquet (atomically) into a new or empty folder."""
+        self.runs.mkdir(parents=True, exist_ok=True)
+        atomic_write_table(_storable(points), self.path / "design.parquet")
+        fd, tmp = tempfile.mkstemp(prefix=".sweep.json.", suffix=".tmp", dir=self.path)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(manifest, fh, indent=2, sort_keys=True)
+        os.replace(tmp, self.manifest_path)
+
+    def design(self) -> pd.DataFrame:
+        return pd.read_parquet(self.path / "design.parquet")
+
+    def run_path(self, rid: str) -> Path:
+        return self.runs / f"{rid}.parquet"
+
+    def finished(self) -> set[str]:
+        """Run ids with a complete run file; leftover temporary files of killed runs are removed."""
+        if not self.runs.is_dir():
+            return set()
+        for leftover in self.runs.glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
+        return {p.stem for p in self.runs.glob("*.parquet")}
+
+    def failed(self) -> set[str]:
+        """Run ids whose run file is an error row."""
+        out = set()
+        for path in sorted(self.runs.glob("*.parquet")):
+            status = pd.read_parquet(path, columns=["status"]).status
+            if (status == "error").any():
+                out.add(path.stem)
+        return out
+
+    def write_run(self, rows: pd.DataFrame, tables: dict[str, pd.DataFrame] | None = None) -> None:
+        """Store one run: its kept tables first, then its run file (the 'finished' mark)."""
+        rid = str(rows.run_id.iloc[0])
+        for name, frame in (tables or {}).items():
+            atomic_write_table(frame, self.tables / rid / f"{name}.parquet")
+        atomic_write_table(rows, self.run_path(rid))
+
+    def write_timing(self, runs: int, seconds: float) -> None:
+        """Append one session's throughput (runs, wall seconds) to timing.json (not to results)."""
+        path = self.path / "timing.json"
+        sessions = json.loads(path.read_text()) if path.is_file() else []
+        sessions.append({"runs": runs, "seconds": round(seconds, 4)})
+        path.write_text(json.dumps(sessions, indent=2))
+
+    def consolidate(self) -> pd.DataFrame:
+        """Write results.parquet (runs in point and replicate order, design values joined)."""
+        paths = sorted(self.runs.glob("*.parquet"))
+        if not paths:
+            raise TwinInputError(f"{self.path}: no finished runs to consolidate")
+        runs = pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
+        design = self.design()
+        results = runs.merge(design, on="point", how="left", sort=False)
+        variables = [c for c in design.columns if c != "point" and not c.startswith("unit:")]
+        first = ["run_id", "point", "replicate", "seed"]
+        results = results[first + variables + [c for c in RUN_COLUMNS if c not in first]]
+        results = results.sort_values(["point", "replicate"], kind="stable").reset_index(drop=True)
+        atomic_write_table(results, self.path / "results.parquet")
+        return results
+
+    def results(self) -> pd.DataFrame:
+        path = self.path / "results.parquet"
+        if not path.is_file():
+            raise TwinInputError(f"{self.path}: no results.parquet (run `twin sweep ... --resume` to finish)")
+        return pd.read_parquet(path)
+
+    def kept_table(self, rid: str, name: str) -> pd.DataFrame | None:
+        path = self.tables / rid / f"{name}.parquet"
+        return pd.read_parquet(path) if path.is_file() else None
+
+
+def _storable(points: pd.DataFrame) -> pd.DataFrame:
+    """Object columns (categorical values of mixed or list type) as text, for Parquet."""
+    out = points.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(lambda v: v if isinstance(v, str) else json.dumps(v))
+    return out
