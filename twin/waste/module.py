@@ -226,6 +226,7 @@ class WasteModule(Module):
         self.day = -1
         self.day_bin_kg = np.zeros(len(bins))
         self.day_wrong_kg = np.zeros(self.k)
+        self.wrong_g = np.zeros(self.k, dtype=np.int64)
         self.visits = np.zeros(len(bins), dtype=np.int64)
         self.first_row = len(self.daily_rows)
 
@@ -248,6 +249,7 @@ class WasteModule(Module):
         bins = self.bins
         add = np.rint(self.day_bin_kg * (1000.0 * self.profile[hour])).astype(np.int64)
         deposit(bins.fill_g, bins.capacity_g, add, bins.generated_g, bins.overflow_g, bins.overflowed)
+        self.wrong_g += np.rint(self.day_wrong_kg * (1000.0 * self.profile[hour])).astype(np.int64)
         self.forecast.add_expected(self.profile[hour] * self._weekday_factor(day))
 
     def _weekday_factor(self, day: int) -> float:
@@ -271,6 +273,7 @@ class WasteModule(Module):
             name: np.bincount(bins.stream, weights=getattr(bins, name), minlength=self.k).astype(np.int64)
             for name in ("fill_g", "generated_g", "collected_g", "overflow_g")
         }
+        totals["wrong_g"] = self.wrong_g.copy()
         totals["visits"] = np.bincount(bins.stream, weights=self.visits, minlength=self.k).astype(np.int64)
         km = np.zeros(self.k)
         hours = np.zeros(self.k)
@@ -300,7 +303,7 @@ class WasteModule(Module):
                     int(end["visits"][s] - start["visits"][s]),
                     float(end["km"][s] - start["km"][s]),
                     float(end["hours"][s] - start["hours"][s]),
-                    int(round(self.day_wrong_kg[s] * 1000.0)),
+                    int(end["wrong_g"][s] - start["wrong_g"][s]),
                 )
             )
 
@@ -536,11 +539,11 @@ class WasteModule(Module):
             Indicator(
                 d,
                 "recycling_rate",
-                100.0 * clean / max(by["generated"].sum(), 1),
+                100.0 * clean / max(by["collected"].sum(), 1),
                 "%",
                 "higher",
                 (10.0, 60.0),
-                "clean kitchen and recyclable waste collected, share of all waste",
+                "clean kitchen and recyclable waste, share of all waste collected",
             )
         )
         return out
