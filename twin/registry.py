@@ -13,5 +13,5 @@ from twin.waste import WasteModule
 
 MODULES = {cls.name: cls for cls in (MigrationModule, WasteModule, AccessModule)}
 
-CLI_GROUPS: tuple[str, ...] = ("twin.waste.cli", "twin.sweep.cli")
+CLI_GROUPS: tuple[str, ...] = ("twin.waste.cli", "viz.cli", "twin.sweep.cli")
 """Modules (dotted names) exposing ``register(subparsers)`` to add ``twin <group> ...`` commands."""

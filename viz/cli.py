@@ -1,0 +1,110 @@
+"""``twin view``: a picture, video, HTML file or window of one run, or of two runs compared.
+
+    twin view RUN [--png FILE | --mp4 FILE | --html FILE] [--layer traffic|emergency|waste|population]
+                  [--time HH:MM] [--year YEAR] [--size WxH] [--quantity speed_ratio|flow|queue]
+    twin view RUN_A RUN_B [--diff] ...      side by side (or A minus B with --diff)
+
+Bad input (a run without the table a layer needs, an unknown layer, an output that cannot be
+written) is a one-line ``TwinInputError``: the CLI prints it and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from twin.errors import TwinInputError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``twin view`` to the ``twin`` command line."""
+    p = subparsers.add_parser("view", help="3D picture, video or HTML of a run (or two side by side)",
+                              description=__doc__.split("\n\n")[0])
+    p.add_argument("runs", nargs="+", metavar="RUN", help="run folder(s): one, or two to compare")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--png", metavar="FILE", help="write a PNG picture")
+    out.add_argument("--mp4", metavar="FILE", help="write a video of the day (.mp4 or .gif)")
+    out.add_argument("--html", metavar="FILE", help="write an interactive HTML file")
+    p.add_argument("--layer", help="traffic, emergency, waste or population (default: the city)")
+    p.add_argument("--time", metavar="HH:MM", help="time of day to show (default: end of run)")
+    p.add_argument("--year", type=int, help="year of a multi-year run (default: the last)")
+    p.add_argument("--size", metavar="WxH", help="picture size in pixels (default 1600x1000, "
+                   "1920x1080 for videos and two runs)")
+    p.add_argument("--quantity", default="speed_ratio",
+                   help="traffic link quantity: speed_ratio, flow or queue (default speed_ratio)")
+    p.add_argument("--diff", action="store_true", help="two runs: show RUN_A minus RUN_B")
+    p.add_argument("--orbit", type=float, default=0.0, metavar="DEG",
+                   help="video: turn the camera DEG degrees around the city")
+    p.add_argument("--fps", type=float, default=8.0, help="video frames per second (default 8)")
+    p.set_defaults(func=_cmd_view)
+
+
+def _cmd_view(args: argparse.Namespace) -> int:
+    from viz.layers import LAYERS
+
+    if len(args.runs) > 2:
+        raise TwinInputError(f"twin view takes one run or two to compare, got {len(args.runs)}")
+    if args.layer is not None and args.layer not in LAYERS:
+        raise TwinInputError(f"--layer {args.layer!r}: unknown layer; layers: {', '.join(LAYERS)}")
+    if args.diff and (len(args.runs) != 2 or args.layer is None):
+        raise TwinInputError("--diff needs two runs and a --layer")
+    if args.mp4 and args.layer is None:
+        raise TwinInputError("--mp4 needs a --layer to animate")
+    if args.mp4 and args.time:
+        raise TwinInputError("--time picks one moment for a picture; a video shows the whole day")
+    if args.mp4 and args.diff:
+        raise TwinInputError("--diff makes a picture; a video of two runs is side by side")
+    if args.png is None and args.mp4 is None and args.html is None:
+        from viz.export import has_display
+
+        if not has_display():
+            raise TwinInputError("no display for a window: pass --png FILE, --mp4 FILE or --html FILE")
+    return _render(args)
+
+
+def _render(args: argparse.Namespace) -> int:
+    from viz.compare import check_same_city, render_difference, render_side_by_side
+    from viz.export import check_output, parse_size, save_html, save_png
+    from viz.layers import RunTables, layer_view, parse_clock, run_labels
+    from viz.scene import render_city
+
+    for flag in ("png", "mp4", "html"):
+        if getattr(args, flag):
+            check_output(getattr(args, flag), flag)
+    wide = args.mp4 is not None or (len(args.runs) == 2 and not args.diff)
+    size = parse_size(args.size) if args.size else ((1920, 1080) if wide else (1600, 1000))
+    time_s = parse_clock(args.time) if args.time else None
+    runs = [RunTables(path) for path in args.runs]
+    if len(runs) == 2:
+        check_same_city(*runs)
+    names = run_labels(runs)
+    if args.mp4:
+        from viz.animate import write_animation
+
+        stats = write_animation(runs, args.layer, args.mp4, size=size, fps=args.fps,
+                                orbit_deg=args.orbit, year=args.year, quantity=args.quantity)
+        print(f"video: {stats.path} ({stats.frames} frames, {stats.frames_per_s:.1f} frames/s)")
+        return 0
+    views = [None if args.layer is None else
+             layer_view(r, args.layer, time_s=time_s, year=args.year, quantity=args.quantity)
+             for r in runs]
+    off_screen = bool(args.png or args.html)
+    city = runs[0].city
+    if args.diff:
+        plotter, _ = render_difference(city, views[0], views[1], names[0], names[1],
+                                       size=size, off_screen=off_screen)
+    elif len(runs) == 2:
+        plotter, _ = render_side_by_side(city, views, names, size=size,
+                                         off_screen=off_screen)
+    else:
+        plotter, _ = render_city(city, views[0], title=names[0], size=size,
+                                 off_screen=off_screen)
+    try:
+        if args.png:
+            print(f"picture: {save_png(plotter, args.png)}")
+        elif args.html:
+            print(f"html: {save_html(plotter, args.html)}")
+        else:
+            plotter.show()
+    finally:
+        plotter.close()
+    return 0

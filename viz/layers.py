@@ -1,0 +1,489 @@
+"""Layers: what a run's tables say about the city at one moment, as arrays ready to draw.
+
+A layer turns the tables of a run folder (the run-folder table contract in docs/viz.md) into a
+:class:`LayerView`: one *field* (a value per link, per building or per point, with a label, a
+unit and a colour map; the thing side-by-side views share a colour scale for and difference
+views subtract) and a few *overlays* (points such as incidents or trucks, segments such as
+dispatch lines). Nothing here draws; :mod:`viz.scene` does.
+
+Layers read tables through :class:`RunTables`, which reads a run folder lazily (or wraps the
+in-memory ``state`` dict that ``twin run`` passes to :func:`viz.render_run_picture`) and raises
+a one-line :class:`~twin.errors.TwinInputError` naming the run and the layer when a table the
+layer needs is missing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from twin.city import City
+from twin.errors import TwinInputError
+
+LAYERS = ("traffic", "emergency", "waste", "population")
+"""Layer names accepted by :func:`layer_view` and ``twin view --layer``."""
+
+TRAFFIC_QUANTITIES = ("speed_ratio", "flow", "queue")
+"""Link quantities the traffic layer can colour roads by."""
+
+WASTE_STREAMS = ("kitchen", "recyclable", "hazardous", "residual")
+
+
+@dataclasses.dataclass(frozen=True)
+class Field:
+    """One value per link, building or point, with how to colour it.
+
+    Attributes:
+        on: "link" (one value per network link), "building" (one per building) or "point"
+            (one per row of ``xy``; ``ids`` name the rows so two runs can be matched).
+        values: the values (NaN: no data, drawn in the neutral colour).
+        label: what the value is, for the colour bar ("speed / free-flow speed").
+        unit: unit shown in the colour bar title ("ratio", "min", "people").
+        cmap: matplotlib colour map name.
+        clim: colour range; None means the finite range of ``values``.
+        width: links only: relative width 0-1 per link (e.g. flow), or None for widths by class.
+        xy: points only: (n, 2) positions in metres.
+        ids: points only: identifiers used to align two runs in a difference view.
+        diverging: the colour scale is centred on zero (differences, changes).
+    """
+
+    on: str
+    values: np.ndarray
+    label: str
+    unit: str
+    cmap: str
+    clim: tuple[float, float] | None = None
+    width: np.ndarray | None = None
+    xy: np.ndarray | None = None
+    ids: np.ndarray | None = None
+    diverging: bool = False
+
+    @property
+    def title(self) -> str:
+        """Colour bar title: label and unit."""
+        return f"{self.label} ({self.unit})" if self.unit else self.label
+
+    def color_range(self) -> tuple[float, float]:
+        """The colour range to draw with: ``clim``, or symmetric/finite range of the values."""
+        if self.clim is not None:
+            return self.clim
+        finite = self.values[np.isfinite(self.values)]
+        if finite.size == 0:
+            return (-1.0, 1.0) if self.diverging else (0.0, 1.0)
+        if self.diverging:
+            top = float(np.abs(finite).max()) or 1.0
+            return (-top, top)
+        low, high = float(finite.min()), float(finite.max())
+        return (low, high) if high > low else (low, low + 1.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Overlay:
+    """Points or segments drawn over the city, coloured by a value or one colour.
+
+    ``kind`` is "points" (``xy`` is (n, 2)) or "segments" (``xy`` is (n, 4): x0, y0, x1, y1).
+    ``values`` (optional) are coloured with ``cmap``/``clim``; otherwise ``color`` is used.
+    ``bar`` False leaves out the colour bar (when the view's field already shows the same scale).
+    """
+
+    name: str
+    kind: str
+    xy: np.ndarray
+    label: str
+    color: str = "black"
+    values: np.ndarray | None = None
+    unit: str = ""
+    cmap: str = "viridis"
+    clim: tuple[float, float] | None = None
+    size: float = 10.0
+    bar: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerView:
+    """What one layer shows at one moment: a field, overlays, and a caption for the title."""
+
+    layer: str
+    caption: str
+    field: Field | None = None
+    overlays: tuple[Overlay, ...] = ()
+
+
+class RunTables:
+    """The tables of one run, read on first use; the source of every layer.
+
+    Args:
+        path: a run folder written by ``twin run`` (manifest.json, state/, timeseries/).
+        state, timeseries: in-memory tables instead of a folder (as ``twin run`` holds them
+            before the folder is moved into place).
+        name: label of the run in titles and error messages (default: the scenario name).
+        city: the city (default: loaded from the run's manifest).
+    """
+
+    def __init__(self, path: str | Path | None = None, *, state: dict | None = None,
+                 timeseries: dict | None = None, name: str | None = None,
+                 city: City | None = None) -> None:
+        self.path = None if path is None else Path(path)
+        self._tables = {("state", k): v for k, v in (state or {}).items()}
+        self._tables.update({("timeseries", k): v for k, v in (timeseries or {}).items()})
+        self._city = city
+        if self.path is not None:
+            manifest = self.path / "manifest.json"
+            if not manifest.is_file():
+                raise TwinInputError(f"{self.path}: not a run folder (no manifest.json)")
+            try:
+                self.manifest = json.loads(manifest.read_text())
+            except (OSError, ValueError) as exc:
+                raise TwinInputError(f"{manifest}: cannot read the manifest ({exc})") from None
+        else:
+            self.manifest = {}
+        scenario = self.manifest.get("scenario", {}).get("scenario", {})
+        self.name = name or scenario.get("name") or (self.path.name if self.path else "run")
+
+    @property
+    def where(self) -> str:
+        """How error messages name this run."""
+        return str(self.path) if self.path is not None else f"run {self.name!r}"
+
+    @property
+    def city(self) -> City:
+        """The run's city (from the manifest's scenario.city, resolved like ``twin run`` does)."""
+        if self._city is None:
+            from twin.scenario import load_city
+
+            spec = self.manifest.get("scenario", {}).get("scenario", {}).get("city")
+            if not spec:
+                raise TwinInputError(f"{self.where}: the manifest names no city (scenario.city)")
+            self._city = load_city(spec, self.manifest.get("scenario_file", ""))
+        return self._city
+
+    def has(self, kind: str, name: str) -> bool:
+        """Whether the run has table ``kind``/``name`` (kind: "state" or "timeseries")."""
+        if (kind, name) in self._tables:
+            return True
+        return self.path is not None and (self.path / kind / f"{name}.parquet").is_file()
+
+    def table(self, layer: str, kind: str, name: str, columns: tuple[str, ...]) -> pd.DataFrame:
+        """Table ``kind/name``; a one-line error naming the run and layer if absent or short."""
+        if not self.has(kind, name):
+            present = self._present()
+            raise TwinInputError(
+                f"{self.where}: the {layer} layer needs {kind}/{name}.parquet, which this run "
+                f"does not have (tables present: {', '.join(present) or 'none'})")
+        if (kind, name) not in self._tables:
+            self._tables[(kind, name)] = pd.read_parquet(self.path / kind / f"{name}.parquet")
+        frame = self._tables[(kind, name)]
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise TwinInputError(
+                f"{self.where}: {kind}/{name} lacks column(s) {', '.join(missing)} that the "
+                f"{layer} layer needs (columns: {', '.join(map(str, frame.columns))})")
+        return frame
+
+    def _present(self) -> list[str]:
+        names = {f"{k}/{n}" for k, n in self._tables}
+        if self.path is not None:
+            for kind in ("state", "timeseries"):
+                names.update(f"{kind}/{p.stem}" for p in (self.path / kind).glob("*.parquet"))
+        return sorted(names)
+
+
+def layer_view(run: RunTables, layer: str, *, time_s: float | None = None, year: int | None = None,
+               quantity: str = "speed_ratio") -> LayerView:
+    """The view of ``layer`` for ``run`` at ``time_s`` seconds into the period of ``year``.
+
+    ``time_s`` None means the end-of-run state; ``year`` None means the last year in the tables.
+    ``quantity`` picks the traffic link quantity (one of :data:`TRAFFIC_QUANTITIES`).
+    """
+    if layer not in LAYERS:
+        raise TwinInputError(f"unknown layer {layer!r}; layers: {', '.join(LAYERS)}")
+    if layer == "traffic":
+        return traffic_view(run, time_s=time_s, year=year, quantity=quantity)
+    if layer == "emergency":
+        return emergency_view(run, time_s=time_s, year=year)
+    if layer == "waste":
+        return waste_view(run, time_s=time_s, year=year)
+    return population_view(run, year=year)
+
+
+def frame_times(run: RunTables, layer: str, *, year: int | None = None,
+                step_s: float = 900.0) -> np.ndarray:
+    """Times (s into the period) an animation of ``layer`` shows: the layer's own sample times.
+
+    Traffic uses the link time-series intervals; waste the truck-position samples (thinned to
+    ``step_s``); emergency steps of ``step_s`` over the incident times; population has no
+    time of day (it changes by year), so it returns an empty array.
+    """
+    if layer not in LAYERS:
+        raise TwinInputError(f"unknown layer {layer!r}; layers: {', '.join(LAYERS)}")
+    if layer == "traffic":
+        frame = _year_rows(run.table("traffic", "timeseries", "link_timeseries", ("year", "time_s")),
+                           year)
+        return np.unique(frame.time_s.to_numpy(float))
+    if layer == "waste":
+        frame = _year_rows(run.table("waste", "timeseries", "truck_positions", ("year", "time_s")),
+                           year)
+        times = np.unique(frame.time_s.to_numpy(float))
+        return _thin(times, step_s)
+    if layer == "emergency":
+        frame = _year_rows(run.table("emergency", "state", "incidents", ("year", "time_s")), year)
+        if frame.empty:
+            return np.zeros(1)
+        end = float(frame.time_s.max())
+        return np.arange(0.0, end + step_s, step_s)
+    return np.zeros(0)
+
+
+def population_years(run: RunTables) -> np.ndarray:
+    """The years in the migration zone_population time series (the frames of its animation)."""
+    frame = run.table("population", "timeseries", "zone_population", ("year", "zone", "population"))
+    return np.unique(frame.year.to_numpy(int))
+
+
+def _thin(times: np.ndarray, step_s: float) -> np.ndarray:
+    if times.size == 0:
+        return times
+    keep = [times[0]]
+    for t in times[1:]:
+        if t - keep[-1] >= step_s:
+            keep.append(t)
+    return np.asarray(keep)
+
+
+def _year_rows(frame: pd.DataFrame, year: int | None) -> pd.DataFrame:
+    """Rows of ``year`` (the last year present when None); tables without a year pass through."""
+    if "year" not in frame.columns or frame.empty:
+        return frame
+    chosen = int(frame.year.max()) if year is None else int(year)
+    return frame[frame.year.to_numpy() == chosen]
+
+
+def _year_of(frame: pd.DataFrame, year: int | None) -> str:
+    if year is not None:
+        return f" {year}"
+    if "year" in frame.columns and not frame.empty:
+        return f" {int(frame.year.max())}"
+    return ""
+
+
+def clock(time_s: float) -> str:
+    """``time_s`` seconds from the period start as "HH:MM" (day 2 onwards as "d2 HH:MM")."""
+    day, rest = divmod(int(round(time_s)), 86400)
+    text = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}"
+    return text if day == 0 else f"d{day + 1} {text}"
+
+
+def parse_clock(text: str) -> float:
+    """"HH:MM" (or "HH:MM:SS") to seconds; a one-line error otherwise."""
+    parts = text.split(":")
+    try:
+        if len(parts) not in (2, 3):
+            raise ValueError
+        numbers = [int(p) for p in parts]
+        hours, minutes = numbers[0], numbers[1]
+        seconds = numbers[2] if len(parts) == 3 else 0
+        if hours < 0 or not 0 <= minutes < 60 or not 0 <= seconds < 60:
+            raise ValueError
+    except ValueError:
+        raise TwinInputError(f"--time {text!r}: expected HH:MM, for example 08:30") from None
+    return float(hours * 3600 + minutes * 60 + seconds)
+
+
+def _per_link(n_links: int, links: np.ndarray, values: np.ndarray, fill: float) -> np.ndarray:
+    out = np.full(n_links, fill, dtype=float)
+    ok = (links >= 0) & (links < n_links)
+    out[links[ok]] = values[ok]
+    return out
+
+
+def _zone_index(city: City, zones: pd.Series) -> np.ndarray:
+    """Zone column (names or indices) as zone indices; unknown zones become -1."""
+    if pd.api.types.is_numeric_dtype(zones):
+        index = zones.to_numpy(int)
+        return np.where((index >= 0) & (index < len(city.zones)), index, -1)
+    lookup = {name: k for k, name in enumerate(city.zones.name)}
+    return np.array([lookup.get(z, -1) for z in zones], dtype=int)
+
+
+def _zone_mean(city: City, zones: pd.Series, values: np.ndarray) -> np.ndarray:
+    """Mean of ``values`` by zone (NaN where a zone has none), ignoring NaN values."""
+    index = _zone_index(city, zones)
+    ok = (index >= 0) & np.isfinite(values)
+    total = np.bincount(index[ok], weights=values[ok], minlength=len(city.zones))
+    count = np.bincount(index[ok], minlength=len(city.zones))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def traffic_view(run: RunTables, *, time_s: float | None = None, year: int | None = None,
+                 quantity: str = "speed_ratio") -> LayerView:
+    """Roads coloured by ``quantity`` and widened by flow; vehicles as points if sampled.
+
+    Without ``time_s``: the end-of-run ``state/link_state``. With it: the 15-minute interval of
+    ``timeseries/link_timeseries`` that contains the time (links absent there carry no traffic:
+    free flow, zero flow).
+    """
+    if quantity not in TRAFFIC_QUANTITIES:
+        raise TwinInputError(f"unknown traffic quantity {quantity!r}; quantities: "
+                             f"{', '.join(TRAFFIC_QUANTITIES)}")
+    net = run.city.network
+    n = net.n_links
+    overlays = []
+    if time_s is None:
+        state = run.table("traffic", "state", "link_state",
+                          ("link", "flow_veh", "speed_ratio", "max_queue_veh"))
+        links = state.link.to_numpy(int)
+        flow = _per_link(n, links, state.flow_veh.to_numpy(float), 0.0)
+        ratio = _per_link(n, links, state.speed_ratio.to_numpy(float), np.nan)
+        queue = _per_link(n, links, state.max_queue_veh.to_numpy(float), 0.0)
+        caption = "traffic, end of run"
+        flow_label, flow_unit = "flow", "veh"
+    else:
+        series = run.table("traffic", "timeseries", "link_timeseries",
+                           ("year", "time_s", "link", "flow_vph", "speed_mps"))
+        rows = _year_rows(series, year)
+        times = np.unique(rows.time_s.to_numpy(float))
+        if times.size == 0:
+            raise TwinInputError(f"{run.where}: the traffic layer found no rows in link_timeseries"
+                                 f"{' for year ' + str(year) if year is not None else ''}")
+        at = times[max(int(np.searchsorted(times, time_s, side="right")) - 1, 0)]
+        now = rows[rows.time_s.to_numpy(float) == at]
+        links = now.link.to_numpy(int)
+        flow = _per_link(n, links, now.flow_vph.to_numpy(float), 0.0)
+        speed = _per_link(n, links, now.speed_mps.to_numpy(float), np.nan)
+        ratio = np.where(np.isnan(speed), 1.0, speed / net.link_free_speed_mps)
+        ratio = np.clip(ratio, 0.0, 1.0)
+        queue = None
+        caption = f"traffic at {clock(at)},{_year_of(rows, year)}"
+        flow_label, flow_unit = "flow", "veh/h"
+        if run.has("timeseries", "vehicle_positions"):
+            vehicles = _year_rows(run.table("traffic", "timeseries", "vehicle_positions",
+                                            ("year", "time_s", "x", "y")), year)
+            vt = vehicles.time_s.to_numpy(float)
+            if vt.size:
+                near = vt[np.argmin(np.abs(vt - time_s))]
+                sel = vehicles[vt == near]
+                overlays.append(Overlay("vehicles", "points", sel[["x", "y"]].to_numpy(float),
+                                        "vehicles", color="#222222", size=4.0))
+    top = float(flow.max()) if flow.size and flow.max() > 0 else 1.0
+    width = flow / top
+    if quantity == "speed_ratio":
+        field = Field("link", ratio, "speed / free-flow speed", "ratio", "RdYlGn", (0.0, 1.0),
+                      width=width)
+    elif quantity == "flow":
+        field = Field("link", flow, flow_label, flow_unit, "plasma", None, width=width)
+    else:
+        if queue is None:
+            raise TwinInputError(f"{run.where}: the traffic layer has queues only in the end-of-run "
+                                 "state (state/link_state); drop --time or pick another quantity")
+        field = Field("link", queue, "longest queue", "veh", "magma_r", None, width=width)
+    return LayerView("traffic", caption, field, tuple(overlays))
+
+
+def emergency_view(run: RunTables, *, time_s: float | None = None,
+                   year: int | None = None) -> LayerView:
+    """Incidents coloured by response time, lines from unit to incident, zone mean response.
+
+    With ``time_s``: incidents of the last hour before it and dispatches of the last 30 minutes.
+    Buildings take the mean response time of their zone over the shown incidents.
+    """
+    incidents = run.table("emergency", "state", "incidents",
+                          ("year", "time_s", "x", "y", "zone", "response_s"))
+    rows = _year_rows(incidents, year)
+    caption = f"emergency,{_year_of(incidents, year)}"
+    if time_s is not None:
+        t = rows.time_s.to_numpy(float)
+        rows = rows[(t <= time_s) & (t > time_s - 3600.0)]
+        caption = f"emergency at {clock(time_s)} (last hour),{_year_of(incidents, year)}"
+    response_min = rows.response_s.to_numpy(float) / 60.0
+    clim = (0.0, 20.0)
+    overlays = [Overlay("incidents", "points", rows[["x", "y"]].to_numpy(float), "incidents",
+                        values=response_min, unit="min", cmap="YlOrRd", clim=clim, size=14.0,
+                        bar=False)]
+    if run.has("state", "dispatches"):
+        dispatches = _year_rows(run.table("emergency", "state", "dispatches",
+                                          ("year", "time_s", "from_x", "from_y", "to_x", "to_y")),
+                                year)
+        if time_s is not None:
+            t = dispatches.time_s.to_numpy(float)
+            dispatches = dispatches[(t <= time_s) & (t > time_s - 1800.0)]
+        overlays.append(Overlay("dispatches", "segments",
+                                dispatches[["from_x", "from_y", "to_x", "to_y"]].to_numpy(float),
+                                "unit to incident", color="#1f3fbf", size=3.0))
+    city = run.city
+    zone_mean = _zone_mean(city, rows.zone, response_min)
+    field = Field("building", zone_mean[city.buildings.zone], "mean response in zone", "min",
+                  "YlOrRd", clim)
+    return LayerView("emergency", caption, field, tuple(overlays))
+
+
+def waste_view(run: RunTables, *, time_s: float | None = None,
+               year: int | None = None) -> LayerView:
+    """Bins coloured by fill level (fill / capacity) and trucks at their latest position.
+
+    The bins are the end-of-run ``state/bins``; trucks come from ``timeseries/truck_positions``
+    (their last sample at or before ``time_s``, or their last sample of the year).
+    """
+    bins = run.table("waste", "state", "bins", ("bin", "x", "y", "capacity_l", "fill_l"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fill = bins.fill_l.to_numpy(float) / bins.capacity_l.to_numpy(float)
+    field = Field("point", np.clip(fill, 0.0, None), "bin fill level", "fill / capacity", "YlOrRd",
+                  (0.0, 1.0), xy=bins[["x", "y"]].to_numpy(float),
+                  ids=_bin_ids(bins))
+    overlays = []
+    caption = "waste bins, end of run"
+    if run.has("timeseries", "truck_positions"):
+        trucks = _year_rows(run.table("waste", "timeseries", "truck_positions",
+                                      ("year", "time_s", "truck", "x", "y")), year)
+        if time_s is not None:
+            trucks = trucks[trucks.time_s.to_numpy(float) <= time_s]
+            caption = f"waste at {clock(time_s)},{_year_of(trucks, year)}"
+        last = trucks.sort_values(["truck", "time_s"], kind="stable").groupby("truck").tail(1)
+        overlays.append(Overlay("trucks", "points", last[["x", "y"]].to_numpy(float), "trucks",
+                                color="#2b6e2b", size=22.0))
+    return LayerView("waste", caption, field, tuple(overlays))
+
+
+def _bin_ids(bins: pd.DataFrame) -> np.ndarray:
+    if "stream" in bins.columns:
+        return (bins.bin.astype(str) + "/" + bins.stream.astype(str)).to_numpy()
+    return bins.bin.astype(str).to_numpy()
+
+
+def population_view(run: RunTables, *, year: int | None = None) -> LayerView:
+    """Buildings coloured by the change in their zone's population from the first year shown.
+
+    Reads ``timeseries/zone_population`` (migration); the change is population in ``year``
+    (default: the last) minus population in the first year of the table.
+    """
+    series = run.table("population", "timeseries", "zone_population",
+                       ("year", "zone", "population"))
+    if series.empty:
+        raise TwinInputError(f"{run.where}: the population layer found zone_population empty")
+    first = int(series.year.min())
+    last = int(series.year.max()) if year is None else int(year)
+    city = run.city
+    start = _zone_mean(city, series.zone[series.year == first],
+                       series.population[series.year == first].to_numpy(float))
+    rows = series[series.year == last]
+    if rows.empty:
+        raise TwinInputError(f"{run.where}: the population layer has no year {last} "
+                             f"(years {first}-{int(series.year.max())})")
+    end = _zone_mean(city, rows.zone, rows.population.to_numpy(float))
+    change = end - start
+    field = Field("building", change[city.buildings.zone], "zone population change", "people",
+                  "PuOr", None, diverging=True)
+    return LayerView("population", f"population change {first} to {last}", field)
+
+
+
+def run_labels(runs: list[RunTables]) -> list[str]:
+    """Names for runs shown together: scenario names, or folder names where those coincide."""
+    names = [r.name for r in runs]
+    if len(set(names)) < len(names):
+        names = [r.path.name if r.path is not None else r.name for r in runs]
+    return names
