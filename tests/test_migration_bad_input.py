@@ -59,7 +59,7 @@ def _cli(*args):
 
 
 def test_cli_exit_code_2_with_one_line(tmp_path):
-    text = (ROOT / "scenarios" / "testville_quick.toml").read_text()
+    text = '[scenario]\nname = "bad"\ncity = "testville"\nperiod_days = 0.01\n\n[migration]\n'
     shares = tmp_path / "shares.toml"
     shares.write_text(text + "income_shares = [0.2, 0.2, 0.2]\n")
     result = _cli("validate", str(shares))

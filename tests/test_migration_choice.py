@@ -117,3 +117,19 @@ def test_bad_utilities_are_refused():
     with pytest.raises(TwinInputError, match="finite"):
         check_utilities(np.array([[np.inf, 0.0]]))
     assert logit_probabilities(np.array([[0.0, -np.inf]]))[0, 1] == 0.0
+
+
+def test_choices_do_not_depend_on_the_thread_count():
+    import numba
+
+    rng = np.random.default_rng(9)
+    utility = rng.normal(size=(12, 30))
+    ids = np.arange(5000, dtype=np.int64)
+    types = rng.integers(0, 12, ids.size).astype(np.int64)
+    vacancy = np.full(30, 150, dtype=np.int64)
+    results = []
+    for threads in (1, numba.config.NUMBA_NUM_THREADS):
+        numba.set_num_threads(threads)
+        results.append(_choose(utility, ids, types=types, vacancy=vacancy))
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    np.testing.assert_array_equal(results[0], results[1])

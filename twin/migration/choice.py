@@ -13,7 +13,7 @@ pick in a fixed random order among zones that still have a vacant dwelling.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 from scipy.special import softmax
 
 from twin.errors import TwinInputError
@@ -38,18 +38,21 @@ def _mix64(z):
 
 
 @njit(cache=True, inline="always")
-def stream_uniform(key, chooser, purpose, index):
-    """A uniform number in (0, 1) for (key, chooser id, purpose, index); pure, no state."""
+def _stream_state(key, chooser, purpose):
     z = _mix64(np.uint64(key) + np.uint64(chooser) * _GOLDEN)
-    z = _mix64(z ^ (np.uint64(purpose) * np.uint64(0xD1B54A32D192ED03)))
-    z = _mix64(z + np.uint64(index) * _GOLDEN)
+    return _mix64(z ^ (np.uint64(purpose) * np.uint64(0xD1B54A32D192ED03)))
+
+
+@njit(cache=True, inline="always")
+def _uniform_at(state, index):
+    z = _mix64(state + np.uint64(index) * _GOLDEN)
     return (np.float64(z >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
 
 
 @njit(cache=True, inline="always")
-def stream_gumbel(key, chooser, index):
-    """A standard Gumbel draw for chooser ``chooser`` and alternative ``index``."""
-    return -np.log(-np.log(stream_uniform(key, chooser, PURPOSE_CHOICE, index)))
+def stream_uniform(key, chooser, purpose, index):
+    """A uniform number in (0, 1) for (key, chooser id, purpose, index); pure, no state."""
+    return _uniform_at(_stream_state(key, chooser, purpose), index)
 
 
 @njit(cache=True)
@@ -61,9 +64,54 @@ def uniforms(key, ids, purpose):
     return out
 
 
+@njit(cache=True, inline="always")
+def _least_cost_zone(key, chooser, row, origin, utility, weight, stay_bonus, vacancy, cost):
+    """The zone with the least ``E_j * exp(-V_j)`` among zones with ``vacancy > 0`` (-1 if none)."""
+    state = _stream_state(key, chooser, PURPOSE_CHOICE)
+    for j in range(cost.size):  # a branch-free loop
+        cost[j] = -np.log(_uniform_at(state, j)) * weight[row, j]
+    if origin >= 0:
+        cost[origin] = -np.log(_uniform_at(state, origin)) * np.exp(-(utility[row, origin] + stay_bonus))
+    best = np.inf
+    best_zone = -1
+    for j in range(cost.size):
+        if vacancy[j] > 0 and cost[j] < best:
+            best = cost[j]
+            best_zone = j
+    return best_zone
+
+
+@njit(cache=True, parallel=True)
+def _unconstrained_choices(key, chooser_id, chooser_type, chooser_origin, utility, weight, stay_bonus):
+    n_zones = utility.shape[1]
+    open_all = np.ones(n_zones, dtype=np.int64)
+    first = np.empty(chooser_id.size, dtype=np.int64)
+    for c in prange(chooser_id.size):  # independent choosers: same result on any thread count
+        cost = np.empty(n_zones)
+        first[c] = _least_cost_zone(
+            key,
+            chooser_id[c],
+            chooser_type[c],
+            chooser_origin[c],
+            utility,
+            weight,
+            stay_bonus,
+            open_all,
+            cost,
+        )
+    return first
+
+
 @njit(cache=True)
 def choose_zones(key, chooser_id, chooser_type, chooser_origin, utility, stay_bonus, vacancy, order):
     """Each chooser, in ``order``, takes the zone maximising utility + Gumbel among vacant zones.
+
+    The maximum of ``V_j + G_j`` (G standard Gumbel, ``G = -log E``, E standard exponential
+    ``-log U``) is reached at the minimum of ``E_j * exp(-V_j)``: the kernel uses that form,
+    one logarithm per draw instead of two. Every chooser's best zone ignoring capacity is found
+    first, in parallel; in order, a chooser whose best zone is still vacant takes it, and only
+    a chooser whose best zone has filled up recomputes among the vacant zones (inlined for speed;
+    the result is the one of the plain sequential rule, :func:`choose_zones_python`).
 
     Args:
         key: the year's stream key (uint64).
@@ -78,25 +126,28 @@ def choose_zones(key, chooser_id, chooser_type, chooser_origin, utility, stay_bo
     Returns:
         The chosen zone per chooser, -1 where no zone had a vacant dwelling left.
     """
-    n_zones = utility.shape[1]
+    weight = np.exp(-utility)  # closed zones (-inf) get an infinite cost: never chosen
+    first = _unconstrained_choices(key, chooser_id, chooser_type, chooser_origin, utility, weight, stay_bonus)
+    cost = np.empty(utility.shape[1])
     chosen = np.full(chooser_id.size, -1, dtype=np.int64)
     for k in range(order.size):
         c = order[k]
-        row = chooser_type[c]
-        best = -np.inf
-        best_zone = -1
-        for j in range(n_zones):
-            if vacancy[j] <= 0 or utility[row, j] == -np.inf:
-                continue
-            value = utility[row, j] + stream_gumbel(key, chooser_id[c], j)
-            if j == chooser_origin[c]:
-                value += stay_bonus
-            if value > best:
-                best = value
-                best_zone = j
-        if best_zone >= 0:
-            vacancy[best_zone] -= 1
-            chosen[c] = best_zone
+        zone = first[c]
+        if zone >= 0 and vacancy[zone] <= 0:
+            zone = _least_cost_zone(
+                key,
+                chooser_id[c],
+                chooser_type[c],
+                chooser_origin[c],
+                utility,
+                weight,
+                stay_bonus,
+                vacancy,
+                cost,
+            )
+        if zone >= 0:
+            vacancy[zone] -= 1
+            chosen[c] = zone
     return chosen
 
 
@@ -115,9 +166,14 @@ def stream_uniform_numpy(key: int, chooser: int, purpose: int, index: np.ndarray
     return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
 
 
-def gumbel_row(key: int, chooser: int, n_zones: int) -> np.ndarray:
-    """The Gumbel draws of one chooser for zones 0..n_zones-1 (numpy; same as the kernel's)."""
-    return -np.log(-np.log(stream_uniform_numpy(key, chooser, PURPOSE_CHOICE, np.arange(n_zones))))
+def exponential_row(key: int, chooser: int, n_zones: int) -> np.ndarray:
+    """One chooser's standard exponential draws ``-log U`` for zones 0..n_zones-1 (as the kernel's)."""
+    return -np.log(stream_uniform_numpy(key, chooser, PURPOSE_CHOICE, np.arange(n_zones)))
+
+
+def zone_costs(key: int, chooser: int, values: np.ndarray) -> np.ndarray:
+    """``E_j * exp(-V_j)`` per zone: the zone with the least cost is the logit (Gumbel-max) choice."""
+    return exponential_row(key, chooser, values.size) * np.exp(-values)
 
 
 def choose_zones_python(
@@ -127,12 +183,13 @@ def choose_zones_python(
     vacancy = np.array(vacancy, dtype=np.int64)
     chosen = np.full(len(chooser_id), -1, dtype=np.int64)
     for c in order:
-        values = utility[chooser_type[c]] + gumbel_row(key, chooser_id[c], utility.shape[1])
+        values = utility[chooser_type[c]].copy()
         if chooser_origin[c] >= 0:
             values[chooser_origin[c]] += stay_bonus
-        values[(vacancy <= 0) | np.isneginf(utility[chooser_type[c]])] = -np.inf
-        if values.max() > -np.inf:
-            chosen[c] = int(np.argmax(values))
+        costs = zone_costs(key, chooser_id[c], values)
+        costs[(vacancy <= 0) | np.isneginf(values)] = np.inf
+        if costs.min() < np.inf:
+            chosen[c] = int(np.argmin(costs))
             vacancy[chosen[c]] -= 1
     return chosen
 

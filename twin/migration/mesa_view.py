@@ -19,7 +19,7 @@ import mesa
 import numpy as np
 from mesa.agent import AgentSet
 
-from twin.migration.choice import gumbel_row
+from twin.migration.choice import zone_costs
 from twin.migration.households import COLUMNS, Households, type_table
 from twin.migration.state import ChoiceProblem, ChoiceRule
 
@@ -63,14 +63,19 @@ class HouseholdAgent(mesa.Agent):
         return values
 
     def step(self) -> None:
-        """Take the vacant zone with the highest utility + Gumbel draw, and its dwelling."""
+        """Take the vacant zone with the highest utility + Gumbel draw, and its dwelling.
+
+        Written as the kernel writes it: the least ``E_j * exp(-V_j)`` (E the household's
+        exponential draws) is the largest ``V_j + G_j`` with Gumbel ``G = -log E``.
+        """
         problem = self.problem
-        values = self.utilities() + gumbel_row(problem.key, self.household_id, problem.vacancy.size)
-        values[problem.vacancy <= 0] = -np.inf
-        if values.max() == -np.inf:
+        values = self.utilities()
+        costs = zone_costs(problem.key, self.household_id, values)
+        costs[(problem.vacancy <= 0) | np.isneginf(values)] = np.inf
+        if costs.min() == np.inf:
             self.chosen = -1
             return
-        self.chosen = int(np.argmax(values))
+        self.chosen = int(np.argmin(costs))
         problem.vacancy[self.chosen] -= 1
 
 
