@@ -101,16 +101,18 @@ class Truck(mesa.Agent):
         service_s: Callable[[int], float],
         unload_s: float,
         shift_end_s: float,
-        end_plant_node: int,
         on_position: Callable[[float, int], None] | None = None,
     ) -> Generator:
         """The day's SimPy process: drive ``stops`` (``("bin", b)`` / ``("plant", node)``) and go home.
+
+        A ``("plant", node)`` stop unloads there (the planned route ends at one). A truck still
+        loaded when it stops early (end of shift) unloads at the nearest plant before going home.
 
         ``empty_bin(b, room_g)`` takes up to ``room_g`` grams out of bin ``b`` and returns what it
         took; ``service_s(b)`` is the time to empty it.
         """
         start = env.now
-        nodes = [self.depot_node, end_plant_node, *self.plant_nodes.tolist()]
+        nodes = [self.depot_node, *self.plant_nodes.tolist()]
         nodes += [int(bin_node[i]) if kind == "bin" else i for kind, i in stops]
         sources = np.unique(np.asarray(nodes, dtype=np.int64))
         trees = roads.trees(sources)
@@ -165,6 +167,6 @@ class Truck(mesa.Agent):
                 yield from unload_at(nearest_plant())
                 yield from drive(node)
         if self.load_g > 0:
-            yield from unload_at(end_plant_node)
+            yield from unload_at(nearest_plant())
         yield from drive(self.depot_node)
         self.hours += (env.now - start) / 3600.0

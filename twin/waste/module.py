@@ -183,7 +183,6 @@ class WasteModule(Module):
         self.daily_rows: list[tuple] = []
         self.position_rows: list[tuple] = []
         self.routing_s = 0.0
-        self.year_rows: list[tuple] = []
 
     def _generation(self, residents, jobs, factor, noise):
         cfg = self.config
@@ -227,7 +226,6 @@ class WasteModule(Module):
         self.day_bin_kg = np.zeros(len(bins))
         self.day_wrong_kg = np.zeros(self.k)
         self.wrong_g = np.zeros(self.k, dtype=np.int64)
-        self.visits = np.zeros(len(bins), dtype=np.int64)
         self.first_row = len(self.daily_rows)
 
     def processes(self, model: TwinModel):
@@ -274,13 +272,12 @@ class WasteModule(Module):
             for name in ("fill_g", "generated_g", "collected_g", "overflow_g")
         }
         totals["wrong_g"] = self.wrong_g.copy()
-        totals["visits"] = np.bincount(bins.stream, weights=self.visits, minlength=self.k).astype(np.int64)
-        km = np.zeros(self.k)
-        hours = np.zeros(self.k)
+        km, hours, visits = np.zeros(self.k), np.zeros(self.k), np.zeros(self.k, dtype=np.int64)
         for (s, _), fleet in self.trucks.items():
             km[s] += sum(t.km for t in fleet)
             hours[s] += sum(t.hours for t in fleet)
-        totals["km"], totals["hours"] = km, hours
+            visits[s] += sum(t.visits for t in fleet)
+        totals["km"], totals["hours"], totals["visits"] = km, hours, visits
         return totals
 
     def _close_day(self) -> None:
@@ -387,11 +384,10 @@ class WasteModule(Module):
         plants = self.plant_nodes[s]
         routes = []
         for route in plan.routes:
-            inner = route.stops[1:-1]
             routes.append(
                 [
                     ("bin", int(chosen[i])) if kind == "client" else ("plant", int(plants[i - 1]))
-                    for kind, i in inner
+                    for kind, i in route.stops[1:]
                 ]
             )
         return routes
@@ -400,13 +396,11 @@ class WasteModule(Module):
         cfg = self.config
         bins = self.bins
         s = truck.stream
-        end_plant = self._end_plant(truck)
 
         def empty_bin(b: int, room_g: int) -> int:
             taken = int(min(bins.fill_g[b], max(room_g, 0)))
             bins.fill_g[b] -= taken
             bins.collected_g[b] += taken
-            self.visits[b] += 1
             self.forecast.observe(np.array([b]), np.array([float(bins.fill_g[b])]))
             return taken
 
@@ -433,17 +427,8 @@ class WasteModule(Module):
             lambda b: cfg.service_s * float(bins.containers[b]),
             cfg.unload_min * 60.0,
             shift_end,
-            end_plant,
             on_position,
         )
-
-    def _end_plant(self, truck: Truck) -> int:
-        plants = self.plant_nodes[truck.stream]
-        if plants.size == 1:
-            return int(plants[0])
-        net = self.roads.network
-        back = travel_time_matrix(net, net.free_flow_time_s, plants, np.array([truck.depot_node]))[:, 0]
-        return int(plants[int(np.argmin(back))])
 
     # -- results -------------------------------------------------------------------------------
     def daily_frame(self) -> pd.DataFrame:

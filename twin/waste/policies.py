@@ -73,8 +73,6 @@ def read_sensors(
 class FixedSchedule:
     """Every bin of stream ``s`` is emptied every ``every_days[s]`` days, one sector a day."""
 
-    static = True
-
     def __init__(
         self, bins: Bins, every_days: np.ndarray, depot_xy: np.ndarray, territory: np.ndarray
     ) -> None:
@@ -100,8 +98,6 @@ class FixedSchedule:
 
 class ThresholdPolicy:
     """Must visit bins expected past ``must_threshold`` by day's end; may visit those past the other."""
-
-    static = False
 
     def __init__(
         self, bins: Bins, must_threshold: float, optional_threshold: float, prize_per_bin: float
