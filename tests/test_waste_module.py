@@ -204,3 +204,10 @@ def test_unreachable_bins_are_refused(testville):
     check_reachable(net, net.free_flow_time_s, np.array([depot]), plants, np.array([target]))
     with pytest.raises(TwinInputError, match="cannot be reached"):
         check_reachable(net, weight, np.array([depot]), plants, np.array([target]))
+
+
+def test_predicted_fill_policy_and_distance_objective_run_without_sensors():
+    model, table, ts, _, _ = simulate(waste_scenario(days=1.0, policy="predicted", route_objective="distance"))
+    daily = ts["waste_daily"]
+    assert (balance(daily) == 0).all()
+    assert daily.km.sum() > 0 and daily.collected_g.sum() > 0
