@@ -14,5 +14,14 @@ from twin.sweep.runner import sweep
 from twin.sweep.spec import SweepSpec, Variable, is_sweep_file, load_sweep, sweep_from_dict
 from twin.sweep.store import SweepStore
 
-__all__ = ["Design", "SweepSpec", "SweepStore", "Variable", "is_sweep_file", "load_sweep", "make_design",
-           "sweep", "sweep_from_dict"]
+__all__ = [
+    "Design",
+    "SweepSpec",
+    "SweepStore",
+    "Variable",
+    "is_sweep_file",
+    "load_sweep",
+    "make_design",
+    "sweep",
+    "sweep_from_dict",
+]

@@ -21,8 +21,10 @@ def check_sweep(path: str | Path) -> int:
     spec = load_sweep(path)
     design = make_design(spec)
     runs = len(design) * spec.file.sweep.replicates
-    print(f"{path}: ok (sweep {spec.name!r}, {spec.file.sweep.design} design, {len(design)} "
-          f"points x {spec.file.sweep.replicates} replicates = {runs} runs)")
+    print(
+        f"{path}: ok (sweep {spec.name!r}, {spec.file.sweep.design} design, {len(design)} "
+        f"points x {spec.file.sweep.replicates} replicates = {runs} runs)"
+    )
     return 0
 
 
@@ -36,8 +38,15 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         from twin.errors import TwinInputError
 
         raise TwinInputError("twin sweep: --out DIR is required (the sweep folder)")
-    results = sweep(spec, args.out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
-                    retry_failed=args.retry_failed, progress=not args.quiet)
+    results = sweep(
+        spec,
+        args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        retry_failed=args.retry_failed,
+        progress=not args.quiet,
+    )
     runs = results.drop_duplicates("run_id")
     failed = int((runs.status == "error").sum())
     print(f"{spec.name}: {len(runs)} runs ({failed} failed) in {Path(args.out)}")
@@ -74,9 +83,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("sweep", help="sweep TOML file (with a [sweep] table)")
     p.add_argument("--out", help="sweep folder (results stream into it)")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int,
-                       help="worker processes of a local Dask cluster (default: one per core; "
-                            "0: serially in this process)")
+    where.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes of a local Dask cluster (default: one per core; 0: serially in this process)",
+    )
     where.add_argument("--scheduler", help="address of an existing Dask scheduler, tcp://HOST:PORT")
     p.add_argument("--resume", action="store_true", help="finish the sweep in --out: run only missing runs")
     p.add_argument("--retry-failed", action="store_true", help="with --resume, also rerun failed runs")
@@ -95,7 +106,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("analyze", help="sensitivity, regret and scenario discovery of a sweep")
     p.add_argument("folder", help="sweep folder")
     p.add_argument("--year", type=int, help="year to analyse (default: the last)")
-    p.add_argument("--threshold", action="append", default=[], metavar="DOMAIN.INDICATOR<VALUE",
-                   help="PRIM: a run fails when this holds, e.g. 'services.index<90' (repeatable)")
+    p.add_argument(
+        "--threshold",
+        action="append",
+        default=[],
+        metavar="DOMAIN.INDICATOR<VALUE",
+        help="PRIM: a run fails when this holds, e.g. 'services.index<90' (repeatable)",
+    )
     p.add_argument("--report", help="report file, .md or .html (default DIR/analysis.md)")
     p.set_defaults(func=_cmd_analyze)

@@ -41,15 +41,20 @@ class Design:
 
 def salib_problem(variables: tuple[Variable, ...]) -> dict:
     """The SALib problem of a sweep: every variable on [0, 1] (mapped to values afterwards)."""
-    return {"num_vars": len(variables), "names": [v.key for v in variables],
-            "bounds": [[0.0, 1.0]] * len(variables)}
+    return {
+        "num_vars": len(variables),
+        "names": [v.key for v in variables],
+        "bounds": [[0.0, 1.0]] * len(variables),
+    }
 
 
 def _power_of_two(n: int, what: str, source: str) -> int:
     m = int(np.log2(n))
-    if 2 ** m != n:
-        raise ScenarioError(f"{source}: key 'sweep.samples': {what} needs a power of 2, got {n} "
-                            f"(try {2 ** m} or {2 ** (m + 1)})")
+    if 2**m != n:
+        raise ScenarioError(
+            f"{source}: key 'sweep.samples': {what} needs a power of 2, got {n} "
+            f"(try {2**m} or {2 ** (m + 1)})"
+        )
     return m
 
 
@@ -93,17 +98,25 @@ def make_design(spec: SweepSpec) -> Design:
             unit = sobol.sample(problem, s.samples, calc_second_order=s.second_order, seed=s.seed)
         else:
             if s.levels % 2:
-                raise ScenarioError(f"{spec.source}: key 'sweep.levels': a Morris design needs an even "
-                                    f"number of levels, got {s.levels}")
+                raise ScenarioError(
+                    f"{spec.source}: key 'sweep.levels': a Morris design needs an even "
+                    f"number of levels, got {s.levels}"
+                )
             unit = morris.sample(problem, s.samples, num_levels=s.levels, seed=s.seed)
         rows = _from_unit(variables, unit)
     runs = len(rows) * s.replicates
     if runs > s.max_runs:
-        raise ScenarioError(f"{spec.source}: the {s.design} design has {runs:,} runs ({len(rows):,} points x "
-                            f"{s.replicates} replicates), more than sweep.max_runs = {s.max_runs:,}")
+        raise ScenarioError(
+            f"{spec.source}: the {s.design} design has {runs:,} runs ({len(rows):,} points x "
+            f"{s.replicates} replicates), more than sweep.max_runs = {s.max_runs:,}"
+        )
     columns = [v.key for v in variables]
-    points = pd.DataFrame({key: pd.Series([row[i] for row in rows], dtype=_dtype(v))
-                           for i, (key, v) in enumerate(zip(columns, variables, strict=True))})
+    points = pd.DataFrame(
+        {
+            key: pd.Series([row[i] for row in rows], dtype=_dtype(v))
+            for i, (key, v) in enumerate(zip(columns, variables, strict=True))
+        }
+    )
     points.insert(0, "point", np.arange(len(points), dtype=np.int64))
     return Design(points, unit, tuple(v.key for v in levers), tuple(v.key for v in uncertainties))
 

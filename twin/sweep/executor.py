@@ -73,7 +73,11 @@ def execute_run(payload: RunPayload, task: RunTask) -> RunOutcome:
     overrides.update({"scenario.seed": task.seed, "scenario.replicate": task.replicate})
     try:
         scenario = scenario_from_dict(payload.base, source=payload.base_source).with_overrides(overrides)
-        _, table, timeseries, state, _ = simulate(scenario)
+        model, table, timeseries, state, _ = simulate(scenario)
+        better = {(ind.domain, ind.name): ind.better for _, ind in model.indicator_rows}
+        table = table.assign(
+            better=[better.get(k, "") for k in zip(table.domain, table.indicator, strict=True)]
+        )
     except Exception as exc:  # any failure of a run is data for the sweep, not a crash
         message = one_line(exc)
         store.write_run(run_rows(task.run_id, task.point, task.replicate, task.seed, None, message))
@@ -92,8 +96,7 @@ def run_local(payload: RunPayload, tasks: Iterable[RunTask], report: Report) -> 
         report(execute_run(payload, task))
 
 
-def connect(workers: int | None = None, scheduler: str | None = None,
-            timeout_s: float = CONNECT_TIMEOUT_S):
+def connect(workers: int | None = None, scheduler: str | None = None, timeout_s: float = CONNECT_TIMEOUT_S):
     """A dask.distributed Client: to ``scheduler`` if given, else to a new LocalCluster.
 
     The LocalCluster has ``workers`` single-threaded worker processes on the loopback interface
@@ -105,10 +108,18 @@ def connect(workers: int | None = None, scheduler: str | None = None,
         try:
             return Client(scheduler, timeout=timeout_s)
         except (OSError, TimeoutError, ValueError) as exc:
-            raise TwinInputError(f"--scheduler {scheduler}: no Dask scheduler answered within "
-                                 f"{timeout_s:g} s ({one_line(exc)})") from None
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=None, silence_logs=logging.ERROR)
+            raise TwinInputError(
+                f"--scheduler {scheduler}: no Dask scheduler answered within "
+                f"{timeout_s:g} s ({one_line(exc)})"
+            ) from None
+    cluster = LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
     return Client(cluster)
 
 
@@ -125,8 +136,7 @@ def run_dask(payload: RunPayload, tasks: Iterable[RunTask], report: Report, clie
     by_key = {}
     futures = []
     for task in tasks:
-        future = client.submit(execute_run, shared, task, key=f"twin-run-{token}-{task.run_id}",
-                               retries=0)
+        future = client.submit(execute_run, shared, task, key=f"twin-run-{token}-{task.run_id}", retries=0)
         by_key[future.key] = task
         futures.append(future)
     store = SweepStore(payload.folder)

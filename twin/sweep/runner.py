@@ -66,11 +66,14 @@ def _problem(spec: SweepSpec, design: Design) -> dict | None:
 def _prepare(store: SweepStore, spec: SweepSpec, design: Design, resume: bool) -> None:
     if store.exists():
         if not resume:
-            raise TwinInputError(f"{store.path}: already holds a sweep; pass --resume to finish it, "
-                                 "or choose a new --out")
+            raise TwinInputError(
+                f"{store.path}: already holds a sweep; pass --resume to finish it, or choose a new --out"
+            )
         if store.manifest().get("digest") != spec.digest():
-            raise TwinInputError(f"{store.path}: holds a different sweep (the sweep file or its base "
-                                 "scenario changed); choose a new --out")
+            raise TwinInputError(
+                f"{store.path}: holds a different sweep (the sweep file or its base "
+                "scenario changed); choose a new --out"
+            )
         return
     if store.path.exists() and any(store.path.iterdir()):
         raise TwinInputError(f"{store.path}: exists and is not a sweep folder; choose a new --out")
@@ -126,11 +129,18 @@ def sweep(
         if retry_failed:
             skip -= store.failed()
         todo = [t for t in tasks if t.run_id not in skip]
-        payload = RunPayload(spec.base.to_dict(), spec.base.source, str(store.path),
-                             spec.file.sweep.keep_tables)
+        payload = RunPayload(
+            spec.base.to_dict(), spec.base.source, str(store.path), spec.file.sweep.keep_tables
+        )
         counts = {"failed": 0}
-        bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc=spec.name, unit="run",
-                   disable=not progress, smoothing=0.1)
+        bar = tqdm(
+            total=len(tasks),
+            initial=len(tasks) - len(todo),
+            desc=spec.name,
+            unit="run",
+            disable=not progress,
+            smoothing=0.1,
+        )
 
         def report(outcome: RunOutcome) -> None:
             counts["failed"] += outcome.status == "error"

@@ -71,8 +71,9 @@ class Variable:
             span = int(self.high) - int(self.low) + 1
             if span <= count:
                 return list(range(int(self.low), int(self.high) + 1))
-            return sorted({int(round(self.low + i * (self.high - self.low) / (count - 1)))
-                           for i in range(count)})
+            return sorted(
+                {int(round(self.low + i * (self.high - self.low) / (count - 1))) for i in range(count)}
+            )
         return [float(self.low + i * (self.high - self.low) / (count - 1)) for i in range(count)]
 
 
@@ -81,24 +82,42 @@ class SweepSection:
     name: str = option(doc="sweep name")
     description: str = option("", doc="free text")
     base: str = option(doc="base scenario file, relative to the sweep file")
-    design: str = option("full_factorial", choices=DESIGNS,
-                         doc="how points are chosen: full_factorial, latin_hypercube, sobol "
-                             "(scipy.stats.qmc), saltelli or morris (SALib)")
-    samples: int = option(8, ge=1, doc="latin_hypercube/sobol: uncertainty samples, each run under "
-                                       "every policy; saltelli: base samples N (a power of 2); "
-                                       "morris: trajectories")
-    levels: int = option(3, ge=2, le=1000, doc="values per real (or wide integer) variable in a full "
-                                               "factorial and for levers crossed with samples; "
-                                               "morris: grid levels")
+    design: str = option(
+        "full_factorial",
+        choices=DESIGNS,
+        doc="how points are chosen: full_factorial, latin_hypercube, sobol "
+        "(scipy.stats.qmc), saltelli or morris (SALib)",
+    )
+    samples: int = option(
+        8,
+        ge=1,
+        doc="latin_hypercube/sobol: uncertainty samples, each run under "
+        "every policy; saltelli: base samples N (a power of 2); "
+        "morris: trajectories",
+    )
+    levels: int = option(
+        3,
+        ge=2,
+        le=1000,
+        doc="values per real (or wide integer) variable in a full "
+        "factorial and for levers crossed with samples; "
+        "morris: grid levels",
+    )
     second_order: bool = option(False, doc="saltelli: also sample for second-order Sobol indices")
-    replicates: int = option(1, ge=1, le=10_000,
-                             doc="replicates per point; replicate r uses the same random numbers "
-                                 "at every point (common random numbers)")
+    replicates: int = option(
+        1,
+        ge=1,
+        le=10_000,
+        doc="replicates per point; replicate r uses the same random numbers "
+        "at every point (common random numbers)",
+    )
     seed: int = option(0, ge=0, doc="seed of the design's random sampling (not of the runs)")
     max_runs: int = option(100_000, ge=1, doc="refuse designs with more runs than this")
-    keep_tables: tuple[str, ...] = option(("incidents", "zone_population"),
-                                          doc="run tables (state/ or timeseries/ names) kept per run "
-                                              "when a module writes them, for `twin compare`")
+    keep_tables: tuple[str, ...] = option(
+        ("incidents", "zone_population"),
+        doc="run tables (state/ or timeseries/ names) kept per run "
+        "when a module writes them, for `twin compare`",
+    )
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -170,7 +189,8 @@ def _check_keys(spec: SweepFile, base: Scenario, source: str) -> None:
             did = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise ScenarioError(
                 f"{source}: key '{group}[{i}].key': {variable.key!r} is not a key of the base "
-                f"scenario {base.source}{did}; keys that can be swept: {', '.join(allowed)}")
+                f"scenario {base.source}{did}; keys that can be swept: {', '.join(allowed)}"
+            )
 
 
 def _check_values(spec: SweepFile, base: Scenario, source: str) -> None:
@@ -180,15 +200,17 @@ def _check_values(spec: SweepFile, base: Scenario, source: str) -> None:
             try:
                 base.with_overrides({variable.key: variable.from_unit(u)})
             except ScenarioError as exc:
-                raise ScenarioError(f"{source}: {variable.key} = {variable.from_unit(u)!r} is not a valid "
-                                    f"value: {exc}") from None
+                raise ScenarioError(
+                    f"{source}: {variable.key} = {variable.from_unit(u)!r} is not a valid value: {exc}"
+                ) from None
         if variable.kind == "categorical":
             for value in variable.values:
                 try:
                     base.with_overrides({variable.key: value})
                 except ScenarioError as exc:
-                    raise ScenarioError(f"{source}: {variable.key} = {value!r} is not a valid value: "
-                                        f"{exc}") from None
+                    raise ScenarioError(
+                        f"{source}: {variable.key} = {value!r} is not a valid value: {exc}"
+                    ) from None
 
 
 def sweep_from_dict(data: Mapping[str, Any], source: str = "<memory>") -> SweepSpec:

@@ -28,8 +28,20 @@ import pandas as pd
 from twin.errors import TwinInputError
 from twin.scenario.store import write_table
 
-RUN_COLUMNS = ["run_id", "point", "replicate", "seed", "status", "error",
-               "year", "domain", "indicator", "value", "unit"]
+RUN_COLUMNS = [
+    "run_id",
+    "point",
+    "replicate",
+    "seed",
+    "status",
+    "error",
+    "year",
+    "domain",
+    "indicator",
+    "value",
+    "unit",
+    "better",
+]
 """Columns of a run file; results.parquet adds the lever and uncertainty columns after ``seed``."""
 
 
@@ -51,14 +63,26 @@ def atomic_write_table(frame: pd.DataFrame, path: Path) -> None:
         raise
 
 
-def run_rows(rid: str, point: int, replicate: int, seed: int, indicators: pd.DataFrame | None,
-             error: str = "") -> pd.DataFrame:
-    """A run file's table: the run's indicator rows, or one error row carrying the message."""
+def run_rows(
+    rid: str, point: int, replicate: int, seed: int, indicators: pd.DataFrame | None, error: str = ""
+) -> pd.DataFrame:
+    """A run file's table: the run's indicator rows, or one error row carrying the message.
+
+    ``indicators`` has the indicator table's columns plus ``better`` ("higher", "lower" or "").
+    """
     if indicators is None:
-        frame = pd.DataFrame({"year": np.array([-1], dtype=np.int64), "domain": [""], "indicator": [""],
-                              "value": [np.nan], "unit": [""]})
+        frame = pd.DataFrame(
+            {
+                "year": np.array([-1], dtype=np.int64),
+                "domain": [""],
+                "indicator": [""],
+                "value": [np.nan],
+                "unit": [""],
+                "better": [""],
+            }
+        )
     else:
-        frame = indicators[["year", "domain", "indicator", "value", "unit"]].reset_index(drop=True)
+        frame = indicators[["year", "domain", "indicator", "value", "unit", "better"]].reset_index(drop=True)
         frame = frame.astype({"year": "int64", "value": "float64"})
     frame.insert(0, "error", error)
     frame.insert(0, "status", "ok" if indicators is not None else "error")

@@ -1,0 +1,224 @@
+"""Reports of comparisons and analyses: Markdown or HTML (by the file's suffix) with matplotlib plots.
+
+Plots are PNG files written beside the report (``<stem>_<plot>.png``) and linked from it.
+Comparison plots: indicator differences with their intervals; distributions of emergency
+response time and population by district over the years, when both sides have those tables.
+Analysis plots: sensitivity indices per indicator and input; maximum regret per policy.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from twin.errors import TwinInputError  # noqa: E402
+from twin.sweep.analyze import Analysis  # noqa: E402
+from twin.sweep.compare import Comparison  # noqa: E402
+
+
+def _markdown_table(frame: pd.DataFrame) -> str:
+    def cell(v) -> str:
+        return f"{v:.4g}" if isinstance(v, float) else str(v).replace("|", "\\|")
+
+    head = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *body])
+
+
+class _Document:
+    """A report being written: headings, paragraphs, tables and images, as Markdown or HTML."""
+
+    def __init__(self, path: Path):
+        if path.suffix not in (".md", ".html"):
+            raise TwinInputError(f"--report {path}: the report must end in .md or .html")
+        self.path, self.html = path, path.suffix == ".html"
+        self.parts: list[str] = []
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def heading(self, text: str, level: int = 2) -> None:
+        self.parts.append(
+            f"<h{level}>{html.escape(text)}</h{level}>" if self.html else f"{'#' * level} {text}\n"
+        )
+
+    def paragraph(self, text: str) -> None:
+        self.parts.append(f"<p>{html.escape(text)}</p>" if self.html else f"{text}\n")
+
+    def table(self, frame: pd.DataFrame) -> None:
+        if self.html:
+            self.parts.append(frame.to_html(index=False, float_format="{:.4g}".format, border=0))
+        else:
+            self.parts.append(_markdown_table(frame) + "\n")
+
+    def figure(self, fig, name: str, caption: str) -> None:
+        image = self.path.with_name(f"{self.path.stem}_{name}.png")
+        fig.savefig(image, dpi=110, bbox_inches="tight")
+        plt.close(fig)
+        if self.html:
+            self.parts.append(
+                f'<figure><img src="{image.name}" alt="{html.escape(caption)}">'
+                f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+            )
+        else:
+            self.parts.append(f"![{caption}]({image.name})\n")
+
+    def write(self, title: str) -> Path:
+        if self.html:
+            text = (
+                f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+                "<style>body{font-family:sans-serif;max-width:70em;margin:auto}"
+                "td,th{padding:2px 8px;text-align:right}</style></head><body>"
+                f"<h1>{html.escape(title)}</h1>" + "\n".join(self.parts) + "</body></html>\n"
+            )
+        else:
+            text = f"# {title}\n\n" + "\n".join(self.parts)
+        self.path.write_text(text, encoding="utf-8")
+        return self.path
+
+
+def _difference_plot(table: pd.DataFrame, confidence: float):
+    """Differences B - A relative to A's mean (%), with intervals, one bar per indicator."""
+    base = table.mean_a.abs().replace(0, np.nan)
+    rel = 100 * table["diff"] / base
+    low, high = 100 * table.ci_low / base, 100 * table.ci_high / base
+    labels = table.domain + "." + table.indicator
+    fig, ax = plt.subplots(figsize=(7, 0.3 * len(table) + 1.2))
+    y = np.arange(len(table))
+    err = np.vstack([(rel - low).fillna(0).clip(lower=0), (high - rel).fillna(0).clip(lower=0)])
+    ax.barh(y, rel.fillna(0), xerr=err, color=np.where(rel >= 0, "tab:blue", "tab:orange"), capsize=3)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(0, color="k", lw=0.8)
+    ax.set_xlabel(f"B - A, % of A's mean ({confidence:.0%} interval)")
+    return fig
+
+
+def _response_plot(a: pd.DataFrame, b: pd.DataFrame, labels: tuple[str, str]):
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    minutes = [t.response_s.dropna().to_numpy() / 60.0 for t in (a, b)]
+    top = max((np.percentile(m, 99) for m in minutes if len(m)), default=1.0)
+    bins = np.linspace(0, top, 40)
+    for m, label in zip(minutes, labels, strict=True):
+        ax.hist(m, bins=bins, histtype="step", density=True, lw=1.5, label=f"{label} (n={len(m)})")
+    ax.set_xlabel("response time (min)")
+    ax.set_ylabel("density")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def _population_plot(a: pd.DataFrame, b: pd.DataFrame, labels: tuple[str, str]):
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    for table, label, style in ((a, labels[0], "-"), (b, labels[1], "--")):
+        by = (
+            table.groupby(["replicate", "year", "district"])
+            .population.sum()
+            .groupby(["year", "district"])
+            .mean()
+            .unstack("district")
+        )
+        for i, district in enumerate(by.columns):
+            ax.plot(by.index, by[district], style, color=f"C{i}", label=f"{district} ({label})")
+    ax.set_xlabel("year")
+    ax.set_ylabel("population")
+    ax.legend(fontsize=7, ncol=2)
+    return fig
+
+
+def write_compare_report(comparison: Comparison, path: str | Path) -> Path:
+    """Write the comparison report (``.md`` or ``.html``) and its plots; returns the report path."""
+    c = comparison
+    doc = _Document(Path(path))
+    doc.paragraph(
+        f"B = {c.b.label}; A = {c.a.label}; year {c.year}; {c.confidence:.0%} confidence intervals "
+        + (
+            "paired over replicates with common random numbers."
+            if c.table.paired.all()
+            else "unpaired (Welch)."
+        )
+    )
+    doc.heading("Indicators")
+    doc.table(c.table)
+    if not c.table.empty:
+        doc.figure(_difference_plot(c.table, c.confidence), "indicators", "indicator differences B - A")
+    labels = ("A", "B")
+    if "incidents" in c.a.tables and "incidents" in c.b.tables:
+        doc.heading("Emergency response time")
+        doc.figure(
+            _response_plot(c.a.tables["incidents"], c.b.tables["incidents"], labels),
+            "response_time",
+            "distribution of response time, all replicates",
+        )
+    if "zone_population" in c.a.tables and "zone_population" in c.b.tables:
+        doc.heading("Population by district")
+        doc.figure(
+            _population_plot(c.a.tables["zone_population"], c.b.tables["zone_population"], labels),
+            "population",
+            "population by district over the years (mean over replicates)",
+        )
+    return doc.write("Comparison")
+
+
+def _sensitivity_plot(table: pd.DataFrame, column: str):
+    grid = table.pivot_table(index="indicator", columns="input", values=column, sort=False)
+    fig, ax = plt.subplots(figsize=(1.2 * len(grid.columns) + 4, 0.3 * len(grid) + 1.5))
+    image = ax.imshow(grid.to_numpy(float), aspect="auto", cmap="viridis")
+    ax.set_xticks(range(len(grid.columns)), grid.columns, rotation=30, ha="right", fontsize=8)
+    ax.set_yticks(range(len(grid)), grid.index, fontsize=8)
+    fig.colorbar(image, ax=ax, label=column)
+    return fig
+
+
+def _regret_plot(regret: pd.DataFrame, indicator: str):
+    rows = regret[regret.indicator == indicator]
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(rows) + 1.2))
+    ax.barh(rows.policy, rows.max_regret, color=np.where(rows.most_robust, "tab:green", "tab:gray"))
+    ax.invert_yaxis()
+    ax.set_xlabel(f"maximum regret over scenarios: {indicator}")
+    return fig
+
+
+SENSITIVITY_COLUMN = {"sobol": "ST", "morris": "mu_star", "pawn": "pawn_median"}
+
+
+def write_analysis_report(analysis: Analysis, path: str | Path) -> Path:
+    """Write the analysis report (``.md`` or ``.html``) and its plots; returns the report path."""
+    a = analysis
+    doc = _Document(Path(path))
+    doc.paragraph(f"Sweep {a.folder}, year {a.year}; inputs: {', '.join(a.inputs)}.")
+    doc.heading(f"Sensitivity ({a.method})")
+    if a.sensitivity.empty:
+        doc.paragraph("No indicator varies across the sweep.")
+    else:
+        doc.table(a.sensitivity)
+        column = SENSITIVITY_COLUMN[a.method]
+        doc.figure(
+            _sensitivity_plot(a.sensitivity, column), "sensitivity", f"{column} per indicator and input"
+        )
+    doc.heading("Robustness (regret)")
+    if a.regret.empty:
+        doc.paragraph("Not available for this design.")
+    else:
+        doc.table(a.regret)
+        focus = (
+            "governance.index"
+            if "governance.index" in set(a.regret.indicator)
+            else a.regret.indicator.iloc[0]
+        )
+        doc.figure(_regret_plot(a.regret, focus), "regret", f"maximum regret per policy: {focus}")
+    doc.heading("Scenario discovery (PRIM)")
+    if a.prim.empty:
+        doc.paragraph("No box found (see the notes).")
+    else:
+        doc.table(a.prim)
+    if a.notes:
+        doc.heading("Notes")
+        for note in a.notes:
+            doc.paragraph(note)
+    return doc.write("Sweep analysis")
