@@ -65,19 +65,34 @@ def uniforms(key, ids, purpose):
 
 
 @njit(cache=True, inline="always")
-def _least_cost_zone(key, chooser, row, origin, utility, weight, stay_bonus, vacancy, cost):
-    """The zone with the least ``E_j * exp(-V_j)`` among zones with ``vacancy > 0`` (-1 if none)."""
+def _least_cost_zone(key, chooser, row, origin, utility, weight, stay_bonus, vacancy, uniform, zone_weight):
+    """The zone with the least ``E_j * exp(-V_j)`` among zones with ``vacancy > 0`` (-1 if none).
+
+    Logarithms dominate the cost, so they are computed only where needed (inlined for speed):
+    ``1 - u <= -log(u) <= (1 - u) / u`` bounds every cost; the least upper bound ``limit``
+    rules out every zone whose lower bound exceeds it, and exact costs decide among the rest
+    (the same zone as computing every cost; a relative slack of 1e-9 covers rounding).
+    """
     state = _stream_state(key, chooser, PURPOSE_CHOICE)
-    for j in range(cost.size):  # a branch-free loop
-        cost[j] = -np.log(_uniform_at(state, j)) * weight[row, j]
-    if origin >= 0:
-        cost[origin] = -np.log(_uniform_at(state, origin)) * np.exp(-(utility[row, origin] + stay_bonus))
+    limit = np.inf
+    for j in range(uniform.size):
+        u = _uniform_at(state, j)
+        w = weight[row, j]
+        if j == origin:
+            w = np.exp(-(utility[row, j] + stay_bonus))
+        uniform[j] = u
+        zone_weight[j] = w
+        if vacancy[j] > 0:
+            limit = min(limit, (1.0 - u) / u * w)
+    limit *= 1.0 + 1e-9
     best = np.inf
     best_zone = -1
-    for j in range(cost.size):
-        if vacancy[j] > 0 and cost[j] < best:
-            best = cost[j]
-            best_zone = j
+    for j in range(uniform.size):
+        if vacancy[j] > 0 and (1.0 - uniform[j]) * zone_weight[j] <= limit:
+            cost = -np.log(uniform[j]) * zone_weight[j]
+            if cost < best:
+                best = cost
+                best_zone = j
     return best_zone
 
 
@@ -87,7 +102,7 @@ def _unconstrained_choices(key, chooser_id, chooser_type, chooser_origin, utilit
     open_all = np.ones(n_zones, dtype=np.int64)
     first = np.empty(chooser_id.size, dtype=np.int64)
     for c in prange(chooser_id.size):  # independent choosers: same result on any thread count
-        cost = np.empty(n_zones)
+        uniform, zone_weight = np.empty(n_zones), np.empty(n_zones)
         first[c] = _least_cost_zone(
             key,
             chooser_id[c],
@@ -97,7 +112,8 @@ def _unconstrained_choices(key, chooser_id, chooser_type, chooser_origin, utilit
             weight,
             stay_bonus,
             open_all,
-            cost,
+            uniform,
+            zone_weight,
         )
     return first
 
@@ -128,7 +144,7 @@ def choose_zones(key, chooser_id, chooser_type, chooser_origin, utility, stay_bo
     """
     weight = np.exp(-utility)  # closed zones (-inf) get an infinite cost: never chosen
     first = _unconstrained_choices(key, chooser_id, chooser_type, chooser_origin, utility, weight, stay_bonus)
-    cost = np.empty(utility.shape[1])
+    uniform, zone_weight = np.empty(utility.shape[1]), np.empty(utility.shape[1])
     chosen = np.full(chooser_id.size, -1, dtype=np.int64)
     for k in range(order.size):
         c = order[k]
@@ -143,7 +159,8 @@ def choose_zones(key, chooser_id, chooser_type, chooser_origin, utility, stay_bo
                 weight,
                 stay_bonus,
                 vacancy,
-                cost,
+                uniform,
+                zone_weight,
             )
         if zone >= 0:
             vacancy[zone] -= 1
