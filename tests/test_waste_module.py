@@ -167,8 +167,9 @@ def test_extra_vehicles_are_added_while_trucks_drive():
 
             yield look()
 
-    run_with_modules([WasteModule(config), Probe(None)])
+    model = run_with_modules([WasteModule(config), Probe(None)], days=0.3)
     assert max(samples) > 0.5
+    assert np.abs(model.published.get("link_extra_vehicles")).max() < 1e-9  # taken back at the period's end
     assert max(samples) <= sum(config.trucks.values()) + 1e-6
 
 
@@ -207,7 +208,9 @@ def test_unreachable_bins_are_refused(testville):
 
 
 def test_predicted_fill_policy_and_distance_objective_run_without_sensors():
-    model, table, ts, _, _ = simulate(waste_scenario(days=1.0, policy="predicted", route_objective="distance"))
+    model, table, ts, _, _ = simulate(
+        waste_scenario(days=1.0, policy="predicted", route_objective="distance")
+    )
     daily = ts["waste_daily"]
     assert (balance(daily) == 0).all()
     assert daily.km.sum() > 0 and daily.collected_g.sum() > 0

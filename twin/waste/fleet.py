@@ -31,6 +31,7 @@ class Roads:
     def __init__(self, network: RoadNetwork, published: Published) -> None:
         self.network = network
         self.published = published
+        self.added = np.zeros(network.n_links)
 
     def link_time_s(self) -> np.ndarray:
         """Current link travel times, seconds (published by traffic, else free flow)."""
@@ -43,6 +44,14 @@ class Roads:
             board = np.zeros(self.network.n_links)
             self.published.publish("link_extra_vehicles", board, "vehicles", "waste")
         np.add.at(board, links, amount)
+        np.add.at(self.added, links, amount)
+
+    def withdraw(self) -> None:
+        """Take back every vehicle still on the board (trucks caught on the road at the period's end)."""
+        board = self.published.get("link_extra_vehicles")
+        if board is not None:
+            board -= self.added
+        self.added[:] = 0.0
 
     def trees(self, nodes: np.ndarray) -> np.ndarray:
         """Shortest-path trees (predecessor links) from each of ``nodes`` on current times."""

@@ -235,6 +235,7 @@ class WasteModule(Module):
     def end_year(self, model: TwinModel, year: int) -> None:
         if self.day >= 0:
             self._close_day()
+        self.roads.withdraw()
 
     # -- hourly generation ---------------------------------------------------------------------
     def _hour(self, model: TwinModel, now: float) -> None:
