@@ -63,6 +63,8 @@ def difference_view(a: LayerView, b: LayerView, name_a: str, name_b: str) -> Lay
         extra = {}
         if fa.width is not None and fb.width is not None:
             extra["width"] = np.fmax(fa.width, fb.width)
+        if fa.zone_values is not None and fb.zone_values is not None:
+            extra["zone_values"] = fa.zone_values - fb.zone_values
     field = dataclasses.replace(fa, values=values, label=f"{fa.label}, A - B", cmap=DIFFERENCE_CMAP,
                                 clim=None, diverging=True, **extra)
     caption = f"{a.caption}\nA = {name_a}, B = {name_b}"

@@ -49,6 +49,8 @@ class Field:
         xy: points only: (n, 2) positions in metres.
         ids: points only: identifiers used to align two runs in a difference view.
         diverging: the colour scale is centred on zero (differences, changes).
+        zone_values: buildings only, when the values come from zones: one value per zone, drawn
+            as well as a bar at each zone centre (height by size), legible at city scale.
     """
 
     on: str
@@ -61,6 +63,7 @@ class Field:
     xy: np.ndarray | None = None
     ids: np.ndarray | None = None
     diverging: bool = False
+    zone_values: np.ndarray | None = None
 
     @property
     def title(self) -> str:
@@ -417,7 +420,7 @@ def emergency_view(run: RunTables, *, time_s: float | None = None,
     city = run.city
     zone_mean = _zone_mean(city, rows.zone, response_min)
     field = Field("building", zone_mean[city.buildings.zone], "mean response in zone", "min",
-                  "YlOrRd", clim)
+                  "YlOrRd", clim, zone_values=zone_mean)
     return LayerView("emergency", caption, field, tuple(overlays))
 
 
@@ -444,7 +447,7 @@ def waste_view(run: RunTables, *, time_s: float | None = None,
             caption = f"waste at {clock(time_s)},{_year_of(trucks, year)}"
         last = trucks.sort_values(["truck", "time_s"], kind="stable").groupby("truck").tail(1)
         overlays.append(Overlay("trucks", "points", last[["x", "y"]].to_numpy(float), "trucks",
-                                color="#2b6e2b", size=22.0))
+                                color="#111111", size=16.0))
     return LayerView("waste", caption, field, tuple(overlays))
 
 
@@ -476,7 +479,7 @@ def population_view(run: RunTables, *, year: int | None = None) -> LayerView:
     end = _zone_mean(city, rows.zone, rows.population.to_numpy(float))
     change = end - start
     field = Field("building", change[city.buildings.zone], "zone population change", "people",
-                  "PuOr", None, diverging=True)
+                  "PuOr", None, diverging=True, zone_values=change)
     return LayerView("population", f"population change {first} to {last}", field)
 
 

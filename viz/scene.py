@@ -147,6 +147,24 @@ def river_mesh(city: City) -> pv.PolyData | None:
     return pv.PolyData(points, faces=cells)
 
 
+def bar_points(x: np.ndarray, y: np.ndarray, half_width: float, height: np.ndarray) -> np.ndarray:
+    """Corners (8 per bar) of square columns standing on the ground at (x, y)."""
+    unit = np.array([[-1, -1, 0], [1, -1, 0], [1, 1, 0], [-1, 1, 0],
+                     [-1, -1, 1], [1, -1, 1], [1, 1, 1], [-1, 1, 1]], dtype=float)
+    corners = np.empty((len(x), 8, 3))
+    corners[..., 0] = x[:, None] + unit[:, 0] * half_width
+    corners[..., 1] = y[:, None] + unit[:, 1] * half_width
+    corners[..., 2] = unit[:, 2] * np.maximum(height, 1.0)[:, None]
+    return corners.reshape(-1, 3)
+
+
+def bar_faces(n: int) -> np.ndarray:
+    """Faces (legacy layout: 4, i, j, k, l) of ``n`` columns made by :func:`bar_points`."""
+    sides = np.array([[0, 1, 5, 4], [1, 2, 6, 5], [2, 3, 7, 6], [3, 0, 4, 7], [4, 5, 6, 7]])
+    faces = sides[None, :, :] + 8 * np.arange(n)[:, None, None]
+    return np.concatenate([np.full((n, 5, 1), 4), faces], axis=2).ravel()
+
+
 def district_outlines(city: City) -> pv.PolyData:
     """Closed outlines of every district as one line mesh."""
     d = city.districts
@@ -226,6 +244,8 @@ class CityScene:
         self._draw_ground()
         self._draw_river()
         self._draw_buildings(buildings, field, scalar_bar)
+        if field is not None and field.zone_values is not None:
+            self._draw_zone_bars(field)
         self._draw_roads(field, scalar_bar)
         self._draw_facilities()
         self._draw_districts()
@@ -277,6 +297,25 @@ class CityScene:
             self.plotter.add_mesh(mesh, scalars="rgb", rgb=True)
         else:
             self.plotter.add_mesh(mesh, color=PLAIN_BUILDING)
+
+    def _zone_bar_points(self, field: Field) -> np.ndarray:
+        values = np.nan_to_num(np.asarray(field.zone_values, dtype=float))
+        low, high = self.clim if self.clim is not None else field.color_range()
+        scale = max(abs(low), abs(high)) or 1.0
+        xmin, xmax, ymin, ymax = self.bounds
+        tallest = 0.08 * max(xmax - xmin, ymax - ymin)
+        heights = np.clip(np.abs(values) / scale, 0.0, 1.0) * tallest
+        zones = self.city.zones
+        return bar_points(np.asarray(zones.x, float), np.asarray(zones.y, float),
+                          self._glyph_size_m(5.0), heights)
+
+    def _draw_zone_bars(self, field: Field) -> None:
+        n = len(self.city.zones)
+        mesh = pv.PolyData(self._zone_bar_points(field), faces=bar_faces(n))
+        mesh.cell_data["value"] = np.repeat(np.asarray(field.zone_values, dtype=float), 5)
+        self.zone_bar_mesh = mesh
+        self.plotter.add_mesh(mesh, scalars="value", cmap=field.cmap, clim=self.clim,
+                              nan_color=NO_DATA, show_scalar_bar=False)
 
     def _road_widths_px(self, field: Field | None) -> np.ndarray:
         net = self.city.network
@@ -405,6 +444,8 @@ class CityScene:
         entries += [[g.label, g.color] for g in FACILITY_GROUPS
                     if present & {FACILITY_KINDS.index(k) for k in g.kinds}]
         entries.append([self.city.river.name if self.city.river else "river", WATER])
+        entries += [[o.label, o.color] for o in (self.view.overlays if self.view else ())
+                    if o.values is None]
         legend = self.plotter.add_legend([[label, TEXT] for label, _ in entries], bcolor="white",
                                          border=True, size=(0.17, min(0.03 * len(entries), 0.6)),
                                          loc="upper right", face="rectangle",
@@ -421,10 +462,11 @@ class CityScene:
             return {"title": title, "vertical": False, "position_x": 0.2,
                     "position_y": 0.03 if not second else 0.14, "height": 0.07, "width": 0.6,
                     "title_font_size": self._pt(16), "label_font_size": self._pt(14),
-                    "color": TEXT, "n_labels": 5, "fmt": "%.3g"}
+                    "color": TEXT, "n_labels": 5, "fmt": "%.4g"}
+        title = title.replace(" (", "\n(")
         return {"title": title, "vertical": True, "position_x": 0.90 if not second else 0.78,
                 "position_y": 0.05, "height": 0.38, "width": 0.05, "title_font_size": self._pt(16),
-                "label_font_size": self._pt(14), "color": TEXT, "n_labels": 5, "fmt": "%.3g"}
+                "label_font_size": self._pt(14), "color": TEXT, "n_labels": 5, "fmt": "%.4g"}
 
     def _pt(self, size: float) -> int:
         """A font size given for a 1000-pixel-high window, scaled to this window."""
@@ -488,6 +530,10 @@ class CityScene:
         elif field is not None and field.on == "building":
             owner = self.building_mesh.cell_data["building"]
             self.building_mesh.cell_data["value"] = np.asarray(field.values, dtype=float)[owner]
+            if field.zone_values is not None and hasattr(self, "zone_bar_mesh"):
+                self.zone_bar_mesh.points = self._zone_bar_points(field)
+                self.zone_bar_mesh.cell_data["value"] = np.repeat(
+                    np.asarray(field.zone_values, dtype=float), 5)
         elif field is not None and field.on == "point":
             mesh = self._point_cloud(field.xy)
             mesh.point_data["value"] = self._point_values(field, mesh)
