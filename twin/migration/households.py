@@ -47,8 +47,15 @@ class Households:
             setattr(self, name, getattr(self, name)[mask])
 
     def append(self, other: Households) -> None:
+        """Add the rows of ``other`` at the end (in place)."""
+        joined = self.concat(other)
         for name in COLUMNS:
-            setattr(self, name, np.concatenate([getattr(self, name), getattr(other, name)]))
+            setattr(self, name, getattr(joined, name))
+
+    def concat(self, other: Households) -> Households:
+        """A new table with the rows of ``self`` then those of ``other``."""
+        return Households(**{name: np.concatenate([getattr(self, name), getattr(other, name)])
+                             for name in COLUMNS})
 
     def take(self, rows: np.ndarray) -> Households:
         return Households(**{name: getattr(self, name)[rows] for name in COLUMNS})

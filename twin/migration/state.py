@@ -212,6 +212,68 @@ class MigrationState:
             origin,
         )
 
+    def _household_events(self, key: np.uint64) -> tuple[np.ndarray, ...]:
+        """Births, deaths and ageing applied to the columns; returns the year's event columns."""
+        c, hh, r = self.config, self.households, self.rates
+        births, deaths, leaves, moves, forms, new_age = household_events(
+            key, hh.id, hh.size.astype(np.int64), hh.age.astype(np.int64), hh.owner.astype(np.int64),
+            hh.years.astype(np.int64), r["birth_rate_by_age"], r["death_rate_by_age"], r["out_rate_by_age"],
+            r["move_rate_by_age"], c.owner_move_factor, c.recent_move_factor, c.long_stay_years,
+            c.long_stay_factor, c.formation_rate, c.ageing_rate,
+        )
+        hh.size = (hh.size - deaths + births).astype(np.int16)
+        hh.age = new_age.astype(np.int8)
+        return births, deaths, leaves, moves, forms
+
+    def _split_off(self, parents: np.ndarray, rng: np.random.Generator) -> Households:
+        """One adult of each parent household leaves it as a one-person household (no dwelling yet)."""
+        hh, n = self.households, parents.size
+        hh.size[parents] -= 1
+        skilled_share = np.asarray(self.config.skilled_share_by_income)[hh.income[parents]]
+        formed = Households(
+            id=np.arange(self.next_id, self.next_id + n, dtype=np.int64), zone=np.full(n, -1, dtype=np.int64),
+            size=np.ones(n, dtype=np.int16), income=hh.income[parents], age=np.zeros(n, dtype=np.int8),
+            skilled=(rng.random(n) < skilled_share).astype(np.int8), owner=np.zeros(n, dtype=np.int8),
+            years=np.zeros(n, dtype=np.int16),
+        )
+        self.next_id += n
+        return formed
+
+    def _allocate(self, key: np.uint64, movers: np.ndarray, newcomers: Households,
+                  attrs: ZoneAttributes, rule: ChoiceRule) -> tuple[np.ndarray, np.ndarray]:
+        """Clear prices, then movers choose (all housed), then newcomers take what is left.
+
+        Returns:
+            which movers changed zone, and the zone of each newcomer (-1: no dwelling found).
+        """
+        c, hh = self.config, self.households
+        staying = np.ones(len(hh), dtype=bool)
+        staying[movers] = False
+        vacancy = self.market.dwellings - np.bincount(hh.zone[staying], minlength=self.n_zones)
+        levers = self.levers
+        base, price_weight = location_utilities(c, attrs, vacancy, levers["subsidy"], levers["amenity"])
+        check_utilities(base, "location utilities")
+        mover_type = household_type(hh.income[movers], hh.skilled[movers], hh.size[movers])
+        new_type = newcomers.choice_type()
+        groups = np.zeros((N_TYPES, self.n_zones + 1))
+        np.add.at(groups, (mover_type, hh.zone[movers]), 1.0)
+        np.add.at(groups, (new_type, np.full(new_type.size, self.n_zones)), 1.0)
+        self.market.clear(base, price_weight, groups, c.beta_stay, vacancy, adjustment=c.price_adjustment,
+                          iterations=c.price_iterations)
+        utility = base + price_weight * self.market.price[None, :]
+        check_utilities(utility, "location utilities")
+        vacancy = vacancy.astype(np.int64)
+        origins = hh.zone[movers].astype(np.int64)
+        chosen = rule(ChoiceProblem(key, hh.id[movers], mover_type, origins, utility, c.beta_stay, vacancy),
+                      choice_order(key, hh.id[movers]))
+        relocated = chosen != origins
+        hh.years[movers[relocated]] = 0
+        hh.zone[movers] = chosen
+        no_origin = np.full(len(newcomers), -1, dtype=np.int64)
+        placed = rule(ChoiceProblem(key, newcomers.id, new_type, no_origin, utility, c.beta_stay, vacancy),
+                      choice_order(key, newcomers.id))
+        return relocated, placed
+
     def advance(
         self,
         key: np.uint64,
@@ -221,121 +283,30 @@ class MigrationState:
     ) -> YearFlows:
         """Run one year. ``key`` seeds the per-household streams, ``rng`` the newcomers' make-up;
         ``attrs_for(jobs)`` gives this year's zone attributes for the current jobs."""
-        c, hh = self.config, self.households
+        hh = self.households
         start = hh.population
         self._build_and_hire()
-        r = self.rates
-        births, deaths, leaves, moves, forms, new_age = household_events(
-            key,
-            hh.id,
-            hh.size.astype(np.int64),
-            hh.age.astype(np.int64),
-            hh.owner.astype(np.int64),
-            hh.years.astype(np.int64),
-            r["birth_rate_by_age"],
-            r["death_rate_by_age"],
-            r["out_rate_by_age"],
-            r["move_rate_by_age"],
-            c.owner_move_factor,
-            c.recent_move_factor,
-            c.long_stay_years,
-            c.long_stay_factor,
-            c.formation_rate,
-            c.ageing_rate,
-        )
-        hh.size = (hh.size - deaths + births).astype(np.int16)
-        hh.age = new_age.astype(np.int8)
-        out_persons = int(hh.size[leaves].sum())
-        out_households = int(leaves.sum())
-        # formation: one adult leaves the parent household and looks for a dwelling
+        births, deaths, leaves, moves, forms = self._household_events(key)
+        out_persons, out_households = int(hh.size[leaves].sum()), int(leaves.sum())
         parents = np.flatnonzero(forms)
-        hh.size[parents] -= 1
-        formed = Households(
-            id=np.arange(self.next_id, self.next_id + parents.size, dtype=np.int64),
-            zone=np.full(parents.size, -1, dtype=np.int64),
-            size=np.ones(parents.size, dtype=np.int16),
-            income=hh.income[parents],
-            age=np.zeros(parents.size, dtype=np.int8),
-            skilled=(
-                rng.random(parents.size) < np.asarray(c.skilled_share_by_income)[hh.income[parents]]
-            ).astype(np.int8),
-            owner=np.zeros(parents.size, dtype=np.int8),
-            years=np.zeros(parents.size, dtype=np.int16),
-        )
-        self.next_id += parents.size
         parent_ids = hh.id[parents]
+        formed = self._split_off(parents, rng)
         stays = (hh.size > 0) & ~leaves
-        moves = moves[stays]
         hh.keep(stays)
         hh.years = np.minimum(hh.years + 1, 1000).astype(np.int16)
         arrivals, arrival_region = self._newcomers(rng, len(hh))
-        newcomers = Households(
-            **{
-                k: np.concatenate([getattr(formed, k), getattr(arrivals, k)])
-                for k in ("id", "zone", "size", "income", "age", "skilled", "owner", "years")
-            }
-        )
-        # market: movers vacate, prices clear expected demand, then allocation under capacity
-        movers = np.flatnonzero(moves)
-        staying = np.ones(len(hh), dtype=bool)
-        staying[movers] = False
-        vacancy = self.market.dwellings - np.bincount(hh.zone[staying], minlength=self.n_zones)
-        attrs = attrs_for(self.jobs)
-        base, price_weight = location_utilities(
-            c, attrs, vacancy, self.levers["subsidy"], self.levers["amenity"]
-        )
-        check_utilities(base, "location utilities")
-        mover_type = household_type(hh.income[movers], hh.skilled[movers], hh.size[movers])
-        new_type = newcomers.choice_type()
-        groups = np.zeros((N_TYPES, self.n_zones + 1))
-        np.add.at(groups, (mover_type, hh.zone[movers]), 1.0)
-        np.add.at(groups, (new_type, np.full(new_type.size, self.n_zones)), 1.0)
-        self.market.clear(
-            base,
-            price_weight,
-            groups,
-            c.beta_stay,
-            vacancy,
-            adjustment=c.price_adjustment,
-            iterations=c.price_iterations,
-        )
-        utility = base + price_weight * self.market.price[None, :]
-        check_utilities(utility, "location utilities")
-        problem = ChoiceProblem(
-            key,
-            hh.id[movers],
-            mover_type,
-            hh.zone[movers].astype(np.int64),
-            utility,
-            c.beta_stay,
-            vacancy.astype(np.int64),
-        )
-        chosen = rule(problem, choice_order(key, problem.chooser_id))
-        relocated = chosen != hh.zone[movers]
-        hh.years[movers[relocated]] = 0
-        hh.zone[movers] = chosen
-        problem = ChoiceProblem(
-            key,
-            newcomers.id,
-            new_type,
-            np.full(len(newcomers), -1, dtype=np.int64),
-            utility,
-            c.beta_stay,
-            problem.vacancy,
-        )
-        placed = rule(problem, choice_order(key, problem.chooser_id))
+        newcomers = formed.concat(arrivals)
+        movers = np.flatnonzero(moves[stays])
+        relocated, placed = self._allocate(key, movers, newcomers, attrs_for(self.jobs), rule)
         newcomers.zone = placed
         housed = placed >= 0
-        # a formed household that found no dwelling stays with its parent
+        # a formed household that found no dwelling stays with its parent (ids are sorted)
         n_formed = parent_ids.size
-        back = np.searchsorted(hh.id, parent_ids[~housed[:n_formed]])
-        np.add.at(hh.size, back, 1)
+        np.add.at(hh.size, np.searchsorted(hh.id, parent_ids[~housed[:n_formed]]), 1)
         admitted = housed[n_formed:]
-        in_persons = int(arrivals.size[admitted].sum())
-        skilled_in = int(arrivals.size[admitted & (arrivals.skilled == 1)].sum())
         hh.append(newcomers.take(np.flatnonzero(housed)))
         vacancy_rate = float(self.vacancy().sum() / max(self.market.dwellings.sum(), 1))
-        self.market.update_level(vacancy_rate, self.natural_vacancy, c.price_level_elasticity)
+        self.market.update_level(vacancy_rate, self.natural_vacancy, self.config.price_level_elasticity)
         self.years_done += 1
         out_regions = rng.multinomial(out_households, self.region_shares)
         in_regions = np.bincount(arrival_region[admitted], minlength=len(self.regions))
@@ -343,9 +314,9 @@ class MigrationState:
             start=start,
             births=int(births.sum()),
             deaths=int(deaths.sum()),
-            inflow=in_persons,
+            inflow=int(arrivals.size[admitted].sum()),
             outflow=out_persons,
-            skilled_inflow=skilled_in,
+            skilled_inflow=int(arrivals.size[admitted & (arrivals.skilled == 1)].sum()),
             end=hh.population,
             movers_households=int(relocated.sum()),
             formed_households=int(housed[:n_formed].sum()),
