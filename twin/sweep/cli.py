@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from twin.sweep.executor import CONNECT_TIMEOUT_S
 from twin.sweep.spec import is_sweep_file
 
 __all__ = ["check_sweep", "is_sweep_file", "register"]
@@ -43,6 +44,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         args.out,
         workers=args.workers,
         scheduler=args.scheduler,
+        connect_timeout_s=args.connect_timeout,
         resume=args.resume,
         retry_failed=args.retry_failed,
         progress=not args.quiet,
@@ -89,6 +91,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="worker processes of a local Dask cluster (default: one per core; 0: serially in this process)",
     )
     where.add_argument("--scheduler", help="address of an existing Dask scheduler, tcp://HOST:PORT")
+    p.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=CONNECT_TIMEOUT_S,
+        metavar="S",
+        help=f"seconds to wait for --scheduler (default {CONNECT_TIMEOUT_S:g})",
+    )
     p.add_argument("--resume", action="store_true", help="finish the sweep in --out: run only missing runs")
     p.add_argument("--retry-failed", action="store_true", help="with --resume, also rerun failed runs")
     p.add_argument("--check", action="store_true", help="validate the sweep file and its design; run nothing")

@@ -17,7 +17,15 @@ import twin
 from twin.config import to_dict
 from twin.errors import TwinInputError
 from twin.sweep.design import Design, make_design
-from twin.sweep.executor import RunOutcome, RunPayload, RunTask, connect, run_dask, run_local
+from twin.sweep.executor import (
+    CONNECT_TIMEOUT_S,
+    RunOutcome,
+    RunPayload,
+    RunTask,
+    connect,
+    run_dask,
+    run_local,
+)
 from twin.sweep.spec import SweepSpec, load_sweep
 from twin.sweep.store import SweepStore, run_id
 
@@ -74,6 +82,7 @@ def _prepare(store: SweepStore, spec: SweepSpec, design: Design, resume: bool) -
                 f"{store.path}: holds a different sweep (the sweep file or its base "
                 "scenario changed); choose a new --out"
             )
+        store.remove_leftovers()
         return
     if store.path.exists() and any(store.path.iterdir()):
         raise TwinInputError(f"{store.path}: exists and is not a sweep folder; choose a new --out")
@@ -90,6 +99,7 @@ def sweep(
     *,
     workers: int | None = None,
     scheduler: str | None = None,
+    connect_timeout_s: float = CONNECT_TIMEOUT_S,
     resume: bool = False,
     retry_failed: bool = False,
     progress: bool = False,
@@ -103,6 +113,7 @@ def sweep(
         workers: worker processes of a new Dask LocalCluster (default: one per core);
             0 runs serially in this process.
         scheduler: address of an existing Dask scheduler (``tcp://host:port``) instead.
+        connect_timeout_s: how long to wait for ``scheduler`` before failing (seconds).
         resume: continue the sweep already in ``out``, running only the missing runs.
         retry_failed: with ``resume``, also rerun the runs that ended in an error row.
         progress: show a progress bar (done, failed, time left).
@@ -122,7 +133,9 @@ def sweep(
     tasks = plan_tasks(spec, design)
     own_client = client is None and workers != 0
     if own_client:
-        client = connect(workers, scheduler)  # before touching the folder: a bad address costs nothing
+        client = connect(
+            workers, scheduler, connect_timeout_s
+        )  # before touching the folder: a bad address costs nothing
     try:
         _prepare(store, spec, design, resume)
         skip = store.finished()

@@ -129,12 +129,15 @@ class SweepStore:
         return self.runs / f"{rid}.parquet"
 
     def finished(self) -> set[str]:
-        """Run ids with a complete run file; leftover temporary files of killed runs are removed."""
+        """Run ids with a complete run file."""
         if not self.runs.is_dir():
             return set()
-        for leftover in self.runs.glob(".*.tmp"):
-            leftover.unlink(missing_ok=True)
         return {p.stem for p in self.runs.glob("*.parquet")}
+
+    def remove_leftovers(self) -> None:
+        """Delete temporary files of runs killed while writing (only when no sweep is running)."""
+        for leftover in self.path.rglob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
 
     def failed(self) -> set[str]:
         """Run ids whose run file is an error row."""
