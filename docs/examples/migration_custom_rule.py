@@ -10,8 +10,13 @@ import numpy as np
 
 from twin import City, TwinModel
 from twin.config import parse
-from twin.migration import MigrationConfig, MigrationModule
-from twin.migration.mesa_view import HouseholdAgent, agent_choice_rule, sample_households
+from twin.migration import (
+    HouseholdAgent,
+    MigrationConfig,
+    MigrationModule,
+    agent_choice_rule,
+    sample_households,
+)
 
 city = City.from_seed("testville")
 new_town = city.zones.district == city.districts.index("new_town")

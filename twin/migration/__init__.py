@@ -22,10 +22,14 @@ from twin.migration.choice import choose_zones, logit_probabilities, stream_unif
 from twin.migration.config import MigrationConfig
 from twin.migration.households import Households, create_households
 from twin.migration.housing import HousingMarket
+from twin.migration.mesa_view import HouseholdAgent, agent_choice_rule, sample_households
 from twin.migration.module import MigrationModule
 from twin.migration.state import ChoiceProblem, MigrationState, YearFlows, kernel_rule
 
 __all__ = [
+    "HouseholdAgent",
+    "agent_choice_rule",
+    "sample_households",
     "ChoiceProblem",
     "Households",
     "HousingMarket",
