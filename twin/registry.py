@@ -8,10 +8,11 @@ import its class here; its scenario section and docs follow from ``name`` and ``
 from __future__ import annotations
 
 from twin.access import AccessModule
+from twin.emergency import EmergencyModule
 from twin.migration import MigrationModule
 from twin.waste import WasteModule
 
-MODULES = {cls.name: cls for cls in (MigrationModule, WasteModule, AccessModule)}
+MODULES = {cls.name: cls for cls in (MigrationModule, EmergencyModule, WasteModule, AccessModule)}
 
-CLI_GROUPS: tuple[str, ...] = ("twin.waste.cli", "viz.cli", "twin.sweep.cli")
+CLI_GROUPS: tuple[str, ...] = ("twin.emergency.cli", "twin.waste.cli", "viz.cli", "twin.sweep.cli")
 """Modules (dotted names) exposing ``register(subparsers)`` to add ``twin <group> ...`` commands."""

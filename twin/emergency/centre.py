@@ -1,0 +1,232 @@
+"""The dispatch centre: takes calls in priority order and sends units chosen by a policy.
+
+Calls wait in one queue ordered by (priority, call time). Whenever a call comes in or a unit
+comes free, the centre walks the queue from the top and asks the dispatch policy for a unit for
+each unfilled need; a call leaves the queue when every unit it needs is on its way. In a loss
+system (``loss_system = true``, used to validate against the hypercube model) a need that finds
+no free unit at once is dropped. Outcomes go into per-call arrays (first dispatch, first arrival)
+and a columnar log of unit busy periods, from which every KPI is computed.
+"""
+
+from __future__ import annotations
+
+import bisect
+from array import array
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from twin.emergency.units import AVAILABLE, DISPATCHED, OFF_DUTY, RETURNING, Unit
+
+if TYPE_CHECKING:
+    import simpy
+
+    from twin.emergency.dispatch import DispatchPolicy
+    from twin.emergency.travel import TravelTimes
+
+
+class Call:
+    """A call waiting for units; ``needs`` lists the unit kinds still to send."""
+
+    __slots__ = ("id", "priority", "time_s", "node", "needs", "on_scene_s", "transport", "transported")
+
+    def __init__(
+        self,
+        id: int,
+        priority: int,
+        time_s: float,
+        node: int,
+        needs: list[str],
+        on_scene_s: float,
+        transport: bool,
+    ) -> None:
+        self.id = id
+        self.priority = priority
+        self.time_s = time_s
+        self.node = node
+        self.needs = needs
+        self.on_scene_s = on_scene_s
+        self.transport = transport
+        self.transported = False
+
+    def key(self) -> tuple[int, float, int]:
+        return (self.priority, self.time_s, self.id)
+
+
+class DispatchCentre(mesa.Agent):
+    """The one dispatch centre of the city (a mesa Agent holding the call queue).
+
+    Args:
+        model: the TwinModel.
+        units: every unit, regular and standby (an AgentSet; order = ``Unit.index``).
+        policy: chooses a unit among the free candidates for one need of a call.
+        travel: the travel-time trees.
+        turnout_s, handover_s: fixed times (seconds).
+        loss_system: drop needs that find no free unit instead of queueing them.
+        defer_priority: during a surge, calls with priority >= this wait for the surge to end.
+        mutual_aid: kinds that may stand in for each kind during a surge.
+    """
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        *,
+        units: mesa.agent.AgentSet,
+        policy: DispatchPolicy,
+        travel: TravelTimes,
+        turnout_s: float,
+        handover_s: float,
+        loss_system: bool,
+        defer_priority: int,
+        mutual_aid: dict[str, tuple[str, ...]],
+    ) -> None:
+        super().__init__(model)
+        self.units = units
+        self.unit_list: list[Unit] = list(units)
+        self.by_kind: dict[str, list[Unit]] = {}
+        for unit in self.unit_list:
+            self.by_kind.setdefault(unit.kind, []).append(unit)
+        self.policy = policy
+        self.travel = travel
+        self.turnout_s = turnout_s
+        self.handover_s = handover_s
+        self.loss_system = loss_system
+        self.defer_priority = defer_priority
+        self.mutual_aid = mutual_aid
+        self.start_period(model.env, 0)
+
+    def start_period(self, env: simpy.Environment, n_calls: int) -> None:
+        """Empty queue and fresh outcome arrays for an operating period of ``n_calls`` calls."""
+        self.env = env
+        self.queue: list[tuple[tuple[int, float, int], Call]] = []
+        self.surge_level = 0
+        self.surge_started_s = 0.0
+        self.surge_s = 0.0
+        self.first_dispatch_s = np.full(n_calls, np.nan)
+        self.first_arrival_s = np.full(n_calls, np.nan)
+        self.busy_unit = array("l")
+        self.busy_time = array("d")
+        self.busy_flag = array("b")
+        self.dispatch_call = array("l")
+        self.dispatch_unit = array("l")
+        self.dispatch_time = array("d")
+        self.dispatch_from = array("l")
+        self.deferred = 0
+
+    # -- wartime switching ---------------------------------------------------------------------
+    @property
+    def in_surge(self) -> bool:
+        return self.surge_level > 0
+
+    def enter_surge(self) -> None:
+        """Wartime rules on: standby units come on duty."""
+        if self.surge_level == 0:
+            self.surge_started_s = self.env.now
+            for unit in self.unit_list:
+                if unit.standby:
+                    unit.on_duty = True
+                    if unit.state == OFF_DUTY:
+                        unit.state = AVAILABLE
+        self.surge_level += 1
+        self.dispatch_waiting()
+
+    def leave_surge(self) -> None:
+        """Wartime rules off: standby units go off duty once free; deferred calls are served."""
+        self.surge_level -= 1
+        if self.surge_level == 0:
+            self.surge_s += self.env.now - self.surge_started_s
+            for unit in self.unit_list:
+                if unit.standby:
+                    unit.on_duty = False
+                    if unit.state == AVAILABLE:
+                        unit.state = OFF_DUTY
+        self.dispatch_waiting()
+
+    # -- calls ---------------------------------------------------------------------------------
+    def receive(self, call: Call) -> None:
+        """A new call: queue it and try to send units at once."""
+        if self.loss_system:
+            self._fill(call, {})
+            return
+        bisect.insort(self.queue, (call.key(), call))
+        self.dispatch_waiting()
+
+    def released(self, unit: Unit) -> None:
+        """A unit has finished a call and is on its way home: it may take a waiting call."""
+        self._log_busy(unit, False)
+        if self.queue:
+            self.dispatch_waiting()
+
+    def arrived(self, call: Call, unit: Unit) -> None:
+        """A unit reached the scene; the first one sets the call's response time."""
+        if np.isnan(self.first_arrival_s[call.id]):
+            self.first_arrival_s[call.id] = self.env.now
+
+    def dispatch_waiting(self) -> None:
+        """Walk the queue in priority order and send what can be sent."""
+        defer = self.defer_priority if self.in_surge else None
+        free: dict[str, list[Unit]] = {}
+        kept = []
+        for item in self.queue:
+            call = item[1]
+            if defer is not None and call.priority >= defer:
+                kept.append(item)
+                continue
+            self._fill(call, free)
+            if call.needs:
+                kept.append(item)
+        self.queue = kept
+
+    def _fill(self, call: Call, free: dict[str, list[Unit]]) -> None:
+        """Send units to the unfilled needs of ``call``; ``free`` caches the free units by kind."""
+        still = []
+        for kind in call.needs:
+            unit = self._choose(call, kind, free)
+            if unit is None:
+                still.append(kind)
+            else:
+                free[unit.kind].remove(unit)
+                self.assign(unit, call)
+        call.needs = [] if self.loss_system else still
+
+    def _choose(self, call: Call, kind: str, free: dict[str, list[Unit]]) -> Unit | None:
+        kinds = (kind, *self.mutual_aid.get(kind, ())) if self.in_surge else (kind,)
+        for candidate_kind in kinds:
+            if candidate_kind not in free:
+                free[candidate_kind] = self.candidates(candidate_kind)
+            if free[candidate_kind]:
+                unit = self.policy.choose(self, call, candidate_kind, free[candidate_kind])
+                if unit is not None:
+                    return unit
+        return None
+
+    def candidates(self, kind: str) -> list[Unit]:
+        """Units of ``kind`` free to take a call now."""
+        return [u for u in self.by_kind.get(kind, ()) if u.free]
+
+    def eta_s(self, unit: Unit, node: int) -> float:
+        """Seconds for ``unit`` to reach ``node`` if sent now."""
+        return unit.eta_s(self, node)
+
+    def assign(self, unit: Unit, call: Call) -> None:
+        """Send ``unit`` to ``call`` (synchronously marks it dispatched, then starts its process)."""
+        now = self.env.now
+        from_station = unit.state != RETURNING
+        turnout = self.turnout_s if from_station else 0.0
+        travel = float(unit.eta_s(self, call.node)) - turnout
+        unit.state = DISPATCHED
+        unit.job += 1
+        self._log_busy(unit, True)
+        if np.isnan(self.first_dispatch_s[call.id]):
+            self.first_dispatch_s[call.id] = now
+        self.dispatch_call.append(call.id)
+        self.dispatch_unit.append(unit.index)
+        self.dispatch_time.append(now)
+        self.dispatch_from.append(unit.station.node if from_station else unit.node)
+        self.env.process(unit.respond(self, call, travel, turnout))
+
+    def _log_busy(self, unit: Unit, busy: bool) -> None:
+        self.busy_unit.append(unit.index)
+        self.busy_time.append(self.env.now)
+        self.busy_flag.append(1 if busy else 0)
