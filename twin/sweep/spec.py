@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from twin.config import option, parse, to_dict
+from twin.config import frozen_mapping, option, parse, to_dict
 from twin.errors import ScenarioError
 from twin.scenario import Scenario, load_scenario
 
@@ -113,6 +113,10 @@ class SweepSection:
     )
     seed: int = option(0, ge=0, doc="seed of the design's random sampling (not of the runs)")
     max_runs: int = option(100_000, ge=1, doc="refuse designs with more runs than this")
+    overrides: Mapping[str, Any] = option(
+        default_factory=frozen_mapping,
+        doc='dotted scenario keys set for every run of the sweep, e.g. { "scenario.horizon_years" = 1 }',
+    )
     keep_tables: tuple[str, ...] = option(
         ("incidents", "zone_population"),
         doc="run tables (state/ or timeseries/ names) kept per run "
@@ -162,14 +166,16 @@ class SweepSpec:
 
 
 def sweepable_keys(scenario: Scenario) -> list[str]:
-    """Dotted keys of a scenario that hold a value (not a table) and may be swept."""
+    """Dotted keys of a scenario that hold a value (not a table) and may be swept.
+
+    Entries of tables keyed by name are included (``migration.subsidy.chengdong``) when the
+    scenario has them.
+    """
     keys: list[str] = []
 
     def walk(node: Mapping[str, Any], prefix: str) -> None:
         for name, value in node.items():
             dotted = f"{prefix}.{name}" if prefix else name
-            if isinstance(value, Mapping) and prefix:
-                continue  # free-form tables (weights, bounds) are swept by whole key only
             if isinstance(value, Mapping):
                 walk(value, dotted)
             elif dotted not in NOT_SWEPT:
@@ -179,18 +185,23 @@ def sweepable_keys(scenario: Scenario) -> list[str]:
     return keys
 
 
+def _unknown(key: str, base: Scenario, allowed: list[str]) -> str:
+    hint = difflib.get_close_matches(key, allowed, n=1)
+    did = f" (did you mean {hint[0]!r}?)" if hint else ""
+    return (
+        f"{key!r} is not a key of the base scenario {base.source}{did}; "
+        f"keys that can be swept: {', '.join(allowed)}"
+    )
+
+
 def _check_keys(spec: SweepFile, base: Scenario, source: str) -> None:
     allowed = sweepable_keys(base)
     for group, variables in (("levers", spec.levers), ("uncertainties", spec.uncertainties)):
         for i, variable in enumerate(variables):
-            if variable.key in allowed:
-                continue
-            hint = difflib.get_close_matches(variable.key, allowed, n=1)
-            did = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ScenarioError(
-                f"{source}: key '{group}[{i}].key': {variable.key!r} is not a key of the base "
-                f"scenario {base.source}{did}; keys that can be swept: {', '.join(allowed)}"
-            )
+            if variable.key not in allowed:
+                raise ScenarioError(
+                    f"{source}: key '{group}[{i}].key': {_unknown(variable.key, base, allowed)}"
+                )
 
 
 def _check_values(spec: SweepFile, base: Scenario, source: str) -> None:
@@ -222,6 +233,14 @@ def sweep_from_dict(data: Mapping[str, Any], source: str = "<memory>") -> SweepS
     if not base_path.is_file():
         raise ScenarioError(f"{source}: key 'sweep.base': scenario file {str(base_path)!r} not found")
     base = load_scenario(base_path)
+    allowed = sweepable_keys(base)
+    for key, value in file.sweep.overrides.items():
+        if key not in allowed:
+            raise ScenarioError(f"{source}: key 'sweep.overrides': {_unknown(key, base, allowed)}")
+        try:
+            base = base.with_overrides({key: value})
+        except ScenarioError as exc:
+            raise ScenarioError(f"{source}: key 'sweep.overrides': {key} = {value!r}: {exc}") from None
     _check_keys(file, base, source)
     _check_values(file, base, source)
     return SweepSpec(file, base, source)
