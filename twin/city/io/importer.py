@@ -41,6 +41,7 @@ class ImportReport:
     network: CleaningReport
     zoning: ZoningReport
     buildings: int = 0
+    buildings_degenerate: int = 0
     height_sources: dict[str, int] = dataclasses.field(default_factory=dict)
     facilities: dict[str, int] = dataclasses.field(default_factory=dict)
 
@@ -50,7 +51,8 @@ class ImportReport:
         heights = ", ".join(f"{v:,} from {k}" for k, v in self.height_sources.items())
         lines = [f"read {self.source} (lon {w:.4f}..{e:.4f}, lat {s:.4f}..{n:.4f})"]
         lines += self.network.lines()
-        lines.append(f"buildings: {self.buildings:,} (heights: {heights or 'none'})")
+        lines.append(f"buildings: {self.buildings:,} (heights: {heights or 'none'}; "
+                     f"{self.buildings_degenerate:,} with a footprint under 1 m2 left out)")
         shown = ", ".join(f"{k} {v}" for k, v in self.facilities.items()) or "none"
         lines.append(f"facilities: {shown}")
         lines += self.zoning.lines()
@@ -116,6 +118,7 @@ def import_osm(
     report = ImportReport(
         source=str(osm_file), crs_wkt=extract.crs_wkt, lonlat_bounds=extract.lonlat_bounds,
         network=net_report, zoning=zoning, buildings=len(city.buildings),
+        buildings_degenerate=extract.buildings_dropped,
         height_sources=_height_sources(extract),
         facilities=city.facilities.counts(),
     )

@@ -32,6 +32,9 @@ from twin.errors import TwinInputError
 PBF_SUFFIXES = (".pbf",)
 XML_SUFFIXES = (".osm", ".xml", ".osm.bz2", ".osm.gz", ".osc")
 
+MIN_FOOTPRINT_M2 = 1.0
+"""Buildings with a smaller footprint (degenerate rings in OSM) are left out and counted."""
+
 STOREY_HEIGHT_M = 3.0
 """Height of one storey, metres (``building:levels`` x this when ``height`` is not tagged)."""
 
@@ -116,6 +119,7 @@ class OsmExtract:
     building_footprint_m2: np.ndarray
     footprint_start: np.ndarray
     footprint_xy: np.ndarray
+    buildings_dropped: int
     facility_name: tuple[str, ...]
     facility_kind: np.ndarray
     facility_x: np.ndarray
@@ -290,6 +294,7 @@ def _buildings(frame, target) -> dict[str, np.ndarray]:
             "building_use": np.zeros(0, np.int8), "building_height_source": np.zeros(0, np.int8),
             "building_footprint_m2": np.zeros(0),
             "footprint_start": np.zeros(1, np.int64), "footprint_xy": np.zeros((0, 2)),
+            "buildings_dropped": 0,
         }
     frame = frame[frame.geometry.notna() & frame.geom_type.isin(["Polygon", "MultiPolygon"])]
     frame = frame.reset_index(drop=True).to_crs(target)
@@ -298,6 +303,8 @@ def _buildings(frame, target) -> dict[str, np.ndarray]:
     order = np.lexsort((-parts.area.to_numpy(), parts.index.to_numpy()))
     parts = parts.iloc[order]
     parts = parts[~parts.index.duplicated(keep="first")]
+    n_read = len(frame)
+    parts = parts[parts.area.to_numpy() >= MIN_FOOTPRINT_M2]  # OSM has degenerate rings (repeated nodes)
     frame = frame.loc[parts.index]
     rings = shapely.get_exterior_ring(parts.to_numpy())
     xy, owner = shapely.get_coordinates(rings, return_index=True)
@@ -324,7 +331,7 @@ def _buildings(frame, target) -> dict[str, np.ndarray]:
         "building_x": shapely.get_x(centre), "building_y": shapely.get_y(centre),
         "building_height_m": height.astype(np.float64), "building_use": use,
         "building_height_source": source, "building_footprint_m2": shapely.area(parts.to_numpy()),
-        "footprint_start": start, "footprint_xy": xy,
+        "footprint_start": start, "footprint_xy": xy, "buildings_dropped": n_read - n,
     }
 
 
