@@ -63,7 +63,7 @@ def test_overflow_is_litter_and_balance_still_holds():
     model, table, ts, state, _ = simulate(
         waste_scenario(
             days=2.0,
-            design_days=0.4,
+            design_days={s: 0.4 for s in STREAMS},
             trucks={"kitchen": 1, "recyclable": 1, "hazardous": 1, "residual": 1},
             truck_capacity_kg={"kitchen": 500.0, "recyclable": 500.0, "hazardous": 500.0, "residual": 500.0},
         )

@@ -110,7 +110,7 @@ def build_bins(
     expected_building_kg: np.ndarray,
     density_kg_l: np.ndarray,
     container_l: np.ndarray,
-    design_days: float,
+    design_days: np.ndarray,
     has_sensor: np.ndarray,
 ) -> Bins:
     """Collection points sized for ``design_days`` of the expected waste of their buildings.
@@ -121,7 +121,7 @@ def build_bins(
         n_clusters: number of clusters.
         expected_building_kg: (n_buildings, n_streams) expected placed kg on a mean day.
         density_kg_l, container_l: (n_streams,) bulk density and container volume.
-        design_days: days of expected waste a point holds.
+        design_days: (n_streams,) days of expected waste a point holds.
         has_sensor: (n_clusters * n_streams,) which bins carry a fill sensor.
     """
     k = len(STREAMS)
@@ -140,7 +140,8 @@ def build_bins(
     stream = np.tile(np.arange(k, dtype=np.int64), n_clusters)
     density = np.asarray(density_kg_l, dtype=np.float64)[stream]
     container = np.asarray(container_l, dtype=np.float64)[stream]
-    containers = np.maximum(1, np.ceil(expected_kg / density * design_days / container)).astype(np.int64)
+    days = np.asarray(design_days, dtype=np.float64)[stream]
+    containers = np.maximum(1, np.ceil(expected_kg / density * days / container)).astype(np.int64)
     capacity_l = containers * container
     n = n_clusters * k
     return Bins(

@@ -13,6 +13,7 @@ from twin.waste.streams import (
     COLLECT_EVERY_DAYS,
     CONTAINER_L,
     DENSITY_KG_L,
+    DESIGN_DAYS,
     JOB_KG_DAY,
     PLANT_KINDS,
     RESIDENT_KG_DAY,
@@ -111,8 +112,12 @@ class WasteConfig:
         unit="L",
         doc="volume of one container by stream",
     )
-    design_days: float = option(
-        3.0, gt=0, le=60, unit="days", doc="points hold this many days of expected waste"
+    design_days: Mapping[str, float] = option(
+        default_factory=lambda: _per_stream(DESIGN_DAYS),
+        gt=0,
+        le=60,
+        unit="days",
+        doc="points of each stream hold this many days of expected waste",
     )
     initial_fill: float = option(
         0.5,
@@ -170,6 +175,7 @@ class WasteConfig:
             "job_kg_day",
             "density_kg_l",
             "container_l",
+            "design_days",
             "trucks",
             "truck_capacity_kg",
             "plants",

@@ -37,6 +37,7 @@ from twin.waste.streams import (
     COLLECT_EVERY_DAYS,
     CONTAINER_L,
     DENSITY_KG_L,
+    DESIGN_DAYS,
     HOURLY_PROFILE,
     JOB_KG_DAY,
     RECYCLED_STREAMS,
@@ -129,7 +130,7 @@ class WasteModule(Module):
             expected,
             cfg.stream_values("density_kg_l", DENSITY_KG_L),
             cfg.stream_values("container_l", CONTAINER_L),
-            cfg.design_days,
+            cfg.stream_values("design_days", DESIGN_DAYS),
             has_sensor,
         )
 

@@ -39,6 +39,10 @@ CONTAINER_L = {"kitchen": 240.0, "recyclable": 1100.0, "hazardous": 120.0, "resi
 COLLECT_EVERY_DAYS = {"kitchen": 1, "recyclable": 3, "hazardous": 14, "residual": 2}
 """Fixed schedule: days between two collections of a bin, by stream (food waste daily)."""
 
+DESIGN_DAYS = {"kitchen": 2.0, "recyclable": 4.5, "hazardous": 21.0, "residual": 3.0}
+"""Days of expected waste a collection point holds: 1.5 times the fixed interval above, so a
+point on the default schedule has a margin for busy days and noise."""
+
 TRUCKS = {"kitchen": 6, "recyclable": 4, "hazardous": 1, "residual": 8}
 """Trucks per stream (the whole fleet, spread over the waste depots)."""
 
