@@ -116,8 +116,8 @@ class EmergencyModule(Module):
             gap = float(np.hypot(net.node_x[node] - spec.x, net.node_y[node] - spec.y))
             if gap > MAX_SNAP_M:
                 raise ScenarioError(
-                    f"key 'emergency.stations[{i}]': ({spec.x:g}, {spec.y:g}) is {gap:,.0f} m from the nearest "
-                    f"road node of {city.name!r}; a station must be within {MAX_SNAP_M:g} m of the network"
+                    f"key 'emergency.stations[{i}]': ({spec.x:g}, {spec.y:g}) is {gap:,.0f} m from the"
+                    f" nearest road node of {city.name!r} (allowed: {MAX_SNAP_M:g} m)"
                 )
             stations.append(
                 Station(
