@@ -211,6 +211,8 @@ class WasteModule(Module):
         self.residents = city.buildings.residents * scale_pop[zones]
         self.jobs = city.buildings.jobs * scale_jobs[zones]
         bins = self.bins
+        expected, _ = self._generation(self.residents, self.jobs, 1.0, np.ones((len(self.residents), self.k)))
+        bins.expected_day_g[:] = sum_into_bins(self.building_bin, expected, len(bins)) * 1000.0
         bins.reset_counters()
         start = model.rng_for("waste/initial", year).random(len(bins)) * self.config.initial_fill
         bins.fill_g[:] = np.floor(start * bins.capacity_g).astype(np.int64)
