@@ -15,8 +15,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from twin.scenario.store import check_target
 
     check_target(Path(args.out), args.force)  # refuse before the (long) import, not after
-    city, report = import_osm(args.osm_file, zones=args.zones, bbox=tuple(args.bbox) if args.bbox else None,
-                              name=args.name, time_step_s=args.time_step, grid_m=args.grid, crs=args.crs)
+    city, report = import_osm(
+        args.osm_file, zones=args.zones, facilities=args.facilities,
+        bbox=tuple(args.bbox) if args.bbox else None, name=args.name, time_step_s=args.time_step,
+        grid_m=args.grid, crs=args.crs)
     save_city_folder(city, args.out, force=args.force, crs_wkt=report.crs_wkt, report=report.to_dict())
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
@@ -54,6 +56,8 @@ def register_city_commands(city_subparsers) -> None:
     p.add_argument("osm_file", metavar="OSM_FILE", help=".osm.pbf or OSM XML (.osm, .osm.bz2)")
     p.add_argument("--out", required=True, metavar="CITY_DIR", help="city folder to write")
     p.add_argument("--zones", metavar="ZONES.geojson", help="zone polygons (WGS84) with population, jobs")
+    p.add_argument("--facilities", metavar="FACILITIES.geojson",
+                   help="points with a 'kind' property, added to the facilities found in OSM")
     p.add_argument("--bbox", nargs=4, type=float, metavar=("WEST", "SOUTH", "EAST", "NORTH"),
                    help="cut the extract to this box (degrees)")
     p.add_argument("--name", help="city name (default: the file name)")

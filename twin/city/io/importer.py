@@ -22,7 +22,12 @@ from twin.city.city import City
 from twin.city.facilities import Facilities
 from twin.city.io.cleaning import CleaningReport, LinkTable, clean_network
 from twin.city.io.osm import HEIGHT_SOURCES, OsmExtract, read_osm
-from twin.city.io.zones_geojson import ZoneFeatures, read_zones_geojson
+from twin.city.io.zones_geojson import (
+    FacilityFeatures,
+    ZoneFeatures,
+    read_facilities_geojson,
+    read_zones_geojson,
+)
 from twin.city.io.zoning import ZoningReport, allocate_people, floor_area_m2, make_zones, nearest_zone
 from twin.city.network import CityWarning, RoadNetwork
 from twin.errors import TwinInputError
@@ -79,6 +84,7 @@ def import_osm(
     osm_file: str | Path,
     *,
     zones: str | Path | None = None,
+    facilities: str | Path | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     name: str | None = None,
     time_step_s: float = 2.0,
@@ -90,6 +96,7 @@ def import_osm(
     Args:
         osm_file: ``.osm.pbf`` (or OSM XML) file.
         zones: GeoJSON zone polygons (WGS84); None makes a grid of ``grid_m`` cells.
+        facilities: GeoJSON points of facilities to add to those tagged in OSM.
         bbox: (west, south, east, north) in degrees to cut the extract.
         name: the city's name (default: the file name without suffixes).
         time_step_s: traffic time step, seconds; links shorter than one step at free speed are
@@ -108,12 +115,13 @@ def import_osm(
             raise TwinInputError(f"--bbox {w} {s} {e} {n}: expected WEST SOUTH EAST NORTH in degrees "
                                  "with west < east and south < north")
     features = read_zones_geojson(zones) if zones is not None else None
+    extra = read_facilities_geojson(facilities) if facilities is not None else None
     extract = read_osm(osm_file, bbox=bbox, crs=crs)
     name = name or osm_file.name.split(".")[0]
     network, net_report = build_network(extract, time_step_s, str(osm_file))
-    city, zoning = _assemble(extract, network, features, name, grid_m)
+    city, zoning = _assemble(extract, network, features, extra, name, grid_m)
     options = {"bbox": bbox, "time_step_s": time_step_s, "grid_m": grid_m, "crs": crs, "name": name}
-    paths = [osm_file] + ([Path(zones)] if zones is not None else [])
+    paths = [osm_file] + [Path(p) for p in (zones, facilities) if p is not None]
     city = dataclasses.replace(city, source_hash=file_digest(paths, options))
     report = ImportReport(
         source=str(osm_file), crs_wkt=extract.crs_wkt, lonlat_bounds=extract.lonlat_bounds,
@@ -149,15 +157,12 @@ def build_network(extract: OsmExtract, time_step_s: float, source: str) -> tuple
     return network, report
 
 
-def _assemble(extract: OsmExtract, network: RoadNetwork, features: ZoneFeatures | None, name: str,
-              grid_m: float) -> tuple[City, ZoningReport]:
-    polygons_xy = None
-    if features is not None:
-        import pyproj
+def _assemble(extract: OsmExtract, network: RoadNetwork, features: ZoneFeatures | None,
+              extra: FacilityFeatures | None, name: str, grid_m: float) -> tuple[City, ZoningReport]:
+    import pyproj
 
-        to_xy = pyproj.Transformer.from_crs("EPSG:4326", pyproj.CRS.from_wkt(extract.crs_wkt),
-                                            always_xy=True)
-        polygons_xy = features.projected(to_xy)
+    to_xy = pyproj.Transformer.from_crs("EPSG:4326", pyproj.CRS.from_wkt(extract.crs_wkt), always_xy=True)
+    polygons_xy = features.projected(to_xy) if features is not None else None
     floor = floor_area_m2(extract.building_footprint_m2, extract.building_height_m)
     districts, zones, bzone, zoning = make_zones(
         network, name, extract.building_x, extract.building_y, floor, extract.building_use,
@@ -172,11 +177,17 @@ def _assemble(extract: OsmExtract, network: RoadNetwork, features: ZoneFeatures 
         node=network.nearest_node(bx, by) if len(keep) else np.zeros(0, np.int32),
         residents=residents, jobs=jobs, footprint_start=start, footprint_xy=xy,
     )
-    fx, fy = extract.facility_x, extract.facility_y
+    names, kind = extract.facility_name, extract.facility_kind
+    fx, fy, capacity = extract.facility_x, extract.facility_y, extract.facility_capacity
+    if extra is not None:
+        ex, ey = to_xy.transform(extra.lon, extra.lat)
+        names, kind = names + extra.name, np.concatenate([kind, extra.kind])
+        fx, fy = np.concatenate([fx, ex]), np.concatenate([fy, ey])
+        capacity = np.concatenate([capacity, extra.capacity])
     facilities = Facilities(
-        name=extract.facility_name, kind=extract.facility_kind, x=fx, y=fy,
+        name=names, kind=kind, x=fx, y=fy,
         node=network.nearest_node(fx, fy) if len(fx) else np.zeros(0, np.int32),
-        zone=nearest_zone(zones, fx, fy), capacity=extract.facility_capacity,
+        zone=nearest_zone(zones, fx, fy), capacity=capacity,
     )
     city = City(name=name, label=name.replace("_", " ").title(), network=network, districts=districts,
                 zones=zones, buildings=buildings, facilities=facilities)

@@ -1,4 +1,4 @@
-"""Zone polygons from a GeoJSON file (WGS84 longitude/latitude, as RFC 7946 requires).
+"""Zone polygons and extra facilities from GeoJSON files (WGS84 lon/lat, as RFC 7946 requires).
 
 Each feature is one zone: a Polygon or MultiPolygon with optional properties
 
@@ -15,6 +15,7 @@ the file and the feature.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import math
 from pathlib import Path
@@ -54,36 +55,46 @@ class ZoneFeatures:
             transformer.transform(xy[:, 0], xy[:, 1])))
 
 
-def read_zones_geojson(path: str | Path) -> ZoneFeatures:
-    """Read and check a zones GeoJSON FeatureCollection (see the module docstring)."""
-    path = Path(path)
+def read_features(path: Path, what: str) -> list[dict]:
+    """The features of a GeoJSON FeatureCollection file; ``what`` names them in errors."""
     if not path.is_file():
-        raise TwinInputError(f"{path}: no such zones file")
+        raise TwinInputError(f"{path}: no such {what} file")
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise TwinInputError(f"{path}: not a JSON file ({exc})") from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise TwinInputError(f"{path}: expected a GeoJSON FeatureCollection of zone polygons")
+        raise TwinInputError(f"{path}: expected a GeoJSON FeatureCollection of {what}")
     features = doc.get("features") or []
     if not features:
         raise TwinInputError(f"{path}: the FeatureCollection has no features")
+    return features
+
+
+def _lonlat_geometry(feature, where: str, allowed: tuple[str, ...]):
+    geometry = (feature or {}).get("geometry") or {}
+    kind = geometry.get("type", "no geometry")
+    if kind not in allowed:
+        raise TwinInputError(f"{where} is a {kind}; expected {' or '.join(allowed)}")
+    try:
+        geom = shape(geometry)
+    except (ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise TwinInputError(f"{where}: broken {kind} coordinates ({exc})") from None
+    lon0, lat0, lon1, lat1 = geom.bounds
+    if geom.is_empty or not (-180 <= lon0 <= lon1 <= 180 and -90 <= lat0 <= lat1 <= 90):
+        raise TwinInputError(f"{where}: coordinates are not longitude/latitude in degrees (GeoJSON is WGS84)")
+    return geom
+
+
+def read_zones_geojson(path: str | Path) -> ZoneFeatures:
+    """Read and check a zones GeoJSON FeatureCollection (see the module docstring)."""
+    path = Path(path)
+    features = read_features(path, "zone polygons")
     names, districts, polygons = [], [], []
     numbers = {key: [] for key in NUMERIC_PROPERTIES}
     for i, feature in enumerate(features):
         where = f"{path}: feature {i + 1}"
-        geometry = (feature or {}).get("geometry") or {}
-        kind = geometry.get("type", "no geometry")
-        if kind not in ZONE_GEOMETRIES:
-            raise TwinInputError(f"{where} is a {kind}; zones must be {' or '.join(ZONE_GEOMETRIES)}")
-        try:
-            polygon = shape(geometry)
-        except (ValueError, TypeError, AttributeError, IndexError) as exc:
-            raise TwinInputError(f"{where}: broken {kind} coordinates ({exc})") from None
-        lon0, lat0, lon1, lat1 = polygon.bounds
-        if polygon.is_empty or not (-180 <= lon0 <= lon1 <= 180 and -90 <= lat0 <= lat1 <= 90):
-            raise TwinInputError(
-                f"{where}: coordinates are not longitude/latitude in degrees (GeoJSON is WGS84)")
+        polygon = _lonlat_geometry(feature, where, ZONE_GEOMETRIES)
         if not polygon.is_valid:
             polygon = shapely.make_valid(polygon)
         props = feature.get("properties") or {}
@@ -112,3 +123,47 @@ def read_zones_geojson(path: str | Path) -> ZoneFeatures:
         polygons=np.asarray(polygons, dtype=object),
         **{key: np.asarray(values, dtype=np.float64) for key, values in numbers.items()},
     )
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class FacilityFeatures:
+    """Facilities from a GeoJSON file: names, kind codes, lon/lat and capacities."""
+
+    name: tuple[str, ...]
+    kind: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    capacity: np.ndarray
+
+
+def read_facilities_geojson(path: str | Path) -> FacilityFeatures:
+    """Facilities a user adds to those found in OSM (depots and plants are rarely tagged there).
+
+    Each feature is a Point (a Polygon stands for its centroid) with properties ``kind`` (one of
+    ``twin.city.FACILITY_KINDS``), optional ``name`` and ``capacity`` (default by kind, see
+    :data:`twin.city.io.osm.DEFAULT_CAPACITY`).
+    """
+    from twin.city.facilities import FACILITY_KINDS
+    from twin.city.io.osm import DEFAULT_CAPACITY
+
+    path = Path(path)
+    rows = []
+    for i, feature in enumerate(read_features(path, "facility points")):
+        where = f"{path}: feature {i + 1}"
+        geom = _lonlat_geometry(feature, where, ("Point", *ZONE_GEOMETRIES))
+        props = feature.get("properties") or {}
+        kind = props.get("kind")
+        if kind not in FACILITY_KINDS:
+            close = difflib.get_close_matches(str(kind), FACILITY_KINDS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise TwinInputError(f"{where}: property kind {kind!r} is not a facility kind{hint}; "
+                                 f"kinds: {', '.join(FACILITY_KINDS)}")
+        capacity = props.get("capacity", DEFAULT_CAPACITY.get(kind, 0.0))
+        if isinstance(capacity, bool) or not isinstance(capacity, int | float) or not capacity >= 0:
+            raise TwinInputError(f"{where}: property capacity must be a number >= 0, got {capacity!r}")
+        point = geom.centroid
+        rows.append((str(props.get("name", f"{kind.replace('_', ' ')} {i + 1}")),
+                     FACILITY_KINDS.index(kind), point.x, point.y, float(capacity)))
+    names, kinds, lon, lat, cap = zip(*rows, strict=True)
+    return FacilityFeatures(name=tuple(names), kind=np.asarray(kinds, np.int8), lon=np.asarray(lon),
+                            lat=np.asarray(lat), capacity=np.asarray(cap, np.float64))
