@@ -6,6 +6,7 @@ from pathlib import Path
 
 import imageio.v2 as imageio
 import numpy as np
+import pandas as pd
 import pytest
 
 from viz import building_mesh, render_city, render_run_picture, save_html, save_png
@@ -96,3 +97,13 @@ def test_html_export_writes_a_self_contained_page(tmp_path, testville):
     plotter.close()
     text = path.read_text(errors="replace")
     assert path.stat().st_size > 100_000 and "<html" in text.lower()
+
+
+def test_run_picture_draws_the_traffic_state_when_the_run_has_one(tmp_path, testville):
+    n = testville.network.n_links
+    jammed = pd.DataFrame({"link": np.arange(n), "flow_veh": 100.0, "mean_speed_mps": 0.0,
+                           "speed_ratio": 0.0, "max_queue_veh": 5.0})
+    path = render_run_picture(testville, tmp_path / "city.png", title="jammed",
+                              state={"link_state": jammed}, size=(640, 400))
+    image = imageio.imread(path)[:, : int(0.85 * 640)]
+    assert near(image, RED_AT_ZERO) > 1000

@@ -86,7 +86,8 @@ def render_run_picture(city: City, path: str | Path, *, title: str = "",
     """
     tables = RunTables(state=state or {}, name=title or city.name, city=city)
     view = traffic_view(tables) if tables.has("state", "link_state") else None
-    plotter, _ = render_city(city, view, title=title or city.label, size=size)
+    lines = [title or city.label] + ([f"{city.label}, end of run"] if view is None and title else [])
+    plotter, _ = render_city(city, view, title="\n".join(lines), size=size)
     try:
         return save_png(plotter, path)
     finally:

@@ -391,7 +391,8 @@ class CityScene:
         mesh.point_data["value"] = self._point_values(field, mesh)
         self.point_field_mesh = mesh
         self.plotter.add_mesh(mesh, scalars="value", cmap=field.cmap, clim=self.clim,
-                              nan_color=NO_DATA, render_points_as_spheres=True, point_size=7,
+                              nan_color=NO_DATA, render_points_as_spheres=True,
+                              point_size=self._px(7.0),
                               lighting=False, show_scalar_bar=scalar_bar,
                               scalar_bar_args=self._bar_args(field.title))
 
@@ -423,9 +424,9 @@ class CityScene:
         mesh = self._overlay_mesh(overlay)
         style = {"lighting": False}
         if overlay.kind == "points":
-            style.update(render_points_as_spheres=True, point_size=overlay.size)
+            style.update(render_points_as_spheres=True, point_size=self._px(overlay.size))
         else:
-            style.update(line_width=overlay.size)
+            style.update(line_width=self._px(overlay.size))
         if overlay.values is not None:
             title = f"{overlay.label} ({overlay.unit})" if overlay.unit else overlay.label
             actor = self.plotter.add_mesh(mesh, scalars="value", cmap=overlay.cmap,
@@ -467,6 +468,10 @@ class CityScene:
         return {"title": title, "vertical": True, "position_x": 0.90 if not second else 0.78,
                 "position_y": 0.05, "height": 0.38, "width": 0.05, "title_font_size": self._pt(16),
                 "label_font_size": self._pt(14), "color": TEXT, "n_labels": 5, "fmt": "%.4g"}
+
+    def _px(self, size: float) -> float:
+        """A point or line size given for a 1000-pixel-high window, scaled to this window."""
+        return max(size * self.font_scale, 1.5)
 
     def _pt(self, size: float) -> int:
         """A font size given for a 1000-pixel-high window, scaled to this window."""
