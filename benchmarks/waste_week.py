@@ -19,7 +19,7 @@ from twin import City, TwinModel
 from twin.config import parse
 from twin.waste import WasteConfig, WasteModule
 
-HEZHOU_FLEET = {"kitchen": 12, "recyclable": 10, "hazardous": 2, "residual": 14}
+HEZHOU_FLEET = {"kitchen": 16, "recyclable": 10, "hazardous": 2, "residual": 24}
 
 
 def run(city_name: str, days: float, cluster_m: float, policy: str, iterations: int, seed: int) -> dict:
