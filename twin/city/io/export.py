@@ -131,14 +131,19 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _sumo_schema(name: str) -> str:
+    return ('xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+            f'xsi:noNamespaceSchemaLocation="http://sumo.dlr.de/xsd/{name}.xsd"')
+
+
 def sumo_plain_xml(city: City) -> tuple[str, str]:
     """SUMO plain node and edge files (node ids ``n<i>``, edge ids ``e<k>``; speeds m/s)."""
     net = city.network
-    nodes = ['<?xml version="1.0" encoding="UTF-8"?>', "<nodes>"]
+    nodes = ['<?xml version="1.0" encoding="UTF-8"?>', f"<nodes {_sumo_schema('nodes_file')}>"]
     nodes += [f'    <node id="n{i}" x="{x:.2f}" y="{y:.2f}"/>'
               for i, (x, y) in enumerate(zip(net.node_x, net.node_y, strict=True))]
     nodes.append("</nodes>")
-    edges = ['<?xml version="1.0" encoding="UTF-8"?>', "<edges>"]
+    edges = ['<?xml version="1.0" encoding="UTF-8"?>', f"<edges {_sumo_schema('edges_file')}>"]
     for k in range(net.n_links):
         road = int(net.link_road[k])
         name = f" name={quoteattr(net.road_names[road])}" if road >= 0 else ""
