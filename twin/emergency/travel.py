@@ -41,6 +41,7 @@ class TravelTimes:
         self.network = network
         self.station_nodes = np.asarray(station_nodes, dtype=np.int64)
         self.hospital_nodes = np.asarray(hospital_nodes, dtype=np.int64)
+        self._station_sources, self._station_row = np.unique(self.station_nodes, return_inverse=True)
         self._sources, self._row = np.unique(
             np.concatenate([self.station_nodes, self.hospital_nodes]), return_inverse=True
         )
@@ -55,7 +56,7 @@ class TravelTimes:
             return False
         w = np.ascontiguousarray(link_s, dtype=np.float64)
         net = self.network
-        forward = many_to_many(net.out_start, net.link_to, w, self._sources, self._targets)
+        forward = many_to_many(net.out_start, net.link_to, w, self._station_sources, self._targets)
         backward = many_to_many(
             net.in_start,
             self._reverse_to,
@@ -64,7 +65,7 @@ class TravelTimes:
             self._targets,
         )
         n_st = len(self.station_nodes)
-        self.from_station = forward[self._row[:n_st]]
+        self.from_station = forward[self._station_row]
         """Seconds from station ``s`` to node ``v``: ``from_station[s, v]``."""
         self.to_station = backward[self._row[:n_st]]
         """Seconds from node ``v`` to station ``s``: ``to_station[s, v]``."""
