@@ -14,5 +14,7 @@ from twin.waste import WasteModule
 
 MODULES = {cls.name: cls for cls in (MigrationModule, EmergencyModule, WasteModule, AccessModule)}
 
-CLI_GROUPS: tuple[str, ...] = ("twin.emergency.cli", "twin.waste.cli", "viz.cli", "twin.sweep.cli")
+CLI_GROUPS: tuple[str, ...] = (
+    "twin.emergency.cli", "twin.traffic.cli", "twin.waste.cli", "viz.cli", "twin.sweep.cli",
+)
 """Modules (dotted names) exposing ``register(subparsers)`` to add ``twin <group> ...`` commands."""

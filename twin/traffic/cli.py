@@ -1,0 +1,62 @@
+"""``twin traffic ...``: traffic tools on external inputs; one function per subcommand.
+
+``twin traffic assign NET.tntp TRIPS.tntp`` runs the static user-equilibrium assignment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from twin.errors import TwinInputError
+
+
+def _cmd_assign(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from twin.traffic.assignment import AssignmentNetwork, assign
+    from twin.traffic.tntp import read_tntp_network, read_tntp_trips
+
+    if not args.gap > 0:
+        raise TwinInputError(f"--gap must be > 0, got {args.gap:g}")
+    if args.max_iterations < 1:
+        raise TwinInputError(f"--max-iterations must be >= 1, got {args.max_iterations}")
+    net = read_tntp_network(args.network)
+    demand = read_tntp_trips(args.trips, net.n_zones)
+    result = assign(AssignmentNetwork.from_tntp(net), demand, algorithm=args.algorithm, gap=args.gap,
+                    max_iterations=args.max_iterations)
+    if args.flows:
+        pd.DataFrame({"init_node": net.init_node, "term_node": net.term_node, "volume": result.flow,
+                      "cost": result.cost}).to_csv(args.flows, index=False)
+    summary = {**result.summary(), "links": net.n_links, "zones": net.n_zones, "trips": float(demand.sum())}
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    state = "reached" if result.converged else f"NOT reached after {result.iterations} iterations"
+    print(f"{net.path.name}: {net.n_links} links, {net.n_zones} zones, {demand.sum():,.1f} trips")
+    print(f"algorithm        {args.algorithm}")
+    print(f"relative gap     {result.relative_gap:.3e} (target {args.gap:g} {state})")
+    print(f"iterations       {result.iterations}")
+    print(f"TSTT             {result.tstt:,.4f}")
+    print(f"Beckmann         {result.beckmann:,.4f}")
+    print(f"seconds          {result.seconds:.3f}")
+    if args.flows:
+        print(f"link flows       {args.flows}")
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add ``twin traffic ...`` to the ``twin`` command line."""
+    traffic = subparsers.add_parser("traffic", help="traffic assignment and simulation tools").add_subparsers(
+        dest="traffic_command", required=True, metavar="SUBCOMMAND"
+    )
+    p = traffic.add_parser("assign", help="static user-equilibrium assignment of a TNTP network (BPR costs)")
+    p.add_argument("network", help="TNTP network file (*_net.tntp)")
+    p.add_argument("trips", help="TNTP trips file (*_trips.tntp)")
+    p.add_argument("--gap", type=float, default=1e-4, help="target relative gap (default 1e-4)")
+    p.add_argument("--algorithm", choices=("fw", "bfw"), default="bfw",
+                   help="fw: Frank-Wolfe, bfw: bi-conjugate Frank-Wolfe (default)")
+    p.add_argument("--max-iterations", type=int, default=10_000, help="iteration limit (default 10000)")
+    p.add_argument("--flows", metavar="CSV", help="write link flows and costs to this CSV file")
+    p.add_argument("--json", action="store_true", help="print JSON: tstt, relative_gap, iterations, seconds")
+    p.set_defaults(func=_cmd_assign)
