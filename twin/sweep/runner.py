@@ -16,7 +16,7 @@ from tqdm import tqdm
 import twin
 from twin.config import to_dict
 from twin.errors import TwinInputError
-from twin.sweep.design import Design, make_design
+from twin.sweep.design import Design, make_design, salib_problem
 from twin.sweep.executor import (
     CONNECT_TIMEOUT_S,
     RunOutcome,
@@ -66,8 +66,6 @@ def sweep_manifest(spec: SweepSpec, design: Design) -> dict:
 
 
 def _problem(spec: SweepSpec, design: Design) -> dict | None:
-    from twin.sweep.design import salib_problem
-
     return salib_problem(spec.variables) if design.unit is not None else None
 
 
@@ -157,7 +155,7 @@ def sweep(
 
         def report(outcome: RunOutcome) -> None:
             counts["failed"] += outcome.status == "error"
-            bar.set_postfix_str(f"failed {counts['failed']}")
+            bar.set_postfix_str(f"failed {counts['failed']}", refresh=False)
             bar.update(1)
 
         start = time.perf_counter()
