@@ -1,4 +1,4 @@
-"""``twin emergency erlang`` and ``twin emergency hypercube``: the module against queueing theory."""
+"""``twin emergency erlang|hypercube`` (the module against queueing theory) and ``site`` (MCLP)."""
 
 from __future__ import annotations
 
@@ -73,6 +73,54 @@ def _cmd_hypercube(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_site(args: argparse.Namespace) -> int:
+    from twin.emergency.config import UNIT_KINDS
+    from twin.emergency.siting import propose_stations
+    from twin.scenario import load_city
+
+    if args.kind not in UNIT_KINDS:
+        raise TwinInputError(f"--kind {args.kind!r} is not a unit kind; allowed: {', '.join(UNIT_KINDS)}")
+    if args.add < 1:
+        raise TwinInputError(f"--add must be >= 1, got {args.add}")
+    if not args.standard_min > 0:
+        raise TwinInputError(f"--standard-min must be > 0, got {args.standard_min:g}")
+    city = load_city(args.city)
+    result, sites = propose_stations(city, args.kind, args.add, args.standard_min)
+    net = city.network
+    stations = [
+        {
+            "name": f"proposed {args.kind} {i + 1}",
+            "unit_kind": args.kind,
+            "x": round(float(net.node_x[sites[j]]), 1),
+            "y": round(float(net.node_y[sites[j]]), 1),
+            "units": args.units,
+        }
+        for i, j in enumerate(result.chosen)
+    ]
+    total = float(city.zones.population.sum())
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "covered_before": result.covered_before,
+                    "covered_after": result.covered_after,
+                    "population": total,
+                    "stations": stations,
+                }
+            )
+        )
+        return 0
+    print(
+        f"# MCLP: {args.add} new {args.kind} station(s), {args.standard_min:g}-min standard; residents "
+        f"covered {result.covered_before / total:.1%} -> {result.covered_after / total:.1%}"
+    )
+    for station in stations:
+        print("\n[[emergency.stations]]")
+        for key, value in station.items():
+            print(f"{key} = {json.dumps(value)}")
+    return 0
+
+
 def register(subparsers) -> None:
     """Add ``twin emergency ...`` to the ``twin`` command line."""
     group = subparsers.add_parser("emergency", help="emergency response validation tools").add_subparsers(
@@ -93,3 +141,11 @@ def register(subparsers) -> None:
     p.add_argument("--confidence", type=float, default=0.99, help="confidence of the batch-means intervals")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_hypercube)
+    p = group.add_parser("site", help="propose new stations by maximal covering location (exact MILP)")
+    p.add_argument("city", help="seed name, seed file or city folder")
+    p.add_argument("--kind", default="ambulance", help="unit kind of the new stations")
+    p.add_argument("--add", type=int, default=1, help="stations to add")
+    p.add_argument("--standard-min", type=float, default=8.0, help="coverage standard, minutes of driving")
+    p.add_argument("--units", type=int, default=2, help="units per proposed station (in the printed lever)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_site)
