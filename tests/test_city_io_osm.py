@@ -134,3 +134,16 @@ def test_parse_speed(tag, kmh):
 @pytest.mark.parametrize(("tag", "n"), [("2", 2.0), ("2;3", 2.0), ("0", np.nan), ("x", np.nan)])
 def test_parse_lanes(tag, n):
     np.testing.assert_allclose(parse_count(tag), n)
+
+
+def test_the_guide_lists_the_highway_defaults_of_the_code():
+    from pathlib import Path
+
+    from twin.city import LINK_CLASSES
+    from twin.city.io.road_tags import HIGHWAY_DEFAULTS
+
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "own_city.md").read_text()
+    for key, d in HIGHWAY_DEFAULTS.items():
+        row = (f"| {key} | {LINK_CLASSES[d.link_class]} | {d.lanes} | {d.speed_kmh:g} "
+               f"| {d.capacity_per_lane_vph:g} |")
+        assert row in guide, row
