@@ -12,13 +12,15 @@ The design of the folder, one idea per file:
 - ``kpis.py``: the year's indicators; ``module.py``: the engine module tying it together;
 - ``queueing.py``: Erlang C and hypercube formulas, only to validate against;
 - ``validation.py``: the real module on tiny cities, compared with ``queueing.py``;
-- ``cli.py``: ``twin emergency erlang`` and ``twin emergency hypercube``.
+- ``siting.py``: where to add stations (maximal covering location, exact MILP);
+- ``cli.py``: ``twin emergency erlang``, ``hypercube`` and ``site``.
 """
 
 from twin.emergency.centre import Call, DispatchCentre
 from twin.emergency.config import INCIDENT_TYPES, UNIT_KINDS, EmergencyConfig, IncidentType, SurgeEvent
 from twin.emergency.dispatch import ClosestStation, DispatchPolicy, NearestAvailable, Tiered
 from twin.emergency.module import EmergencyModule
+from twin.emergency.siting import SitingResult, propose_stations, solve_mclp
 from twin.emergency.units import UNIT_STATES, Station, Unit
 
 __all__ = [
@@ -33,8 +35,11 @@ __all__ = [
     "EmergencyModule",
     "IncidentType",
     "NearestAvailable",
+    "SitingResult",
     "Station",
     "SurgeEvent",
     "Tiered",
     "Unit",
+    "propose_stations",
+    "solve_mclp",
 ]

@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+from twin.emergency.units import AVAILABLE
+
 if TYPE_CHECKING:
     from twin.emergency.centre import Call, DispatchCentre
     from twin.emergency.config import EmergencyConfig
@@ -62,7 +64,7 @@ class ClosestStation(DispatchPolicy):
         return min(
             candidates,
             default=None,
-            key=lambda u: (from_station[u.station.index, call.node], u.state != "available", u.index),
+            key=lambda u: (from_station[u.station.index, call.node], u.state != AVAILABLE, u.index),
         )
 
 

@@ -38,6 +38,9 @@ class EmergencyModule(Module):
     Args:
         config: the validated ``[emergency]`` section.
         policy: a dispatch policy instance; default: the one named by ``config.policy``.
+
+    After each year, ``last_incidents`` holds that year's incidents table and ``busy_log()`` the
+    units' busy/free switches (both used by the validation and the examples).
     """
 
     name = "emergency"
@@ -85,7 +88,6 @@ class EmergencyModule(Module):
         self._incident_frames: list[pd.DataFrame] = []
         self._dispatch_frames: list[pd.DataFrame] = []
         self._busy_frames: list[pd.DataFrame] = []
-        self._busy_log_frames: list[pd.DataFrame] = []
         self._indicators: dict[int, list[Indicator]] = {}
 
     def _build_stations(self, model: TwinModel) -> list[Station]:
@@ -260,7 +262,6 @@ class EmergencyModule(Module):
         self._busy_frames.append(
             pd.DataFrame(self._busy_samples, columns=["year", "time_s", "unit_kind", "busy"])
         )
-        self._busy_log_frames.append(busy_log.assign(year=year))
         self.last_incidents = incidents
 
     def busy_log(self) -> pd.DataFrame:
