@@ -243,3 +243,25 @@ def test_surge_rules_standby_mutual_aid_and_deferral(testville):
     model.env.run(until=2.0 * 3600 + 1)
     assert not centre.in_surge
     assert centre.first_dispatch_s[3] == pytest.approx(2.0 * 3600)
+
+
+def test_unit_goes_through_its_states_on_a_transport_call(testville):
+    cfg = config(rate_scale=0.0, turnout_min=1.0, handover_min=10.0)
+    module = EmergencyModule(cfg)
+    model = TwinModel(testville, [module], seed=1, horizon_years=1, period_days=1.0)
+    model.setup()
+    module.start_year(model, model.start_year)
+    model.env = simpy.Environment()
+    module.centre.start_period(model.env, 1)
+    module.travel.update(testville.network.free_flow_time_s / cfg.speed_factor)
+    far = int(np.argmax(testville.network.node_y))
+    module.centre.receive(Call(0, 1, 0.0, far, ["ambulance"], 600.0, True))
+    unit = module.centre.unit_list[module.centre.dispatch_unit[0]]
+    seen = [unit.state]
+    while model.env.peek() < float("inf"):
+        model.env.step()
+        if unit.state != seen[-1]:
+            seen.append(unit.state)
+    assert seen == ["dispatched", "en_route", "on_scene", "transporting", "returning", "available"]
+    response = module.centre.first_arrival_s[0]
+    assert response == pytest.approx(60.0 + module.travel.from_station[unit.station.index, far])
