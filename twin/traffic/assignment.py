@@ -483,6 +483,22 @@ def assign(
     )
 
 
+def relative_gap(network: AssignmentNetwork, demand: np.ndarray, flow: np.ndarray) -> float:
+    """Relative gap ``(c.x - c.y) / c.x`` of given link flows (network order), e.g. a published solution.
+
+    ``c`` is the generalized cost at ``flow`` and ``y`` the all-or-nothing load of ``demand`` on it.
+    """
+    g = network.graph
+    x = np.ascontiguousarray(np.asarray(flow, dtype=np.float64)[g.order])
+    demand = np.array(demand, dtype=np.float64)
+    np.fill_diagonal(demand, 0.0)
+    cost = np.empty_like(x)
+    bpr_cost(x, g.fft, g.b, g.power, g.capacity, g.fixed, cost)
+    _, shortest = all_or_nothing(g, cost, *_od_by_node(g, demand))
+    total = float(cost @ x)
+    return (total - shortest) / total if total > 0 else 0.0
+
+
 def assign_road_network(
     network, zone_node: np.ndarray, demand_vph: np.ndarray, **options
 ) -> AssignmentResult:
