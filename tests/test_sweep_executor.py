@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -167,3 +168,31 @@ def test_unreachable_scheduler_fails_fast_and_writes_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("twin: error: --scheduler tcp://127.0.0.1:9") and err.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_a_lost_worker_loses_no_run(tmp_path, client):
+    """Kill a worker process mid-sweep: Dask reruns its task elsewhere, every run is there once."""
+    import threading
+
+    path = write(tmp_path, 'samples = 12\ndesign = "latin_hypercube"')
+    reference = sweep(path, tmp_path / "reference", workers=0)
+    store = SweepStore(tmp_path / "out")
+    killed = []
+
+    def kill_one_worker():
+        deadline = time.monotonic() + 60
+        while len(store.finished()) < 5 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        worker = sorted(client.scheduler_info()["workers"])[0]
+        killed.extend([len(store.finished()), worker])
+        with contextlib.suppress(Exception):  # the call dies with its worker
+            client.run(os._exit, 1, workers=[worker])
+
+    killer = threading.Thread(target=kill_one_worker)
+    killer.start()
+    results = sweep(path, store.path, client=client)
+    killer.join()
+    assert killed and killed[0] < 48, "the sweep ended before a worker could be killed"
+    assert killed[1] not in client.scheduler_info()["workers"]  # it died (its nanny started a new one)
+    pd.testing.assert_frame_equal(results, reference)
