@@ -1,0 +1,348 @@
+"""Dynamic network loading: trips in, vehicle rows moved through link queues by a numba kernel.
+
+:class:`DynamicLoading` owns the state arrays of :mod:`twin.traffic.loading_kernel` and advances
+them in chunks: before each chunk it measures the current link times (free-flow time plus the
+queue waiting to leave divided by the capacity), recomputes the times to every destination, and
+for fixed routes gives the rows departing in the chunk their paths. Between chunks a caller
+(the traffic Module on the SimPy clock, or :func:`simulate`) can read the state and change the
+extra vehicles other modules put on the roads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+
+from twin.city import RoadNetwork
+from twin.errors import TwinInputError
+from twin.traffic import loading_kernel as lk
+from twin.traffic.routing import extract_paths, times_to_destinations
+from twin.traffic.trips import Trips
+
+ROUTE_CHOICES = ("fixed", "enroute")
+"""Route choice in the loading: path fixed at departure, or next link re-chosen at every node."""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LoadingSettings:
+    """Parameters of the dynamic loading.
+
+    Attributes:
+        time_step_s: kernel step, seconds (1-5); at most the shortest open link's free-flow time.
+        platoon: vehicles per row (a trip of ``count`` vehicles becomes ceil(count / platoon) rows).
+        route_choice: ``"fixed"`` or ``"enroute"`` (see :mod:`twin.traffic.routing`).
+        route_update_s: how often link times and the times to destinations are recomputed.
+        route_noise: relative spread of the per-vehicle tie-breaking noise on route costs.
+        record_interval_s: length of the link time-series intervals, seconds.
+        horizon_s: simulated time; trips still on the road then are reported as incomplete.
+    """
+
+    time_step_s: float = 2.0
+    platoon: int = 5
+    route_choice: str = "enroute"
+    route_update_s: float = 300.0
+    route_noise: float = 0.1
+    record_interval_s: float = 900.0
+    horizon_s: float = 86_400.0
+
+    def __post_init__(self) -> None:
+        if not 0.1 <= self.time_step_s <= 60.0:
+            raise TwinInputError(f"time step {self.time_step_s:g} s: allowed 0.1 to 60 s (1-5 s recommended)")
+        if self.platoon < 1:
+            raise TwinInputError(f"platoon {self.platoon}: must be at least 1 vehicle")
+        if self.route_choice not in ROUTE_CHOICES:
+            raise TwinInputError(f"route choice {self.route_choice!r}: allowed {', '.join(ROUTE_CHOICES)}")
+        if self.route_update_s < self.time_step_s:
+            raise TwinInputError("route_update_s must be at least the time step")
+        if self.horizon_s <= 0 or self.record_interval_s <= 0:
+            raise TwinInputError("horizon_s and record_interval_s must be > 0")
+
+
+def trip_rows(trips: Trips, platoon: int) -> tuple[np.ndarray, np.ndarray]:
+    """Split trips into rows of at most ``platoon`` vehicles: (trip index per row, row size)."""
+    n_rows = -(-trips.count.astype(np.int64) // platoon)
+    trip_of_row = np.repeat(np.arange(len(trips), dtype=np.int64), n_rows)
+    first = np.repeat(np.cumsum(n_rows) - n_rows, n_rows)
+    rank = np.arange(len(trip_of_row)) - first
+    size = np.minimum(platoon, trips.count[trip_of_row].astype(np.int64) - rank * platoon)
+    return trip_of_row, size.astype(np.int32)
+
+
+class DynamicLoading:
+    """The mesoscopic loading of ``trips`` on ``network``.
+
+    Args:
+        network: the road graph.
+        trips: the demand (trips with ``count == 0`` are ignored).
+        settings: see :class:`LoadingSettings`.
+        capacity_vph: per-link capacity override (e.g. after a corridor lever), vehicles/hour.
+        closed: per-link boolean, links that take no vehicles.
+    """
+
+    def __init__(
+        self,
+        network: RoadNetwork,
+        trips: Trips,
+        settings: LoadingSettings,
+        *,
+        capacity_vph: np.ndarray | None = None,
+        closed: np.ndarray | None = None,
+    ) -> None:
+        self.network = network
+        self.settings = s = settings
+        m = network.n_links
+        self.closed = np.zeros(m, dtype=bool) if closed is None else np.asarray(closed, dtype=bool)
+        self.link_open = (~self.closed).astype(np.float64)
+        cap = network.link_capacity_vph if capacity_vph is None else np.asarray(capacity_vph, np.float64)
+        self.capacity_vps = np.ascontiguousarray(cap, dtype=np.float64) / 3600.0
+        self.fft = np.ascontiguousarray(network.free_flow_time_s, dtype=np.float64)
+        self.storage = np.ascontiguousarray(network.storage_veh, dtype=np.float64)
+        self.length_m = np.ascontiguousarray(network.link_length_m, dtype=np.float64)
+        open_fft = self.fft[~self.closed]
+        shortest = int(np.flatnonzero(~self.closed)[np.argmin(open_fft)])
+        limit = np.floor(self.fft[shortest] * 10) / 10
+        if s.time_step_s > self.fft[shortest] + 1e-9:
+            raise TwinInputError(
+                f"time step {s.time_step_s:g} s is longer than the free-flow time of the shortest link "
+                f"(link id {network.link_id[shortest]}, {self.fft[shortest]:.2f} s): a vehicle could not "
+                f"cross it in one step; use a time step of at most {limit:g} s"
+            )
+        self.link_extra = np.zeros(m, dtype=np.float64)
+
+        # rows, sorted by departure time
+        trip_of_row, size = trip_rows(trips, s.platoon)
+        self.trip_of_row = trip_of_row
+        self.n_rows = n = len(trip_of_row)
+        self.veh_origin = np.ascontiguousarray(trips.origin[trip_of_row], dtype=np.int64)
+        self.veh_dest_node = np.ascontiguousarray(trips.destination[trip_of_row], dtype=np.int64)
+        self.dest_nodes, dest_idx = np.unique(self.veh_dest_node, return_inverse=True)
+        self.veh_dest_idx = np.ascontiguousarray(dest_idx, dtype=np.int64)
+        self.veh_depart = np.ascontiguousarray(trips.depart_s[trip_of_row], dtype=np.float64)
+        self.veh_size = np.ascontiguousarray(size, dtype=np.int64)
+        self.veh_order = np.argsort(self.veh_depart, kind="stable").astype(np.int64)
+        self.veh_link = np.full(n, lk.WAITING, dtype=np.int64)
+        self.veh_ready = np.zeros(n)
+        self.veh_enter = np.zeros(n)
+        self.veh_arrive = np.full(n, np.nan)
+        self.veh_path_pos = np.zeros(n, dtype=np.int64)
+        self.path_buf = np.zeros(1, dtype=np.int32)
+
+        # link queues: ring buffers sized by storage (every row is at least one vehicle)
+        rows_cap = np.floor(self.storage).astype(np.int64) + 1
+        self.q_off = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(rows_cap, out=self.q_off[1:])
+        self.q_buf = np.zeros(self.q_off[-1], dtype=np.int64)
+        self.q_head = np.zeros(m, dtype=np.int64)
+        self.q_len = np.zeros(m, dtype=np.int64)
+        self.occ = np.zeros(m)
+        self.out_budget = np.zeros(m)
+        self.in_budget = np.zeros(m)
+        self.cum_in = np.zeros(m)
+        self.cum_out = np.zeros(m)
+        self.max_queue = np.zeros(m)
+        self._queued = np.zeros(m, dtype=np.int64)
+        self.wait_buf = np.zeros(n, dtype=np.int64)
+        self.counters = np.zeros(7, dtype=np.int64)
+        n_int = int(np.ceil(s.horizon_s / s.record_interval_s))
+        self.rec_exits = np.zeros((n_int, m))
+        self.rec_time = np.zeros((n_int, m))
+        self.rec_occ = np.zeros((n_int, m))
+        self.rec_vkm = np.zeros((n_int, m))
+
+        self.t = 0.0
+        self.steps_done = 0
+        self.next_update = 0.0
+        self._paths_until = -np.inf
+        self.seconds = {"routing": 0.0, "loading": 0.0}
+        self.link_time_s = self.fft.copy()
+        self.link_time_s[self.closed] = np.inf
+        self.dist = times_to_destinations(network, self.link_time_s, self.dest_nodes)
+        reach = np.isfinite(self.dist[self.veh_dest_idx, self.veh_origin])
+        self.veh_link[~reach] = lk.UNREACHABLE
+        self.unreachable_vehicles = int(self.veh_size[~reach].sum())
+        self.unreachable_trips = int(np.unique(trip_of_row[~reach]).size)
+
+    # -- stepping --------------------------------------------------------------------------------
+    def current_link_times(self) -> np.ndarray:
+        """Free-flow time plus the waiting queue over the capacity, per link (inf when closed)."""
+        lk.queued_vehicles(
+            self.t,
+            self.q_off,
+            self.q_head,
+            self.q_len,
+            self.q_buf,
+            self.veh_ready,
+            self.veh_size,
+            self._queued,
+        )
+        np.maximum(self.max_queue, self._queued, out=self.max_queue)
+        with np.errstate(divide="ignore"):
+            times = self.fft + self._queued / self.capacity_vps
+        times[self.closed] = np.inf
+        return times
+
+    def _update_routes(self) -> None:
+        start = time.perf_counter()
+        s = self.settings
+        self.link_time_s = self.current_link_times()
+        self.dist = times_to_destinations(self.network, self.link_time_s, self.dest_nodes)
+        self.next_update = self.t + s.route_update_s
+        if s.route_choice == "fixed":
+            depart = self.veh_depart[self.veh_order]
+            due = self.veh_order[(depart >= self._paths_until) & (depart < self.next_update)]
+            self._paths_until = self.next_update
+            due = due[self.veh_link[due] == lk.WAITING]
+            if due.size:
+                starts, links = extract_paths(
+                    due,
+                    self.veh_origin,
+                    self.veh_dest_node,
+                    self.veh_dest_idx,
+                    self.network.out_start,
+                    self.network.link_to,
+                    self.link_time_s,
+                    self.dist,
+                    s.route_noise,
+                )
+                self.veh_path_pos[due] = len(self.path_buf) + starts[:-1]
+                self.path_buf = np.concatenate([self.path_buf, links])
+        self.seconds["routing"] += time.perf_counter() - start
+
+    def advance(self, until_s: float) -> None:
+        """Run the kernel up to time ``until_s`` (whole steps; never past the horizon)."""
+        s = self.settings
+        until_s = min(until_s, s.horizon_s)
+        while self.t < until_s - 1e-9:
+            if self.t >= self.next_update - 1e-9:
+                self._update_routes()
+            stop = min(until_s, self.next_update)
+            n_steps = max(1, int(np.ceil((stop - self.t) / s.time_step_s - 1e-9)))
+            self.step(n_steps)
+
+    def step(self, n_steps: int = 1) -> None:
+        """Run exactly ``n_steps`` kernel steps (routes as last updated)."""
+        s = self.settings
+        net = self.network
+        start = time.perf_counter()
+        lk.run_steps(
+            self.t,
+            n_steps,
+            s.time_step_s,
+            self.steps_done,
+            s.route_choice == "enroute",
+            s.route_noise,
+            float(s.platoon),
+            net.out_start,
+            net.link_to,
+            net.in_start,
+            net.in_links,
+            self.fft,
+            self.storage,
+            self.capacity_vps,
+            self.length_m,
+            self.link_open,
+            self.link_extra,
+            self.link_time_s,
+            self.dist,
+            self.path_buf,
+            self.veh_order,
+            self.veh_origin,
+            self.veh_dest_node,
+            self.veh_dest_idx,
+            self.veh_depart,
+            self.veh_size,
+            self.veh_link,
+            self.veh_ready,
+            self.veh_enter,
+            self.veh_arrive,
+            self.veh_path_pos,
+            self.q_off,
+            self.q_head,
+            self.q_len,
+            self.q_buf,
+            self.occ,
+            self.out_budget,
+            self.in_budget,
+            self.cum_in,
+            self.cum_out,
+            self.wait_buf,
+            self.counters,
+            s.record_interval_s,
+            self.rec_exits,
+            self.rec_time,
+            self.rec_occ,
+            self.rec_vkm,
+        )
+        self.t += n_steps * s.time_step_s
+        self.steps_done += n_steps
+        self.seconds["loading"] += time.perf_counter() - start
+
+    def run(self) -> DynamicLoading:
+        """Run to the horizon, stopping early once every reachable vehicle has arrived."""
+        s = self.settings
+        reachable = int(self.veh_size.sum()) - self.unreachable_vehicles
+        while self.t < s.horizon_s - 1e-9 and self.arrived_vehicles < reachable:
+            self.advance(self.t + s.route_update_s)
+        return self
+
+    # -- results ---------------------------------------------------------------------------------
+    @property
+    def departed_vehicles(self) -> int:
+        return int(self.counters[2])
+
+    @property
+    def arrived_vehicles(self) -> int:
+        return int(self.counters[3])
+
+    @property
+    def vehicles_on_links(self) -> int:
+        return int(self.counters[4])
+
+    @property
+    def vehicles_waiting(self) -> int:
+        """Departed vehicles still waiting at their origin to enter the first link."""
+        return int(self.counters[5])
+
+    @property
+    def link_traversals(self) -> int:
+        """Rows that have left a link (each row is up to ``platoon`` vehicles)."""
+        return int(self.counters[6])
+
+    def row_travel_time_s(self) -> np.ndarray:
+        """Travel time of each row (arrival minus departure, NaN if not arrived), seconds."""
+        return self.veh_arrive - self.veh_depart
+
+    def free_flow_row_time_s(self) -> np.ndarray:
+        """Each row's free-flow shortest time from origin to destination, seconds."""
+        fft = self.fft.copy()
+        fft[self.closed] = np.inf
+        dist = times_to_destinations(self.network, fft, self.dest_nodes)
+        return dist[self.veh_dest_idx, self.veh_origin]
+
+    def summary(self) -> dict:
+        """Trips, completed vehicles, mean and total travel time, unreachable trips, seconds."""
+        tt = self.row_travel_time_s()
+        done = self.veh_link == lk.ARRIVED
+        weights = self.veh_size[done]
+        total = float((tt[done] * weights).sum())
+        completed = int(weights.sum())
+        return {
+            "trips": int(self.veh_size.sum()),
+            "completed": completed,
+            "mean_travel_time_s": total / completed if completed else float("nan"),
+            "total_travel_time_s": total,
+            "unreachable_trips": self.unreachable_trips,
+            "unreachable_vehicles": self.unreachable_vehicles,
+            "still_travelling": self.vehicles_on_links + self.vehicles_waiting,
+            "not_departed": int(self.veh_size.sum()) - self.departed_vehicles - self.unreachable_vehicles,
+            "simulated_s": self.t,
+            "vehicle_km": float(self.rec_vkm.sum()),
+            "link_traversals": self.link_traversals,
+        }
+
+
+def simulate(network: RoadNetwork, trips: Trips, settings: LoadingSettings, **kwargs) -> DynamicLoading:
+    """Load ``trips`` on ``network`` to the horizon (or until every vehicle arrived)."""
+    return DynamicLoading(network, trips, settings, **kwargs).run()

@@ -1,0 +1,287 @@
+"""Numba kernels of the mesoscopic dynamic network loading (a spatial-queue model).
+
+Each link is a FIFO queue of vehicle rows (a row is a platoon of ``veh_size`` vehicles). A row
+that enters a link at time ``t`` may leave it from ``t + free-flow time``; it then leaves when it is
+at the head of the queue, the link's outflow budget (capacity x time step, accumulated) covers
+it, and the next link has room: its occupancy plus the row fits its storage (jam density x length
+x lanes; an empty link always takes one row) and its inflow budget covers the row. A full link
+therefore blocks the links upstream of it: queues spill back. At a node, the incoming links take
+turns (round-robin, one row each per round, the first link rotating with the step) so competing
+inflows share the receiving link fairly, each within its own capacity.
+
+Everything is plain arrays; the state lives in :class:`twin.traffic.loading.LoadingState`. Times
+are seconds, sizes vehicles. Row states in ``veh_link``: ``WAITING`` (not departed or waiting at
+its origin to enter its first link), a link index, ``ARRIVED``, ``UNREACHABLE``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+WAITING = -1
+ARRIVED = -2
+UNREACHABLE = -3
+
+
+@njit(cache=True)
+def noise_factor(row, link, noise):
+    """A deterministic per-(row, link) cost multiplier in [1, 1 + noise) that breaks ties."""
+    h = (row * 73856093) ^ (link * 19349663)
+    h = (h ^ (h >> 13)) * 1274126177
+    return 1.0 + noise * ((h & 1023) / 1024.0)
+
+
+@njit(cache=True)
+def choose_next_link(node, dest_idx, row, out_start, link_to, link_time, dist, noise):
+    """The outgoing link of ``node`` on the way to destination ``dest_idx`` (-1 if none).
+
+    Candidates are links whose head node is strictly closer to the destination in ``dist``
+    (times to each destination, per node), so a choice never cycles; among them the smallest
+    ``(link time + time to destination) x noise`` wins.
+    """
+    here = dist[dest_idx, node]
+    best = -1
+    best_cost = np.inf
+    for link in range(out_start[node], out_start[node + 1]):
+        t = link_time[link]
+        if not np.isfinite(t):
+            continue
+        rest = dist[dest_idx, link_to[link]]
+        if not rest < here:
+            continue
+        cost = (t + rest) * noise_factor(row, link, noise)
+        if cost < best_cost:
+            best_cost = cost
+            best = link
+    return best
+
+
+@njit(cache=True)
+def _push(link, row, q_off, q_head, q_len, q_buf):
+    cap = q_off[link + 1] - q_off[link]
+    q_buf[q_off[link] + (q_head[link] + q_len[link]) % cap] = row
+    q_len[link] += 1
+
+
+@njit(cache=True)
+def _pop(link, q_off, q_head, q_len):
+    cap = q_off[link + 1] - q_off[link]
+    q_head[link] = (q_head[link] + 1) % cap
+    q_len[link] -= 1
+
+
+@njit(cache=True)
+def _fits(link, size, occ, extra, storage, in_budget):
+    """Whether a row of ``size`` vehicles may enter ``link`` now (room and inflow budget)."""
+    if in_budget[link] < size:
+        return False
+    load = occ[link] + extra[link]
+    return load <= 0.0 or load + size <= storage[link]
+
+
+@njit(cache=True)
+def _next_link(
+    row, node, enroute, veh_dest_idx, veh_path_pos, path_buf, out_start, link_to, route_time, dist, noise
+):
+    if enroute:
+        return choose_next_link(node, veh_dest_idx[row], row, out_start, link_to, route_time, dist, noise)
+    return path_buf[veh_path_pos[row] + 1]
+
+
+@njit(cache=True)
+def run_steps(
+    t0,
+    n_steps,
+    dt,
+    step_index0,
+    enroute,
+    noise,
+    max_size,
+    # network
+    out_start,
+    link_to,
+    in_start,
+    in_links,
+    link_fft,
+    link_storage,
+    link_cap_vps,
+    link_length,
+    link_open,
+    link_extra,
+    # routing
+    route_time,
+    dist,
+    path_buf,
+    # rows
+    veh_order,
+    veh_origin,
+    veh_dest_node,
+    veh_dest_idx,
+    veh_depart,
+    veh_size,
+    veh_link,
+    veh_ready,
+    veh_enter,
+    veh_arrive,
+    veh_path_pos,
+    # link state
+    q_off,
+    q_head,
+    q_len,
+    q_buf,
+    occ,
+    out_budget,
+    in_budget,
+    cum_in,
+    cum_out,
+    # waiting rows
+    wait_buf,
+    counters,
+    # records
+    interval_s,
+    rec_exits,
+    rec_time,
+    rec_occ,
+    rec_vkm,
+):
+    """Advance the loading ``n_steps`` steps of ``dt`` seconds from time ``t0``.
+
+    ``counters`` (int64): [0] next row of ``veh_order`` to depart, [1] rows waiting at their
+    origin (the head of ``wait_buf``), [2] vehicles departed, [3] vehicles arrived,
+    [4] vehicles on links, [5] vehicles waiting at origins, [6] link traversals (rows).
+    Records are per (interval, link): vehicles leaving, vehicle-seconds of traversal time of
+    those vehicles, vehicle-seconds of occupancy, and vehicle-metres driven.
+    """
+    n_nodes = out_start.shape[0] - 1
+    n_rows = veh_order.shape[0]
+    n_intervals = rec_exits.shape[0]
+    for step in range(n_steps):
+        t = t0 + step * dt
+        k = min(int(t // interval_s), n_intervals - 1)
+        # budgets: capacity x dt, kept to one row plus one step so a platoon can always leave
+        for link in range(link_fft.shape[0]):
+            cap = link_cap_vps[link] * dt * link_open[link]
+            ceiling = cap + max_size * link_open[link]
+            out_budget[link] = min(out_budget[link] + cap, ceiling)
+            in_budget[link] = min(in_budget[link] + cap, ceiling)
+        # departures join the waiting rows, in departure order
+        while counters[0] < n_rows and veh_depart[veh_order[counters[0]]] <= t:
+            row = veh_order[counters[0]]
+            counters[0] += 1
+            if veh_link[row] == UNREACHABLE:
+                continue
+            counters[2] += veh_size[row]
+            wait_buf[counters[1]] = row
+            counters[1] += 1
+            counters[5] += veh_size[row]
+        # node transfers: fair rounds over each node's incoming links
+        for node in range(n_nodes):
+            first = in_start[node]
+            n_in = in_start[node + 1] - first
+            if n_in == 0:
+                continue
+            start = (step_index0 + step) % n_in
+            moved = True
+            while moved:
+                moved = False
+                for j in range(n_in):
+                    link = in_links[first + (start + j) % n_in]
+                    if q_len[link] == 0:
+                        continue
+                    row = q_buf[q_off[link] + q_head[link]]
+                    if veh_ready[row] > t:
+                        continue
+                    size = veh_size[row]
+                    if out_budget[link] < size:
+                        continue
+                    if veh_dest_node[row] == node:
+                        nxt = -1
+                    else:
+                        nxt = _next_link(
+                            row,
+                            node,
+                            enroute,
+                            veh_dest_idx,
+                            veh_path_pos,
+                            path_buf,
+                            out_start,
+                            link_to,
+                            route_time,
+                            dist,
+                            noise,
+                        )
+                        if nxt < 0 or not _fits(nxt, size, occ, link_extra, link_storage, in_budget):
+                            continue
+                    _pop(link, q_off, q_head, q_len)
+                    out_budget[link] -= size
+                    occ[link] -= size
+                    cum_out[link] += size
+                    counters[6] += 1
+                    rec_exits[k, link] += size
+                    rec_time[k, link] += size * (t - veh_enter[row])
+                    rec_vkm[k, link] += size * link_length[link] / 1000.0
+                    if nxt < 0:
+                        veh_link[row] = ARRIVED
+                        veh_arrive[row] = t
+                        counters[3] += size
+                        counters[4] -= size
+                    else:
+                        _push(nxt, row, q_off, q_head, q_len, q_buf)
+                        in_budget[nxt] -= size
+                        occ[nxt] += size
+                        cum_in[nxt] += size
+                        veh_link[row] = nxt
+                        veh_enter[row] = t
+                        veh_ready[row] = t + link_fft[nxt]
+                        veh_path_pos[row] += 1
+                    moved = True
+        # waiting rows enter their first link (FIFO per link: a blocked link blocks later rows)
+        kept = 0
+        for i in range(counters[1]):
+            row = wait_buf[i]
+            size = veh_size[row]
+            origin = veh_origin[row]
+            if origin == veh_dest_node[row]:
+                veh_link[row] = ARRIVED
+                veh_arrive[row] = t
+                counters[3] += size
+                counters[5] -= size
+                continue
+            if enroute:
+                first_link = choose_next_link(
+                    origin, veh_dest_idx[row], row, out_start, link_to, route_time, dist, noise
+                )
+            else:
+                first_link = path_buf[veh_path_pos[row]]
+            if first_link >= 0 and _fits(first_link, size, occ, link_extra, link_storage, in_budget):
+                _push(first_link, row, q_off, q_head, q_len, q_buf)
+                in_budget[first_link] -= size
+                occ[first_link] += size
+                cum_in[first_link] += size
+                veh_link[row] = first_link
+                veh_enter[row] = t
+                veh_ready[row] = t + link_fft[first_link]
+                counters[4] += size
+                counters[5] -= size
+            else:
+                wait_buf[kept] = row
+                kept += 1
+        counters[1] = kept
+        for link in range(link_fft.shape[0]):
+            rec_occ[k, link] += occ[link] * dt
+    return counters
+
+
+@njit(cache=True)
+def queued_vehicles(t, q_off, q_head, q_len, q_buf, veh_ready, veh_size, out):
+    """Vehicles on each link that have run its length by ``t`` and wait to leave (into ``out``)."""
+    for link in range(q_len.shape[0]):
+        cap = q_off[link + 1] - q_off[link]
+        total = 0
+        for i in range(q_len[link]):
+            row = q_buf[q_off[link] + (q_head[link] + i) % cap]
+            if veh_ready[row] > t:
+                break
+            total += veh_size[row]
+        out[link] = total
