@@ -147,3 +147,15 @@ def test_the_guide_lists_the_highway_defaults_of_the_code():
         row = (f"| {key} | {LINK_CLASSES[d.link_class]} | {d.lanes} | {d.speed_kmh:g} "
                f"| {d.capacity_per_lane_vph:g} |")
         assert row in guide, row
+
+
+def test_import_is_deterministic(sample):
+    from twin.city.io.folder import city_arrays
+
+    again, _ = import_osm(pyrosm.get_data("test_pbf"))
+    first, _ = sample
+    a, names_a = city_arrays(first)
+    b, names_b = city_arrays(again)
+    assert names_a == names_b and first.source_hash == again.source_hash
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)

@@ -30,7 +30,7 @@ from twin.city.io.road_tags import directed_links, parse_each, tag_column
 from twin.errors import TwinInputError
 
 PBF_SUFFIXES = (".pbf",)
-XML_SUFFIXES = (".osm", ".xml", ".osm.bz2", ".osm.gz", ".osc")
+XML_SUFFIXES = (".osm", ".xml", ".osm.bz2", ".osm.gz")
 
 MIN_FOOTPRINT_M2 = 1.0
 """Buildings with a smaller footprint (degenerate rings in OSM) are left out and counted."""
