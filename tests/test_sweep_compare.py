@@ -11,7 +11,7 @@ from scipy import stats
 from twin import load_scenario, run
 from twin.cli import main
 from twin.sweep import sweep
-from twin.sweep.compare import Comparison, Side, _interval, compare
+from twin.sweep.compare import Comparison, Side, _interval, compare, compare_sides
 from twin.sweep.report import write_compare_report
 
 BASE = ROOT / "scenarios" / "sweep_testville_base.toml"
@@ -127,3 +127,25 @@ def test_compare_bad_input(sweep_dir, tmp_path, capsys):
     assert main(["compare", f"{sweep_dir}@0", f"{sweep_dir}@1", "--report", str(tmp_path / "r.pdf")]) == 2
     err = capsys.readouterr().err
     assert err.count("twin: error:") == 3 and ".md or .html" in err
+
+
+def test_pairs_only_the_replicates_both_sides_report():
+    def side(label, values):  # an indicator missing from replicate 1 on side A (no such call that day)
+        reps = [r for r, v in enumerate(values) if v is not None]
+        frame = pd.DataFrame(
+            {
+                "replicate": reps,
+                "year": 2025,
+                "domain": "emergency",
+                "indicator": "p90",
+                "value": [values[r] for r in reps],
+                "unit": "min",
+            }
+        )
+        return Side(label, 1, frame, {})
+
+    a, b = side("A", [10.0, None, 12.0, 11.0]), side("B", [9.0, 8.0, 10.0, 10.5])
+    row = compare_sides(a, b).table.iloc[0]
+    assert row.paired and row.n_a == row.n_b == 3
+    ci = stats.ttest_rel([9.0, 10.0, 10.5], [10.0, 12.0, 11.0]).confidence_interval(0.95)
+    assert (row.ci_low, row.ci_high) == pytest.approx((ci.low, ci.high))

@@ -119,7 +119,14 @@ def compare(a: str | Path, b: str | Path, *, year: int | None = None, confidence
     """Differences B - A of every indicator both sides report, with confidence intervals."""
     if not 0 < confidence < 1:
         raise TwinInputError(f"--confidence must be between 0 and 1, got {confidence}")
-    side_a, side_b = load_side(str(a)), load_side(str(b))
+    return compare_sides(load_side(str(a)), load_side(str(b)), year=year, confidence=confidence)
+
+
+def compare_sides(
+    side_a: Side, side_b: Side, *, year: int | None = None, confidence: float = 0.95
+) -> Comparison:
+    """:func:`compare` on loaded sides. Paired when both have the same seed and replicates."""
+    a, b = side_a.label, side_b.label
     years = sorted(set(side_a.indicators.year) & set(side_b.indicators.year))
     if not years:
         raise TwinInputError(f"{a} and {b} share no simulated year")
@@ -140,7 +147,13 @@ def compare(a: str | Path, b: str | Path, *, year: int | None = None, confidence
         vb = ib[(ib.domain == domain) & (ib.indicator == indicator)].sort_values("replicate")
         if vb.empty:
             continue
-        x, y = va.value.to_numpy(float), vb.value.to_numpy(float)
+        if paired:  # an indicator may be missing from some replicates: pair the ones both have
+            both = va.merge(vb, on="replicate", suffixes=("_a", "_b"))
+            x, y = both.value_a.to_numpy(float), both.value_b.to_numpy(float)
+        else:
+            x, y = va.value.to_numpy(float), vb.value.to_numpy(float)
+        if len(x) == 0:
+            continue
         diff, low, high = _interval(x, y, paired, confidence)
         rows.append((domain, indicator, unit, x.mean(), y.mean(), diff, low, high, len(x), len(y), paired))
     table = pd.DataFrame(

@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from twin.errors import TwinInputError  # noqa: E402
 from twin.sweep.analyze import Analysis  # noqa: E402
@@ -96,6 +97,8 @@ def _difference_plot(table: pd.DataFrame, confidence: float):
     ax.set_yticks(y, labels, fontsize=8)
     ax.invert_yaxis()
     ax.axvline(0, color="k", lw=0.8)
+    reach = max(5.0, 1.3 * float(rel.abs().max(skipna=True) if rel.notna().any() else 0.0))
+    ax.set_xlim(-reach, reach)  # wide intervals of small means run off the axis, not the bars
     ax.set_xlabel(f"B - A, % of A's mean ({confidence:.0%} interval)")
     return fig
 
@@ -125,6 +128,7 @@ def _population_plot(a: pd.DataFrame, b: pd.DataFrame, labels: tuple[str, str]):
         )
         for i, district in enumerate(by.columns):
             ax.plot(by.index, by[district], style, color=f"C{i}", label=f"{district} ({label})")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("year")
     ax.set_ylabel("population")
     ax.legend(fontsize=7, ncol=2)
