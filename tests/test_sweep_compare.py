@@ -142,10 +142,20 @@ def test_pairs_only_the_replicates_both_sides_report():
                 "unit": "min",
             }
         )
-        return Side(label, 1, frame, {})
+        calls = pd.DataFrame(
+            {
+                "replicate": range(4),
+                "year": 2025,
+                "domain": "emergency",
+                "indicator": "calls",
+                "value": 5.0,
+                "unit": "calls",
+            }
+        )
+        return Side(label, 1, pd.concat([calls, frame], ignore_index=True), {})
 
     a, b = side("A", [10.0, None, 12.0, 11.0]), side("B", [9.0, 8.0, 10.0, 10.5])
-    row = compare_sides(a, b).table.iloc[0]
+    row = compare_sides(a, b).table.set_index("indicator").loc["p90"]
     assert row.paired and row.n_a == row.n_b == 3
     ci = stats.ttest_rel([9.0, 10.0, 10.5], [10.0, 12.0, 11.0]).confidence_interval(0.95)
     assert (row.ci_low, row.ci_high) == pytest.approx((ci.low, ci.high))
