@@ -10,9 +10,12 @@ from __future__ import annotations
 from twin.access import AccessModule
 from twin.emergency import EmergencyModule
 from twin.migration import MigrationModule
+from twin.traffic import TrafficModule
 from twin.waste import WasteModule
 
-MODULES = {cls.name: cls for cls in (MigrationModule, EmergencyModule, WasteModule, AccessModule)}
+MODULES = {
+    cls.name: cls for cls in (MigrationModule, TrafficModule, EmergencyModule, WasteModule, AccessModule)
+}
 
 CLI_GROUPS: tuple[str, ...] = (
     "twin.emergency.cli", "twin.traffic.cli", "twin.waste.cli", "viz.cli", "twin.sweep.cli",

@@ -11,9 +11,18 @@ from twin.traffic.assignment import (
     assign_road_network,
     relative_gap,
 )
+from twin.traffic.csv_inputs import read_network_csv, read_trips_csv
+from twin.traffic.demand import generate_trips, gravity_probabilities
+from twin.traffic.loading import DynamicLoading, LoadingSettings, simulate
+from twin.traffic.module import TrafficConfig, TrafficModule
+from twin.traffic.routing import extract_paths, times_to_destinations
 from twin.traffic.tntp import TntpNetwork, read_tntp_flows, read_tntp_network, read_tntp_trips
+from twin.traffic.trips import Trips
 
 __all__: list[str] = [
     "AssignmentNetwork", "AssignmentResult", "TntpNetwork", "assign", "assign_road_network",
     "read_tntp_flows", "read_tntp_network", "read_tntp_trips", "relative_gap",
+    "DynamicLoading", "LoadingSettings", "TrafficConfig", "TrafficModule", "Trips", "extract_paths",
+    "generate_trips", "gravity_probabilities", "read_network_csv", "read_trips_csv", "simulate",
+    "times_to_destinations",
 ]

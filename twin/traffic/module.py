@@ -1,0 +1,260 @@
+"""The traffic Module: each year's car demand loaded dynamically on the SimPy clock.
+
+``start_year`` builds the day's trips from the published (or the city's) zone population and
+jobs and last year's zone skim; ``processes`` advances the loading kernel in chunks of
+``publish_interval_s`` on a :func:`~twin.engine.ticker` and publishes ``link_travel_time_s`` after
+each chunk (reading ``link_extra_vehicles`` into the occupancy); ``end_year`` finishes the period,
+publishes the zone skim ``zone_travel_time_s`` (on the day's flow-weighted experienced link
+times) and records the KPIs, link time series and per-trip travel times.
+
+Levers: ``capacity_factor`` per named road, ``closed_roads``, one ``new_link`` (two-way, between
+the nodes nearest to two points) and ``demand_scale``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from twin.city import RoadNetwork
+from twin.config import frozen_mapping, option
+from twin.engine import Module, TwinModel, ticker
+from twin.errors import ScenarioError
+from twin.indicators import Indicator
+from twin.kernels.shortest_path import travel_time_matrix
+from twin.traffic.demand import HOURLY_PROFILE, generate_trips
+from twin.traffic.loading import ROUTE_CHOICES, DynamicLoading, LoadingSettings
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TrafficConfig:
+    # demand
+    trip_rate: float = option(0.5, ge=0, le=5, unit="car trips per resident per day",
+                              doc="car trips each resident makes on the simulated day")
+    demand_scale: float = option(1.0, ge=0, le=10, doc="lever: multiplies the car demand")
+    hourly_profile: tuple[float, ...] = option(HOURLY_PROFILE, ge=0,
+                                               doc="24 relative departure weights, hour 0 = midnight")
+    gravity_beta_per_min: float = option(0.08, ge=0, le=2, unit="1/min",
+                                         doc="destination choice: weight jobs x exp(-beta x minutes)")
+    # loading
+    time_step_s: float = option(2.0, ge=0.5, le=5, unit="s", doc="loading kernel time step")
+    platoon: int = option(5, ge=1, le=50, unit="vehicles", doc="vehicles moved together as one row")
+    route_choice: str = option("enroute", choices=ROUTE_CHOICES,
+                               doc="fixed: path at departure; enroute: next link re-chosen at nodes")
+    route_update_s: float = option(600.0, ge=10, le=3600, unit="s",
+                                   doc="how often current link times and routes are recomputed")
+    route_noise: float = option(0.1, ge=0, le=1, doc="relative spread of per-vehicle route cost noise")
+    publish_interval_s: float = option(60.0, ge=1, le=3600, unit="s",
+                                       doc="kernel chunk length: link times are published this often")
+    record_interval_min: float = option(15.0, gt=0, le=240, unit="minutes", doc="link time-series interval")
+    # network levers
+    capacity_factor: Mapping[str, float] = option(default_factory=frozen_mapping, gt=0, le=10,
+                                                  doc="lever: capacity multiplier by road name")
+    closed_roads: tuple[str, ...] = option((), doc="lever: roads (by name) closed to traffic")
+    new_link: tuple[float, ...] = option((), unit="m",
+                                         doc="lever: [x1, y1, x2, y2]: a two-way road between the nodes "
+                                             "nearest to these points")
+    new_link_lanes: int = option(2, ge=1, le=8, doc="lanes each way of the new link")
+    new_link_speed_kph: float = option(50.0, gt=0, le=130, unit="km/h", doc="free speed of the new link")
+    new_link_capacity_vph: float = option(1800.0, gt=0, le=3000, unit="veh/h/lane",
+                                          doc="capacity per lane of the new link")
+
+    def check(self) -> str | None:
+        if len(self.hourly_profile) != 24 or sum(self.hourly_profile) <= 0:
+            return "hourly_profile: give 24 non-negative weights, not all zero"
+        if self.new_link and len(self.new_link) != 4:
+            return "new_link: give four numbers [x1, y1, x2, y2] in metres"
+        return None
+
+
+def _with_new_link(net: RoadNetwork, cfg: TrafficConfig) -> RoadNetwork:
+    """The network plus the two directions of ``cfg.new_link`` (link ids after the existing ones)."""
+    x1, y1, x2, y2 = cfg.new_link
+    a, b = (int(n) for n in net.nearest_node([x1, x2], [y1, y2]))
+    if a == b:
+        raise ScenarioError(f"traffic.new_link: both ends snap to the same node {a}; move the points apart")
+    length = float(np.hypot(net.node_x[a] - net.node_x[b], net.node_y[a] - net.node_y[b]))
+    new_id = int(net.link_id.max()) + 1
+    cat = np.concatenate
+    return RoadNetwork.from_arrays(
+        node_x=net.node_x, node_y=net.node_y, node_id=net.node_id,
+        link_from=cat([net.link_from, [a, b]]), link_to=cat([net.link_to, [b, a]]),
+        length_m=cat([net.link_length_m, [length, length]]),
+        free_speed_mps=cat([net.link_free_speed_mps, [cfg.new_link_speed_kph / 3.6] * 2]),
+        lanes=cat([net.link_lanes, [cfg.new_link_lanes] * 2]),
+        capacity_vph=cat([net.link_capacity_vph, [cfg.new_link_capacity_vph * cfg.new_link_lanes] * 2]),
+        jam_density_vpm=cat([net.link_jam_density_vpm, [0.15, 0.15]]),
+        link_class=cat([net.link_class, [2, 2]]), bridge=cat([net.link_bridge, [True, True]]),
+        road=cat([net.link_road, [len(net.road_names)] * 2]), road_names=net.road_names + ("new link",),
+        link_id=cat([net.link_id, [new_id, new_id + 1]]), source="traffic.new_link",
+    )
+
+
+class TrafficModule(Module):
+    """Car traffic: demand, mesoscopic loading, published link times and the year's KPIs."""
+
+    name = "traffic"
+    domain = "traffic"
+    config_class = TrafficConfig
+
+    def setup(self, model: TwinModel) -> None:
+        cfg = self.config
+        city_net = model.city.network
+        self.network = _with_new_link(city_net, cfg) if cfg.new_link else city_net
+        # position in the traffic network of each city link (published arrays use city order)
+        self.city_links = pd.Index(self.network.link_id).get_indexer(city_net.link_id)
+        capacity = self.network.link_capacity_vph.copy()
+        for road, factor in cfg.capacity_factor.items():
+            capacity[self.network.links_of_road(road)] *= factor
+        closed = np.zeros(self.network.n_links, dtype=bool)
+        for road in cfg.closed_roads:
+            closed[self.network.links_of_road(road)] = True
+        self.capacity, self.closed = capacity, closed
+        self.settings = LoadingSettings(
+            time_step_s=cfg.time_step_s, platoon=cfg.platoon, route_choice=cfg.route_choice,
+            route_update_s=cfg.route_update_s, route_noise=cfg.route_noise,
+            record_interval_s=cfg.record_interval_min * 60.0, horizon_s=model.period_s,
+        )
+        self.loading: DynamicLoading | None = None
+        self._series: list[pd.DataFrame] = []
+        self._trip_times: list[pd.DataFrame] = []
+        self._dropped = 0
+
+    def _city_order(self, values: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(values[self.city_links])
+
+    def start_year(self, model: TwinModel, year: int) -> None:
+        city, cfg = model.city, self.config
+        population = model.published.get("zone_population", city.zones.population)
+        jobs = model.published.get("zone_jobs", city.zones.jobs)
+        skim = model.published.get("zone_travel_time_s")
+        if skim is None:
+            fft = self.network.free_flow_time_s.copy()
+            fft[self.closed] = np.inf
+            skim = travel_time_matrix(self.network, fft, city.zones.node, city.zones.node)
+        trips, self._dropped = generate_trips(
+            city, population, jobs, skim, trip_rate=cfg.trip_rate, hourly_profile=cfg.hourly_profile,
+            beta_per_min=cfg.gravity_beta_per_min, scale=cfg.demand_scale, platoon=cfg.platoon,
+            period_s=model.period_s, rng=model.rng_for("traffic/demand", year),
+        )
+        self.loading = DynamicLoading(self.network, trips, self.settings, capacity_vph=self.capacity,
+                                      closed=self.closed)
+        self._publish_link_times(model)
+
+    def _publish_link_times(self, model: TwinModel) -> None:
+        times = self.loading.current_link_times()
+        model.published.publish("link_travel_time_s", self._city_order(times), "s", self.name)
+
+    def _tick(self, model: TwinModel, now: float) -> None:
+        extra = model.published.get("link_extra_vehicles")
+        if extra is not None:
+            self.loading.link_extra[self.city_links] = extra
+        self.loading.advance(now)
+        self._publish_link_times(model)
+
+    def processes(self, model: TwinModel):
+        yield ticker(model.env, self.config.publish_interval_s, lambda now: self._tick(model, now))
+
+    def end_year(self, model: TwinModel, year: int) -> None:
+        load = self.loading
+        load.advance(model.period_s)
+        self._publish_link_times(model)
+        exits = load.rec_exits.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            experienced = np.where(exits > 0, load.rec_time.sum(axis=0) / exits, load.fft)
+        experienced[self.closed] = np.inf
+        zones = model.city.zones.node
+        model.published.publish("zone_travel_time_s",
+                                travel_time_matrix(self.network, experienced, zones, zones), "s", self.name)
+        self._record(year)
+
+    def _link_index(self) -> np.ndarray:
+        """City link index of each traffic link (new links numbered after the city's)."""
+        index = np.empty(self.network.n_links, dtype=np.int64)
+        index[self.city_links] = np.arange(len(self.city_links))
+        extra = np.setdiff1d(np.arange(self.network.n_links), self.city_links)
+        index[extra] = len(self.city_links) + np.arange(extra.size)
+        return index
+
+    def _record(self, year: int) -> None:
+        load = self.loading
+        interval = self.settings.record_interval_s
+        k, link = np.nonzero(load.rec_exits)
+        exits = load.rec_exits[k, link]
+        length = load.length_m[link]
+        self._series.append(pd.DataFrame({
+            "year": np.full(k.size, year, dtype=np.int64),
+            "time_s": k * interval,
+            "link": self._link_index()[link],
+            "flow_vph": exits * 3600.0 / interval,
+            "speed_mps": exits * length / load.rec_time[k, link].clip(min=1e-9),
+            "density_vpm": load.rec_occ[k, link] / interval / length,
+        }))
+        done = np.isfinite(load.veh_arrive)
+        self._trip_times.append(pd.DataFrame({
+            "year": np.full(int(done.sum()), year, dtype=np.int64),
+            "depart_s": load.veh_depart[done],
+            "travel_time_s": load.row_travel_time_s()[done],
+            "vehicles": load.veh_size[done],
+        }))
+
+    def indicators(self, model: TwinModel, year: int) -> list[Indicator]:
+        load = self.loading
+        tt = load.row_travel_time_s()
+        done = np.isfinite(tt)
+        size = load.veh_size[done].astype(np.float64)
+        times = tt[done]
+        free = load.free_flow_row_time_s()[done]
+        vehicles = max(size.sum(), 1.0)
+        order = np.argsort(times, kind="stable")
+        cum = np.cumsum(size[order])
+        p95 = float(times[order][np.searchsorted(cum, 0.95 * cum[-1])]) if cum.size else 0.0
+        mean_s = float((times * size).sum() / vehicles)
+        delay_s = float(((times - free) * size).sum() / vehicles)
+        occupancy = load.rec_occ / self.settings.record_interval_s / load.storage[None, :]
+        over = float((occupancy.max(axis=0) > 0.9).mean()) * 100.0
+        congestion = float((times * size).sum() / max((free * size).sum(), 1e-9))
+        summary = load.summary()
+        return [
+            Indicator(self.domain, "mean_trip_time", mean_s / 60.0, "min", "lower", (40.0, 10.0),
+                      "mean car trip time, departure to arrival"),
+            Indicator(self.domain, "p95_trip_time", p95 / 60.0, "min", "lower", (90.0, 20.0),
+                      "95th percentile of car trip times"),
+            Indicator(self.domain, "delay_per_trip", delay_s / 60.0, "min", "lower", (15.0, 0.0),
+                      "mean time lost against the free-flow shortest path"),
+            Indicator(self.domain, "vehicle_km", summary["vehicle_km"], "veh-km", "",
+                      None, "vehicle-kilometres driven in the operating period"),
+            Indicator(self.domain, "links_over_90pct_occupancy", over, "%", "lower", (10.0, 0.0),
+                      "share of links whose occupancy exceeded 90 % of storage in some interval"),
+            Indicator(self.domain, "congestion_index", congestion, "ratio", "lower", (2.0, 1.0),
+                      "actual over free-flow trip time, all completed trips"),
+            Indicator(self.domain, "completed_trips", float(summary["completed"]), "vehicles", "",
+                      None, "car trips that arrived within the period"),
+            Indicator(self.domain, "unreachable_trips", float(summary["unreachable_vehicles"]), "vehicles",
+                      "", None, "car trips with no open route (counted, not driven)"),
+        ]
+
+    def timeseries(self) -> dict[str, pd.DataFrame]:
+        if not self._series:
+            return {}
+        return {"link_timeseries": pd.concat(self._series, ignore_index=True),
+                "trip_times": pd.concat(self._trip_times, ignore_index=True)}
+
+    def snapshot(self) -> dict[str, pd.DataFrame]:
+        load = self.loading
+        if load is None:
+            return {}
+        exits = load.rec_exits.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            speed = np.where(exits > 0, exits * load.length_m / load.rec_time.sum(axis=0).clip(min=1e-9),
+                             load.length_m / load.fft)
+        return {"link_state": pd.DataFrame({
+            "link": self._link_index(),
+            "flow_veh": exits,
+            "mean_speed_mps": speed,
+            "speed_ratio": np.clip(speed * load.fft / load.length_m, 0.0, 1.0),
+            "max_queue_veh": load.max_queue,
+        }).sort_values("link", ignore_index=True)}
