@@ -134,8 +134,9 @@ def make_zones(
         centre = shapely.centroid(polygons_xy)
         zx, zy = shapely.get_x(centre), shapely.get_y(centre)
         area = shapely.area(polygons_xy)
-        inside = np.array([shapely.contains_xy(p, network.node_x, network.node_y).sum()
-                           for p in polygons_xy])
+        tree = shapely.STRtree(polygons_xy)
+        _, node_zone = tree.query(shapely.points(network.node_x, network.node_y), predicate="within")
+        inside = np.bincount(node_zone, minlength=len(polygons_xy))
         if inside.sum() == 0:
             z, n = features.lonlat_bounds, network_lonlat
             raise TwinInputError(
@@ -143,7 +144,6 @@ def make_zones(
                 f"{z[0]:.4f}..{z[2]:.4f}, lat {z[1]:.4f}..{z[3]:.4f}; the network spans lon "
                 f"{n[0]:.4f}..{n[2]:.4f}, lat {n[1]:.4f}..{n[3]:.4f})")
         report.zones_without_nodes = int((inside == 0).sum())
-        tree = shapely.STRtree(polygons_xy)
         point_idx, zone_idx = tree.query(shapely.points(bx, by), predicate="within")
         bzone = np.full(len(bx), -1, dtype=np.int64)
         bzone[point_idx[::-1]] = zone_idx[::-1]  # a point in two zones goes to the first
