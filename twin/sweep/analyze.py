@@ -87,7 +87,7 @@ def _sensitivity(
     for name in indicators:
         y = outcomes[name].to_numpy(float)
         if np.isnan(y).any():
-            notes.append(f"sensitivity of {name}: skipped, some points have no successful run")
+            notes.append(f"sensitivity of {name}: skipped, not reported at every point (or a run failed)")
             continue
         if np.ptp(y) == 0:
             continue  # constant indicator: every index is zero
