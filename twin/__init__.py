@@ -11,12 +11,12 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+source"
 
+from twin import sweep  # noqa: E402  (a callable package: twin.sweep(...) runs a sweep)
 from twin.city import City, RoadNetwork  # noqa: E402
 from twin.engine import Module, TwinModel  # noqa: E402
 from twin.errors import CityError, ScenarioError, TwinInputError  # noqa: E402
 from twin.indicators import Indicator  # noqa: E402
 from twin.scenario import RunResult, Scenario, load_scenario, run  # noqa: E402
-from twin.sweep import sweep  # noqa: E402  (the function; the package stays importable)
 
 __all__ = [
     "City", "CityError", "Indicator", "Module", "RoadNetwork", "RunResult", "Scenario",

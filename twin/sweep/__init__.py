@@ -9,12 +9,21 @@ intervals), ``analyze`` (Sobol/Morris indices, regret, PRIM), ``report`` (Markdo
 plots) and ``cli`` (``twin sweep | compare | analyze``).
 """
 
+import sys
+import types
+
+from twin.sweep.analyze import Analysis, analyze
+from twin.sweep.compare import Comparison, compare
 from twin.sweep.design import Design, make_design
 from twin.sweep.runner import sweep
 from twin.sweep.spec import SweepSpec, Variable, is_sweep_file, load_sweep, sweep_from_dict
 from twin.sweep.store import SweepStore
 
 __all__ = [
+    "Analysis",
+    "Comparison",
+    "analyze",
+    "compare",
     "Design",
     "SweepSpec",
     "SweepStore",
@@ -25,3 +34,13 @@ __all__ = [
     "sweep",
     "sweep_from_dict",
 ]
+
+
+class _CallableModule(types.ModuleType):
+    """Makes ``twin.sweep(...)`` run :func:`sweep` while ``twin.sweep`` stays this package."""
+
+    def __call__(self, *args, **kwargs):
+        return sweep(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from twin.errors import TwinInputError
 from twin.scenario.store import RunResult
@@ -97,6 +96,10 @@ class Comparison:
 
 def _interval(a: np.ndarray, b: np.ndarray, paired: bool, confidence: float) -> tuple[float, float, float]:
     """(difference of means, low, high) of b - a."""
+    from scipy import (
+        stats,
+    )  # imported here: scipy.stats is slow to import and `import twin` loads this module
+
     diff = float(b.mean() - a.mean())
     if paired:
         d = b - a
