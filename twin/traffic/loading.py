@@ -139,8 +139,9 @@ class DynamicLoading:
         self.occ = np.zeros(m)
         self.out_budget = np.zeros(m)
         self.in_budget = np.zeros(m)
-        self.cum_in = np.zeros(m)
-        self.cum_out = np.zeros(m)
+        self.budget_t = np.full(m, -s.time_step_s)
+        self.node_rows = np.zeros(network.n_nodes, dtype=np.int64)
+        self.max_occ = np.zeros(m)
         self.max_queue = np.zeros(m)
         self._queued = np.zeros(m, dtype=np.int64)
         self.wait_buf = np.zeros(n, dtype=np.int64)
@@ -148,7 +149,6 @@ class DynamicLoading:
         n_int = int(np.ceil(s.horizon_s / s.record_interval_s))
         self.rec_exits = np.zeros((n_int, m))
         self.rec_time = np.zeros((n_int, m))
-        self.rec_occ = np.zeros((n_int, m))
         self.rec_vkm = np.zeros((n_int, m))
 
         self.t = 0.0
@@ -186,8 +186,10 @@ class DynamicLoading:
     def _update_routes(self) -> None:
         start = time.perf_counter()
         s = self.settings
-        self.link_time_s = self.current_link_times()
-        self.dist = times_to_destinations(self.network, self.link_time_s, self.dest_nodes)
+        times = self.current_link_times()
+        if not np.array_equal(times, self.link_time_s):  # unchanged times (a quiet night): same table
+            self.link_time_s = times
+            self.dist = times_to_destinations(self.network, times, self.dest_nodes)
         self.next_update = self.t + s.route_update_s
         if s.route_choice == "fixed":
             depart = self.veh_depart[self.veh_order]
@@ -265,14 +267,14 @@ class DynamicLoading:
             self.occ,
             self.out_budget,
             self.in_budget,
-            self.cum_in,
-            self.cum_out,
+            self.budget_t,
+            self.node_rows,
+            self.max_occ,
             self.wait_buf,
             self.counters,
             s.record_interval_s,
             self.rec_exits,
             self.rec_time,
-            self.rec_occ,
             self.rec_vkm,
         )
         self.t += n_steps * s.time_step_s

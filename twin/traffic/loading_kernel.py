@@ -81,6 +81,19 @@ def _fits(link, size, occ, extra, storage, in_budget):
 
 
 @njit(cache=True)
+def _refill(link, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budget, budget_t):
+    """Bring a link's outflow and inflow budgets up to time ``t``: capacity x elapsed time, kept to
+    one step's capacity plus one row (so a platoon can always leave an otherwise idle link)."""
+    if budget_t[link] < t:
+        cap = link_cap_vps[link] * link_open[link]
+        ceiling = cap * dt + max_size * link_open[link]
+        add = cap * (t - budget_t[link])
+        out_budget[link] = min(out_budget[link] + add, ceiling)
+        in_budget[link] = min(in_budget[link] + add, ceiling)
+        budget_t[link] = t
+
+
+@njit(cache=True)
 def _next_link(
     row, node, enroute, veh_dest_idx, veh_path_pos, path_buf, out_start, link_to, route_time, dist, noise
 ):
@@ -133,8 +146,9 @@ def run_steps(
     occ,
     out_budget,
     in_budget,
-    cum_in,
-    cum_out,
+    budget_t,
+    node_rows,
+    max_occ,
     # waiting rows
     wait_buf,
     counters,
@@ -142,7 +156,6 @@ def run_steps(
     interval_s,
     rec_exits,
     rec_time,
-    rec_occ,
     rec_vkm,
 ):
     """Advance the loading ``n_steps`` steps of ``dt`` seconds from time ``t0``.
@@ -150,8 +163,10 @@ def run_steps(
     ``counters`` (int64): [0] next row of ``veh_order`` to depart, [1] rows waiting at their
     origin (the head of ``wait_buf``), [2] vehicles departed, [3] vehicles arrived,
     [4] vehicles on links, [5] vehicles waiting at origins, [6] link traversals (rows).
-    Records are per (interval, link): vehicles leaving, vehicle-seconds of traversal time of
-    those vehicles, vehicle-seconds of occupancy, and vehicle-metres driven.
+    Records are per (interval, link): vehicles leaving, vehicle-seconds they spent on the link
+    (which, over the interval length, is the mean occupancy) and vehicle-kilometres driven.
+    ``max_occ`` keeps each link's highest occupancy; ``node_rows`` counts the rows on each
+    node's incoming links so that empty nodes are skipped.
     """
     n_nodes = out_start.shape[0] - 1
     n_rows = veh_order.shape[0]
@@ -159,12 +174,6 @@ def run_steps(
     for step in range(n_steps):
         t = t0 + step * dt
         k = min(int(t // interval_s), n_intervals - 1)
-        # budgets: capacity x dt, kept to one row plus one step so a platoon can always leave
-        for link in range(link_fft.shape[0]):
-            cap = link_cap_vps[link] * dt * link_open[link]
-            ceiling = cap + max_size * link_open[link]
-            out_budget[link] = min(out_budget[link] + cap, ceiling)
-            in_budget[link] = min(in_budget[link] + cap, ceiling)
         # departures join the waiting rows, in departure order
         while counters[0] < n_rows and veh_depart[veh_order[counters[0]]] <= t:
             row = veh_order[counters[0]]
@@ -179,7 +188,7 @@ def run_steps(
         for node in range(n_nodes):
             first = in_start[node]
             n_in = in_start[node + 1] - first
-            if n_in == 0:
+            if node_rows[node] == 0:
                 continue
             start = (step_index0 + step) % n_in
             moved = True
@@ -193,6 +202,7 @@ def run_steps(
                     if veh_ready[row] > t:
                         continue
                     size = veh_size[row]
+                    _refill(link, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budget, budget_t)
                     if out_budget[link] < size:
                         continue
                     if veh_dest_node[row] == node:
@@ -211,12 +221,15 @@ def run_steps(
                             dist,
                             noise,
                         )
+                        if nxt >= 0:
+                            _refill(nxt, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budget,
+                                    budget_t)
                         if nxt < 0 or not _fits(nxt, size, occ, link_extra, link_storage, in_budget):
                             continue
                     _pop(link, q_off, q_head, q_len)
                     out_budget[link] -= size
                     occ[link] -= size
-                    cum_out[link] += size
+                    node_rows[node] -= 1
                     counters[6] += 1
                     rec_exits[k, link] += size
                     rec_time[k, link] += size * (t - veh_enter[row])
@@ -230,7 +243,8 @@ def run_steps(
                         _push(nxt, row, q_off, q_head, q_len, q_buf)
                         in_budget[nxt] -= size
                         occ[nxt] += size
-                        cum_in[nxt] += size
+                        node_rows[link_to[nxt]] += 1
+                        max_occ[nxt] = max(max_occ[nxt], occ[nxt])
                         veh_link[row] = nxt
                         veh_enter[row] = t
                         veh_ready[row] = t + link_fft[nxt]
@@ -254,11 +268,14 @@ def run_steps(
                 )
             else:
                 first_link = path_buf[veh_path_pos[row]]
+            if first_link >= 0:
+                _refill(first_link, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budget, budget_t)
             if first_link >= 0 and _fits(first_link, size, occ, link_extra, link_storage, in_budget):
                 _push(first_link, row, q_off, q_head, q_len, q_buf)
                 in_budget[first_link] -= size
                 occ[first_link] += size
-                cum_in[first_link] += size
+                node_rows[link_to[first_link]] += 1
+                max_occ[first_link] = max(max_occ[first_link], occ[first_link])
                 veh_link[row] = first_link
                 veh_enter[row] = t
                 veh_ready[row] = t + link_fft[first_link]
@@ -268,8 +285,6 @@ def run_steps(
                 wait_buf[kept] = row
                 kept += 1
         counters[1] = kept
-        for link in range(link_fft.shape[0]):
-            rec_occ[k, link] += occ[link] * dt
     return counters
 
 

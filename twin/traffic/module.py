@@ -191,7 +191,7 @@ class TrafficModule(Module):
             "link": self._link_index()[link],
             "flow_vph": exits * 3600.0 / interval,
             "speed_mps": exits * length / load.rec_time[k, link].clip(min=1e-9),
-            "density_vpm": load.rec_occ[k, link] / interval / length,
+            "density_vpm": load.rec_time[k, link] / interval / length,
         }))
         done = np.isfinite(load.veh_arrive)
         self._trip_times.append(pd.DataFrame({
@@ -214,8 +214,7 @@ class TrafficModule(Module):
         p95 = float(times[order][np.searchsorted(cum, 0.95 * cum[-1])]) if cum.size else 0.0
         mean_s = float((times * size).sum() / vehicles)
         delay_s = float(((times - free) * size).sum() / vehicles)
-        occupancy = load.rec_occ / self.settings.record_interval_s / load.storage[None, :]
-        over = float((occupancy.max(axis=0) > 0.9).mean()) * 100.0
+        over = float((load.max_occ > 0.9 * load.storage).mean()) * 100.0
         congestion = float((times * size).sum() / max((free * size).sum(), 1e-9))
         summary = load.summary()
         return [
@@ -228,7 +227,7 @@ class TrafficModule(Module):
             Indicator(self.domain, "vehicle_km", summary["vehicle_km"], "veh-km", "",
                       None, "vehicle-kilometres driven in the operating period"),
             Indicator(self.domain, "links_over_90pct_occupancy", over, "%", "lower", (10.0, 0.0),
-                      "share of links whose occupancy exceeded 90 % of storage in some interval"),
+                      "share of links whose occupancy exceeded 90 % of their storage at some moment"),
             Indicator(self.domain, "congestion_index", congestion, "ratio", "lower", (2.0, 1.0),
                       "actual over free-flow trip time, all completed trips"),
             Indicator(self.domain, "completed_trips", float(summary["completed"]), "vehicles", "",
