@@ -92,6 +92,11 @@ class AssignmentNetwork:
     source: str = "assignment network"
 
     def __post_init__(self) -> None:
+        for name in ("link_from", "link_to", "zone_node"):
+            object.__setattr__(self, name, np.asarray(getattr(self, name), dtype=np.int64))
+        for name in ("free_flow_time", "capacity", "b", "power", "fixed_cost"):
+            object.__setattr__(self, name, np.asarray(getattr(self, name), dtype=np.float64))
+        object.__setattr__(self, "no_through", np.asarray(self.no_through, dtype=bool))
         m = len(self.link_from)
         if m == 0:
             raise TwinInputError(f"{self.source}: no links")
