@@ -177,9 +177,11 @@ def test_bad_arguments_and_unreachable_demand(sioux_falls, tmp_path):
 def test_cli_assign_prints_json(sioux_falls, capsys):
     folder = sioux_falls[3]
     net, trips = str(folder / "SiouxFalls_net.tntp"), str(folder / "SiouxFalls_trips.tntp")
-    code = main(["traffic", "assign", net, trips, "--gap", "1e-4", "--algorithm", "bfw", "--json"])
+    code = main(["traffic", "assign", net, trips, "--gap", "1e-4", "--algorithm", "bfw", "--json",
+                 "--history"])
     assert code == 0
     out = json.loads(capsys.readouterr().out)
+    assert len(out["gap_history"]) == out["iterations"] and out["gap_history"][-1] == out["relative_gap"]
     assert out["relative_gap"] <= 1e-4 and out["iterations"] > 1 and out["seconds"] >= 0
     assert out["tstt"] == pytest.approx(BEST_TSTT, rel=2e-3)
 

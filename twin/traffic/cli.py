@@ -31,12 +31,17 @@ def _cmd_assign(args: argparse.Namespace) -> int:
                       "cost": result.cost}).to_csv(args.flows, index=False)
     summary = {**result.summary(), "links": net.n_links, "zones": net.n_zones, "trips": float(demand.sum()),
                "first_call_seconds": round(first_call, 3)}
+    if args.history:
+        summary["gap_history"] = result.gap_history.tolist()
     if args.json:
         print(json.dumps(summary))
         return 0
     state = "reached" if result.converged else f"NOT reached after {result.iterations} iterations"
     print(f"{net.path.name}: {net.n_links} links, {net.n_zones} zones, {demand.sum():,.1f} trips")
     print(f"algorithm        {args.algorithm}")
+    if args.history:
+        for k, value in enumerate(result.gap_history, start=1):
+            print(f"  iteration {k:6d}  relative gap {value:.3e}")
     print(f"relative gap     {result.relative_gap:.3e} (target {args.gap:g} {state})")
     print(f"iterations       {result.iterations}")
     print(f"TSTT             {result.tstt:,.4f}")
@@ -60,5 +65,6 @@ def register(subparsers) -> None:
                    help="fw: Frank-Wolfe, bfw: bi-conjugate Frank-Wolfe (default)")
     p.add_argument("--max-iterations", type=int, default=10_000, help="iteration limit (default 10000)")
     p.add_argument("--flows", metavar="CSV", help="write link flows and costs to this CSV file")
+    p.add_argument("--history", action="store_true", help="also report the relative gap of every iteration")
     p.add_argument("--json", action="store_true", help="print JSON: tstt, relative_gap, iterations, seconds")
     p.set_defaults(func=_cmd_assign)
