@@ -52,6 +52,27 @@ def _cmd_assign(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from twin.traffic.csv_inputs import read_network_csv, read_trips_csv
+    from twin.traffic.loading import LoadingSettings, simulate
+
+    network = read_network_csv(args.nodes, args.links)
+    csv_trips = read_trips_csv(args.trips, network, args.nodes)
+    settings = LoadingSettings(time_step_s=args.time_step, platoon=args.platoon,
+                               route_choice=args.route_choice, horizon_s=args.horizon)
+    load = simulate(network, csv_trips.trips, settings)
+    summary = load.summary()
+    summary["trips"] += csv_trips.off_network_vehicles
+    summary["unreachable_vehicles"] += csv_trips.off_network_vehicles
+    summary["seconds"] = round(load.seconds["loading"] + load.seconds["routing"], 4)
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    for key, value in summary.items():
+        print(f"{key:22s} {value:,.2f}" if isinstance(value, float) else f"{key:22s} {value:,}")
+    return 0
+
+
 def register(subparsers) -> None:
     """Add ``twin traffic ...`` to the ``twin`` command line."""
     traffic = subparsers.add_parser("traffic", help="traffic assignment and simulation tools").add_subparsers(
@@ -68,3 +89,15 @@ def register(subparsers) -> None:
     p.add_argument("--history", action="store_true", help="also report the relative gap of every iteration")
     p.add_argument("--json", action="store_true", help="print JSON: tstt, relative_gap, iterations, seconds")
     p.set_defaults(func=_cmd_assign)
+    p = traffic.add_parser("simulate", help="dynamic (mesoscopic) loading of CSV nodes, links and trips")
+    p.add_argument("--nodes", required=True, help="nodes CSV: node_id, x_m, y_m")
+    p.add_argument("--links", required=True, help="links CSV (see docs/traffic.md)")
+    p.add_argument("--trips", required=True, help="trips CSV: origin, destination, depart_time_s[, count]")
+    p.add_argument("--route-choice", choices=("fixed", "enroute"), default="enroute",
+                   help="fixed: path at departure; enroute: next link re-chosen at nodes (default)")
+    p.add_argument("--time-step", type=float, default=1.0, help="kernel time step, seconds (default 1)")
+    p.add_argument("--platoon", type=int, default=5, help="vehicles per row (default 5)")
+    p.add_argument("--horizon", type=float, default=7200.0, help="simulated seconds (default 7200)")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON: trips, completed, mean_travel_time_s, total_travel_time_s, seconds")
+    p.set_defaults(func=_cmd_simulate)
