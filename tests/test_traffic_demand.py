@@ -1,0 +1,162 @@
+"""Demand: gravity destination choice, trip counts, departures and CSV input errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from twin.errors import TwinInputError
+from twin.kernels.shortest_path import travel_time_matrix
+from twin.traffic import generate_trips, gravity_probabilities, read_network_csv, read_trips_csv
+from twin.traffic.demand import HOURLY_PROFILE
+
+
+def test_gravity_probabilities_follow_the_formula():
+    jobs = np.array([10.0, 0.0, 30.0])
+    t = np.array([[0.0, 60.0, 120.0], [60.0, 0.0, np.inf], [120.0, 60.0, 0.0]])
+    p = gravity_probabilities(jobs, t, 0.5)
+    expected = np.array([10 * np.exp(0.0), 0.0, 30 * np.exp(-1.0)])
+    np.testing.assert_allclose(p[0], expected / expected.sum())
+    assert p[1].tolist() == [1.0, 0.0, 0.0]  # unreachable zone 2 gets nothing
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+
+
+def _skim(city):
+    return travel_time_matrix(city.network, city.network.free_flow_time_s, city.zones.node, city.zones.node)
+
+
+def test_trip_counts_departures_and_destinations(testville):
+    skim = _skim(testville)
+    rng = np.random.default_rng(5)
+    trips, dropped = generate_trips(
+        testville, testville.zones.population, testville.zones.jobs, skim, trip_rate=2.0, platoon=1, rng=rng
+    )
+    expected = testville.zones.population.sum() * 2.0
+    assert abs(len(trips) + dropped - expected) < 4 * np.sqrt(expected)
+    assert trips.depart_s.min() >= 0 and trips.depart_s.max() < 86_400
+    # departures follow the hourly profile
+    share = np.bincount((trips.depart_s // 3600).astype(int), minlength=24) / len(trips)
+    np.testing.assert_allclose(share, np.array(HOURLY_PROFILE) / sum(HOURLY_PROFILE), atol=0.01)
+    # destinations are zone nodes; trips never start at their destination
+    assert np.isin(trips.destination, testville.zones.node).all()
+    assert (trips.origin != trips.destination).all()
+
+
+def test_period_restricts_departures_and_scale_multiplies(testville):
+    skim = _skim(testville)
+    args = dict(trip_rate=1.0, platoon=1)
+    day, _ = generate_trips(
+        testville,
+        testville.zones.population,
+        testville.zones.jobs,
+        skim,
+        rng=np.random.default_rng(1),
+        **args,
+    )
+    morning, _ = generate_trips(
+        testville,
+        testville.zones.population,
+        testville.zones.jobs,
+        skim,
+        period_s=6 * 3600.0,
+        scale=2.0,
+        rng=np.random.default_rng(1),
+        **args,
+    )
+    assert morning.depart_s.max() < 6 * 3600.0
+    share = sum(HOURLY_PROFILE[:6]) / sum(HOURLY_PROFILE)
+    assert len(morning) == pytest.approx(2.0 * share * len(day), rel=0.15)
+
+
+def test_platoons_divide_the_row_count(testville):
+    skim = _skim(testville)
+    trips, _ = generate_trips(
+        testville,
+        testville.zones.population,
+        testville.zones.jobs,
+        skim,
+        trip_rate=1.0,
+        platoon=5,
+        rng=np.random.default_rng(2),
+    )
+    assert (trips.count == 5).all()
+    assert trips.vehicles == pytest.approx(testville.zones.population.sum(), rel=0.05)
+
+
+@pytest.fixture
+def grid_files(tmp_path, shared_data):
+    folder = shared_data / "traffic_grid"
+    return folder / "grid10x10_nodes.csv", folder / "grid10x10_links.csv", tmp_path
+
+
+def test_malformed_csv_names_file_and_line(grid_files):
+    nodes, links, tmp = grid_files
+    bad = tmp / "links.csv"
+    lines = links.read_text().splitlines()
+    lines[3] = lines[3].replace("1000.0", "abc", 1)
+    bad.write_text("\n".join(lines) + "\n")
+    with pytest.raises(TwinInputError, match=r"links\.csv, line 4: column length_m is 'abc'"):
+        read_network_csv(nodes, bad)
+    lines = links.read_text().splitlines()
+    lines[5] = lines[5].replace(",20.0,", ",0,", 1)
+    bad.write_text("\n".join(lines) + "\n")
+    with pytest.raises(TwinInputError, match=r"line 6: free_speed_mps must be > 0"):
+        read_network_csv(nodes, bad)
+    lines = links.read_text().splitlines()
+    lines[2] = "1,0,999,1000.0,20.0,1,2880.0,0.2"
+    bad.write_text("\n".join(lines) + "\n")
+    with pytest.raises(TwinInputError, match=r"line 3: to_node 999 is not in"):
+        read_network_csv(nodes, bad)
+
+
+def test_trips_to_missing_nodes_and_missing_columns(grid_files):
+    nodes, links, tmp = grid_files
+    net = read_network_csv(nodes, links)
+    trips = tmp / "trips.csv"
+    trips.write_text("origin,destination,depart_time_s\n0,5,0\n3,500,10\n")
+    with pytest.raises(TwinInputError, match=r"trips\.csv, line 3: destination 500 is not a node"):
+        read_trips_csv(trips, net, nodes)
+    trips.write_text("origin,depart_time_s\n0,0\n")
+    with pytest.raises(TwinInputError, match="missing column"):
+        read_trips_csv(trips, net, nodes)
+
+
+def test_cli_simulate_bad_input_exits_2(grid_files, capsys):
+    from twin.cli import main
+
+    nodes, links, tmp = grid_files
+    trips = tmp / "trips.csv"
+    trips.write_text("origin,destination,depart_time_s,count\n0,5,x,1\n")
+    rc = main(["traffic", "simulate", "--nodes", str(nodes), "--links", str(links), "--trips", str(trips)])
+    assert rc == 2
+    assert "line 2: column depart_time_s is 'x'" in capsys.readouterr().err
+
+
+def test_cli_simulate_json(grid_files, capsys):
+    import json
+
+    from twin.cli import main
+
+    nodes, links, tmp = grid_files
+    trips = tmp / "trips.csv"
+    trips.write_text("origin,destination,depart_time_s,count\n0,99,0,5\n99,0,10,3\n")
+    assert (
+        main(
+            [
+                "traffic",
+                "simulate",
+                "--nodes",
+                str(nodes),
+                "--links",
+                str(links),
+                "--trips",
+                str(trips),
+                "--json",
+            ]
+        )
+        == 0
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert out["trips"] == 8 and out["completed"] == 8
+    assert out["mean_travel_time_s"] == pytest.approx(18 * 50.0, abs=5.0)
+    assert {"total_travel_time_s", "seconds"} <= set(out)
