@@ -1,0 +1,132 @@
+"""The traffic Module in the engine: publishing, KPIs, levers, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from twin.config import parse
+from twin.engine import Module, TwinModel
+from twin.errors import ScenarioError
+from twin.traffic import TrafficConfig, TrafficModule
+
+
+def run_day(city, seed=1, extra_modules=(), **options):
+    module = TrafficModule(parse(TrafficConfig, options, source="test"))
+    model = TwinModel(city, [module, *extra_modules], seed=seed, period_days=1.0)
+    model.step()
+    return model, module
+
+
+@pytest.fixture(scope="module")
+def base(testville):
+    return run_day(testville)
+
+
+def test_publishes_link_and_zone_times(base, testville):
+    model, module = base
+    times = model.published.get("link_travel_time_s")
+    assert times.shape == (testville.network.n_links,)
+    assert np.all(times >= testville.network.free_flow_time_s - 1e-9)
+    skim = model.published.get("zone_travel_time_s")
+    assert skim.shape == (len(testville.zones),) * 2 and np.isfinite(skim).all()
+
+
+def test_indicators_and_tables(base):
+    model, module = base
+    kpis = {ind.name: ind.value for _, ind in model.indicator_rows}
+    for name in (
+        "mean_trip_time",
+        "p95_trip_time",
+        "delay_per_trip",
+        "vehicle_km",
+        "links_over_90pct_occupancy",
+        "congestion_index",
+    ):
+        assert name in kpis
+    assert kpis["p95_trip_time"] >= kpis["mean_trip_time"] > 0
+    assert kpis["congestion_index"] >= 1.0
+    assert kpis["completed_trips"] > 0.9 * module.loading.veh_size.sum()
+    series = module.timeseries()["link_timeseries"]
+    assert list(series.columns) == ["year", "time_s", "link", "flow_vph", "speed_mps", "density_vpm"]
+    assert (series["time_s"] % 900 == 0).all()
+    state = module.snapshot()["link_state"]
+    assert list(state.columns) == ["link", "flow_veh", "mean_speed_mps", "speed_ratio", "max_queue_veh"]
+    assert state["speed_ratio"].between(0, 1).all()
+    # link flows add up to the vehicle-km
+    assert (state["flow_veh"] * model.city.network.link_length_m).sum() / 1000 == pytest.approx(
+        kpis["vehicle_km"]
+    )
+
+
+def test_same_seed_same_tables(base, testville):
+    _, module = base
+    _, again = run_day(testville)
+    pd.testing.assert_frame_equal(
+        module.timeseries()["link_timeseries"], again.timeseries()["link_timeseries"]
+    )
+
+
+def test_closure_moves_traffic_off_the_bridge(base, testville):
+    _, module = base
+    bridge = testville.network.links_of_road("Test Bridge")
+    assert module.snapshot()["link_state"]["flow_veh"].to_numpy()[bridge].sum() > 0
+    model, closed = run_day(testville, closed_roads=("Test Bridge",))
+    assert closed.snapshot()["link_state"]["flow_veh"].to_numpy()[bridge].sum() == 0
+    assert np.isinf(model.published.get("link_travel_time_s")[bridge]).all()
+
+
+def test_demand_scale_and_capacity_lever(base, testville):
+    model, _ = base
+    km = {i.name: i.value for _, i in model.indicator_rows}["vehicle_km"]
+    doubled, _ = run_day(testville, demand_scale=2.0)
+    assert {i.name: i.value for _, i in doubled.indicator_rows}["vehicle_km"] == pytest.approx(
+        2 * km, rel=0.1
+    )
+    _, narrow = run_day(testville, demand_scale=3.0, capacity_factor={"Test Bridge": 0.05})
+    bridge = testville.network.links_of_road("Test Bridge")
+    assert narrow.loading.max_queue[bridge].max() > 0
+
+
+def test_new_link_is_used_and_published_in_city_order(testville):
+    net = testville.network
+    a, b = 0, int(np.argmax(np.hypot(net.node_x - net.node_x[0], net.node_y - net.node_y[0])))
+    model, module = run_day(
+        testville,
+        new_link=(net.node_x[a], net.node_y[a], net.node_x[b], net.node_y[b]),
+        new_link_speed_kph=120.0,
+    )
+    state = module.snapshot()["link_state"]
+    assert len(state) == net.n_links + 2
+    assert state["flow_veh"].iloc[net.n_links :].sum() > 0
+    assert model.published.get("link_travel_time_s").shape == (net.n_links,)
+
+
+def test_bad_lever_names_the_road(testville):
+    with pytest.raises(Exception, match="no road named 'Nowhere'"):
+        run_day(testville, closed_roads=("Nowhere",))
+    with pytest.raises(ScenarioError, match="hourly_profile"):
+        parse(TrafficConfig, {"hourly_profile": [1.0, 2.0]}, source="test.toml", key="traffic")
+
+
+class Trucks(Module):
+    """Puts many vehicles on one link for the whole day (as waste trucks would)."""
+
+    name = "trucks"
+
+    def __init__(self, link):
+        super().__init__(None)
+        self.link = link
+
+    def start_year(self, model, year):
+        extra = np.zeros(model.city.network.n_links)
+        extra[self.link] = 1e6
+        model.published.publish("link_extra_vehicles", extra, "veh", self.name)
+
+
+def test_extra_vehicles_fill_a_link(base, testville):
+    _, module = base
+    busiest = int(module.snapshot()["link_state"]["flow_veh"].to_numpy().argmax())
+    _, blocked = run_day(testville, extra_modules=[Trucks(busiest)])
+    assert blocked.snapshot()["link_state"]["flow_veh"].to_numpy()[busiest] == 0
