@@ -8,7 +8,7 @@ import json
 import numba
 import numpy as np
 import pytest
-from scipy import sparse
+from scipy import optimize, sparse
 from scipy.sparse import csgraph
 
 from twin.cli import main
@@ -23,7 +23,7 @@ from twin.traffic import (
     read_tntp_trips,
     relative_gap,
 )
-from twin.traffic.assignment import all_or_nothing, load_blocks, load_origins
+from twin.traffic.assignment import all_or_nothing, line_search, load_blocks, load_origins
 from twin.traffic.bpr import beckmann, bpr_time
 
 BEST_TSTT = 7_480_225.3449  # ../shared/tntp/README.md
@@ -115,6 +115,25 @@ def test_numba_all_or_nothing_matches_the_scipy_twin(testville):
                                                     origins, destinations, demand)
     assert flow[np.argsort(g.order)] == pytest.approx(expected, rel=1e-12, abs=1e-9)
     assert total == pytest.approx(expected_total, rel=1e-12)
+
+
+def test_line_search_finds_the_minimum_that_scipy_finds():
+    rng = np.random.default_rng(5)
+    m = 200
+    fft, cap = rng.uniform(1, 10, m), rng.uniform(100, 1000, m)
+    b, power, fixed = np.full(m, 0.15), rng.choice([1.0, 2.5, 4.0], m), rng.uniform(0, 1, m)
+    flow, target = rng.uniform(0, 1500, m), rng.uniform(0, 1500, m) * (rng.random(m) < 0.5)
+    direction = target - flow
+
+    def slope(step):  # derivative of the Beckmann objective along the direction, in numpy
+        x = flow + step * direction
+        return direction @ (fixed + fft * (1 + b * (x / cap) ** power))
+
+    expected = optimize.brentq(slope, 0.0, 1.0, xtol=1e-15) if slope(0) < 0 < slope(1) else None
+    assert expected is not None  # this draw brackets the minimum inside (0, 1)
+    assert line_search(flow, direction, fft, b, power, cap, fixed) == pytest.approx(expected, abs=1e-12)
+    assert line_search(flow, -direction, fft, b, power, cap, fixed) == 0.0  # uphill: no step
+    assert line_search(flow, np.where(direction < 0, direction, 0.0), fft, b, power, cap, fixed) == 1.0
 
 
 def test_parallel_blocks_equal_serial_load_on_any_thread_count(testville):

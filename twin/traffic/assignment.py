@@ -20,7 +20,8 @@ Design:
   shortest-path cost; the relative gap ``(c.x - c.y) / c.x`` measures distance from equilibrium;
   the direction is ``y - x`` (Frank-Wolfe) or a conjugate combination of ``y`` with the previous
   targets (bi-conjugate Frank-Wolfe, Mitradjieva & Lindberg 2013, as AequilibraE implements
-  it); the step is an exact line search on the Beckmann objective (bisection on its derivative).
+  it); the step is an exact line search on the Beckmann objective (safeguarded Newton on its
+  derivative).
 
 Iteration 1 is the all-or-nothing load at free-flow costs; each further iteration is one line
 search step. The reported gap is that of the returned flows.
@@ -335,34 +336,50 @@ def all_or_nothing(graph: _Graph, cost: np.ndarray, origins: np.ndarray, destina
 def line_search(flow, direction, fft, b, power, capacity, fixed):
     """Step in [0, 1] minimising the Beckmann objective along ``flow + step * direction``.
 
-    Bisection on the derivative ``sum(direction * cost(flow + step * direction))``, which increases
-    with the step because costs increase with flow; run to double precision.
+    Finds the root of the derivative ``sum(direction * cost(flow + step * direction))``, which
+    increases with the step because costs increase with flow: Newton steps kept inside a
+    shrinking bracket (bisection when a Newton step would leave it), to double precision.
     """
     lo, hi = 0.0, 1.0
-    if _slope(flow, direction, 1.0, fft, b, power, capacity, fixed) <= 0.0:
+    slope_hi, _ = _slope(flow, direction, 1.0, fft, b, power, capacity, fixed)
+    if slope_hi <= 0.0:
         return 1.0
-    if _slope(flow, direction, 0.0, fft, b, power, capacity, fixed) >= 0.0:
+    slope_lo, _ = _slope(flow, direction, 0.0, fft, b, power, capacity, fixed)
+    if slope_lo >= 0.0:
         return 0.0
-    while hi - lo > 1e-15:
-        mid = 0.5 * (lo + hi)
-        if mid <= lo or mid >= hi:
-            break
-        if _slope(flow, direction, mid, fft, b, power, capacity, fixed) < 0.0:
-            lo = mid
+    step = slope_lo / (slope_lo - slope_hi)  # secant start
+    for _ in range(200):
+        slope, curvature = _slope(flow, direction, step, fft, b, power, capacity, fixed)
+        if slope == 0.0:
+            return step
+        if slope < 0.0:
+            lo = step
         else:
-            hi = mid
-    return 0.5 * (lo + hi)
+            hi = step
+        new = step - slope / curvature if curvature > 0.0 else -1.0
+        if not lo < new < hi:
+            new = 0.5 * (lo + hi)
+        if abs(new - step) <= 1e-15 or hi - lo <= 1e-15:
+            return new
+        step = new
+    return step
 
 
 @njit(cache=True)
 def _slope(flow, direction, step, fft, b, power, capacity, fixed):
-    total = 0.0
+    """Derivative of the Beckmann objective along ``direction`` at ``step``, and its second derivative."""
+    slope = 0.0
+    curvature = 0.0
     for a in range(flow.shape[0]):
         d = direction[a]
         if d != 0.0:
             x = max(flow[a] + step * d, 0.0)
-            total += d * (fixed[a] + fft[a] * (1.0 + b[a] * (x / capacity[a]) ** power[a]))
-    return total
+            ratio = x / capacity[a]
+            p = power[a]
+            slope += d * (fixed[a] + fft[a] * (1.0 + b[a] * ratio**p))
+            if x > 0.0:
+                curvature += d * d * fft[a] * b[a] * p / capacity[a] * ratio ** (p - 1.0)
+    return slope, curvature
 
 
 # -- the algorithm -------------------------------------------------------------------------------
