@@ -130,3 +130,12 @@ def test_extra_vehicles_fill_a_link(base, testville):
     busiest = int(module.snapshot()["link_state"]["flow_veh"].to_numpy().argmax())
     _, blocked = run_day(testville, extra_modules=[Trucks(busiest)])
     assert blocked.snapshot()["link_state"]["flow_veh"].to_numpy()[busiest] == 0
+
+
+def test_sampled_share_scales_back_to_the_full_demand(base, testville):
+    model, _ = base
+    full = {i.name: i.value for _, i in model.indicator_rows}
+    sampled_model, _ = run_day(testville, sample_share=0.5, platoon=1)
+    half = {i.name: i.value for _, i in sampled_model.indicator_rows}
+    assert half["vehicle_km"] == pytest.approx(full["vehicle_km"], rel=0.15)
+    assert half["mean_trip_time"] == pytest.approx(full["mean_trip_time"], rel=0.15)

@@ -78,6 +78,7 @@ class DynamicLoading:
         trips: the demand (trips with ``count == 0`` are ignored).
         settings: see :class:`LoadingSettings`.
         capacity_vph: per-link capacity override (e.g. after a corridor lever), vehicles/hour.
+        storage_veh: per-link storage override (e.g. scaled with a sampled share of the demand).
         closed: per-link boolean, links that take no vehicles.
     """
 
@@ -88,6 +89,7 @@ class DynamicLoading:
         settings: LoadingSettings,
         *,
         capacity_vph: np.ndarray | None = None,
+        storage_veh: np.ndarray | None = None,
         closed: np.ndarray | None = None,
     ) -> None:
         self.network = network
@@ -98,7 +100,8 @@ class DynamicLoading:
         cap = network.link_capacity_vph if capacity_vph is None else np.asarray(capacity_vph, np.float64)
         self.capacity_vps = np.ascontiguousarray(cap, dtype=np.float64) / 3600.0
         self.fft = np.ascontiguousarray(network.free_flow_time_s, dtype=np.float64)
-        self.storage = np.ascontiguousarray(network.storage_veh, dtype=np.float64)
+        storage = network.storage_veh if storage_veh is None else storage_veh
+        self.storage = np.ascontiguousarray(storage, dtype=np.float64)
         self.length_m = np.ascontiguousarray(network.link_length_m, dtype=np.float64)
         open_fft = self.fft[~self.closed]
         shortest = int(np.flatnonzero(~self.closed)[np.argmin(open_fft)])

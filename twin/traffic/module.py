@@ -32,35 +32,56 @@ from twin.traffic.loading import ROUTE_CHOICES, DynamicLoading, LoadingSettings
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class TrafficConfig:
     # demand
-    trip_rate: float = option(0.5, ge=0, le=5, unit="car trips per resident per day",
-                              doc="car trips each resident makes on the simulated day")
+    trip_rate: float = option(
+        0.5,
+        ge=0,
+        le=5,
+        unit="car trips per resident per day",
+        doc="car trips each resident makes on the simulated day",
+    )
     demand_scale: float = option(1.0, ge=0, le=10, doc="lever: multiplies the car demand")
-    hourly_profile: tuple[float, ...] = option(HOURLY_PROFILE, ge=0,
-                                               doc="24 relative departure weights, hour 0 = midnight")
-    gravity_beta_per_min: float = option(0.08, ge=0, le=2, unit="1/min",
-                                         doc="destination choice: weight jobs x exp(-beta x minutes)")
+    hourly_profile: tuple[float, ...] = option(
+        HOURLY_PROFILE, ge=0, doc="24 relative departure weights, hour 0 = midnight"
+    )
+    gravity_beta_per_min: float = option(
+        0.08, ge=0, le=2, unit="1/min", doc="destination choice: weight jobs x exp(-beta x minutes)"
+    )
+    sample_share: float = option(
+        1.0,
+        gt=0,
+        le=1,
+        doc="simulate this share of the car trips, with link "
+        "capacity and storage scaled by it; counts are scaled back up",
+    )
     # loading
     time_step_s: float = option(2.0, ge=0.5, le=5, unit="s", doc="loading kernel time step")
     platoon: int = option(5, ge=1, le=50, unit="vehicles", doc="vehicles moved together as one row")
-    route_choice: str = option("enroute", choices=ROUTE_CHOICES,
-                               doc="fixed: path at departure; enroute: next link re-chosen at nodes")
-    route_update_s: float = option(600.0, ge=10, le=3600, unit="s",
-                                   doc="how often current link times and routes are recomputed")
+    route_choice: str = option(
+        "enroute",
+        choices=ROUTE_CHOICES,
+        doc="fixed: path at departure; enroute: next link re-chosen at nodes",
+    )
+    route_update_s: float = option(
+        600.0, ge=10, le=3600, unit="s", doc="how often current link times and routes are recomputed"
+    )
     route_noise: float = option(0.1, ge=0, le=1, doc="relative spread of per-vehicle route cost noise")
-    publish_interval_s: float = option(60.0, ge=1, le=3600, unit="s",
-                                       doc="kernel chunk length: link times are published this often")
+    publish_interval_s: float = option(
+        60.0, ge=1, le=3600, unit="s", doc="kernel chunk length: link times are published this often"
+    )
     record_interval_min: float = option(15.0, gt=0, le=240, unit="minutes", doc="link time-series interval")
     # network levers
-    capacity_factor: Mapping[str, float] = option(default_factory=frozen_mapping, gt=0, le=10,
-                                                  doc="lever: capacity multiplier by road name")
+    capacity_factor: Mapping[str, float] = option(
+        default_factory=frozen_mapping, gt=0, le=10, doc="lever: capacity multiplier by road name"
+    )
     closed_roads: tuple[str, ...] = option((), doc="lever: roads (by name) closed to traffic")
-    new_link: tuple[float, ...] = option((), unit="m",
-                                         doc="lever: [x1, y1, x2, y2]: a two-way road between the nodes "
-                                             "nearest to these points")
+    new_link: tuple[float, ...] = option(
+        (), unit="m", doc="lever: [x1, y1, x2, y2]: a two-way road between the nodes nearest to these points"
+    )
     new_link_lanes: int = option(2, ge=1, le=8, doc="lanes each way of the new link")
     new_link_speed_kph: float = option(50.0, gt=0, le=130, unit="km/h", doc="free speed of the new link")
-    new_link_capacity_vph: float = option(1800.0, gt=0, le=3000, unit="veh/h/lane",
-                                          doc="capacity per lane of the new link")
+    new_link_capacity_vph: float = option(
+        1800.0, gt=0, le=3000, unit="veh/h/lane", doc="capacity per lane of the new link"
+    )
 
     def check(self) -> str | None:
         if len(self.hourly_profile) != 24 or sum(self.hourly_profile) <= 0:
@@ -80,16 +101,22 @@ def _with_new_link(net: RoadNetwork, cfg: TrafficConfig) -> RoadNetwork:
     new_id = int(net.link_id.max()) + 1
     cat = np.concatenate
     return RoadNetwork.from_arrays(
-        node_x=net.node_x, node_y=net.node_y, node_id=net.node_id,
-        link_from=cat([net.link_from, [a, b]]), link_to=cat([net.link_to, [b, a]]),
+        node_x=net.node_x,
+        node_y=net.node_y,
+        node_id=net.node_id,
+        link_from=cat([net.link_from, [a, b]]),
+        link_to=cat([net.link_to, [b, a]]),
         length_m=cat([net.link_length_m, [length, length]]),
         free_speed_mps=cat([net.link_free_speed_mps, [cfg.new_link_speed_kph / 3.6] * 2]),
         lanes=cat([net.link_lanes, [cfg.new_link_lanes] * 2]),
         capacity_vph=cat([net.link_capacity_vph, [cfg.new_link_capacity_vph * cfg.new_link_lanes] * 2]),
         jam_density_vpm=cat([net.link_jam_density_vpm, [0.15, 0.15]]),
-        link_class=cat([net.link_class, [2, 2]]), bridge=cat([net.link_bridge, [True, True]]),
-        road=cat([net.link_road, [len(net.road_names)] * 2]), road_names=net.road_names + ("new link",),
-        link_id=cat([net.link_id, [new_id, new_id + 1]]), source="traffic.new_link",
+        link_class=cat([net.link_class, [2, 2]]),
+        bridge=cat([net.link_bridge, [True, True]]),
+        road=cat([net.link_road, [len(net.road_names)] * 2]),
+        road_names=net.road_names + ("new link",),
+        link_id=cat([net.link_id, [new_id, new_id + 1]]),
+        source="traffic.new_link",
     )
 
 
@@ -112,11 +139,16 @@ class TrafficModule(Module):
         closed = np.zeros(self.network.n_links, dtype=bool)
         for road in cfg.closed_roads:
             closed[self.network.links_of_road(road)] = True
-        self.capacity, self.closed = capacity, closed
+        self.capacity, self.closed = capacity * cfg.sample_share, closed
+        self.storage = self.network.storage_veh * cfg.sample_share
         self.settings = LoadingSettings(
-            time_step_s=cfg.time_step_s, platoon=cfg.platoon, route_choice=cfg.route_choice,
-            route_update_s=cfg.route_update_s, route_noise=cfg.route_noise,
-            record_interval_s=cfg.record_interval_min * 60.0, horizon_s=model.period_s,
+            time_step_s=cfg.time_step_s,
+            platoon=cfg.platoon,
+            route_choice=cfg.route_choice,
+            route_update_s=cfg.route_update_s,
+            route_noise=cfg.route_noise,
+            record_interval_s=cfg.record_interval_min * 60.0,
+            horizon_s=model.period_s,
         )
         self.loading: DynamicLoading | None = None
         self._series: list[pd.DataFrame] = []
@@ -136,12 +168,26 @@ class TrafficModule(Module):
             fft[self.closed] = np.inf
             skim = travel_time_matrix(self.network, fft, city.zones.node, city.zones.node)
         trips, self._dropped = generate_trips(
-            city, population, jobs, skim, trip_rate=cfg.trip_rate, hourly_profile=cfg.hourly_profile,
-            beta_per_min=cfg.gravity_beta_per_min, scale=cfg.demand_scale, platoon=cfg.platoon,
-            period_s=model.period_s, rng=model.rng_for("traffic/demand", year),
+            city,
+            population,
+            jobs,
+            skim,
+            trip_rate=cfg.trip_rate,
+            hourly_profile=cfg.hourly_profile,
+            beta_per_min=cfg.gravity_beta_per_min,
+            scale=cfg.demand_scale * cfg.sample_share,
+            platoon=cfg.platoon,
+            period_s=model.period_s,
+            rng=model.rng_for("traffic/demand", year),
         )
-        self.loading = DynamicLoading(self.network, trips, self.settings, capacity_vph=self.capacity,
-                                      closed=self.closed)
+        self.loading = DynamicLoading(
+            self.network,
+            trips,
+            self.settings,
+            capacity_vph=self.capacity,
+            storage_veh=self.storage,
+            closed=self.closed,
+        )
         self._publish_link_times(model)
 
     def _publish_link_times(self, model: TwinModel) -> None:
@@ -167,8 +213,9 @@ class TrafficModule(Module):
             experienced = np.where(exits > 0, load.rec_time.sum(axis=0) / exits, load.fft)
         experienced[self.closed] = np.inf
         zones = model.city.zones.node
-        model.published.publish("zone_travel_time_s",
-                                travel_time_matrix(self.network, experienced, zones, zones), "s", self.name)
+        model.published.publish(
+            "zone_travel_time_s", travel_time_matrix(self.network, experienced, zones, zones), "s", self.name
+        )
         self._record(year)
 
     def _link_index(self) -> np.ndarray:
@@ -185,21 +232,29 @@ class TrafficModule(Module):
         k, link = np.nonzero(load.rec_exits)
         exits = load.rec_exits[k, link]
         length = load.length_m[link]
-        self._series.append(pd.DataFrame({
-            "year": np.full(k.size, year, dtype=np.int64),
-            "time_s": k * interval,
-            "link": self._link_index()[link],
-            "flow_vph": exits * 3600.0 / interval,
-            "speed_mps": exits * length / load.rec_time[k, link].clip(min=1e-9),
-            "density_vpm": load.rec_time[k, link] / interval / length,
-        }))
+        self._series.append(
+            pd.DataFrame(
+                {
+                    "year": np.full(k.size, year, dtype=np.int64),
+                    "time_s": k * interval,
+                    "link": self._link_index()[link],
+                    "flow_vph": exits * 3600.0 / interval / self.config.sample_share,
+                    "speed_mps": exits * length / load.rec_time[k, link].clip(min=1e-9),
+                    "density_vpm": load.rec_time[k, link] / interval / length / self.config.sample_share,
+                }
+            )
+        )
         done = np.isfinite(load.veh_arrive)
-        self._trip_times.append(pd.DataFrame({
-            "year": np.full(int(done.sum()), year, dtype=np.int64),
-            "depart_s": load.veh_depart[done],
-            "travel_time_s": load.row_travel_time_s()[done],
-            "vehicles": load.veh_size[done],
-        }))
+        self._trip_times.append(
+            pd.DataFrame(
+                {
+                    "year": np.full(int(done.sum()), year, dtype=np.int64),
+                    "depart_s": load.veh_depart[done],
+                    "travel_time_s": load.row_travel_time_s()[done],
+                    "vehicles": load.veh_size[done] / self.config.sample_share,
+                }
+            )
+        )
 
     def indicators(self, model: TwinModel, year: int) -> list[Indicator]:
         load = self.loading
@@ -217,30 +272,89 @@ class TrafficModule(Module):
         over = float((load.max_occ > 0.9 * load.storage).mean()) * 100.0
         congestion = float((times * size).sum() / max((free * size).sum(), 1e-9))
         summary = load.summary()
+        per_vehicle = 1.0 / self.config.sample_share  # real vehicles per simulated vehicle
         return [
-            Indicator(self.domain, "mean_trip_time", mean_s / 60.0, "min", "lower", (40.0, 10.0),
-                      "mean car trip time, departure to arrival"),
-            Indicator(self.domain, "p95_trip_time", p95 / 60.0, "min", "lower", (90.0, 20.0),
-                      "95th percentile of car trip times"),
-            Indicator(self.domain, "delay_per_trip", delay_s / 60.0, "min", "lower", (15.0, 0.0),
-                      "mean time lost against the free-flow shortest path"),
-            Indicator(self.domain, "vehicle_km", summary["vehicle_km"], "veh-km", "",
-                      None, "vehicle-kilometres driven in the operating period"),
-            Indicator(self.domain, "links_over_90pct_occupancy", over, "%", "lower", (10.0, 0.0),
-                      "share of links whose occupancy exceeded 90 % of their storage at some moment"),
-            Indicator(self.domain, "congestion_index", congestion, "ratio", "lower", (2.0, 1.0),
-                      "actual over free-flow trip time, all completed trips"),
-            Indicator(self.domain, "completed_trips", float(summary["completed"]), "vehicles", "",
-                      None, "car trips that arrived within the period"),
-            Indicator(self.domain, "unreachable_trips", float(summary["unreachable_vehicles"]), "vehicles",
-                      "", None, "car trips with no open route (counted, not driven)"),
+            Indicator(
+                self.domain,
+                "mean_trip_time",
+                mean_s / 60.0,
+                "min",
+                "lower",
+                (40.0, 10.0),
+                "mean car trip time, departure to arrival",
+            ),
+            Indicator(
+                self.domain,
+                "p95_trip_time",
+                p95 / 60.0,
+                "min",
+                "lower",
+                (90.0, 20.0),
+                "95th percentile of car trip times",
+            ),
+            Indicator(
+                self.domain,
+                "delay_per_trip",
+                delay_s / 60.0,
+                "min",
+                "lower",
+                (15.0, 0.0),
+                "mean time lost against the free-flow shortest path",
+            ),
+            Indicator(
+                self.domain,
+                "vehicle_km",
+                summary["vehicle_km"] * per_vehicle,
+                "veh-km",
+                "",
+                None,
+                "vehicle-kilometres driven in the operating period",
+            ),
+            Indicator(
+                self.domain,
+                "links_over_90pct_occupancy",
+                over,
+                "%",
+                "lower",
+                (10.0, 0.0),
+                "share of links whose occupancy exceeded 90 % of their storage at some moment",
+            ),
+            Indicator(
+                self.domain,
+                "congestion_index",
+                congestion,
+                "ratio",
+                "lower",
+                (2.0, 1.0),
+                "actual over free-flow trip time, all completed trips",
+            ),
+            Indicator(
+                self.domain,
+                "completed_trips",
+                summary["completed"] * per_vehicle,
+                "vehicles",
+                "",
+                None,
+                "car trips that arrived within the period",
+            ),
+            Indicator(
+                self.domain,
+                "unreachable_trips",
+                summary["unreachable_vehicles"] * per_vehicle,
+                "vehicles",
+                "",
+                None,
+                "car trips with no open route (counted, not driven)",
+            ),
         ]
 
     def timeseries(self) -> dict[str, pd.DataFrame]:
         if not self._series:
             return {}
-        return {"link_timeseries": pd.concat(self._series, ignore_index=True),
-                "trip_times": pd.concat(self._trip_times, ignore_index=True)}
+        return {
+            "link_timeseries": pd.concat(self._series, ignore_index=True),
+            "trip_times": pd.concat(self._trip_times, ignore_index=True),
+        }
 
     def snapshot(self) -> dict[str, pd.DataFrame]:
         load = self.loading
@@ -248,12 +362,19 @@ class TrafficModule(Module):
             return {}
         exits = load.rec_exits.sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            speed = np.where(exits > 0, exits * load.length_m / load.rec_time.sum(axis=0).clip(min=1e-9),
-                             load.length_m / load.fft)
-        return {"link_state": pd.DataFrame({
-            "link": self._link_index(),
-            "flow_veh": exits,
-            "mean_speed_mps": speed,
-            "speed_ratio": np.clip(speed * load.fft / load.length_m, 0.0, 1.0),
-            "max_queue_veh": load.max_queue,
-        }).sort_values("link", ignore_index=True)}
+            speed = np.where(
+                exits > 0,
+                exits * load.length_m / load.rec_time.sum(axis=0).clip(min=1e-9),
+                load.length_m / load.fft,
+            )
+        return {
+            "link_state": pd.DataFrame(
+                {
+                    "link": self._link_index(),
+                    "flow_veh": exits / self.config.sample_share,
+                    "mean_speed_mps": speed,
+                    "speed_ratio": np.clip(speed * load.fft / load.length_m, 0.0, 1.0),
+                    "max_queue_veh": load.max_queue / self.config.sample_share,
+                }
+            ).sort_values("link", ignore_index=True)
+        }

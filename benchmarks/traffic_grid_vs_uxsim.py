@@ -1,0 +1,129 @@
+"""The shared grid cases run by our loading and by UXsim (Python and C++ engines) in one process.
+
+Run: ``python benchmarks/traffic_grid_vs_uxsim.py [--cases 10k 50k] [--repeat 3]``. Same network
+and demand files (../shared/data/traffic_grid), UXsim with the README's settings (deltan=5,
+reaction time 1 s, default dynamic-user-optimum route choice, random_seed=1, tmax 7,200 s).
+Reports completed trips, mean travel time, simulation wall time (median of ``--repeat``; set-up
+and import excluded), the speed ratios and memory: the peak of Python/numpy allocations
+(tracemalloc) during the run and the process's peak RSS after it (monotonic, so ours runs first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import time
+import tracemalloc
+from pathlib import Path
+
+import pandas as pd
+
+from twin.traffic import LoadingSettings, read_network_csv, read_trips_csv, simulate
+
+GRID = Path(__file__).resolve().parents[2] / "shared" / "data" / "traffic_grid"
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_ours(case: str) -> dict:
+    net = read_network_csv(GRID / "grid10x10_nodes.csv", GRID / "grid10x10_links.csv")
+    trips = read_trips_csv(
+        GRID / f"demand_grid10x10_{case}_seed1.csv", net, GRID / "grid10x10_nodes.csv"
+    ).trips
+    settings = LoadingSettings(time_step_s=1.0, platoon=5, route_choice="enroute", horizon_s=7200.0)
+    tracemalloc.start()
+    start = time.perf_counter()
+    load = simulate(net, trips, settings)
+    seconds = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    s = load.summary()
+    return {
+        "completed": s["completed"],
+        "mean_travel_time_s": s["mean_travel_time_s"],
+        "seconds": seconds,
+        "traced_peak_mb": peak / 2**20,
+    }
+
+
+def run_uxsim(case: str, cpp: bool) -> dict:
+    import uxsim
+
+    nodes = pd.read_csv(GRID / "grid10x10_nodes.csv")
+    links = pd.read_csv(GRID / "grid10x10_links.csv")
+    demand = pd.read_csv(GRID / f"demand_grid10x10_{case}_seed1.csv")
+    w = uxsim.World(
+        name="grid",
+        deltan=5,
+        reaction_time=1,
+        tmax=7200,
+        random_seed=1,
+        print_mode=0,
+        save_mode=0,
+        show_mode=0,
+        show_progress=0,
+        cpp=cpp,
+    )
+    for row in nodes.itertuples():
+        w.addNode(str(row.node_id), row.x_m, row.y_m)
+    for row in links.itertuples():
+        w.addLink(
+            str(row.link_id),
+            str(row.from_node),
+            str(row.to_node),
+            length=row.length_m,
+            free_flow_speed=row.free_speed_mps,
+            jam_density_per_lane=row.jam_density_veh_per_m_per_lane,
+            number_of_lanes=int(row.lanes),
+        )
+    for row in demand.itertuples():
+        for _ in range(int(row.count) // 5):
+            w.addVehicle(str(row.origin), str(row.destination), float(row.depart_time_s))
+    tracemalloc.start()
+    start = time.perf_counter()
+    w.exec_simulation()
+    seconds = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    w.analyzer.basic_analysis()
+    return {
+        "completed": int(w.analyzer.trip_completed),
+        "mean_travel_time_s": float(w.analyzer.average_travel_time),
+        "seconds": seconds,
+        "traced_peak_mb": peak / 2**20,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", nargs="+", default=["10k", "50k"])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    run_ours("10k")  # numba compile or cache load, outside the timings
+    rows = []
+    for engine, fn in (
+        ("citytwin", run_ours),
+        ("uxsim_cpp", lambda c: run_uxsim(c, True)),
+        ("uxsim_python", lambda c: run_uxsim(c, False)),
+    ):
+        for case in args.cases:
+            try:
+                runs = [fn(case) for _ in range(args.repeat)]
+            except Exception as exc:  # UXsim's C++ engine may be missing from the installed wheel
+                rows.append({"engine": engine, "case": case, "error": f"{type(exc).__name__}: {exc}"})
+                continue
+            best = runs[0] | {"seconds": statistics.median(r["seconds"] for r in runs)}
+            rows.append({"engine": engine, "case": case, **best, "peak_rss_mb": _peak_rss_mb()})
+            print(json.dumps(rows[-1]), flush=True)
+    ours = {r["case"]: r["seconds"] for r in rows if r["engine"] == "citytwin"}
+    for r in rows:
+        if r["engine"] != "citytwin" and "seconds" in r:
+            print(f"{r['case']}: citytwin is {r['seconds'] / ours[r['case']]:.1f}x faster than {r['engine']}")
+
+
+if __name__ == "__main__":
+    main()
