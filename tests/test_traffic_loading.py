@@ -8,6 +8,7 @@ import pytest
 from twin.city import RoadNetwork
 from twin.errors import TwinInputError
 from twin.traffic import DynamicLoading, LoadingSettings, Trips, read_network_csv, read_trips_csv, simulate
+from twin.traffic.equilibrium import day_to_day
 from twin.traffic.loading import trip_rows
 from twin.traffic.loading_kernel import ARRIVED
 
@@ -136,3 +137,20 @@ def test_grid_50k_close_to_uxsim(shared_data, route_choice):
     s = _grid(shared_data, "50k", route_choice)
     assert s["completed"] == 50_000
     assert 355.7 * 0.95 <= s["mean_travel_time_s"] <= 372.0 * 1.05
+
+
+def test_day_to_day_gap_falls_and_paths_round_trip(shared_data):
+    folder = shared_data / "traffic_grid"
+    net = read_network_csv(folder / "grid10x10_nodes.csv", folder / "grid10x10_links.csv")
+    trips = read_trips_csv(folder / "demand_grid10x10_50k_seed1.csv", net).trips
+    settings = LoadingSettings(time_step_s=1.0, platoon=5, horizon_s=7200.0, route_choice="fixed")
+    first = simulate(net, trips, settings)
+    # the same paths given back reproduce the same loading
+    again = DynamicLoading(net, trips, settings)
+    again.assign_paths(np.arange(again.n_rows), *first.paths())
+    np.testing.assert_array_equal(again.run().veh_arrive, first.veh_arrive)
+    result = day_to_day(net, trips, settings, iterations=5, rng=np.random.default_rng(1))
+    assert result.mean_travel_time_s[0] == pytest.approx(first.summary()["mean_travel_time_s"])
+    assert all(c == 50_000 for c in result.completed)
+    assert result.gaps[-1] < 0.75 * result.gaps[0]
+    assert result.mean_travel_time_s[-1] < result.mean_travel_time_s[0]

@@ -13,6 +13,7 @@ from twin.traffic.assignment import (
 )
 from twin.traffic.csv_inputs import read_network_csv, read_trips_csv
 from twin.traffic.demand import generate_trips, gravity_probabilities
+from twin.traffic.equilibrium import DayToDayResult, day_to_day
 from twin.traffic.loading import DynamicLoading, LoadingSettings, simulate
 from twin.traffic.module import TrafficConfig, TrafficModule
 from twin.traffic.routing import extract_paths, times_to_destinations
@@ -24,5 +25,5 @@ __all__: list[str] = [
     "read_tntp_flows", "read_tntp_network", "read_tntp_trips", "relative_gap",
     "DynamicLoading", "LoadingSettings", "TrafficConfig", "TrafficModule", "Trips", "extract_paths",
     "generate_trips", "gravity_probabilities", "read_network_csv", "read_trips_csv", "simulate",
-    "times_to_destinations",
+    "times_to_destinations", "DayToDayResult", "day_to_day",
 ]

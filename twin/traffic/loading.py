@@ -130,6 +130,8 @@ class DynamicLoading:
         self.veh_enter = np.zeros(n)
         self.veh_arrive = np.full(n, np.nan)
         self.veh_path_pos = np.zeros(n, dtype=np.int64)
+        self.veh_path_first = np.zeros(n, dtype=np.int64)
+        self.veh_path_len = np.zeros(n, dtype=np.int64)
         self.path_buf = np.zeros(1, dtype=np.int32)
 
         # link queues: ring buffers sized by storage (every row is at least one vehicle)
@@ -199,21 +201,27 @@ class DynamicLoading:
             due = self.veh_order[(depart >= self._paths_until) & (depart < self.next_update)]
             self._paths_until = self.next_update
             due = due[self.veh_link[due] == lk.WAITING]
+            due = due[self.veh_path_len[due] == 0]
             if due.size:
-                starts, links = extract_paths(
-                    due,
-                    self.veh_origin,
-                    self.veh_dest_node,
-                    self.veh_dest_idx,
-                    self.network.out_start,
-                    self.network.link_to,
-                    self.link_time_s,
-                    self.dist,
-                    s.route_noise,
-                )
-                self.veh_path_pos[due] = len(self.path_buf) + starts[:-1]
-                self.path_buf = np.concatenate([self.path_buf, links])
+                starts, links = extract_paths(due, self.veh_origin, self.veh_dest_node, self.veh_dest_idx,
+                                              self.network.out_start, self.network.link_to,
+                                              self.link_time_s, self.dist, s.route_noise)
+                self.assign_paths(due, starts, links)
         self.seconds["routing"] += time.perf_counter() - start
+
+    def assign_paths(self, rows: np.ndarray, starts: np.ndarray, links: np.ndarray) -> None:
+        """Give ``rows`` fixed paths (``links[starts[i]:starts[i+1]]`` for ``rows[i]``) before they depart."""
+        self.veh_path_first[rows] = len(self.path_buf) + starts[:-1]
+        self.veh_path_pos[rows] = self.veh_path_first[rows]  # the kernel moves it along the path
+        self.veh_path_len[rows] = np.diff(starts)
+        self.path_buf = np.concatenate([self.path_buf, np.asarray(links, dtype=np.int32)])
+
+    def paths(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every row's fixed path as (start offsets, links), empty for rows without one."""
+        starts = np.zeros(self.n_rows + 1, dtype=np.int64)
+        np.cumsum(self.veh_path_len, out=starts[1:])
+        index = np.repeat(self.veh_path_first - starts[:-1], self.veh_path_len) + np.arange(starts[-1])
+        return starts, self.path_buf[index]
 
     def advance(self, until_s: float) -> None:
         """Run the kernel up to time ``until_s`` (whole steps; never past the horizon)."""
