@@ -214,3 +214,29 @@ def test_predicted_fill_policy_and_distance_objective_run_without_sensors():
     daily = ts["waste_daily"]
     assert (balance(daily) == 0).all()
     assert daily.km.sum() > 0 and daily.collected_g.sum() > 0
+
+
+def test_a_bin_cut_off_by_a_closed_road_is_skipped():
+    from twin.config import parse
+    from twin.waste import WasteConfig
+
+    class CloseBinNode(Module):
+        """Closes every road into the node of the first bin (infinite travel time)."""
+
+        name = "close_bin_node"
+
+        def start_year(self, model, year):
+            waste = next(m for m in model.modules if isinstance(m, WasteModule))
+            self.node = int(waste.bins.node[0])
+            net = model.city.network
+            times = net.free_flow_time_s.copy()
+            times[net.link_to == self.node] = np.inf
+            model.published.publish("link_travel_time_s", times, "s", "test")
+
+    closer = CloseBinNode(None)
+    waste = WasteModule(parse(WasteConfig, {**FAST, "policy": "fixed"}, source="test"))
+    run_with_modules([closer, waste])
+    cut_off = waste.bins.node == closer.node
+    assert waste.bins.collected_g[cut_off].sum() == 0
+    assert waste.bins.collected_g[~cut_off].sum() > 0
+    assert (balance(waste.daily_frame()) == 0).all()

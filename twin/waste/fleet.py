@@ -131,6 +131,8 @@ class Truck(mesa.Agent):
 
         def drive(target: int):
             path = path_links(trees[row[self.node]], link_from, target)
+            if path.size == 0 and target != self.node:
+                return False  # unreachable on the current link times (a closed road)
             if path.size:
                 times = roads.link_time_s()[path]
                 leg_s = float(times.sum())
@@ -142,6 +144,7 @@ class Truck(mesa.Agent):
             self.node = target
             if on_position is not None:
                 on_position(env.now, target)
+            return True
 
         def unload_at(plant: int):
             yield from drive(plant)
@@ -165,7 +168,8 @@ class Truck(mesa.Agent):
             if env.now >= shift_end_s:
                 break
             node = int(bin_node[index])
-            yield from drive(node)
+            if not (yield from drive(node)):
+                continue
             yield env.timeout(service_s(index))
             self.visits += 1
             while True:
