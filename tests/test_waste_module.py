@@ -233,10 +233,11 @@ def test_a_bin_cut_off_by_a_closed_road_is_skipped():
             times[net.link_to == self.node] = np.inf
             model.published.publish("link_travel_time_s", times, "s", "test")
 
-    closer = CloseBinNode(None)
-    waste = WasteModule(parse(WasteConfig, {**FAST, "policy": "fixed"}, source="test"))
-    run_with_modules([closer, waste])
-    cut_off = waste.bins.node == closer.node
-    assert waste.bins.collected_g[cut_off].sum() == 0
-    assert waste.bins.collected_g[~cut_off].sum() > 0
-    assert (balance(waste.daily_frame()) == 0).all()
+    for policy in ("fixed", "sensor"):
+        closer = CloseBinNode(None)
+        waste = WasteModule(parse(WasteConfig, {**FAST, "policy": policy}, source="test"))
+        run_with_modules([closer, waste])
+        cut_off = waste.bins.node == closer.node
+        assert waste.bins.collected_g[cut_off].sum() == 0
+        assert waste.bins.collected_g[~cut_off].sum() > 0
+        assert (balance(waste.daily_frame()) == 0).all()

@@ -363,7 +363,7 @@ class WasteModule(Module):
         prize = np.concatenate([np.zeros(sel.must.size), sel.prize])
         static = sel.static_key is not None
         link_time = self.roads.network.free_flow_time_s if static else self.roads.link_time_s()
-        problem = collection_problem(
+        problem, kept = collection_problem(
             self.roads.network,
             link_time,
             int(self.depot_node[d]),
@@ -379,6 +379,7 @@ class WasteModule(Module):
             cfg.shift_h * HOUR_S,
             "duration" if cfg.route_objective == "time" else "distance",
         )
+        chosen = chosen[kept]
         plan = solve(
             problem,
             seconds=seconds,

@@ -196,25 +196,49 @@ def collection_problem(
     unload_s: float,
     shift_s: float,
     objective: str,
-) -> RoutingProblem:
+) -> tuple[RoutingProblem, np.ndarray]:
     """One depot's collection problem for one stream on the road network.
 
     Depot 0 is the home depot; depots 1.. are the plants, where trucks unload (PyVRP reload
     depots) and where each route ends (at the plant nearest home, whose drive home is taken off
     the shift). Travel times come from many-to-many shortest paths on ``link_time_s``; with
     ``objective = "distance"`` a second search on link lengths gives the distances.
+
+    Returns the problem and a mask of the bins in it: bins that closed roads (infinite link
+    times) cut off from the depot or the plants are left out. A depot cut off from its plants is
+    an error.
     """
     from twin.kernels.shortest_path import travel_time_matrix
 
     nodes = np.concatenate([[depot_node], plant_nodes, bin_nodes]).astype(np.int64)
     unique, location = np.unique(nodes, return_inverse=True)
     seconds = travel_time_matrix(network, link_time_s, unique, unique)
-    if not np.all(np.isfinite(seconds)):
-        bad = unique[np.flatnonzero(~np.isfinite(seconds).all(axis=0))[:3]]
+    hubs = location[: 1 + len(plant_nodes)]
+    if not np.isfinite(seconds[np.ix_(hubs, hubs)]).all():
         raise TwinInputError(
-            f"waste: road nodes {bad.tolist()} cannot be reached from depot node {depot_node} "
-            "or its plants on the current travel times"
+            f"waste: depot node {depot_node} and plant nodes {np.asarray(plant_nodes).tolist()} "
+            "cannot all reach each other on the current travel times"
         )
+    reachable = np.isfinite(seconds[hubs]).all(axis=0) & np.isfinite(seconds[:, hubs]).all(axis=1)
+    kept = reachable[location[1 + len(plant_nodes) :]]
+    if not kept.all():
+        problem, _ = collection_problem(
+            network,
+            link_time_s,
+            depot_node,
+            plant_nodes,
+            bin_nodes[kept],
+            pickup_kg[kept],
+            service_s[kept],
+            prize[kept],
+            required[kept],
+            n_trucks,
+            capacity_kg,
+            unload_s,
+            shift_s,
+            objective,
+        )
+        return problem, kept
     duration = np.rint(seconds).astype(np.int64)
     if objective == "distance":
         distance = np.rint(travel_time_matrix(network, network.link_length_m, unique, unique)).astype(
@@ -235,7 +259,7 @@ def collection_problem(
         reload_depots=tuple(range(1, 1 + n_plants)),
         shift_s=max(int(shift_s) - way_home, 0),
     )
-    return RoutingProblem(
+    problem = RoutingProblem(
         distance=distance,
         duration=duration,
         depots=location[: 1 + n_plants],
@@ -248,3 +272,4 @@ def collection_problem(
         vehicles=(vehicle,),
         objective=objective,
     )
+    return problem, kept
