@@ -21,6 +21,7 @@ import time
 
 import numpy as np
 import pandas as pd
+from mesa.agent import AgentSet
 
 from twin.engine import Module, TwinModel, ticker
 from twin.engine.model import SECONDS_PER_DAY
@@ -173,6 +174,7 @@ class WasteModule(Module):
                 )
                 self.trucks.setdefault((s, d), []).append(truck)
             self.territory[self.bins.stream == s] = used[np.argmin(from_depots[used], axis=0)]
+        self.fleet = AgentSet([t for group in self.trucks.values() for t in group], random=model.random)
         self.roads = Roads(net, model.published)
         if cfg.policy == "fixed":
             every = cfg.stream_values("collect_every_days", COLLECT_EVERY_DAYS).astype(np.int64)
@@ -221,9 +223,7 @@ class WasteModule(Module):
         self.sensor_rng = model.rng_for("waste/sensors", year)
         self.route_seed = int(model.seed_sequence("waste/routing", year).generate_state(1)[0])
         self.static_routes: dict[tuple[int, int, int], list[list[tuple[str, int]]]] = {}
-        for fleet in self.trucks.values():
-            for truck in fleet:
-                truck.reset_year()
+        self.fleet.do("reset_year")
         self.year = year
         self.day = -1
         self.day_bin_kg = np.zeros(len(bins))
@@ -276,12 +276,12 @@ class WasteModule(Module):
             for name in ("fill_g", "generated_g", "collected_g", "overflow_g")
         }
         totals["wrong_g"] = self.wrong_g.copy()
-        km, hours, visits = np.zeros(self.k), np.zeros(self.k), np.zeros(self.k, dtype=np.int64)
-        for (s, _), fleet in self.trucks.items():
-            km[s] += sum(t.km for t in fleet)
-            hours[s] += sum(t.hours for t in fleet)
-            visits[s] += sum(t.visits for t in fleet)
-        totals["km"], totals["hours"], totals["visits"] = km, hours, visits
+        stream = np.array(self.fleet.get("stream"), dtype=np.int64)
+        totals["km"] = np.bincount(stream, weights=self.fleet.get("km"), minlength=self.k)
+        totals["hours"] = np.bincount(stream, weights=self.fleet.get("hours"), minlength=self.k)
+        totals["visits"] = np.bincount(stream, weights=self.fleet.get("visits"), minlength=self.k).astype(
+            np.int64
+        )
         return totals
 
     def _close_day(self) -> None:
