@@ -4,8 +4,8 @@ Run: ``python benchmarks/traffic_grid_vs_uxsim.py [--cases 10k 50k] [--repeat 3]
 and demand files (../shared/data/traffic_grid), UXsim with the README's settings (deltan=5,
 reaction time 1 s, default dynamic-user-optimum route choice, random_seed=1, tmax 7,200 s).
 Reports completed trips, mean travel time, simulation wall time (median of ``--repeat``; set-up
-and import excluded), the speed ratios and memory: the peak of Python/numpy allocations
-(tracemalloc) during the run and the process's peak RSS after it (monotonic, so ours runs first).
+and import excluded), the speed ratios, and the process's peak RSS after each engine's runs. Peak
+RSS only grows, so for each engine's own memory run it alone: ``--engines uxsim_cpp``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import json
 import resource
 import statistics
 import time
-import tracemalloc
 from pathlib import Path
 
 import pandas as pd
@@ -35,18 +34,13 @@ def run_ours(case: str) -> dict:
         GRID / f"demand_grid10x10_{case}_seed1.csv", net, GRID / "grid10x10_nodes.csv"
     ).trips
     settings = LoadingSettings(time_step_s=1.0, platoon=5, route_choice="enroute", horizon_s=7200.0)
-    tracemalloc.start()
     start = time.perf_counter()
-    load = simulate(net, trips, settings)
+    s = simulate(net, trips, settings).summary()
     seconds = time.perf_counter() - start
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    s = load.summary()
     return {
         "completed": s["completed"],
         "mean_travel_time_s": s["mean_travel_time_s"],
         "seconds": seconds,
-        "traced_peak_mb": peak / 2**20,
     }
 
 
@@ -83,18 +77,14 @@ def run_uxsim(case: str, cpp: bool) -> dict:
     for row in demand.itertuples():
         for _ in range(int(row.count) // 5):
             w.addVehicle(str(row.origin), str(row.destination), float(row.depart_time_s))
-    tracemalloc.start()
     start = time.perf_counter()
     w.exec_simulation()
     seconds = time.perf_counter() - start
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
     w.analyzer.basic_analysis()
     return {
         "completed": int(w.analyzer.trip_completed),
         "mean_travel_time_s": float(w.analyzer.average_travel_time),
         "seconds": seconds,
-        "traced_peak_mb": peak / 2**20,
     }
 
 
@@ -102,6 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", nargs="+", default=["10k", "50k"])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--engines", nargs="+", default=["citytwin", "uxsim_cpp", "uxsim_python"])
     args = parser.parse_args()
     run_ours("10k")  # numba compile or cache load, outside the timings
     rows = []
@@ -110,6 +101,8 @@ def main() -> None:
         ("uxsim_cpp", lambda c: run_uxsim(c, True)),
         ("uxsim_python", lambda c: run_uxsim(c, False)),
     ):
+        if engine not in args.engines:
+            continue
         for case in args.cases:
             try:
                 runs = [fn(case) for _ in range(args.repeat)]
@@ -121,7 +114,7 @@ def main() -> None:
             print(json.dumps(rows[-1]), flush=True)
     ours = {r["case"]: r["seconds"] for r in rows if r["engine"] == "citytwin"}
     for r in rows:
-        if r["engine"] != "citytwin" and "seconds" in r:
+        if r["engine"] != "citytwin" and "seconds" in r and r["case"] in ours:
             print(f"{r['case']}: citytwin is {r['seconds'] / ours[r['case']]:.1f}x faster than {r['engine']}")
 
 
