@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up CityTwin on a fresh Debian 12 machine with Python 3.11: system libraries for off-screen
 # rendering (Mesa EGL) and Python's venv when missing, then a virtual environment in .venv with
-# the package and the extras named in $TWIN_EXTRAS (default: test,html,peers).
+# the package and the extras named in $TWIN_EXTRAS (default: test,html,peers,osm).
 # Idempotent: a second call only checks, unless pyproject.toml changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
-extras="${TWIN_EXTRAS:-test,html,peers}"
+extras="${TWIN_EXTRAS:-test,html,peers,osm}"
 stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-${extras//,/_}"
 if [ ! -f "$stamp" ]; then
   [ -x .venv/bin/python ] || python3 -m venv .venv
