@@ -57,7 +57,7 @@ def test_module_matches_erlang_c(units, arrival, seed):
 @pytest.mark.slow
 @pytest.mark.parametrize(("units", "arrival", "seed"), [(3, 2.0, 21), (10, 8.0, 22)])
 def test_module_matches_erlang_c_long(units, arrival, seed):
-    r = _erlang(units, arrival, seed, 500_000)
+    r = _erlang(units, arrival, seed, 1_500_000)
     assert _inside(r["simulated_p_wait"], r["p_wait_ci_half_width"], r["analytic_p_wait"])
     assert _inside(r["simulated_mean_wait"], r["mean_wait_ci_half_width"], r["analytic_mean_wait"])
     assert r["p_wait_ci_half_width"] < 0.02 * r["analytic_p_wait"]
