@@ -10,7 +10,7 @@ from twin.errors import TwinInputError
 from twin.traffic import DynamicLoading, LoadingSettings, Trips, read_network_csv, read_trips_csv, simulate
 from twin.traffic.equilibrium import day_to_day
 from twin.traffic.loading import trip_rows
-from twin.traffic.loading_kernel import ARRIVED
+from twin.traffic.loading_kernel import ARRIVED, BUDGET_EPS
 
 
 def corridor(capacities, lengths=(1000.0, 1000.0, 1000.0), jam=0.2):
@@ -154,3 +154,94 @@ def test_day_to_day_gap_falls_and_paths_round_trip(shared_data):
     assert all(c == 50_000 for c in result.completed)
     assert result.gaps[-1] < 0.75 * result.gaps[0]
     assert result.mean_travel_time_s[-1] < result.mean_travel_time_s[0]
+
+
+def reference_loading(load: DynamicLoading, until_s: float) -> np.ndarray:
+    """The spatial-queue rules written plainly (deques, one step at a time, fixed paths): arrivals."""
+    from collections import deque
+
+    net, s = load.network, load.settings
+    dt, cap = s.time_step_s, load.capacity_vps
+    ceiling = cap * dt + s.platoon
+    starts, links = load.paths()
+    queue = [deque() for _ in range(net.n_links)]
+    occ = np.zeros(net.n_links)
+    out_b, in_b = np.zeros(net.n_links), np.zeros(net.n_links)
+    ready, pos = np.zeros(load.n_rows), starts[:-1].copy()
+    arrive = np.full(load.n_rows, np.nan)
+    order = list(np.argsort(load.veh_depart, kind="stable"))
+    waiting = []
+
+    def fits(link, size):
+        return in_b[link] >= size - BUDGET_EPS and (occ[link] <= 0 or occ[link] + size <= load.storage[link])
+
+    for step in range(int(round(until_s / dt))):
+        t = step * dt
+        out_b[:] = np.minimum(out_b + cap * dt, ceiling)
+        in_b[:] = np.minimum(in_b + cap * dt, ceiling)
+        while order and load.veh_depart[order[0]] <= t:
+            waiting.append(order.pop(0))
+
+        for node in range(net.n_nodes):
+            incoming = net.in_links[net.in_start[node] : net.in_start[node + 1]]
+            if len(incoming) == 0:
+                continue
+            first = step % len(incoming)
+            rotated = [incoming[(first + j) % len(incoming)] for j in range(len(incoming))]
+            moved = True
+            while moved:
+                moved = False
+                for link in rotated:
+                    if not queue[link] or ready[queue[link][0]] > t:
+                        continue
+                    row = queue[link][0]
+                    size = load.veh_size[row]
+                    if out_b[link] < size - BUDGET_EPS:
+                        continue
+                    last = pos[row] == starts[row + 1] - 1
+                    nxt = -1 if last else links[pos[row] + 1]
+                    if not last and not fits(nxt, size):
+                        continue
+                    queue[link].popleft()
+                    out_b[link] -= size
+                    occ[link] -= size
+                    if last:
+                        arrive[row] = t
+                    else:
+                        queue[nxt].append(row)
+                        in_b[nxt] -= size
+                        occ[nxt] += size
+                        ready[row] = t + load.fft[nxt]
+                        pos[row] += 1
+                    moved = True
+        still = []
+        for row in waiting:
+            link, size = links[pos[row]], load.veh_size[row]
+            if fits(link, size):
+                queue[link].append(row)
+                in_b[link] -= size
+                occ[link] += size
+                ready[row] = t + load.fft[link]
+            else:
+                still.append(row)
+        waiting = still
+    return arrive
+
+
+def test_kernel_matches_plain_python_rules_under_congestion(testville):
+    net = testville.network
+    rng = np.random.default_rng(11)
+    n = 400
+    o, d = rng.integers(0, net.n_nodes, n), rng.integers(0, net.n_nodes, n)
+    keep = o != d
+    trips = Trips.from_arrays(
+        o[keep], d[keep], rng.uniform(0, 600, keep.sum()), rng.integers(1, 6, keep.sum())
+    )
+    settings = LoadingSettings(
+        time_step_s=2.0, platoon=3, route_choice="fixed", horizon_s=3600.0, route_update_s=3600.0
+    )
+    capacity = net.link_capacity_vph * 0.1  # a tenth of the capacity: queues and spill-back
+    load = DynamicLoading(net, trips, settings, capacity_vph=capacity)
+    load.advance(3600.0)
+    assert load.summary()["completed"] < trips.vehicles  # congested enough that queues matter
+    np.testing.assert_array_equal(reference_loading(load, 3600.0), load.veh_arrive)

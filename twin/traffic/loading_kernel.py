@@ -22,6 +22,8 @@ from numba import njit
 WAITING = -1
 ARRIVED = -2
 UNREACHABLE = -3
+BUDGET_EPS = 1e-6
+"""Budgets this close to a row's size cover it (sums of capacity x time differ in the last bits)."""
 
 
 @njit(cache=True)
@@ -74,7 +76,7 @@ def _pop(link, q_off, q_head, q_len):
 @njit(cache=True)
 def _fits(link, size, occ, extra, storage, in_budget):
     """Whether a row of ``size`` vehicles may enter ``link`` now (room and inflow budget)."""
-    if in_budget[link] < size:
+    if in_budget[link] < size - BUDGET_EPS:
         return False
     load = occ[link] + extra[link]
     return load <= 0.0 or load + size <= storage[link]
@@ -203,7 +205,7 @@ def run_steps(
                         continue
                     size = veh_size[row]
                     _refill(link, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budget, budget_t)
-                    if out_budget[link] < size:
+                    if out_budget[link] < size - BUDGET_EPS:
                         continue
                     if veh_dest_node[row] == node:
                         nxt = -1
