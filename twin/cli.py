@@ -25,15 +25,31 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise TwinInputError(f"{args.out}: the output folder exists; pass --force to replace it")
     result = run(scenario, args.out, force=args.force, seed=args.seed, progress=not args.quiet,
                  picture=False if args.no_picture else None)
-    print(format_summary(result.indicators, title=f"{scenario.name} (seed {result.manifest['seed']})"))
-    print(f"\nrun folder: {result.path}")
+    title = f"{scenario.name} (seed {result.manifest['seed']})"
+    print(format_summary(result.indicators, title, per_domain=None if args.full else HEADLINE_ROWS))
+    print(f"\nrun folder: {result.path}  (every indicator: indicators.csv)")
     if (result.path / "city.png").is_file():
         print(f"picture:    {result.path / 'city.png'}")
     return 0
 
 
-def format_summary(indicators: pd.DataFrame, title: str) -> str:
-    """A terminal table: one row per indicator, one column per year."""
+HEADLINE_ROWS = 6
+"""Indicators shown per domain in the run summary (modules report their headline KPIs first)."""
+
+
+def format_summary(indicators: pd.DataFrame, title: str, per_domain: int | None = None) -> str:
+    """A terminal table: one row per indicator, one column per year.
+
+    With ``per_domain``, only the first that many indicators of each domain are shown (the
+    governance index and domain scores always are).
+    """
+    if per_domain is not None:
+        first_year = indicators[indicators.year == indicators.year.min()]
+        keep = first_year.groupby("domain", sort=False).head(per_domain).indicator
+        keep_keys = set(zip(first_year.loc[keep.index, "domain"], keep, strict=True))
+        mask = [(d == "governance") or ((d, i) in keep_keys)
+                for d, i in zip(indicators.domain, indicators.indicator, strict=True)]
+        indicators = indicators[mask]
     table = indicators.pivot_table(index=["domain", "indicator", "unit"], columns="year",
                                    values="value", sort=False)
     order = sorted(table.index, key=lambda k: (k[0] == "governance", k[0]))
@@ -92,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="override the scenario's seed")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--no-picture", action="store_true", help="skip the 3D picture")
+    p.add_argument("--full", action="store_true", help="print every indicator, not the headlines")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("validate", help="check a scenario file; exit 0 if good, 2 if not")

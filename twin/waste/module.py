@@ -536,7 +536,7 @@ class WasteModule(Module):
                 "clean kitchen and recyclable waste, share of all waste collected",
             )
         )
-        return out
+        return _headlines_first(out)
 
     def timeseries(self) -> dict[str, pd.DataFrame]:
         positions = pd.DataFrame(self.position_rows, columns=["year", "time_s", "truck", "stream", "x", "y"])
@@ -558,3 +558,12 @@ class WasteModule(Module):
             }
         )
         return {"bins": frame}
+
+
+HEADLINES = ("litter_share", "recycling_rate", "collected_kg", "truck_km", "cost_per_tonne", "contamination")
+"""City-wide indicators reported first (the run summary shows the first few of each domain)."""
+
+
+def _headlines_first(rows: list[Indicator]) -> list[Indicator]:
+    rank = {name: k for k, name in enumerate(HEADLINES)}
+    return sorted(rows, key=lambda i: rank.get(i.name, len(rank)))  # stable: the rest keep their order
