@@ -12,9 +12,11 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import tomllib
 import types
 import typing
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 from twin.errors import ScenarioError
@@ -257,3 +259,16 @@ def describe(cls: type, prefix: str = "") -> list[dict[str, str]]:
             )
         )
     return rows
+
+
+def read_toml(path: str | Path, what: str) -> dict[str, Any]:
+    """Read a TOML file as plain data; one-line errors name the file (and the line for bad TOML)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"{path}: {what} file not found")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not a UTF-8 text file") from None

@@ -11,12 +11,11 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from twin.config import frozen_mapping, option, parse, to_dict
+from twin.config import frozen_mapping, option, parse, read_toml, to_dict
 from twin.errors import ScenarioError
 
 
@@ -142,13 +141,4 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<memory>") -> Sce
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario TOML file; errors name the file, the key and what is allowed."""
-    path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: scenario file not found")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: invalid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not a UTF-8 text file") from None
-    return scenario_from_dict(data, source=str(path))
+    return scenario_from_dict(read_toml(path, "scenario"), source=str(path))

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from twin.config import frozen_mapping, option, parse, to_dict
+from twin.config import frozen_mapping, option, parse, read_toml, to_dict
 from twin.errors import ScenarioError
 from twin.scenario import Scenario, load_scenario
 
@@ -256,13 +256,4 @@ def is_sweep_file(path: str | Path) -> bool:
 
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read and validate a sweep TOML file; errors name the file, the key and what is allowed."""
-    path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: sweep file not found")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: invalid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not a UTF-8 text file") from None
-    return sweep_from_dict(data, source=str(path))
+    return sweep_from_dict(read_toml(path, "sweep"), source=str(path))
