@@ -200,6 +200,12 @@ def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""
     speed = np.array([c.speed_kmh / 3.6 for c in class_specs])[cls2]
     lanes = np.array([c.lanes for c in class_specs])[cls2]
     cap = np.array([c.capacity_per_lane_vph for c in class_specs])[cls2] * lanes
+    # grid points whose every street was dropped or cut by the river are not part of the network
+    used = np.zeros(len(xy), dtype=bool)
+    used[link_from] = used[link_to] = True
+    if not used.all():
+        new_index = np.cumsum(used) - 1
+        xy, link_from, link_to = xy[used], new_index[link_from], new_index[link_to]
     length = np.hypot(*(xy[link_to] - xy[link_from]).T)
     length = np.maximum(length, 10.0)
     network = RoadNetwork.from_arrays(
