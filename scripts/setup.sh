@@ -20,11 +20,12 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 extras="${TWIN_EXTRAS:-test,html,peers,osm}"
-stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-${extras//,/_}"
+project_hash="$(sha256sum pyproject.toml | cut -c1-16)"
+stamp=".venv/.installed-${project_hash}-${extras//,/_}"
 if [ ! -f "$stamp" ]; then
   [ -x .venv/bin/python ] || python3 -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".[${extras}]"
-  rm -f .venv/.installed-*
+  find .venv -maxdepth 1 -name '.installed-*' ! -name ".installed-${project_hash}-*" -delete
   touch "$stamp"
 fi
