@@ -41,6 +41,7 @@ def test_lever_naming_an_unknown_zone_lists_the_zones(quick_scenario):
     with pytest.raises(TwinInputError, match=r"migration\.subsidy\.new_twn.*did you mean 'new_town'") as info:
         simulate(scenario)
     assert "zones: " in str(info.value) and "districts: old_town, new_town" in str(info.value)
+    assert str(info.value).startswith(quick_scenario.source + ": ")  # the file is named too
 
 
 def test_negative_capacity_and_non_finite_rates_are_refused():

@@ -67,7 +67,7 @@ class AccessModule(Module):
             self._year_shares.setdefault(kind, []).append(share)
             self._records.append((model.year, float(model.env.now), kind, share))
             self._last_times[kind] = times
-            if kind == "hospital":
+            if kind == "hospital" and np.isfinite(times).any():  # a city may have no hospital
                 reachable = np.isfinite(times)
                 mean_min = float((times[reachable] * population[reachable]).sum()
                                  / max(population[reachable].sum(), 1)) / 60.0

@@ -57,7 +57,12 @@ def simulate(scenario: Scenario, *, seed: int | None = None, progress: bool = Fa
     model = TwinModel(city, modules, seed=seed, replicate=run.replicate, start_year=run.start_year,
                       horizon_years=run.horizon_years, period_days=run.period_days,
                       progress=progress)
-    model.run_years(scenario.indicators.weights, scenario.indicators.bounds)
+    try:
+        model.run_years(scenario.indicators.weights, scenario.indicators.bounds)
+    except TwinInputError as exc:  # a module found bad input (a lever naming no zone ...): say which file
+        if not str(exc).startswith(scenario.source):
+            raise type(exc)(f"{scenario.source}: {exc}") from None
+        raise
     timings.update(model.timings)
     table = indicator_table(model.indicator_rows)
     timeseries, state = {}, {}
