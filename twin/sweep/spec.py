@@ -188,9 +188,13 @@ def sweepable_keys(scenario: Scenario) -> list[str]:
 def _unknown(key: str, base: Scenario, allowed: list[str]) -> str:
     hint = difflib.get_close_matches(key, allowed, n=1)
     did = f" (did you mean {hint[0]!r}?)" if hint else ""
+    section = key.split(".")[0]
+    shown = [k for k in allowed if k.split(".")[0] == section] or allowed  # the same section first
+    more = len(allowed) - len(shown[:12])
+    listed = ", ".join(shown[:12]) + (f" ... ({more} more in docs/scenarios.md)" if more else "")
     return (
         f"{key!r} is not a key of the base scenario {base.source}{did}; "
-        f"keys that can be swept: {', '.join(allowed)}"
+        f"keys that can be swept include: {listed}"
     )
 
 
