@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-ldconfig -p 2>/dev/null | grep -q 'libEGL.so.1' || need+=(libegl1)
-ldconfig -p 2>/dev/null | grep -q 'libEGL_mesa.so.0' || need+=(libegl-mesa0)
+ldconfig="$(command -v ldconfig || echo /sbin/ldconfig)"  # not on a normal user's PATH on Debian
+"$ldconfig" -p 2>/dev/null | grep -q 'libEGL.so.1' || need+=(libegl1)
+"$ldconfig" -p 2>/dev/null | grep -q 'libEGL_mesa.so.0' || need+=(libegl-mesa0)
 [ -e /usr/lib/x86_64-linux-gnu/dri/swrast_dri.so ] || [ -e /usr/lib/aarch64-linux-gnu/dri/swrast_dri.so ] \
   || ls /usr/lib/*/dri/*swrast* >/dev/null 2>&1 || need+=(libgl1-mesa-dri)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
