@@ -11,7 +11,7 @@ from scipy import stats
 from twin import load_scenario, run
 from twin.cli import main
 from twin.sweep import sweep
-from twin.sweep.compare import Comparison, Side, _interval, compare, compare_sides
+from twin.sweep.compare import COMPARISON_COLUMNS, Comparison, Side, _interval, compare, compare_sides
 from twin.sweep.report import write_compare_report
 
 BASE = ROOT / "scenarios" / "sweep_testville_base.toml"
@@ -98,19 +98,7 @@ def test_report_plots_distributions_when_tables_exist(tmp_path):
     a, b = side("A", 0), side("B", 50)
     table = pd.DataFrame(
         [("emergency", "p90_response", "s", 600.0, 650.0, 50.0, np.nan, np.nan, 1, 1, True)],
-        columns=[
-            "domain",
-            "indicator",
-            "unit",
-            "mean_a",
-            "mean_b",
-            "diff",
-            "ci_low",
-            "ci_high",
-            "n_a",
-            "n_b",
-            "paired",
-        ],
+        columns=COMPARISON_COLUMNS,
     )
     path = write_compare_report(Comparison(a, b, 2026, 0.95, table), tmp_path / "report.md")
     text = path.read_text()

@@ -22,6 +22,11 @@ from twin.sweep.store import SweepStore, run_id
 DISTRIBUTION_TABLES = ("incidents", "zone_population")
 """Run tables a comparison loads for its distribution plots, when the runs have them."""
 
+COMPARISON_COLUMNS = [
+    "domain", "indicator", "unit", "mean_a", "mean_b", "diff", "ci_low", "ci_high", "n_a", "n_b", "paired",
+]
+"""Columns of a comparison table: one row per indicator, A and B means, A - B and its interval."""
+
 
 @dataclasses.dataclass
 class Side:
@@ -159,22 +164,7 @@ def compare_sides(
             continue
         diff, low, high = _interval(x, y, paired, confidence)
         rows.append((domain, indicator, unit, x.mean(), y.mean(), diff, low, high, len(x), len(y), paired))
-    table = pd.DataFrame(
-        rows,
-        columns=[
-            "domain",
-            "indicator",
-            "unit",
-            "mean_a",
-            "mean_b",
-            "diff",
-            "ci_low",
-            "ci_high",
-            "n_a",
-            "n_b",
-            "paired",
-        ],
-    )
+    table = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
     return Comparison(side_a, side_b, int(year), confidence, table)
 
 
