@@ -28,8 +28,11 @@ def check_same_city(a: RunTables, b: RunTables) -> None:
     if hash_a and hash_b and hash_a != hash_b:
         city_a = a.manifest.get("city", {}).get("name", "?")
         city_b = b.manifest.get("city", {}).get("name", "?")
-        raise TwinInputError(f"{a.where} ({city_a}) and {b.where} ({city_b}) are runs of different "
-                             "cities; side-by-side and difference views need the same city")
+        raise TwinInputError(
+            f"{a.where} ({city_a}, city data {hash_a[:12]}) and {b.where} ({city_b}, city data "
+            f"{hash_b[:12]}) are runs of different cities (or of different versions of one seed file); "
+            "side-by-side and difference views need the same city"
+        )
 
 
 def common_clim(fields: list[Field | None]) -> tuple[float, float] | None:
