@@ -263,16 +263,24 @@ class CityScene:
 
     # -- parts -------------------------------------------------------------------------------
 
-    def _draw_ground(self) -> None:
+    def _ground_box(self) -> tuple[float, float, float, float]:
         xmin, xmax, ymin, ymax = self.bounds
         pad = 0.04 * max(xmax - xmin, ymax - ymin)
+        return xmin - pad, xmax + pad, ymin - pad, ymax + pad
+
+    def _draw_ground(self) -> None:
+        xmin, xmax, ymin, ymax = self._ground_box()
         ground = pv.Plane(center=((xmin + xmax) / 2, (ymin + ymax) / 2, Z_GROUND),
-                          i_size=xmax - xmin + 2 * pad, j_size=ymax - ymin + 2 * pad)
+                          i_size=xmax - xmin, j_size=ymax - ymin)
         self.plotter.add_mesh(ground, color=GROUND, lighting=False, name=None)
 
     def _draw_river(self) -> None:
         river = river_mesh(self.city)
         if river is None:
+            return
+        xmin, xmax, ymin, ymax = self._ground_box()
+        river = river.clip_box((xmin, xmax, ymin, ymax, -1e4, 1e4), invert=False)  # stop at the ground's edge
+        if river.n_cells == 0:
             return
         self.plotter.add_mesh(river, color=WATER, lighting=False)
         line = self.city.river.polyline
