@@ -89,7 +89,7 @@ class TwinModel(mesa.Model):
         return np.random.default_rng(self.seed_sequence(stream, year))
 
     # -- the yearly loop -------------------------------------------------------------------------
-    def _time(self, key: str, fn, *args):
+    def _timed_call(self, key: str, fn, *args):  # not _time: mesa 3.5 uses that name
         start = time.perf_counter()
         result = fn(*args)
         self.timings[key] = self.timings.get(key, 0.0) + time.perf_counter() - start
@@ -99,7 +99,7 @@ class TwinModel(mesa.Model):
         if self._setup_done:
             return
         for module in self.modules:
-            self._time(module.name, module.setup, self)
+            self._timed_call(module.name, module.setup, self)
         self._setup_done = True
 
     def step(self) -> None:
@@ -108,7 +108,7 @@ class TwinModel(mesa.Model):
         year = self.start_year + self.years_done
         self.year = year
         for module in self.modules:
-            self._time(module.name, module.start_year, self, year)
+            self._timed_call(module.name, module.start_year, self, year)
         self.env = simpy.Environment()
         for module in self.modules:
             for process in module.processes(self):
@@ -117,10 +117,10 @@ class TwinModel(mesa.Model):
             self.env.process(self._progress_process(year))
         self.env.run(until=self.period_s)
         for module in self.modules:
-            self._time(module.name, module.end_year, self, year)
+            self._timed_call(module.name, module.end_year, self, year)
         year_rows: list[Indicator] = []
         for module in self.modules:
-            year_rows.extend(self._time(module.name, module.indicators, self, year))
+            year_rows.extend(self._timed_call(module.name, module.indicators, self, year))
         self.indicator_rows.extend((year, ind) for ind in year_rows)
         self._year_indicators = year_rows
         self.years_done += 1
