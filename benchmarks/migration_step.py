@@ -26,7 +26,7 @@ from twin import City
 from twin.config import parse
 from twin.migration import HousingMarket, MigrationConfig, MigrationState, create_households
 from twin.migration.choice import choice_order, choose_zones
-from twin.migration.mesa_view import HouseholdAgent
+from twin.migration.mesa_view import HouseholdAgent, choice_agents, collect_choices
 from twin.migration.module import LEVERS, lever_array
 from twin.migration.state import ChoiceProblem
 from twin.migration.zone_attributes import free_flow_skim, zone_attributes
@@ -122,29 +122,13 @@ def time_mesa_vs_kernel(city: City, n: int, config: MigrationConfig) -> dict:
     model = mesa.Model(rng=0)
     problem.vacancy = vacancy.copy()
     start = time.perf_counter()
-    agents = []
-    for c in order:
-        t = int(problem.chooser_type[c])
-        agents.append(
-            HouseholdAgent(
-                model,
-                problem.chooser_id[c],
-                problem.chooser_origin[c],
-                problem,
-                income=t // 4,
-                skilled=(t // 2) % 2,
-                family=t % 2,
-                row=int(c),
-            )
-        )
+    agents = choice_agents(model, problem, order, HouseholdAgent)
     agentset = AgentSet(agents, random=model.random)
     create_s = time.perf_counter() - start
     start = time.perf_counter()
     agentset.do("step")
     step_s = time.perf_counter() - start
-    slow = np.full(n, -1, dtype=np.int64)
-    for agent in agents:
-        slow[agent.row] = agent.chosen
+    slow = collect_choices(agents, n)
     assert np.array_equal(fast, slow), "Mesa agents and the kernel disagree"
     return {
         "choosers": n,

@@ -90,29 +90,44 @@ def agent_choice_rule(
 
     def rule(problem: ChoiceProblem, order: np.ndarray) -> np.ndarray:
         host = model if model is not None else mesa.Model(rng=0)
-        agents = []
-        for c in order:
-            t = int(problem.chooser_type[c])
-            agents.append(
-                agent_class(
-                    host,
-                    problem.chooser_id[c],
-                    problem.chooser_origin[c],
-                    problem,
-                    income=int(_TYPES["income"][t]),
-                    skilled=int(_TYPES["skilled"][t]),
-                    family=int(_TYPES["family"][t]),
-                    row=int(c),
-                )
-            )
+        agents = choice_agents(host, problem, order, agent_class)
         AgentSet(agents, random=host.random).do("step")
-        chosen = np.full(problem.chooser_id.size, -1, dtype=np.int64)
+        chosen = collect_choices(agents, problem.chooser_id.size)
         for agent in agents:
-            chosen[agent.row] = agent.chosen
             agent.remove()
         return chosen
 
     return rule
+
+
+def choice_agents(
+    host: mesa.Model, problem: ChoiceProblem, order: np.ndarray, agent_class: type[HouseholdAgent]
+) -> list[HouseholdAgent]:
+    """One ``agent_class`` agent per chooser of ``problem``, in the choosing ``order``."""
+    agents = []
+    for c in order:
+        t = int(problem.chooser_type[c])
+        agents.append(
+            agent_class(
+                host,
+                problem.chooser_id[c],
+                problem.chooser_origin[c],
+                problem,
+                income=int(_TYPES["income"][t]),
+                skilled=int(_TYPES["skilled"][t]),
+                family=int(_TYPES["family"][t]),
+                row=int(c),
+            )
+        )
+    return agents
+
+
+def collect_choices(agents: list[HouseholdAgent], n_choosers: int) -> np.ndarray:
+    """The zone each chooser picked (-1 where no agent chose), indexed by chooser row."""
+    chosen = np.full(n_choosers, -1, dtype=np.int64)
+    for agent in agents:
+        chosen[agent.row] = agent.chosen
+    return chosen
 
 
 def sample_households(
