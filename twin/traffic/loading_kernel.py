@@ -96,6 +96,20 @@ def _refill(link, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budge
 
 
 @njit(cache=True)
+def _enter(link, row, size, t, link_to, link_fft, q_off, q_head, q_len, q_buf, in_budget, occ,
+           node_rows, max_occ, veh_link, veh_enter, veh_ready):
+    """Row ``row`` (``size`` vehicles) joins the tail of ``link`` at time ``t``."""
+    _push(link, row, q_off, q_head, q_len, q_buf)
+    in_budget[link] -= size
+    occ[link] += size
+    node_rows[link_to[link]] += 1
+    max_occ[link] = max(max_occ[link], occ[link])
+    veh_link[row] = link
+    veh_enter[row] = t
+    veh_ready[row] = t + link_fft[link]
+
+
+@njit(cache=True)
 def _next_link(
     row, node, enroute, veh_dest_idx, veh_path_pos, path_buf, out_start, link_to, route_time, dist, noise
 ):
@@ -242,14 +256,8 @@ def run_steps(
                         counters[3] += size
                         counters[4] -= size
                     else:
-                        _push(nxt, row, q_off, q_head, q_len, q_buf)
-                        in_budget[nxt] -= size
-                        occ[nxt] += size
-                        node_rows[link_to[nxt]] += 1
-                        max_occ[nxt] = max(max_occ[nxt], occ[nxt])
-                        veh_link[row] = nxt
-                        veh_enter[row] = t
-                        veh_ready[row] = t + link_fft[nxt]
+                        _enter(nxt, row, size, t, link_to, link_fft, q_off, q_head, q_len, q_buf, in_budget,
+                               occ, node_rows, max_occ, veh_link, veh_enter, veh_ready)
                         veh_path_pos[row] += 1
                     moved = True
         # waiting rows enter their first link (FIFO per link: a blocked link blocks later rows)
@@ -273,14 +281,8 @@ def run_steps(
             if first_link >= 0:
                 _refill(first_link, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budget, budget_t)
             if first_link >= 0 and _fits(first_link, size, occ, link_extra, link_storage, in_budget):
-                _push(first_link, row, q_off, q_head, q_len, q_buf)
-                in_budget[first_link] -= size
-                occ[first_link] += size
-                node_rows[link_to[first_link]] += 1
-                max_occ[first_link] = max(max_occ[first_link], occ[first_link])
-                veh_link[row] = first_link
-                veh_enter[row] = t
-                veh_ready[row] = t + link_fft[first_link]
+                _enter(first_link, row, size, t, link_to, link_fft, q_off, q_head, q_len, q_buf, in_budget,
+                       occ, node_rows, max_occ, veh_link, veh_enter, veh_ready)
                 counters[4] += size
                 counters[5] -= size
             else:
