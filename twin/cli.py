@@ -9,6 +9,7 @@ import argparse
 import importlib
 import json
 import sys
+import typing
 import warnings
 from pathlib import Path
 
@@ -94,10 +95,17 @@ def _cmd_city_list(args: argparse.Namespace) -> int:
     return 0
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, like every other error of ``twin``."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(2, f"twin: error: {self.prog}: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     import twin
 
-    parser = argparse.ArgumentParser(prog="twin", description="CityTwin: a city digital twin.")
+    parser = OneLineParser(prog="twin", description="CityTwin: a city digital twin.")
     parser.add_argument("--version", action="version", version=f"citytwin {twin.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
