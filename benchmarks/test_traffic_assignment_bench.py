@@ -13,13 +13,11 @@ import pytest
 from twin.traffic import AssignmentNetwork, assign, read_tntp_network, read_tntp_trips
 from twin.traffic.assignment import _od_by_node, all_or_nothing
 
-FOLDER = Path(__file__).resolve().parents[2] / "shared" / "tntp" / "SiouxFalls"
+FOLDER = Path(__file__).resolve().parents[1] / "data" / "tntp" / "SiouxFalls"
 
 
 @pytest.fixture(scope="module")
 def sioux_falls():
-    if not FOLDER.is_dir():
-        pytest.skip("../shared/tntp is not beside the checkout")
     net = read_tntp_network(FOLDER / "SiouxFalls_net.tntp")
     demand = read_tntp_trips(FOLDER / "SiouxFalls_trips.tntp", net.n_zones)
     network = AssignmentNetwork.from_tntp(net)

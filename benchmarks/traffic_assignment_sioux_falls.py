@@ -1,7 +1,7 @@
 """Static assignment on Sioux Falls: iterations and seconds to relative gap 1e-4 and 1e-5.
 
 Prints a Markdown table to compare with the AequilibraE 1.7.2 figures quoted in
-../shared/tntp/README.md (BFW: 1e-4 in 0.8 s / 118 iterations, 1e-5 in 1.9 s / 279 iterations;
+data/tntp/README.md (BFW: 1e-4 in 0.8 s / 118 iterations, 1e-5 in 1.9 s / 279 iterations;
 FW: 1,054 iterations for 1e-4). The first call (numba compile or cache load) is timed apart.
 
     python benchmarks/traffic_assignment_sioux_falls.py [--repeat 5] [--hezhou]
@@ -20,7 +20,7 @@ import numpy as np
 
 from twin.traffic import AssignmentNetwork, assign, read_tntp_flows, read_tntp_network, read_tntp_trips
 
-FOLDER = Path(__file__).resolve().parents[2] / "shared" / "tntp" / "SiouxFalls"
+FOLDER = Path(__file__).resolve().parents[1] / "data" / "tntp" / "SiouxFalls"
 BEST_TSTT = 7_480_225.3449
 AEQUILIBRAE = {("bfw", 1e-4): "118 it, 0.8 s", ("bfw", 1e-5): "279 it, 1.9 s", ("fw", 1e-4): "1,054 it, -",
                ("fw", 1e-5): "-"}

@@ -1,7 +1,7 @@
-"""The shared grid cases run by our loading and by UXsim (Python and C++ engines) in one process.
+"""The reference grid cases run by our loading and by UXsim (Python and C++ engines) in one process.
 
 Run: ``python benchmarks/traffic_grid_vs_uxsim.py [--cases 10k 50k] [--repeat 3]``. Same network
-and demand files (../shared/data/traffic_grid), UXsim with the README's settings (deltan=5,
+and demand files (data/traffic_grid), UXsim with the README's settings (deltan=5,
 reaction time 1 s, default dynamic-user-optimum route choice, random_seed=1, tmax 7,200 s).
 Reports completed trips, mean travel time, simulation wall time (median of ``--repeat``; set-up
 and import excluded), the speed ratios, and the process's peak RSS after each engine's runs. Peak
@@ -21,7 +21,7 @@ import pandas as pd
 
 from twin.traffic import LoadingSettings, read_network_csv, read_trips_csv, simulate
 
-GRID = Path(__file__).resolve().parents[2] / "shared" / "data" / "traffic_grid"
+GRID = Path(__file__).resolve().parents[1] / "data" / "traffic_grid"
 
 
 def _peak_rss_mb() -> float:

@@ -1,4 +1,4 @@
-"""Shared fixtures: the tiny test city, paths to shared data, a scratch run folder."""
+"""Shared fixtures: the tiny test city, the repository's reference data folder, a quick scenario."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 
 
 @pytest.fixture(scope="session")
@@ -28,19 +27,12 @@ def hezhou():
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    path = SHARED / "data"
-    if not path.is_dir():
-        pytest.skip("../shared/data is not beside the checkout")
-    return path
+def reference_data() -> Path:
+    """The repository's reference data folder (data/README.md: Sioux Falls TNTP, the 10x10 grid, CVRPLIB).
 
-
-@pytest.fixture(scope="session")
-def shared_tntp() -> Path:
-    path = SHARED / "tntp"
-    if not path.is_dir():
-        pytest.skip("../shared/tntp is not beside the checkout")
-    return path
+    It is part of the repository, so a test that uses it never skips: a missing file fails.
+    """
+    return ROOT / "data"
 
 
 @pytest.fixture

@@ -26,13 +26,13 @@ from twin.traffic import (
 from twin.traffic.assignment import all_or_nothing, line_search, load_blocks, load_origins
 from twin.traffic.bpr import beckmann, bpr_time
 
-BEST_TSTT = 7_480_225.3449  # ../shared/tntp/README.md
+BEST_TSTT = 7_480_225.3449  # data/tntp/README.md
 BEST_BECKMANN = 4_231_335.2871
 
 
 @pytest.fixture(scope="module")
-def sioux_falls(shared_tntp):
-    folder = shared_tntp / "SiouxFalls"
+def sioux_falls(reference_data):
+    folder = reference_data / "tntp" / "SiouxFalls"
     net = read_tntp_network(folder / "SiouxFalls_net.tntp")
     demand = read_tntp_trips(folder / "SiouxFalls_trips.tntp", net.n_zones)
     best = read_tntp_flows(folder / "SiouxFalls_flow.tntp")[2]

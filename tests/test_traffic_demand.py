@@ -84,8 +84,8 @@ def test_platoons_divide_the_row_count(testville):
 
 
 @pytest.fixture
-def grid_files(tmp_path, shared_data):
-    folder = shared_data / "traffic_grid"
+def grid_files(tmp_path, reference_data):
+    folder = reference_data / "traffic_grid"
     return folder / "grid10x10_nodes.csv", folder / "grid10x10_links.csv", tmp_path
 
 

@@ -117,30 +117,30 @@ def test_time_step_longer_than_shortest_link_is_explained():
 GRID = {"10k": 339.9, "50k": 355.7}
 
 
-def _grid(shared_data, case, route_choice="enroute"):
-    folder = shared_data / "traffic_grid"
+def _grid(reference_data, case, route_choice="enroute"):
+    folder = reference_data / "traffic_grid"
     net = read_network_csv(folder / "grid10x10_nodes.csv", folder / "grid10x10_links.csv")
     trips = read_trips_csv(folder / f"demand_grid10x10_{case}_seed1.csv", net, folder / "grid10x10_nodes.csv")
     settings = LoadingSettings(time_step_s=1.0, platoon=5, route_choice=route_choice, horizon_s=7200.0)
     return simulate(net, trips.trips, settings).summary()
 
 
-def test_grid_10k_matches_uxsim(shared_data):
-    s = _grid(shared_data, "10k")
+def test_grid_10k_matches_uxsim(reference_data):
+    s = _grid(reference_data, "10k")
     assert s["completed"] == 10_000
     assert s["mean_travel_time_s"] == pytest.approx(GRID["10k"], rel=0.05)
 
 
 @pytest.mark.parametrize("route_choice", ["enroute", "fixed"])
-def test_grid_50k_close_to_uxsim(shared_data, route_choice):
+def test_grid_50k_close_to_uxsim(reference_data, route_choice):
     # heavily congested case: UXsim's two engines give 355.7 (C++) and 372.0 s (Python)
-    s = _grid(shared_data, "50k", route_choice)
+    s = _grid(reference_data, "50k", route_choice)
     assert s["completed"] == 50_000
     assert 355.7 * 0.95 <= s["mean_travel_time_s"] <= 372.0 * 1.05
 
 
-def test_day_to_day_gap_falls_and_paths_round_trip(shared_data):
-    folder = shared_data / "traffic_grid"
+def test_day_to_day_gap_falls_and_paths_round_trip(reference_data):
+    folder = reference_data / "traffic_grid"
     net = read_network_csv(folder / "grid10x10_nodes.csv", folder / "grid10x10_links.csv")
     trips = read_trips_csv(folder / "demand_grid10x10_50k_seed1.csv", net).trips
     settings = LoadingSettings(time_step_s=1.0, platoon=5, horizon_s=7200.0, route_choice="fixed")

@@ -31,8 +31,8 @@ def write_trips(path, od):
     return path
 
 
-def test_sioux_falls_reads_as_published(shared_tntp):
-    folder = shared_tntp / "SiouxFalls"
+def test_sioux_falls_reads_as_published(reference_data):
+    folder = reference_data / "tntp" / "SiouxFalls"
     net = read_tntp_network(folder / "SiouxFalls_net.tntp")
     assert (net.n_nodes, net.n_zones, net.n_links, net.first_thru_node) == (24, 24, 76, 1)
     assert np.all(net.b == 0.15) and np.all(net.power == 4)

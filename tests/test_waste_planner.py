@@ -71,8 +71,8 @@ def brute_force_cvrp(instance) -> int:
     return int(best[full - 1])
 
 
-def test_a_n32_k5_within_one_percent_of_the_optimum(shared_data):
-    instance = read_cvrplib(shared_data / "cvrplib" / "A-n32-k5.vrp")
+def test_a_n32_k5_within_one_percent_of_the_optimum(reference_data):
+    instance = read_cvrplib(reference_data / "cvrplib" / "A-n32-k5.vrp")
     plan = solve(instance.to_problem(), seconds=3.0, seed=1)
     assert plan.feasible
     check_solution(instance, plan)
@@ -88,8 +88,8 @@ def test_tiny_instances_match_brute_force(name):
     assert plan.cost == optimum
 
 
-def test_reader_agrees_with_pyvrp_reader(shared_data):
-    path = shared_data / "cvrplib" / "A-n32-k5.vrp"
+def test_reader_agrees_with_pyvrp_reader(reference_data):
+    path = reference_data / "cvrplib" / "A-n32-k5.vrp"
     ours = read_cvrplib(path)
     theirs = pyvrp.read(path, round_func="round")
     np.testing.assert_array_equal(ours.distance_matrix(), theirs.distance_matrix(0))
@@ -136,13 +136,13 @@ def test_a_full_truck_unloads_at_the_plant_and_continues():
     assert plan.feasible
 
 
-def test_cli_route_prints_json(shared_data, capsys):
+def test_cli_route_prints_json(reference_data, capsys):
     assert (
         main(
             [
                 "waste",
                 "route",
-                str(shared_data / "cvrplib" / "A-n32-k5.vrp"),
+                str(reference_data / "cvrplib" / "A-n32-k5.vrp"),
                 "--seconds",
                 "2",
                 "--seed",

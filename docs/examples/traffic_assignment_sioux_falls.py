@@ -16,22 +16,19 @@ import numpy as np
 from twin import City
 from twin.traffic import AssignmentNetwork, assign, assign_road_network, read_tntp_network, read_tntp_trips
 
-SIOUX_FALLS = Path(__file__).resolve().parents[3] / "shared" / "tntp" / "SiouxFalls"
+SIOUX_FALLS = Path(__file__).resolve().parents[2] / "data" / "tntp" / "SiouxFalls"  # data/README.md
 BEST_TSTT = 7_480_225.3449  # total system travel time of the best-known equilibrium
 
 # -- 1. Sioux Falls from TNTP files ----------------------------------------------------------------
-if SIOUX_FALLS.is_dir():
-    net = read_tntp_network(SIOUX_FALLS / "SiouxFalls_net.tntp")
-    trips = read_tntp_trips(SIOUX_FALLS / "SiouxFalls_trips.tntp", net.n_zones)
-    network = AssignmentNetwork.from_tntp(net)  # honours FIRST THRU NODE, toll and distance factors
-    for algorithm in ("bfw", "fw"):
-        result = assign(network, trips, algorithm=algorithm, gap=1e-4, max_iterations=5000)
-        print(f"Sioux Falls {algorithm:>3}: gap {result.relative_gap:.1e} after {result.iterations:5d} "
-              f"iterations, {result.seconds:.2f} s, TSTT {result.tstt:,.0f} "
-              f"({result.tstt / BEST_TSTT - 1:+.2%} vs best known)")
-        assert result.converged
-else:
-    print(f"(Sioux Falls skipped: {SIOUX_FALLS} not found)")
+net = read_tntp_network(SIOUX_FALLS / "SiouxFalls_net.tntp")
+trips = read_tntp_trips(SIOUX_FALLS / "SiouxFalls_trips.tntp", net.n_zones)
+network = AssignmentNetwork.from_tntp(net)  # honours FIRST THRU NODE, toll and distance factors
+for algorithm in ("bfw", "fw"):
+    result = assign(network, trips, algorithm=algorithm, gap=1e-4, max_iterations=5000)
+    print(f"Sioux Falls {algorithm:>3}: gap {result.relative_gap:.1e} after {result.iterations:5d} "
+          f"iterations, {result.seconds:.2f} s, TSTT {result.tstt:,.0f} "
+          f"({result.tstt / BEST_TSTT - 1:+.2%} vs best known)")
+    assert result.converged
 
 # -- 2. A peak hour on a city road network ---------------------------------------------------------
 city = City.from_seed("testville")

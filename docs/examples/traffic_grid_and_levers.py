@@ -1,4 +1,4 @@
-"""Dynamic traffic: the shared 10x10 grid on the command-line loader, then a closure on Testville.
+"""Dynamic traffic: the reference 10x10 grid on the command-line loader, then a closure on Testville.
 
 Run: ``python docs/examples/traffic_grid_and_levers.py`` (about 10 s).
 """
@@ -19,15 +19,14 @@ from twin.traffic import (
     simulate,
 )
 
-GRID = Path(__file__).resolve().parents[3] / "shared" / "data" / "traffic_grid"
+GRID = Path(__file__).resolve().parents[2] / "data" / "traffic_grid"  # data/README.md
 
 # 1. External inputs: the grid case UXsim ran (its mean travel time: 339.9 s).
-if GRID.is_dir():
-    net = read_network_csv(GRID / "grid10x10_nodes.csv", GRID / "grid10x10_links.csv")
-    trips = read_trips_csv(GRID / "demand_grid10x10_10k_seed1.csv", net).trips
-    load = simulate(net, trips, LoadingSettings(time_step_s=1.0, platoon=5, horizon_s=7200.0))
-    s = load.summary()
-    print(f"grid 10k: {s['completed']:,} of {s['trips']:,} arrived, mean {s['mean_travel_time_s']:.1f} s")
+net = read_network_csv(GRID / "grid10x10_nodes.csv", GRID / "grid10x10_links.csv")
+trips = read_trips_csv(GRID / "demand_grid10x10_10k_seed1.csv", net).trips
+load = simulate(net, trips, LoadingSettings(time_step_s=1.0, platoon=5, horizon_s=7200.0))
+s = load.summary()
+print(f"grid 10k: {s['completed']:,} of {s['trips']:,} arrived, mean {s['mean_travel_time_s']:.1f} s")
 
 # 2. The traffic Module on a city, with and without a bridge closure.
 city = City.from_seed("testville")

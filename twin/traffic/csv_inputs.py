@@ -1,4 +1,4 @@
-"""Reader for the plain-CSV network and demand format of ../shared/data/traffic_grid/README.md.
+"""Reader for the plain-CSV network and demand format of data/traffic_grid/README.md.
 
 - nodes: ``node_id, x_m, y_m``;
 - links: ``link_id, from_node, to_node, length_m, free_speed_mps, lanes, capacity_veh_per_h,
