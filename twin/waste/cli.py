@@ -5,18 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 
-from twin.errors import TwinInputError
+from twin.cli_types import SEED, bounded_int, finite_float
+
+MAX_SECONDS = 7 * 24 * 3600.0
+"""Longest ``--seconds`` accepted (a week)."""
+
+MAX_ITERATIONS = 10**9
+"""Most ``--iterations`` accepted."""
 
 
 def _cmd_route(args: argparse.Namespace) -> int:
     from twin.waste.planner import solve
     from twin.waste.vrp_io import read_cvrplib
 
-    if args.seconds is not None and args.seconds <= 0:
-        raise TwinInputError(f"--seconds must be > 0, got {args.seconds:g}")
-    if args.iterations is not None and args.iterations < 1:
-        raise TwinInputError(f"--iterations must be >= 1, got {args.iterations}")
-    instance = read_cvrplib(args.instance)
+    instance = read_cvrplib(args.instance, max_dimension=args.max_nodes)
     seconds = args.seconds if args.seconds is not None or args.iterations is not None else 5.0
     plan = solve(instance.to_problem(), seconds=seconds, iterations=args.iterations, seed=args.seed)
     routes = [route.clients for route in plan.routes]
@@ -55,8 +57,13 @@ def register(subparsers) -> None:
         "(customers numbered 1..n as in CVRPLIB .sol files)",
     )
     p.add_argument("instance", help="CVRPLIB .vrp file (EUC_2D)")
-    p.add_argument("--seconds", type=float, help="time limit, seconds (default 5 without --iterations)")
-    p.add_argument("--iterations", type=int, help="iteration limit (deterministic)")
-    p.add_argument("--seed", type=int, default=0, help="solver seed")
+    p.add_argument("--seconds", type=finite_float(above=0, high=MAX_SECONDS),
+                   help="time limit, seconds (default 5 without --iterations)")
+    p.add_argument("--iterations", type=bounded_int(1, MAX_ITERATIONS),
+                   help="iteration limit (deterministic)")
+    p.add_argument("--seed", type=SEED, default=0, help="solver seed")
+    p.add_argument("--max-nodes", type=bounded_int(2, 10**9),
+                   help="largest DIMENSION to read (default: the limit the error message names; "
+                   "the distance matrix takes 8 x DIMENSION x DIMENSION bytes)")
     p.add_argument("--json", action="store_true", help="print JSON: cost, routes, seconds")
     p.set_defaults(func=_cmd_route)
