@@ -13,7 +13,7 @@ import pytest
 pyrosm = pytest.importorskip("pyrosm")
 
 from twin.cli import main  # noqa: E402
-from twin.registry import MODULES  # noqa: E402
+from twin.registry import module_classes  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +33,7 @@ def test_quick_scenario_runs_on_the_imported_sample(tmp_path, capsys):
     assert main(["run", str(scenario), "--out", str(out), "--quiet", "--no-picture"]) == 0
     capsys.readouterr()
     indicators = pd.read_parquet(out / "indicators.parquet")
-    domains = {MODULES[m].domain for m in modules}
+    domains = {module_classes()[m].domain for m in modules}
     finite = indicators[np.isfinite(indicators.value)]
     assert domains <= set(finite.domain)  # every module reported numbers on the imported city
     manifest = json.loads((out / "manifest.json").read_text())

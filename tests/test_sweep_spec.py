@@ -10,7 +10,8 @@ from conftest import ROOT
 
 from twin.cli import main
 from twin.errors import ScenarioError
-from twin.scenario.spec import FIXED_SECTIONS, module_classes
+from twin.registry import module_classes
+from twin.scenario.spec import FIXED_SECTIONS
 from twin.sweep import load_sweep, make_design
 from twin.sweep.spec import sweepable_keys
 

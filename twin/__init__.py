@@ -6,17 +6,20 @@ The front door: ``twin.City.from_seed("hezhou")``, ``twin.load_scenario(path)``,
 
 from importlib.metadata import PackageNotFoundError, version
 
+from twin._lazy import export_lazily
+
 try:
     __version__ = version("citytwin")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+source"
 
-from twin import sweep  # noqa: E402  (a callable package: twin.sweep(...) runs a sweep)
-from twin.city import City, RoadNetwork  # noqa: E402
-from twin.engine import Module, TwinModel  # noqa: E402
-from twin.errors import CityError, ScenarioError, TwinInputError  # noqa: E402
-from twin.indicators import Indicator  # noqa: E402
-from twin.scenario import RunResult, Scenario, load_scenario, run  # noqa: E402
+export_lazily(__name__, {
+    "twin.city": ("City", "RoadNetwork"),
+    "twin.engine": ("Module", "TwinModel"),
+    "twin.errors": ("CityError", "ScenarioError", "TwinInputError"),
+    "twin.indicators": ("Indicator",),
+    "twin.scenario": ("RunResult", "Scenario", "load_scenario", "run"),
+}, submodules=("sweep",))  # twin.sweep is a callable package: twin.sweep(...) runs a sweep
 
 __all__ = [
     "City", "CityError", "Indicator", "Module", "RoadNetwork", "RunResult", "Scenario",

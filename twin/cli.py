@@ -11,19 +11,17 @@ import json
 import sys
 import typing
 import warnings
-from pathlib import Path
-
-import pandas as pd
 
 from twin.errors import TwinInputError
+
+if typing.TYPE_CHECKING:
+    import pandas as pd
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from twin.scenario import load_scenario, run
 
     scenario = load_scenario(args.scenario)
-    if args.out is not None and Path(args.out).exists() and not args.force:
-        raise TwinInputError(f"{args.out}: the output folder exists; pass --force to replace it")
     result = run(scenario, args.out, force=args.force, seed=args.seed, progress=not args.quiet,
                  picture=False if args.no_picture else None)
     title = f"{scenario.name} (seed {result.manifest['seed']})"
@@ -44,6 +42,8 @@ def format_summary(indicators: pd.DataFrame, title: str, per_domain: int | None 
     With ``per_domain``, only the first that many indicators of each domain are shown (the
     governance index and domain scores always are).
     """
+    import pandas as pd
+
     if per_domain is not None:
         first_year = indicators[indicators.year == indicators.year.min()]
         keep = first_year.groupby("domain", sort=False).head(per_domain).indicator

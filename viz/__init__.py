@@ -23,17 +23,13 @@ if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
                                               or os.environ.get("WAYLAND_DISPLAY")):
     os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
 
-from viz.export import check_output, render_run_picture, save_html, save_png  # noqa: E402
-from viz.layers import (  # noqa: E402
-    LAYERS,
-    Field,
-    LayerView,
-    Overlay,
-    RunTables,
-    frame_times,
-    layer_view,
-)
-from viz.scene import CityScene, building_mesh, new_plotter, render_city  # noqa: E402
+from twin._lazy import export_lazily  # noqa: E402
+
+export_lazily(__name__, {
+    "viz.export": ("check_output", "render_run_picture", "save_html", "save_png"),
+    "viz.layers": ("LAYERS", "Field", "LayerView", "Overlay", "RunTables", "frame_times", "layer_view"),
+    "viz.scene": ("CityScene", "building_mesh", "new_plotter", "render_city"),
+})
 
 __all__ = [
     "LAYERS",

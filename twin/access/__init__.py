@@ -6,6 +6,11 @@ indicators and time series) and reports a real governance KPI, the convenience o
 paper's stations and public places.
 """
 
-from twin.access.module import AccessConfig, AccessModule, nearest_facility_time
+from twin._lazy import export_lazily
+
+export_lazily(__name__, {
+    "twin.access.config": ("AccessConfig",),
+    "twin.access.module": ("AccessModule", "nearest_facility_time"),
+})
 
 __all__ = ["AccessConfig", "AccessModule", "nearest_facility_time"]

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 
-from twin.city import PUBLIC_PLACE_KINDS, City
-from twin.city.facilities import FACILITY_KINDS
-from twin.config import option
+from twin.access.config import AccessConfig
+from twin.city import City
 from twin.engine import Module, TwinModel
 from twin.indicators import Indicator
 from twin.kernels.shortest_path import nearest_source
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class AccessConfig:
-    threshold_min: float = option(15.0, gt=0, le=180, unit="minutes",
-                                  doc="a zone is served when the nearest facility is this close")
-    kinds: tuple[str, ...] = option(PUBLIC_PLACE_KINDS, choices=FACILITY_KINDS,
-                                    doc="facility kinds to measure")
-    interval_min: float = option(60.0, gt=0, unit="minutes",
-                                 doc="how often access is re-measured during the operating period")
 
 
 def nearest_facility_time(city: City, link_time_s: np.ndarray, kind: str) -> np.ndarray:

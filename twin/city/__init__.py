@@ -4,12 +4,16 @@ Units throughout: metres, seconds, metres/second, vehicles/hour. Arrays are read
 columns; kernels take them directly.
 """
 
-from twin.city.buildings import BUILDING_USES, Buildings
-from twin.city.city import City, River
-from twin.city.facilities import FACILITY_KINDS, PUBLIC_PLACE_KINDS, Facilities
-from twin.city.network import LINK_CLASSES, CityWarning, RoadNetwork
-from twin.city.seedfile import available_seeds, load_seed
-from twin.city.zones import DISTRICT_KINDS, Districts, Zones
+from twin._lazy import export_lazily
+
+export_lazily(__name__, {
+    "twin.city.buildings": ("BUILDING_USES", "Buildings"),
+    "twin.city.city": ("City", "River"),
+    "twin.city.facilities": ("FACILITY_KINDS", "PUBLIC_PLACE_KINDS", "Facilities"),
+    "twin.city.network": ("LINK_CLASSES", "CityWarning", "RoadNetwork"),
+    "twin.city.seedfile": ("available_seeds", "load_seed"),
+    "twin.city.zones": ("DISTRICT_KINDS", "Districts", "Zones"),
+})
 
 __all__ = [
     "BUILDING_USES", "DISTRICT_KINDS", "FACILITY_KINDS", "LINK_CLASSES", "PUBLIC_PLACE_KINDS",

@@ -16,12 +16,18 @@ The design of the folder, one idea per file:
 - ``cli.py``: ``twin emergency erlang``, ``hypercube`` and ``site``.
 """
 
-from twin.emergency.centre import Call, DispatchCentre
-from twin.emergency.config import INCIDENT_TYPES, UNIT_KINDS, EmergencyConfig, IncidentType, SurgeEvent
-from twin.emergency.dispatch import ClosestStation, DispatchPolicy, NearestAvailable, Tiered
-from twin.emergency.module import EmergencyModule
-from twin.emergency.siting import SitingResult, propose_stations, solve_mclp
-from twin.emergency.units import UNIT_STATES, Station, Unit
+from twin._lazy import export_lazily
+
+export_lazily(__name__, {
+    "twin.emergency.centre": ("Call", "DispatchCentre"),
+    "twin.emergency.config": (
+        "INCIDENT_TYPES", "UNIT_KINDS", "EmergencyConfig", "IncidentType", "SurgeEvent",
+    ),
+    "twin.emergency.dispatch": ("ClosestStation", "DispatchPolicy", "NearestAvailable", "Tiered"),
+    "twin.emergency.module": ("EmergencyModule",),
+    "twin.emergency.siting": ("SitingResult", "propose_stations", "solve_mclp"),
+    "twin.emergency.units": ("UNIT_STATES", "Station", "Unit"),
+})
 
 __all__ = [
     "INCIDENT_TYPES",

@@ -1,8 +1,12 @@
 """The engine: TwinModel (a mesa.Model owning the SimPy clock), the Module protocol, clock helpers."""
 
-from twin.engine.clock import ticker, timed
-from twin.engine.model import SECONDS_PER_DAY, TwinModel, stream_key
-from twin.engine.module import Module
-from twin.engine.published import Published
+from twin._lazy import export_lazily
+
+export_lazily(__name__, {
+    "twin.engine.clock": ("ticker", "timed"),
+    "twin.engine.model": ("SECONDS_PER_DAY", "TwinModel", "stream_key"),
+    "twin.engine.module": ("Module",),
+    "twin.engine.published": ("Published",),
+})
 
 __all__ = ["SECONDS_PER_DAY", "Module", "Published", "TwinModel", "stream_key", "ticker", "timed"]

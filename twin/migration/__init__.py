@@ -18,13 +18,17 @@ Design of the folder (one idea per file):
   plain-Python replacement of the choice rule.
 """
 
-from twin.migration.choice import choose_zones, logit_probabilities, stream_uniform
-from twin.migration.config import MigrationConfig
-from twin.migration.households import Households, create_households
-from twin.migration.housing import HousingMarket
-from twin.migration.mesa_view import HouseholdAgent, agent_choice_rule, sample_households
-from twin.migration.module import MigrationModule
-from twin.migration.state import ChoiceProblem, MigrationState, YearFlows, kernel_rule
+from twin._lazy import export_lazily
+
+export_lazily(__name__, {
+    "twin.migration.choice": ("choose_zones", "logit_probabilities", "stream_uniform"),
+    "twin.migration.config": ("MigrationConfig",),
+    "twin.migration.households": ("Households", "create_households"),
+    "twin.migration.housing": ("HousingMarket",),
+    "twin.migration.mesa_view": ("HouseholdAgent", "agent_choice_rule", "sample_households"),
+    "twin.migration.module": ("MigrationModule",),
+    "twin.migration.state": ("ChoiceProblem", "MigrationState", "YearFlows", "kernel_rule"),
+})
 
 __all__ = [
     "HouseholdAgent",

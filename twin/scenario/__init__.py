@@ -1,8 +1,12 @@
 """Scenarios: validated TOML specs, runs and the run-folder store (sweeps build on these)."""
 
-from twin.scenario.run import load_city, run, simulate
-from twin.scenario.spec import Scenario, load_scenario, scenario_from_dict
-from twin.scenario.store import RunResult
+from twin._lazy import export_lazily
+
+export_lazily(__name__, {
+    "twin.scenario.run": ("load_city", "run", "simulate"),
+    "twin.scenario.spec": ("Scenario", "load_scenario", "scenario_from_dict"),
+    "twin.scenario.store": ("RunResult",),
+})
 
 __all__ = ["RunResult", "Scenario", "load_city", "load_scenario", "run", "scenario_from_dict",
            "simulate"]

@@ -7,7 +7,8 @@ fails when the file is out of date, so the reference can never drift from the co
 from __future__ import annotations
 
 from twin.config import describe
-from twin.scenario.spec import FIXED_SECTIONS, module_classes
+from twin.registry import module_classes
+from twin.scenario.spec import FIXED_SECTIONS
 
 INTRO = """# Scenario files: every key
 

@@ -9,14 +9,17 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 import twin
 from twin.city import City
 from twin.engine import TwinModel
 from twin.errors import TwinInputError
 from twin.indicators import indicator_table
-from twin.scenario.spec import Scenario, load_scenario, module_classes
-from twin.scenario.store import RunResult, atomic_folder, check_target, sha256_file, write_table
+from twin.registry import module_classes
+from twin.scenario.spec import Scenario, load_scenario
+from twin.scenario.store import RunResult, sha256_file, write_table
+from twin.writing import atomic_folder, output_errors
 
 
 def load_city(spec: str, scenario_source: str = "") -> City:
@@ -34,10 +37,10 @@ def load_city(spec: str, scenario_source: str = "") -> City:
 
 
 def default_out(scenario: Scenario, seed: int) -> Path:
-    """runs/<name>-seed<seed>, with -2, -3 ... appended when taken (never overwrites)."""
+    """runs/<name>-seed<seed>, with -2, -3 ... appended when taken or being written (never overwrites)."""
     base = Path("runs") / f"{scenario.name}-seed{seed}"
     out, k = base, 1
-    while out.exists():
+    while out.exists() or out.with_name(f".{out.name}.twin-lock").exists():
         k += 1
         out = base.with_name(f"{base.name}-{k}")
     return out
@@ -95,10 +98,24 @@ def run(
     if seed != scenario.scenario.seed:
         scenario = scenario.with_overrides({"scenario.seed": seed})
     out = default_out(scenario, seed) if out is None else Path(out)
-    check_target(out, force)
-    wall = time.perf_counter()
-    model, table, timeseries, state, timings = simulate(scenario, progress=progress)
-    with atomic_folder(out, force=force) as tmp:
+    source = Path(scenario.source)
+    protect = [source] if source.is_file() else []
+    with atomic_folder(out, force=force, what="twin run", protect=protect) as tmp:  # claim first
+        wall = time.perf_counter()
+        model, table, timeseries, state, timings = simulate(scenario, progress=progress)
+        manifest = _write_run(tmp, out, scenario, model, table, timeseries, state, timings, wall,
+                              picture)
+    return RunResult(out, table, timeseries, state, manifest)
+
+
+def _write_run(tmp: Path, out: Path, scenario: Scenario, model: TwinModel, table: pd.DataFrame,
+               timeseries: dict[str, pd.DataFrame], state: dict[str, pd.DataFrame],
+               timings: dict[str, float], wall: float, picture: bool | None) -> dict:
+    """Write the run's tables, picture and manifest into ``tmp`` (OSErrors become one line).
+
+    ``wall`` is the run's start (time.perf_counter, seconds); returns the manifest.
+    """
+    with output_errors(out):
         write_table(table, tmp / "indicators.parquet")
         table.to_csv(tmp / "indicators.csv", index=False, float_format="%.10g")
         for name, frame in timeseries.items():
@@ -126,7 +143,7 @@ def run(
             "twin_version": twin.__version__,
             "scenario": scenario.to_dict(),
             "scenario_file": scenario.source,
-            "seed": seed,
+            "seed": scenario.scenario.seed,
             "replicate": scenario.scenario.replicate,
             "city": {k: v for k, v in model.city.info().items() if not isinstance(v, dict)},
             "modules": list(scenario.modules),
@@ -141,7 +158,7 @@ def run(
             },
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
-    return RunResult(out, table, timeseries, state, manifest)
+    return manifest
 
 
 def _input_hashes(scenario: Scenario, city: City) -> dict[str, str]:

@@ -17,11 +17,13 @@ from typing import Any
 
 from twin.config import frozen_mapping, option, parse, read_toml, to_dict
 from twin.errors import ScenarioError
+from twin.registry import config_classes
+from twin.writing import name_problem
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class RunSection:
-    name: str = option(doc="scenario name (used for the default run folder)")
+    name: str = option(doc="scenario name: a file name (the default run folder is runs/NAME-seedN)")
     description: str = option("", doc="free text")
     city: str = option("hezhou", doc="seed city name ('hezhou', 'testville') or a seed/city path")
     seed: int = option(0, ge=0, doc="master random seed; every random stream derives from it")
@@ -104,15 +106,9 @@ class Scenario:
         return scenario_from_dict(data, source=self.source)
 
 
-def module_classes() -> dict[str, type]:
-    from twin.registry import MODULES
-
-    return MODULES
-
-
 def scenario_from_dict(data: Mapping[str, Any], source: str = "<memory>") -> Scenario:
     """Validate plain data (as read from TOML) into a :class:`Scenario`."""
-    modules = module_classes()
+    modules = config_classes()
     allowed = list(FIXED_SECTIONS) + list(modules)
     for key in data:
         if key not in allowed:
@@ -124,6 +120,9 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<memory>") -> Sce
     if "scenario" not in data:
         raise ScenarioError(f"{source}: the [scenario] section is required (with at least name)")
     fixed = {k: parse(cls, data.get(k, {}), source=source, key=k) for k, cls in FIXED_SECTIONS.items()}
+    problem = name_problem(fixed["scenario"].name)
+    if problem:
+        raise ScenarioError(f"{source}: key 'scenario.name': {problem}")
     configs = {}
     for name, cls in modules.items():
         if name not in data:
@@ -135,7 +134,7 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<memory>") -> Sce
                 raise ScenarioError(f"{source}: key '{name}.enabled': expected true or false")
             if not enabled:
                 continue
-        configs[name] = parse(cls.config_class, section, source=source, key=name)
+        configs[name] = parse(cls, section, source=source, key=name)
     return Scenario(**fixed, modules=frozen_mapping(configs), source=source)
 
 

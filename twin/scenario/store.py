@@ -9,18 +9,14 @@ Layout of a run folder::
     city.png               default picture (when [output] picture = true)
 
 An interrupted or failed run leaves no half-written folder: everything goes into a hidden
-sibling folder first and is renamed into place only when complete.
+sibling folder first and is renamed into place only when complete (:mod:`twin.writing`: one
+writer per folder, --force never leaves the folder missing, the user's umask).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,38 +38,6 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
     """Parquet with a fixed layout (no index), so equal frames give equal bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_parquet(path, index=False, engine="pyarrow", compression="zstd")
-
-
-def check_target(out: Path, force: bool) -> None:
-    """Refuse an existing folder unless ``force``; refuse a parent we cannot write."""
-    if out.exists() and not force:
-        raise TwinInputError(f"{out}: the output folder exists; pass --force to replace it")
-    parent = out.resolve().parent
-    parent_existing = parent
-    while not parent_existing.exists():
-        parent_existing = parent_existing.parent
-    if not os.access(parent_existing, os.W_OK):
-        raise TwinInputError(f"{out}: cannot write into {parent_existing}")
-
-
-@contextlib.contextmanager
-def atomic_folder(out: Path, force: bool = False) -> Iterator[Path]:
-    """Yield a temporary folder that becomes ``out`` only if the block finishes without error."""
-    check_target(out, force)
-    out.resolve().parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.resolve().parent))
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if out.exists():  # --force: swap, then delete the old folder
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.resolve().parent))
-        os.replace(out, old / "run")
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, out)
 
 
 @dataclass

@@ -10,14 +10,17 @@ plots) and ``cli`` (``twin sweep | compare | analyze``).
 """
 
 import sys
-import types
 
-from twin.sweep.analyze import Analysis, analyze
-from twin.sweep.compare import Comparison, compare
-from twin.sweep.design import Design, make_design
-from twin.sweep.runner import sweep
-from twin.sweep.spec import SweepSpec, Variable, is_sweep_file, load_sweep, sweep_from_dict
-from twin.sweep.store import SweepStore
+from twin._lazy import LazyPackage, export_lazily
+
+export_lazily(__name__, {
+    "twin.sweep.analyze": ("Analysis", "analyze"),
+    "twin.sweep.compare": ("Comparison", "compare"),
+    "twin.sweep.design": ("Design", "make_design"),
+    "twin.sweep.runner": ("sweep",),
+    "twin.sweep.spec": ("SweepSpec", "Variable", "is_sweep_file", "load_sweep", "sweep_from_dict"),
+    "twin.sweep.store": ("SweepStore",),
+})
 
 __all__ = [
     "Analysis",
@@ -36,10 +39,12 @@ __all__ = [
 ]
 
 
-class _CallableModule(types.ModuleType):
+class _CallableModule(LazyPackage):
     """Makes ``twin.sweep(...)`` run :func:`sweep` while ``twin.sweep`` stays this package."""
 
     def __call__(self, *args, **kwargs):
+        from twin.sweep.runner import sweep
+
         return sweep(*args, **kwargs)
 
 

@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from twin.errors import TwinInputError
-from twin.sweep.store import SweepStore, run_rows
 
 CONNECT_TIMEOUT_S = 10.0
 """How long to wait for an existing Dask scheduler before giving up (seconds)."""
@@ -66,6 +65,7 @@ def one_line(exc: BaseException) -> str:
 def execute_run(payload: RunPayload, task: RunTask) -> RunOutcome:
     """Simulate one run and write its run file; exceptions become an error row."""
     from twin.scenario import scenario_from_dict, simulate
+    from twin.sweep.store import SweepStore, run_rows
 
     start = time.perf_counter()
     store = SweepStore(payload.folder)
@@ -130,6 +130,8 @@ def run_dask(payload: RunPayload, tasks: Iterable[RunTask], report: Report, clie
     error row written here, so the sweep still goes on.
     """
     from dask.distributed import as_completed
+
+    from twin.sweep.store import SweepStore, run_rows
 
     token = uuid.uuid4().hex[:8]
     shared = client.scatter(payload, broadcast=True, hash=False)

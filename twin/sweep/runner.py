@@ -8,6 +8,7 @@ points are paired and not blurred by noise.
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +29,7 @@ from twin.sweep.executor import (
 )
 from twin.sweep.spec import SweepSpec, load_sweep
 from twin.sweep.store import SweepStore, run_id
+from twin.writing import claim, output_errors
 
 
 def plan_tasks(spec: SweepSpec, design: Design) -> list[RunTask]:
@@ -70,6 +72,12 @@ def _problem(spec: SweepSpec, design: Design) -> dict | None:
 
 
 def _prepare(store: SweepStore, spec: SweepSpec, design: Design, resume: bool) -> None:
+    """Make ``store`` ready for the runs: create it, or check it holds this sweep (``resume``).
+
+    The caller holds the folder's claim, so every temporary file in it is a killed run's.
+    """
+    if store.path.exists() and not store.path.is_dir():
+        raise TwinInputError(f"{store.path}: exists and is not a folder; choose another --out")
     if store.exists():
         if not resume:
             raise TwinInputError(
@@ -82,7 +90,13 @@ def _prepare(store: SweepStore, spec: SweepSpec, design: Design, resume: bool) -
             )
         store.remove_leftovers()
         return
-    if store.path.exists() and any(store.path.iterdir()):
+    if store.unfinished_creation():
+        warnings.warn(f"{store.path}: its creation was interrupted before any run; creating it again",
+                      stacklevel=3)
+        store.remove_leftovers()
+    elif resume:
+        raise TwinInputError(f"{store.path}: no sweep to resume (no sweep.json); drop --resume to start one")
+    elif store.path.exists() and any(store.path.iterdir()):
         raise TwinInputError(f"{store.path}: exists and is not a sweep folder; choose a new --out")
     points = design.points.copy()
     if design.unit is not None:
@@ -135,42 +149,54 @@ def sweep(
             workers, scheduler, connect_timeout_s
         )  # before touching the folder: a bad address costs nothing
     try:
-        _prepare(store, spec, design, resume)
-        skip = store.finished()
-        if retry_failed:
-            skip -= store.failed()
-        todo = [t for t in tasks if t.run_id not in skip]
-        payload = RunPayload(
-            spec.base.to_dict(), spec.base.source, str(store.path), spec.file.sweep.keep_tables
-        )
-        counts = {"failed": 0}
-        bar = tqdm(
-            total=len(tasks),
-            initial=len(tasks) - len(todo),
-            desc=spec.name,
-            unit="run",
-            disable=not progress,
-            smoothing=0.1,
-        )
-
-        def report(outcome: RunOutcome) -> None:
-            counts["failed"] += outcome.status == "error"
-            bar.set_postfix_str(f"failed {counts['failed']}", refresh=False)
-            bar.update(1)
-
-        start = time.perf_counter()
-        try:
-            if client is None:
-                run_local(payload, todo, report)
-            else:
-                run_dask(payload, todo, report, client)
-        finally:
-            bar.close()
-        store.write_timing(len(todo), time.perf_counter() - start)
+        with output_errors(out):
+            store.path.parent.mkdir(parents=True, exist_ok=True)
+        with claim(out, "twin sweep"):
+            return _run_sweep(store, spec, design, tasks, client, resume, retry_failed, progress)
     finally:
         if own_client:
             cluster = client.cluster
             client.close()
             if cluster is not None:
                 cluster.close()
-    return store.consolidate()
+
+
+def _run_sweep(store: SweepStore, spec: SweepSpec, design: Design, tasks: list[RunTask], client,
+               resume: bool, retry_failed: bool, progress: bool) -> pd.DataFrame:
+    """Prepare the folder, run the missing runs, consolidate (the caller holds the claim)."""
+    with output_errors(store.path):
+        _prepare(store, spec, design, resume)
+    skip = store.finished()
+    if retry_failed:
+        skip -= store.failed()
+    todo = [t for t in tasks if t.run_id not in skip]
+    payload = RunPayload(
+        spec.base.to_dict(), spec.base.source, str(store.path), spec.file.sweep.keep_tables
+    )
+    counts = {"failed": 0}
+    bar = tqdm(
+        total=len(tasks),
+        initial=len(tasks) - len(todo),
+        desc=spec.name,
+        unit="run",
+        disable=not progress,
+        smoothing=0.1,
+    )
+
+    def report(outcome: RunOutcome) -> None:
+        counts["failed"] += outcome.status == "error"
+        bar.set_postfix_str(f"failed {counts['failed']}", refresh=False)
+        bar.update(1)
+
+    start = time.perf_counter()
+    try:
+        if client is None:
+            run_local(payload, todo, report)
+        else:
+            run_dask(payload, todo, report, client)
+    finally:
+        bar.close()
+    with output_errors(store.path):
+        store.write_timing(len(todo), time.perf_counter() - start)
+        store.remove_leftovers()  # of workers killed while writing
+        return store.consolidate()

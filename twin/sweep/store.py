@@ -8,7 +8,8 @@ Layout of a sweep folder::
     tables/p000012-r0003/NAME.parquet   run tables kept for `twin compare` (sweep.keep_tables)
     results.parquet            every run's rows with the lever and uncertainty values as columns
 
-A run file is written under a hidden temporary name and moved into place with ``os.replace``, so
+A run file is written under a hidden temporary name and moved into place with ``os.replace``
+(:mod:`twin.writing`: the user's umask, one line on a write error), so
 a file under runs/ is always complete: a killed sweep loses no finished run, and a resumed sweep
 runs exactly the points whose file is missing. Tables are written before the run file, so a
 run file also means its tables are complete.
@@ -17,8 +18,7 @@ run file also means its tables are complete.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ import pandas as pd
 
 from twin.errors import TwinInputError
 from twin.scenario.store import write_table
+from twin.writing import LEFTOVER, atomic_file, atomic_write_text, output_errors
 
 RUN_COLUMNS = [
     "run_id",
@@ -52,15 +53,8 @@ def run_id(point: int, replicate: int) -> str:
 
 def atomic_write_table(frame: pd.DataFrame, path: Path) -> None:
     """Write Parquet to a hidden temporary file beside ``path``, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write_table(frame, Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as tmp:
+        write_table(frame, tmp)
 
 
 def run_rows(
@@ -117,10 +111,7 @@ class SweepStore:
         """Write sweep.json and design.parquet (atomically) into a new or empty folder."""
         self.runs.mkdir(parents=True, exist_ok=True)
         atomic_write_table(_storable(points), self.path / "design.parquet")
-        fd, tmp = tempfile.mkstemp(prefix=".sweep.json.", suffix=".tmp", dir=self.path)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(manifest, fh, indent=2, sort_keys=True)
-        os.replace(tmp, self.manifest_path)
+        atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True))
 
     def design(self) -> pd.DataFrame:
         return pd.read_parquet(self.path / "design.parquet")
@@ -134,10 +125,28 @@ class SweepStore:
             return set()
         return {p.stem for p in self.runs.glob("*.parquet")}
 
-    def remove_leftovers(self) -> None:
-        """Delete temporary files of runs killed while writing (only when no sweep is running)."""
-        for leftover in self.path.rglob(".*.tmp"):
-            leftover.unlink(missing_ok=True)
+    def remove_leftovers(self) -> list[str]:
+        """Delete temporary files of runs killed while writing (only under the sweep's claim).
+
+        Warns once naming what was removed; returns the removed paths, relative to the folder.
+        """
+        removed = []
+        for path in sorted(self.path.rglob(".*")):
+            if path.is_file() and (LEFTOVER.match(path.name) or path.name.endswith(".tmp")):
+                path.unlink(missing_ok=True)
+                removed.append(str(path.relative_to(self.path)))
+        if removed:
+            warnings.warn(f"{self.path}: removed temporary files of killed runs: {', '.join(removed)}",
+                          stacklevel=2)
+        return removed
+
+    def unfinished_creation(self) -> bool:
+        """True for a folder killed while being created: design.parquet but no sweep.json, no run."""
+        if self.exists() or not (self.path / "design.parquet").is_file():
+            return False
+        allowed = {"design.parquet", "runs", "tables", "timing.json"}
+        return (all(p.name in allowed or p.name.startswith(".") for p in self.path.iterdir())
+                and not self.finished())
 
     def failed(self) -> set[str]:
         """Run ids whose run file is an error row."""
@@ -151,16 +160,17 @@ class SweepStore:
     def write_run(self, rows: pd.DataFrame, tables: dict[str, pd.DataFrame] | None = None) -> None:
         """Store one run: its kept tables first, then its run file (the 'finished' mark)."""
         rid = str(rows.run_id.iloc[0])
-        for name, frame in (tables or {}).items():
-            atomic_write_table(frame, self.tables / rid / f"{name}.parquet")
-        atomic_write_table(rows, self.run_path(rid))
+        with output_errors(self.path):
+            for name, frame in (tables or {}).items():
+                atomic_write_table(frame, self.tables / rid / f"{name}.parquet")
+            atomic_write_table(rows, self.run_path(rid))
 
     def write_timing(self, runs: int, seconds: float) -> None:
         """Append one session's throughput (runs, wall seconds) to timing.json (not to results)."""
         path = self.path / "timing.json"
         sessions = json.loads(path.read_text()) if path.is_file() else []
         sessions.append({"runs": runs, "seconds": round(seconds, 4)})
-        path.write_text(json.dumps(sessions, indent=2))
+        atomic_write_text(path, json.dumps(sessions, indent=2))
 
     def consolidate(self) -> pd.DataFrame:
         """Write results.parquet (runs in point and replicate order, design values joined)."""

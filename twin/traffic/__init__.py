@@ -4,21 +4,22 @@ The base layer of the twin: it publishes link travel times that emergency units 
 route on, and zone-to-zone travel times that migration reads as accessibility.
 """
 
-from twin.traffic.assignment import (
-    AssignmentNetwork,
-    AssignmentResult,
-    assign,
-    assign_road_network,
-    relative_gap,
-)
-from twin.traffic.csv_inputs import read_network_csv, read_trips_csv
-from twin.traffic.demand import generate_trips, gravity_probabilities
-from twin.traffic.equilibrium import DayToDayResult, day_to_day
-from twin.traffic.loading import DynamicLoading, LoadingSettings, simulate
-from twin.traffic.module import TrafficConfig, TrafficModule
-from twin.traffic.routing import extract_paths, times_to_destinations
-from twin.traffic.tntp import TntpNetwork, read_tntp_flows, read_tntp_network, read_tntp_trips
-from twin.traffic.trips import Trips
+from twin._lazy import export_lazily
+
+export_lazily(__name__, {
+    "twin.traffic.assignment": (
+        "AssignmentNetwork", "AssignmentResult", "assign", "assign_road_network", "relative_gap",
+    ),
+    "twin.traffic.csv_inputs": ("read_network_csv", "read_trips_csv"),
+    "twin.traffic.demand": ("generate_trips", "gravity_probabilities"),
+    "twin.traffic.equilibrium": ("DayToDayResult", "day_to_day"),
+    "twin.traffic.loading": ("DynamicLoading", "LoadingSettings", "simulate"),
+    "twin.traffic.config": ("TrafficConfig",),
+    "twin.traffic.module": ("TrafficModule",),
+    "twin.traffic.routing": ("extract_paths", "times_to_destinations"),
+    "twin.traffic.tntp": ("TntpNetwork", "read_tntp_flows", "read_tntp_network", "read_tntp_trips"),
+    "twin.traffic.trips": ("Trips",),
+})
 
 __all__: list[str] = [
     "AssignmentNetwork", "AssignmentResult", "TntpNetwork", "assign", "assign_road_network",

@@ -15,11 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from twin.city import City
+from twin.traffic.config import HOURLY_PROFILE
 from twin.traffic.trips import Trips
-
-HOURLY_PROFILE = (0.5, 0.3, 0.2, 0.2, 0.4, 1.2, 3.5, 8.0, 9.0, 6.0, 5.0, 5.2,
-                  5.8, 5.4, 5.0, 5.4, 6.5, 8.5, 8.0, 5.5, 4.0, 3.0, 2.0, 1.0)
-"""Relative car departures per hour of the day (two commuting peaks), hour 0 = midnight."""
 
 
 def gravity_probabilities(jobs: np.ndarray, zone_time_s: np.ndarray, beta_per_min: float) -> np.ndarray:

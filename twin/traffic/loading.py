@@ -18,11 +18,9 @@ import numpy as np
 from twin.city import RoadNetwork
 from twin.errors import TwinInputError
 from twin.traffic import loading_kernel as lk
+from twin.traffic.config import ROUTE_CHOICES
 from twin.traffic.routing import extract_paths, times_to_destinations
 from twin.traffic.trips import Trips
-
-ROUTE_CHOICES = ("fixed", "enroute")
-"""Route choice in the loading: path fixed at departure, or next link re-chosen at every node."""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -13,82 +13,17 @@ the nodes nearest to two points) and ``demand_scale``.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping
-
 import numpy as np
 import pandas as pd
 
 from twin.city import RoadNetwork
-from twin.config import frozen_mapping, option
 from twin.engine import Module, TwinModel, ticker
 from twin.errors import ScenarioError
 from twin.indicators import Indicator
 from twin.kernels.shortest_path import travel_time_matrix
-from twin.traffic.demand import HOURLY_PROFILE, generate_trips
-from twin.traffic.loading import ROUTE_CHOICES, DynamicLoading, LoadingSettings
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class TrafficConfig:
-    # demand
-    trip_rate: float = option(
-        0.5,
-        ge=0,
-        le=5,
-        unit="car trips per resident per day",
-        doc="car trips each resident makes on the simulated day",
-    )
-    demand_scale: float = option(1.0, ge=0, le=10, doc="lever: multiplies the car demand")
-    hourly_profile: tuple[float, ...] = option(
-        HOURLY_PROFILE, ge=0, doc="24 relative departure weights, hour 0 = midnight"
-    )
-    gravity_beta_per_min: float = option(
-        0.08, ge=0, le=2, unit="1/min", doc="destination choice: weight jobs x exp(-beta x minutes)"
-    )
-    sample_share: float = option(
-        1.0,
-        gt=0,
-        le=1,
-        doc="simulate this share of the car trips, with link "
-        "capacity and storage scaled by it; counts are scaled back up",
-    )
-    # loading
-    time_step_s: float = option(2.0, ge=0.5, le=5, unit="s", doc="loading kernel time step")
-    platoon: int = option(5, ge=1, le=50, unit="vehicles", doc="vehicles moved together as one row")
-    route_choice: str = option(
-        "enroute",
-        choices=ROUTE_CHOICES,
-        doc="fixed: path at departure; enroute: next link re-chosen at nodes",
-    )
-    route_update_s: float = option(
-        600.0, ge=10, le=3600, unit="s", doc="how often current link times and routes are recomputed"
-    )
-    route_noise: float = option(0.1, ge=0, le=1, doc="relative spread of per-vehicle route cost noise")
-    publish_interval_s: float = option(
-        60.0, ge=1, le=3600, unit="s", doc="kernel chunk length: link times are published this often"
-    )
-    record_interval_min: float = option(15.0, gt=0, le=240, unit="minutes", doc="link time-series interval")
-    # network levers
-    capacity_factor: Mapping[str, float] = option(
-        default_factory=frozen_mapping, gt=0, le=10, doc="lever: capacity multiplier by road name"
-    )
-    closed_roads: tuple[str, ...] = option((), doc="lever: roads (by name) closed to traffic")
-    new_link: tuple[float, ...] = option(
-        (), unit="m", doc="lever: [x1, y1, x2, y2]: a two-way road between the nodes nearest to these points"
-    )
-    new_link_lanes: int = option(2, ge=1, le=8, doc="lanes each way of the new link")
-    new_link_speed_kph: float = option(50.0, gt=0, le=130, unit="km/h", doc="free speed of the new link")
-    new_link_capacity_vph: float = option(
-        1800.0, gt=0, le=3000, unit="veh/h/lane", doc="capacity per lane of the new link"
-    )
-
-    def check(self) -> str | None:
-        if len(self.hourly_profile) != 24 or sum(self.hourly_profile) <= 0:
-            return "hourly_profile: give 24 non-negative weights, not all zero"
-        if self.new_link and len(self.new_link) != 4:
-            return "new_link: give four numbers [x1, y1, x2, y2] in metres"
-        return None
+from twin.traffic.config import TrafficConfig
+from twin.traffic.demand import generate_trips
+from twin.traffic.loading import DynamicLoading, LoadingSettings
 
 
 def _with_new_link(net: RoadNetwork, cfg: TrafficConfig) -> RoadNetwork:
@@ -180,6 +115,11 @@ class TrafficModule(Module):
             period_s=model.period_s,
             rng=model.rng_for("traffic/demand", year),
         )
+        wanted = cfg.trip_rate * cfg.demand_scale * float(np.sum(population))
+        if len(trips) == 0 and cfg.sample_share < 1 and wanted > 0:
+            raise ScenarioError(
+                f"key 'traffic.sample_share': {cfg.sample_share:g} leaves no simulated vehicle in {year} "
+                "(the traffic indicators would be empty); raise it")
         self.loading = DynamicLoading(
             self.network,
             trips,

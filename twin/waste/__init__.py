@@ -14,14 +14,20 @@ One file per idea:
 - cli.py: ``twin waste route INSTANCE.vrp``.
 """
 
-from twin.waste.bins import Bins, build_bins, cluster_buildings, deposit
-from twin.waste.config import POLICIES, WasteConfig
-from twin.waste.fleet import Roads, Truck
-from twin.waste.generation import building_generation
-from twin.waste.module import DAILY_COLUMNS, WasteModule
-from twin.waste.planner import Plan, PlannedRoute, RoutingProblem, VehicleSpec, collection_problem, solve
-from twin.waste.streams import STREAMS
-from twin.waste.vrp_io import CvrpInstance, read_cvrplib
+from twin._lazy import export_lazily
+
+export_lazily(__name__, {
+    "twin.waste.bins": ("Bins", "build_bins", "cluster_buildings", "deposit"),
+    "twin.waste.config": ("POLICIES", "WasteConfig"),
+    "twin.waste.fleet": ("Roads", "Truck"),
+    "twin.waste.generation": ("building_generation",),
+    "twin.waste.module": ("DAILY_COLUMNS", "WasteModule"),
+    "twin.waste.planner": (
+        "Plan", "PlannedRoute", "RoutingProblem", "VehicleSpec", "collection_problem", "solve",
+    ),
+    "twin.waste.streams": ("STREAMS",),
+    "twin.waste.vrp_io": ("CvrpInstance", "read_cvrplib"),
+})
 
 __all__ = [
     "DAILY_COLUMNS",

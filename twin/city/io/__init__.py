@@ -11,20 +11,14 @@ pyrosm, pyosmium and pyproj (the ``osm`` extra) are imported only when importing
 to WGS84; reading a saved city folder needs numpy only.
 """
 
-from twin.city.io.cli import register_city_commands
-from twin.city.io.export import export_geojson, export_matsim, export_sumo, geojson_layers
-from twin.city.io.folder import load_city_folder, read_city_header, save_city_folder
+from twin._lazy import export_lazily
 
-_LAZY = {"ImportReport", "import_osm"}  # need the osm extra (pyrosm, shapely): imported on first use
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        from twin.city.io import importer
-
-        return getattr(importer, name)
-    raise AttributeError(f"module 'twin.city.io' has no attribute {name!r}")
-
+export_lazily(__name__, {
+    "twin.city.io.cli": ("register_city_commands",),
+    "twin.city.io.export": ("export_geojson", "export_matsim", "export_sumo", "geojson_layers"),
+    "twin.city.io.folder": ("load_city_folder", "read_city_header", "save_city_folder"),
+    "twin.city.io.importer": ("ImportReport", "import_osm"),  # need the osm extra (pyrosm, shapely)
+})
 
 __all__ = [
     "ImportReport", "export_geojson", "export_matsim", "export_sumo", "geojson_layers", "import_osm",

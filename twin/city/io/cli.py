@@ -12,7 +12,7 @@ from twin.errors import TwinInputError
 def _cmd_import(args: argparse.Namespace) -> int:
     from twin.city.io.folder import save_city_folder
     from twin.city.io.importer import import_osm
-    from twin.scenario.store import check_target
+    from twin.writing import check_target
 
     check_target(Path(args.out), args.force)  # refuse before the (long) import, not after
     city, report = import_osm(

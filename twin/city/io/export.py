@@ -15,8 +15,6 @@ SUMO plain XML: ``PREFIX.nod.xml`` and ``PREFIX.edg.xml`` in metres, for
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -26,7 +24,7 @@ from twin.city.buildings import BUILDING_USES
 from twin.city.city import City
 from twin.city.facilities import FACILITY_KINDS
 from twin.city.network import LINK_CLASSES
-from twin.scenario.store import atomic_folder
+from twin.writing import atomic_folder, atomic_write_text
 
 
 def _to_lonlat(crs_wkt: str | None):
@@ -112,23 +110,10 @@ def export_geojson(city: City, out: str | Path, *, crs_wkt: str | None = None, f
     """Write the GeoJSON layers into the folder ``out`` (atomically)."""
     out = Path(out)
     layers = geojson_layers(city, crs_wkt)
-    with atomic_folder(out, force=force) as tmp:
+    with atomic_folder(out, force=force, what="twin city export") as tmp:
         for name, doc in layers.items():
             (tmp / name).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     return out
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes files private; exports are for sharing
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _sumo_schema(name: str) -> str:
@@ -160,8 +145,8 @@ def export_sumo(city: City, prefix: str | Path) -> tuple[Path, Path]:
     prefix = Path(prefix)
     nod, edg = sumo_plain_xml(city)
     paths = (prefix.with_name(prefix.name + ".nod.xml"), prefix.with_name(prefix.name + ".edg.xml"))
-    _write_atomic(paths[0], nod)
-    _write_atomic(paths[1], edg)
+    atomic_write_text(paths[0], nod)
+    atomic_write_text(paths[1], edg)
     return paths
 
 
@@ -186,5 +171,5 @@ def matsim_network_xml(city: City) -> str:
 def export_matsim(city: City, path: str | Path) -> Path:
     """Write a MATSim network.xml."""
     path = Path(path)
-    _write_atomic(path, matsim_network_xml(city))
+    atomic_write_text(path, matsim_network_xml(city))
     return path

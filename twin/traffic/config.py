@@ -1,0 +1,82 @@
+"""The ``[traffic]`` scenario section: demand, loading settings and network levers.
+
+Needs only :mod:`twin.config`, so ``twin validate`` checks a scenario without numba or pandas.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from twin.config import frozen_mapping, option
+
+HOURLY_PROFILE = (0.5, 0.3, 0.2, 0.2, 0.4, 1.2, 3.5, 8.0, 9.0, 6.0, 5.0, 5.2,
+                  5.8, 5.4, 5.0, 5.4, 6.5, 8.5, 8.0, 5.5, 4.0, 3.0, 2.0, 1.0)
+"""Relative car departures per hour of the day (two commuting peaks), hour 0 = midnight."""
+
+ROUTE_CHOICES = ("fixed", "enroute")
+"""Route choice in the loading: path fixed at departure, or next link re-chosen at every node."""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TrafficConfig:
+    # demand
+    trip_rate: float = option(
+        0.5,
+        ge=0,
+        le=5,
+        unit="car trips per resident per day",
+        doc="car trips each resident makes on the simulated day",
+    )
+    demand_scale: float = option(1.0, ge=0, le=10, doc="lever: multiplies the car demand")
+    hourly_profile: tuple[float, ...] = option(
+        HOURLY_PROFILE, ge=0, le=1e6, doc="24 relative departure weights, hour 0 = midnight"
+    )
+    gravity_beta_per_min: float = option(
+        0.08, ge=0, le=2, unit="1/min", doc="destination choice: weight jobs x exp(-beta x minutes)"
+    )
+    sample_share: float = option(
+        1.0,
+        ge=0.01,
+        le=1,
+        doc="simulate this share of the car trips, with link "
+        "capacity and storage scaled by it; counts are scaled back up (a sample "
+        "with no vehicle is an error)",
+    )
+    # loading
+    time_step_s: float = option(2.0, ge=0.5, le=5, unit="s", doc="loading kernel time step")
+    platoon: int = option(5, ge=1, le=50, unit="vehicles", doc="vehicles moved together as one row")
+    route_choice: str = option(
+        "enroute",
+        choices=ROUTE_CHOICES,
+        doc="fixed: path at departure; enroute: next link re-chosen at nodes",
+    )
+    route_update_s: float = option(
+        600.0, ge=10, le=3600, unit="s", doc="how often current link times and routes are recomputed"
+    )
+    route_noise: float = option(0.1, ge=0, le=1, doc="relative spread of per-vehicle route cost noise")
+    publish_interval_s: float = option(
+        60.0, ge=1, le=3600, unit="s", doc="kernel chunk length: link times are published this often"
+    )
+    record_interval_min: float = option(15.0, ge=1, le=240, unit="minutes", doc="link time-series interval")
+    # network levers
+    capacity_factor: Mapping[str, float] = option(
+        default_factory=frozen_mapping, gt=0, le=10, doc="lever: capacity multiplier by road name"
+    )
+    closed_roads: tuple[str, ...] = option((), doc="lever: roads (by name) closed to traffic")
+    new_link: tuple[float, ...] = option(
+        (), ge=-1e7, le=1e7, unit="m",
+        doc="lever: [x1, y1, x2, y2]: a two-way road between the nodes nearest to these points"
+    )
+    new_link_lanes: int = option(2, ge=1, le=8, doc="lanes each way of the new link")
+    new_link_speed_kph: float = option(50.0, gt=0, le=130, unit="km/h", doc="free speed of the new link")
+    new_link_capacity_vph: float = option(
+        1800.0, gt=0, le=3000, unit="veh/h/lane", doc="capacity per lane of the new link"
+    )
+
+    def check(self) -> str | None:
+        if len(self.hourly_profile) != 24 or sum(self.hourly_profile) <= 0:
+            return "hourly_profile: give 24 non-negative weights, not all zero"
+        if self.new_link and len(self.new_link) != 4:
+            return "new_link: give four numbers [x1, y1, x2, y2] in metres"
+        return None
