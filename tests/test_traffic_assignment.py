@@ -212,11 +212,15 @@ def test_cli_bad_input_exits_2(sioux_falls, tmp_path, capsys):
     lines = (folder / "SiouxFalls_net.tntp").read_text().splitlines()
     lines[20] = lines[20].replace("0.15", "0.1.5")
     broken.write_text("\n".join(lines))
-    cases = [([str(broken), trips], "broken_net.tntp, line 21: '0.1.5' is not a number"),
+    cases = [([str(broken), trips], "broken_net.tntp, line 21: b is '0.1.5', not a number"),
              ([str(tmp_path / "missing.tntp"), trips], "missing.tntp: no such file"),
-             ([net, trips, "--gap", "0"], "--gap must be > 0"),
-             ([net, trips, "--max-iterations", "0"], "--max-iterations must be >= 1")]
+             ([net, trips, "--gap", "0"], "argument --gap: must be > 0"),
+             ([net, trips, "--max-iterations", "0"], "argument --max-iterations: must be a whole number 1..")]
     for args, message in cases:
-        assert main(["traffic", "assign", *args]) == 2
+        try:
+            code = main(["traffic", "assign", *args])
+        except SystemExit as exc:  # argparse usage errors
+            code = exc.code
+        assert code == 2
         err = capsys.readouterr().err
         assert err.startswith("twin: error: ") and message in err and "Traceback" not in err

@@ -100,7 +100,7 @@ def test_malformed_csv_names_file_and_line(grid_files):
     lines = links.read_text().splitlines()
     lines[5] = lines[5].replace(",20.0,", ",0,", 1)
     bad.write_text("\n".join(lines) + "\n")
-    with pytest.raises(TwinInputError, match=r"line 6: free_speed_mps must be > 0"):
+    with pytest.raises(TwinInputError, match=r"line 6: column free_speed_mps must be > 0"):
         read_network_csv(nodes, bad)
     lines = links.read_text().splitlines()
     lines[2] = "1,0,999,1000.0,20.0,1,2880.0,0.2"

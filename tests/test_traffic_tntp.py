@@ -94,8 +94,8 @@ def test_intrazonal_trips_never_load_and_zero_free_flow_connectors_work(tmp_path
 
 @pytest.mark.parametrize(("text", "line", "message"), [
     ("\t1\t2\t100\t1\t1\t0.15\t4\t0\t0\t;", 9, "expected 10 columns"),
-    ("\t1\t2\t100\t1\tfast\t0.15\t4\t0\t0\t1\t;", 9, "'fast' is not a number"),
-    ("\t1\t9\t100\t1\t1\t0.15\t4\t0\t0\t1\t;", 9, "term_node must be a node 1..3"),
+    ("\t1\t2\t100\t1\tfast\t0.15\t4\t0\t0\t1\t;", 9, "free_flow_time is 'fast', not a number"),
+    ("\t1\t9\t100\t1\t1\t0.15\t4\t0\t0\t1\t;", 9, "term_node must be a whole number 1..3"),
     ("\t1\t2\t0\t1\t1\t0.15\t4\t0\t0\t1\t;", 9, "capacity must be > 0"),
     ("\t1\t2\t100\t1\t-1\t0.15\t4\t0\t0\t1\t;", 9, "free_flow_time must be >= 0"),
 ])
@@ -112,7 +112,8 @@ def test_malformed_metadata_and_counts(tmp_path):
     good = write_net(tmp_path / "net.tntp", [(1, 2, 100, 1, 1, 0.15, 4, 0)], zones=1, nodes=2).read_text()
     cases = [
         (good.replace("<NUMBER OF LINKS> 1", "<NUMBER OF LINKS> 3"), "says 3, the file has 1 links"),
-        (good.replace("<NUMBER OF NODES> 2", "<NUMBER OF NODES> two"), "line 2: <NUMBER OF NODES> must be"),
+        (good.replace("<NUMBER OF NODES> 2", "<NUMBER OF NODES> two"),
+         "line 2: <NUMBER OF NODES> is 'two', not a number"),
         (good.replace("<NUMBER OF ZONES> 1\n", ""), "metadata <NUMBER OF ZONES> is missing"),
         (good.replace("<END OF METADATA>", ""), "line 10: expected a metadata line"),
     ]
@@ -128,8 +129,8 @@ def test_malformed_trips_name_file_and_line(tmp_path):
     good = write_trips(tmp_path / "trips.tntp", [[0.0, 5.0], [3.0, 0.0]]).read_text()
     cases = [
         (good.replace("2 : 5.0;", "2 = 5.0;"), "line 6: expected 'destination : trips;'"),
-        (good.replace("2 : 5.0;", "7 : 5.0;"), "line 6: zone must be an integer 1..2, got '7'"),
-        (good.replace("2 : 5.0;", "2 : -5;"), "line 6: trips must be a number >= 0"),
+        (good.replace("2 : 5.0;", "7 : 5.0;"), "line 6: zone must be a whole number 1..2, got '7'"),
+        (good.replace("2 : 5.0;", "2 : -5;"), "line 6: trips must be >= 0"),
         (good.replace("Origin 1\n", ""), "line 5: trips before the first 'Origin' line"),
     ]
     for text, message in cases:

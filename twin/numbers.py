@@ -35,26 +35,38 @@ def parse_float(text: str) -> float:
         return float("nan")
 
 
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def problem(value: float, *, integer: bool = False, low: float | None = None, above: float | None = None,
             high: float = MAX_MAGNITUDE) -> str | None:
     """Why ``value`` breaks the rules (a phrase such as ``"must be >= 0"``), or None when it is fine.
+
+    A number, not its text: NaN here is a NaN written as such (a non-number is named earlier).
 
     ``low`` is an inclusive lower bound, ``above`` an exclusive one, ``high`` an inclusive upper
     bound on the value (and :data:`MAX_MAGNITUDE` bounds its magnitude).
     """
     if not np.isfinite(value):
         return "must be a finite number"
-    kind = "a whole number" if integer else "a number"
-    if integer and value != np.floor(value):
+    whole = value == np.floor(value)
+    if integer and low is not None and high < MAX_MAGNITUDE and not (whole and low <= value <= high):
+        return f"must be a whole number {low:g}..{high:g}"
+    if integer and not whole:
         return "must be a whole number"
     if low is not None and value < low:
-        return f"must be {kind} >= {low:g}"
+        return f"must be >= {low:g}"
     if above is not None and not value > above:
-        return f"must be {kind} > {above:g}"
+        return f"must be > {above:g}"
     if value > high:
-        return f"must be {kind} <= {high:g}"
+        return f"must be <= {high:g}"
     if abs(value) > MAX_MAGNITUDE:
-        return f"must be {kind} between {-MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}"
+        return f"must be between {-MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g} (larger is taken as a broken file)"
     return None
 
 
@@ -78,9 +90,11 @@ def check_column(values: np.ndarray | Sequence[float], name: str, where: Callabl
     rows = np.flatnonzero(bad)
     if rows.size:
         i = int(rows[0])
-        shown = repr(text[i]) if text is not None else f"{values[i]:g}"
+        if text is not None and not _is_float(text[i]):
+            raise TwinInputError(f"{where(i)}: {name} is {text[i][:40]!r}, not a number")
+        shown = repr(text[i][:40]) if text is not None else f"{values[i]:g}"
         why = problem(float(values[i]), integer=integer, low=low, above=above, high=high)
-        raise TwinInputError(f"{where(i)}: {name} {why or 'is out of range'}, got {shown}")
+        raise TwinInputError(f"{where(i)}: {name} {why}, got {shown}")
     return values.astype(np.int64) if integer else values
 
 

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
-from twin.errors import TwinInputError
+from twin.cli_types import bounded_int, finite_float
+
+MAX_HORIZON_S = 31 * 86_400.0
+"""Longest ``--horizon`` of ``twin traffic simulate``, seconds (a month)."""
 
 
 def _cmd_assign(args: argparse.Namespace) -> int:
@@ -16,19 +20,17 @@ def _cmd_assign(args: argparse.Namespace) -> int:
 
     from twin.traffic.assignment import AssignmentNetwork, assign, warm_up
     from twin.traffic.tntp import read_tntp_network, read_tntp_trips
+    from twin.writing import atomic_file, output_errors
 
-    if not args.gap > 0:
-        raise TwinInputError(f"--gap must be > 0, got {args.gap:g}")
-    if args.max_iterations < 1:
-        raise TwinInputError(f"--max-iterations must be >= 1, got {args.max_iterations}")
-    net = read_tntp_network(args.network)
-    demand = read_tntp_trips(args.trips, net.n_zones)
+    net = read_tntp_network(args.network, max_nodes=args.max_nodes, max_zones=args.max_zones)
+    demand = read_tntp_trips(args.trips, net.n_zones, max_zones=args.max_zones)
     first_call = warm_up()
     result = assign(AssignmentNetwork.from_tntp(net), demand, algorithm=args.algorithm, gap=args.gap,
                     max_iterations=args.max_iterations)
     if args.flows:
-        pd.DataFrame({"init_node": net.init_node, "term_node": net.term_node, "volume": result.flow,
-                      "cost": result.cost}).to_csv(args.flows, index=False)
+        with output_errors(args.flows), atomic_file(Path(args.flows)) as tmp:
+            pd.DataFrame({"init_node": net.init_node, "term_node": net.term_node, "volume": result.flow,
+                          "cost": result.cost}).to_csv(tmp, index=False)
     summary = {**result.summary(), "links": net.n_links, "zones": net.n_zones, "trips": float(demand.sum()),
                "first_call_seconds": round(first_call, 3)}
     if args.history:
@@ -57,7 +59,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from twin.traffic.loading import LoadingSettings, simulate
 
     network = read_network_csv(args.nodes, args.links)
-    csv_trips = read_trips_csv(args.trips, network, args.nodes)
+    csv_trips = read_trips_csv(args.trips, network, args.nodes, max_vehicles=args.max_vehicles)
     settings = LoadingSettings(time_step_s=args.time_step, platoon=args.platoon,
                                route_choice=args.route_choice, horizon_s=args.horizon)
     load = simulate(network, csv_trips.trips, settings)
@@ -65,11 +67,19 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     summary["trips"] += csv_trips.off_network_vehicles
     summary["unreachable_vehicles"] += csv_trips.off_network_vehicles
     summary["seconds"] = round(load.seconds["loading"] + load.seconds["routing"], 4)
+    if not summary["completed"]:  # the mean travel time is undefined, never NaN in JSON
+        summary["mean_travel_time_s"] = None
+        summary["note"] = f"no trip completed within the horizon of {args.horizon:g} s"
     if args.json:
-        print(json.dumps(summary))
+        print(json.dumps(summary, allow_nan=False))
         return 0
     for key, value in summary.items():
-        print(f"{key:22s} {value:,.2f}" if isinstance(value, float) else f"{key:22s} {value:,}")
+        if isinstance(value, float):
+            print(f"{key:22s} {value:,.2f}")
+        elif isinstance(value, int):
+            print(f"{key:22s} {value:,}")
+        else:
+            print(f"{key:22s} {'-' if value is None else value}")
     return 0
 
 
@@ -81,11 +91,18 @@ def register(subparsers) -> None:
     p = traffic.add_parser("assign", help="static user-equilibrium assignment of a TNTP network (BPR costs)")
     p.add_argument("network", help="TNTP network file (*_net.tntp)")
     p.add_argument("trips", help="TNTP trips file (*_trips.tntp)")
-    p.add_argument("--gap", type=float, default=1e-4, help="target relative gap (default 1e-4)")
+    p.add_argument("--gap", type=finite_float(above=0, high=1), default=1e-4,
+                   help="target relative gap (default 1e-4)")
     p.add_argument("--algorithm", choices=("fw", "bfw"), default="bfw",
                    help="fw: Frank-Wolfe, bfw: bi-conjugate Frank-Wolfe (default)")
-    p.add_argument("--max-iterations", type=int, default=10_000, help="iteration limit (default 10000)")
+    p.add_argument("--max-iterations", type=bounded_int(1, 10**7), default=10_000,
+                   help="iteration limit (default 10000)")
     p.add_argument("--flows", metavar="CSV", help="write link flows and costs to this CSV file")
+    p.add_argument("--max-zones", type=bounded_int(1, 10**7),
+                   help="largest <NUMBER OF ZONES> to read (default: the limit the error names; "
+                   "the OD matrix takes 8 x zones x zones bytes)")
+    p.add_argument("--max-nodes", type=bounded_int(1, 10**10),
+                   help="largest <NUMBER OF NODES> to read (default: the limit the error names)")
     p.add_argument("--history", action="store_true", help="also report the relative gap of every iteration")
     p.add_argument("--json", action="store_true", help="print JSON: tstt, relative_gap, iterations, seconds")
     p.set_defaults(func=_cmd_assign)
@@ -95,9 +112,13 @@ def register(subparsers) -> None:
     p.add_argument("--trips", required=True, help="trips CSV: origin, destination, depart_time_s[, count]")
     p.add_argument("--route-choice", choices=("fixed", "enroute"), default="enroute",
                    help="fixed: path at departure; enroute: next link re-chosen at nodes (default)")
-    p.add_argument("--time-step", type=float, default=1.0, help="kernel time step, seconds (default 1)")
-    p.add_argument("--platoon", type=int, default=5, help="vehicles per row (default 5)")
-    p.add_argument("--horizon", type=float, default=7200.0, help="simulated seconds (default 7200)")
+    p.add_argument("--time-step", type=finite_float(above=0), default=1.0,
+                   help="kernel time step, seconds (default 1)")
+    p.add_argument("--platoon", type=bounded_int(1, 10**6), default=5, help="vehicles per row (default 5)")
+    p.add_argument("--horizon", type=finite_float(above=0, high=MAX_HORIZON_S), default=7200.0,
+                   help="simulated seconds (default 7200, at most a month)")
+    p.add_argument("--max-vehicles", type=bounded_int(1, 2**31 - 1),
+                   help="most vehicles the trips file may hold (default: the limit the error names)")
     p.add_argument("--json", action="store_true",
                    help="print JSON: trips, completed, mean_travel_time_s, total_travel_time_s, seconds")
     p.set_defaults(func=_cmd_simulate)

@@ -20,6 +20,7 @@ import pandas as pd
 
 from twin.city import RoadNetwork
 from twin.errors import TwinInputError
+from twin.numbers import check_column, check_size
 from twin.traffic.trips import Trips
 
 NODE_COLUMNS = ("node_id", "x_m", "y_m")
@@ -35,9 +36,28 @@ LINK_COLUMNS = (
 )
 TRIP_COLUMNS = ("origin", "destination", "depart_time_s")
 
+MAX_LANES = 20
+"""Most lanes a link may have (more is a broken file: lanes multiply the link's storage)."""
+
+MAX_VEHICLES = 10_000_000
+"""Most vehicles a trips file may hold by default (the loading keeps arrays per vehicle row);
+``twin traffic simulate --max-vehicles`` raises it (to at most 2**31 - 1)."""
+
+_WHOLE = {"integer": True}
+BOUNDS = {
+    "node_id": _WHOLE, "x_m": {}, "y_m": {},
+    "link_id": _WHOLE, "from_node": _WHOLE, "to_node": _WHOLE, "length_m": {"above": 0},
+    "free_speed_mps": {"above": 0}, "lanes": {"integer": True, "low": 1, "high": MAX_LANES},
+    "capacity_veh_per_h": {"above": 0}, "jam_density_veh_per_m_per_lane": {"above": 0},
+    "origin": _WHOLE, "destination": _WHOLE, "depart_time_s": {"low": 0},
+    "count": {"integer": True, "low": 0},
+}
+"""What each column allows beyond a finite number (:func:`twin.numbers.check_column`)."""
+
 
 def _read(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The numeric columns of a CSV file, with a file-and-line error for anything malformed."""
+    """The numeric columns of a CSV file, each checked against :data:`BOUNDS`, with a file-and-line
+    error for anything malformed; id columns come back as int64, the others as float64."""
     path = Path(path)
     if not path.is_file():
         raise TwinInputError(f"{path}: no such file")
@@ -47,6 +67,10 @@ def _read(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) 
         raise TwinInputError(f"{path}: malformed CSV ({str(exc).strip().splitlines()[-1]})") from None
     except pd.errors.EmptyDataError:
         raise TwinInputError(f"{path}: the file is empty (expected columns {', '.join(columns)})") from None
+    except UnicodeDecodeError as exc:
+        raise TwinInputError(f"{path}: not UTF-8 text (byte {exc.start}); expected a CSV file") from None
+    except OSError as exc:
+        raise TwinInputError(f"{path}: cannot read ({exc.strerror})") from None
     frame.columns = [c.strip() for c in frame.columns]
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -55,24 +79,19 @@ def _read(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) 
         )
     out = {}
     for name in columns + tuple(c for c in optional if c in frame.columns):
-        values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
-        bad = np.flatnonzero(~np.isfinite(values))
-        if bad.size:
-            raise TwinInputError(
-                f"{path}, line {bad[0] + 2}: column {name} is {frame[name].iloc[bad[0]]!r}, not a number"
-            )
-        out[name] = values
+        text = frame[name].fillna("")
+        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+        out[name] = check_column(values, f"column {name}", lambda i: f"{path}, line {i + 2}",
+                                 text=text.tolist(), **BOUNDS[name])
     return pd.DataFrame(out)
 
 
-def _integers(path: Path, frame: pd.DataFrame, name: str) -> np.ndarray:
-    values = frame[name].to_numpy()
-    bad = np.flatnonzero(values != np.round(values))
-    if bad.size:
-        raise TwinInputError(
-            f"{path}, line {bad[0] + 2}: column {name} must be a whole number, got {values[bad[0]]:g}"
-        )
-    return values.astype(np.int64)
+def _first_repeat(path: Path, ids: np.ndarray, name: str) -> None:
+    """Refuse an id column with a repeated value (naming the line of its second appearance)."""
+    _, first = np.unique(ids, return_index=True)
+    if len(first) != len(ids):
+        dup = np.setdiff1d(np.arange(len(ids)), first)[0]
+        raise TwinInputError(f"{path}, line {dup + 2}: {name} {ids[dup]} appears twice")
 
 
 def read_network_csv(nodes_csv: str | Path, links_csv: str | Path) -> RoadNetwork:
@@ -82,15 +101,13 @@ def read_network_csv(nodes_csv: str | Path, links_csv: str | Path) -> RoadNetwor
     links = _read(links_csv, LINK_COLUMNS)
     if nodes.empty or links.empty:
         raise TwinInputError(f"{nodes_csv if nodes.empty else links_csv}: no rows")
-    node_id = _integers(nodes_csv, nodes, "node_id")
-    uniq, first = np.unique(node_id, return_index=True)
-    if len(uniq) != len(node_id):
-        dup = np.setdiff1d(np.arange(len(node_id)), first)[0]
-        raise TwinInputError(f"{nodes_csv}, line {dup + 2}: node_id {node_id[dup]} appears twice")
+    node_id = nodes["node_id"].to_numpy()
+    _first_repeat(nodes_csv, node_id, "node_id")
+    _first_repeat(links_csv, links["link_id"].to_numpy(), "link_id")
     position = pd.Series(np.arange(len(node_id)), index=node_id)
     ends = {}
     for name in ("from_node", "to_node"):
-        ids = _integers(links_csv, links, name)
+        ids = links[name].to_numpy()
         found = pd.Index(position.index).get_indexer(ids)
         bad = np.flatnonzero(found < 0)
         if bad.size:
@@ -98,18 +115,6 @@ def read_network_csv(nodes_csv: str | Path, links_csv: str | Path) -> RoadNetwor
                 f"{links_csv}, line {bad[0] + 2}: {name} {ids[bad[0]]} is not in {nodes_csv}"
             )
         ends[name] = found
-    for name in (
-        "length_m",
-        "free_speed_mps",
-        "lanes",
-        "capacity_veh_per_h",
-        "jam_density_veh_per_m_per_lane",
-    ):
-        bad = np.flatnonzero(links[name].to_numpy() <= 0)
-        if bad.size:
-            raise TwinInputError(
-                f"{links_csv}, line {bad[0] + 2}: {name} must be > 0, got {links[name].iloc[bad[0]]:g}"
-            )
     with warnings.catch_warnings():
         warnings.simplefilter("always")
         return RoadNetwork.from_arrays(
@@ -118,10 +123,10 @@ def read_network_csv(nodes_csv: str | Path, links_csv: str | Path) -> RoadNetwor
             node_id=node_id,
             link_from=ends["from_node"],
             link_to=ends["to_node"],
-            link_id=_integers(links_csv, links, "link_id"),
+            link_id=links["link_id"].to_numpy(),
             length_m=links["length_m"],
             free_speed_mps=links["free_speed_mps"],
-            lanes=_integers(links_csv, links, "lanes"),
+            lanes=links["lanes"].to_numpy(),
             capacity_vph=links["capacity_veh_per_h"],
             jam_density_vpm=links["jam_density_veh_per_m_per_lane"],
             source=str(links_csv),
@@ -138,28 +143,25 @@ class CsvTrips:
 
 
 def read_trips_csv(
-    trips_csv: str | Path, network: RoadNetwork, nodes_csv: str | Path | None = None
+    trips_csv: str | Path, network: RoadNetwork, nodes_csv: str | Path | None = None,
+    max_vehicles: int | None = None,
 ) -> CsvTrips:
     """Trips between node ids of ``network``; node ids unknown to the nodes file are an error.
+
+    The file may hold at most ``max_vehicles`` vehicles (default :data:`MAX_VEHICLES`).
 
     Trips touching nodes that :meth:`RoadNetwork.from_arrays` dropped (outside the largest strongly
     connected part) cannot be driven: they are counted in ``off_network_*``, not silently lost.
     """
     trips_csv = Path(trips_csv)
     frame = _read(trips_csv, TRIP_COLUMNS, optional=("count",))
-    origin_id = _integers(trips_csv, frame, "origin")
-    dest_id = _integers(trips_csv, frame, "destination")
-    count = _integers(trips_csv, frame, "count") if "count" in frame else np.ones(len(frame), dtype=np.int64)
+    origin_id = frame["origin"].to_numpy()
+    dest_id = frame["destination"].to_numpy()
+    count = frame["count"].to_numpy() if "count" in frame else np.ones(len(frame), dtype=np.int64)
     depart = frame["depart_time_s"].to_numpy()
-    for name, values in (("depart_time_s", depart), ("count", count)):
-        bad = np.flatnonzero(values < 0)
-        if bad.size:
-            raise TwinInputError(
-                f"{trips_csv}, line {bad[0] + 2}: {name} must be >= 0, got {values[bad[0]]:g}"
-            )
-    known = (
-        set(pd.read_csv(nodes_csv, usecols=["node_id"])["node_id"].astype(np.int64)) if nodes_csv else None
-    )
+    check_size(int(count.sum(dtype=np.float64)), max_vehicles or MAX_VEHICLES, "vehicles (sum of count)",
+               str(trips_csv), "--max-vehicles")
+    known = set(_read(Path(nodes_csv), ("node_id",))["node_id"]) if nodes_csv else None
     index = pd.Index(network.node_id)
     o, d = index.get_indexer(origin_id), index.get_indexer(dest_id)
     if known is not None:

@@ -28,11 +28,21 @@ from pathlib import Path
 import numpy as np
 
 from twin.errors import TwinInputError
+from twin.numbers import check_column, check_number, check_size, parse_float
 
 _META = re.compile(r"^\s*<([^>]+)>\s*(.*?)\s*$")
 _PAIR = re.compile(r"^\s*([^:\s]+)\s*:\s*([^;\s]+)\s*$")
 _LINK_COLUMNS = ("init_node", "term_node", "capacity", "length", "free_flow_time", "b", "power",
                  "speed", "toll", "link_type")
+
+MAX_ZONES = 20_000
+"""Largest <NUMBER OF ZONES> read by default: the OD matrix takes 8 x zones x zones bytes
+(3.2 GB at 20,000; the largest networks of the collection have under 2,000 zones).
+``twin traffic assign --max-zones`` raises it."""
+
+MAX_NODES = 1_000_000
+"""Largest <NUMBER OF NODES> read by default (arrays per node are allocated from it);
+``twin traffic assign --max-nodes`` raises it."""
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -106,29 +116,30 @@ def _meta_number(path: Path, meta: dict[str, tuple[str, int]], key: str, default
             raise TwinInputError(f"{path}: metadata <{key}> is missing")
         return default
     text, line = meta[key]
-    try:
-        value = float(text.split()[0]) if text else float("nan")
-    except ValueError:
-        value = float("nan")
-    if not np.isfinite(value) or (integer and (value != int(value) or value < 0)):
-        kind = "a non-negative integer" if integer else "a number"
-        raise TwinInputError(f"{path}, line {line}: <{key}> must be {kind}, got {text!r}")
-    return int(value) if integer else value
+    return check_number(text.split()[0] if text else text, f"<{key}>", f"{path}, line {line}",
+                        integer=integer, low=0 if integer else None)
 
 
-def read_tntp_network(path: str | Path) -> TntpNetwork:
-    """Read a ``*_net.tntp`` file; nodes stay 1-based as in the file."""
+def read_tntp_network(path: str | Path, max_nodes: int | None = None, max_zones: int | None = None
+                      ) -> TntpNetwork:
+    """Read a ``*_net.tntp`` file; nodes stay 1-based as in the file.
+
+    Every number is checked by :mod:`twin.numbers`; <NUMBER OF NODES> and <NUMBER OF ZONES> are
+    bounded by ``max_nodes`` and ``max_zones`` (defaults :data:`MAX_NODES`, :data:`MAX_ZONES`).
+    """
     path, lines = _open_lines(path)
     meta, start = _read_metadata(path, lines)
     n_nodes = _meta_number(path, meta, "NUMBER OF NODES", None, True)
     n_zones = _meta_number(path, meta, "NUMBER OF ZONES", None, True)
+    check_size(n_nodes, max_nodes or MAX_NODES, "<NUMBER OF NODES>", str(path), "--max-nodes")
+    check_size(n_zones, max_zones or MAX_ZONES, "<NUMBER OF ZONES>", str(path), "--max-zones")
     n_links = _meta_number(path, meta, "NUMBER OF LINKS", None, True)
     first_thru = _meta_number(path, meta, "FIRST THRU NODE", 1, True)
     toll_factor = _meta_number(path, meta, "TOLL FACTOR", 0.0, False)
     distance_factor = _meta_number(path, meta, "DISTANCE FACTOR", 0.0, False)
     if n_zones > n_nodes:
         raise TwinInputError(f"{path}: <NUMBER OF ZONES> {n_zones} exceeds <NUMBER OF NODES> {n_nodes}")
-    rows: list[list[float]] = []
+    rows: list[list[str]] = []
     line_of: list[int] = []
     for i in range(start, len(lines)):
         text = lines[i].strip()
@@ -140,25 +151,18 @@ def read_tntp_network(path: str | Path) -> TntpNetwork:
                 f"{path}, line {i + 1}: expected {len(_LINK_COLUMNS)} columns "
                 f"({', '.join(_LINK_COLUMNS)}) ending with ';', got {len(fields)}"
             )
-        try:
-            values = [float(f) for f in fields]
-        except ValueError:
-            bad = next(f for f in fields if not _is_number(f))
-            raise TwinInputError(f"{path}, line {i + 1}: {bad!r} is not a number") from None
-        rows.append(values)
+        rows.append(fields)
         line_of.append(i + 1)
     if len(rows) != n_links:
         raise TwinInputError(f"{path}: <NUMBER OF LINKS> says {n_links}, the file has {len(rows)} links")
-    table = np.array(rows, dtype=np.float64).reshape(len(rows), len(_LINK_COLUMNS))
-    columns = dict(zip(_LINK_COLUMNS, table.T, strict=True))
-    _check_links(path, columns, line_of, n_nodes)
+    columns = _check_links(path, rows, line_of, n_nodes)
     return TntpNetwork(
         path=path, n_nodes=n_nodes, n_zones=n_zones, first_thru_node=first_thru,
         toll_factor=toll_factor, distance_factor=distance_factor,
-        init_node=columns["init_node"].astype(np.int64), term_node=columns["term_node"].astype(np.int64),
+        init_node=columns["init_node"], term_node=columns["term_node"],
         capacity=columns["capacity"], length=columns["length"], free_flow_time=columns["free_flow_time"],
         b=columns["b"], power=columns["power"], speed=columns["speed"], toll=columns["toll"],
-        link_type=columns["link_type"].astype(np.int64),
+        link_type=columns["link_type"],
     )
 
 
@@ -170,35 +174,55 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _check_links(path: Path, col: dict[str, np.ndarray], line_of: list[int], n_nodes: int) -> None:
+_LINK_BOUNDS = {
+    "init_node": {"integer": True, "low": 1}, "term_node": {"integer": True, "low": 1},
+    "length": {"low": 0}, "free_flow_time": {"low": 0}, "b": {"low": 0}, "power": {"low": 0},
+    "toll": {"low": 0}, "link_type": {"integer": True},
+}
+"""Bounds of the link columns beyond being finite (node ids are also bounded by the node count)."""
+
+
+def _check_links(path: Path, rows: list[list[str]], line_of: list[int],
+                 n_nodes: int) -> dict[str, np.ndarray]:
+    """The link columns as arrays (node ids and types int64), every value checked."""
+    def where(i: int) -> str:
+        return f"{path}, line {line_of[i]}"
+
     def fail(mask: np.ndarray, what: str) -> None:
         bad = np.flatnonzero(mask)
         if bad.size:
-            raise TwinInputError(f"{path}, line {line_of[bad[0]]}: {what}")
+            raise TwinInputError(f"{where(bad[0])}: {what}")
 
-    fail(~np.isfinite(np.column_stack(list(col.values()))).all(axis=1), "NaN or infinite value")
-    for name in ("init_node", "term_node"):
-        v = col[name]
-        fail((v != np.round(v)) | (v < 1) | (v > n_nodes), f"{name} must be a node 1..{n_nodes}")
+    col = {}
+    for k, name in enumerate(_LINK_COLUMNS):
+        text = [fields[k] for fields in rows]
+        bounds = _LINK_BOUNDS.get(name, {})
+        if name.endswith("_node"):
+            bounds = {**bounds, "high": n_nodes}
+        col[name] = check_column([parse_float(t) for t in text], name, where, text=text, **bounds)
     fail(col["init_node"] == col["term_node"], "a link from a node to itself")
-    for name in ("length", "free_flow_time", "b", "power", "toll"):
-        fail(col[name] < 0, f"{name} must be >= 0")
     fail((col["capacity"] <= 0) & (col["b"] > 0), "capacity must be > 0 on a link with B > 0")
+    return col
 
 
-def read_tntp_trips(path: str | Path, n_zones: int | None = None) -> np.ndarray:
+def read_tntp_trips(path: str | Path, n_zones: int | None = None, max_zones: int | None = None) -> np.ndarray:
     """Read a ``*_trips.tntp`` file into an OD matrix (zones x zones, trips; zone z is row z-1).
 
-    ``n_zones``, when given (from the net file), must match the file's ``<NUMBER OF ZONES>``.
+    ``n_zones``, when given (from the net file), must match the file's ``<NUMBER OF ZONES>``,
+    which is bounded by ``max_zones`` (default :data:`MAX_ZONES`) before the matrix is made.
     A ``<TOTAL OD FLOW>`` that differs from the sum read gives a warning (a truncated file).
     """
     path, lines = _open_lines(path)
     meta, start = _read_metadata(path, lines)
     zones = _meta_number(path, meta, "NUMBER OF ZONES", None, True)
+    check_size(zones, max_zones or MAX_ZONES, "<NUMBER OF ZONES>", str(path), "--max-zones")
     if n_zones is not None and zones != n_zones:
         raise TwinInputError(f"{path}: <NUMBER OF ZONES> is {zones} but the network has {n_zones} zones")
-    od = np.zeros((zones, zones), dtype=np.float64)
     origin = -1
+    origins: list[int] = []
+    dest_text: list[str] = []
+    trips_text: list[str] = []
+    line_of: list[int] = []
     for i in range(start, len(lines)):
         text = lines[i].strip()
         if not text or text.startswith("~"):
@@ -216,16 +240,19 @@ def read_tntp_trips(path: str | Path, n_zones: int | None = None) -> np.ndarray:
                 raise TwinInputError(
                     f"{path}, line {i + 1}: expected 'destination : trips;', got {entry.strip()!r}"
                 )
-            dest = _zone(path, i, match.group(1), zones)
-            try:
-                trips = float(match.group(2))
-            except ValueError:
-                trips = float("nan")
-            if not np.isfinite(trips) or trips < 0:
-                raise TwinInputError(
-                    f"{path}, line {i + 1}: trips must be a number >= 0, got {match.group(2)!r}"
-                )
-            od[origin, dest] = trips
+            origins.append(origin)
+            dest_text.append(match.group(1))
+            trips_text.append(match.group(2))
+            line_of.append(i + 1)
+
+    def where(k: int) -> str:
+        return f"{path}, line {line_of[k]}"
+
+    dest = check_column([parse_float(t) for t in dest_text], "zone", where, text=dest_text, integer=True,
+                        low=1, high=zones)
+    trips = check_column([parse_float(t) for t in trips_text], "trips", where, text=trips_text, low=0)
+    od = np.zeros((zones, zones), dtype=np.float64)
+    od[np.asarray(origins, dtype=np.int64), dest - 1] = trips
     if "TOTAL OD FLOW" in meta:
         total = _meta_number(path, meta, "TOTAL OD FLOW", None, False)
         if not np.isclose(od.sum(), total, rtol=1e-6, atol=1e-6):
@@ -235,13 +262,7 @@ def read_tntp_trips(path: str | Path, n_zones: int | None = None) -> np.ndarray:
 
 
 def _zone(path: Path, i: int, text: str, zones: int) -> int:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not (value == np.round(value) and 1 <= value <= zones):
-        raise TwinInputError(f"{path}, line {i + 1}: zone must be an integer 1..{zones}, got {text!r}")
-    return int(value) - 1
+    return int(check_number(text, "zone", f"{path}, line {i + 1}", integer=True, low=1, high=zones)) - 1
 
 
 def read_tntp_flows(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -250,7 +271,8 @@ def read_tntp_flows(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarra
     The header line (``From To Volume Cost``) and blank lines are skipped.
     """
     path, lines = _open_lines(path)
-    rows = []
+    rows: list[list[str]] = []
+    line_of: list[int] = []
     for i, line in enumerate(lines):
         fields = line.replace(";", " ").split()
         if not fields or not _is_number(fields[0]):
@@ -259,10 +281,17 @@ def read_tntp_flows(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarra
                     f"{path}, line {i + 1}: expected 'from to volume cost', got {line.strip()!r}"
                 )
             continue
-        if len(fields) != 4 or not all(_is_number(f) for f in fields):
+        if len(fields) != 4:
             raise TwinInputError(f"{path}, line {i + 1}: expected 4 numbers 'from to volume cost'")
-        rows.append([float(f) for f in fields])
+        rows.append(fields)
+        line_of.append(i + 1)
     if not rows:
         raise TwinInputError(f"{path}: no flow lines")
-    table = np.array(rows)
-    return table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, 2], table[:, 3]
+
+    def column(k: int, name: str, **bounds) -> np.ndarray:
+        text = [fields[k] for fields in rows]
+        return check_column([parse_float(t) for t in text], name, lambda j: f"{path}, line {line_of[j]}",
+                            text=text, **bounds)
+
+    return (column(0, "from", integer=True, low=1), column(1, "to", integer=True, low=1),
+            column(2, "volume", low=0), column(3, "cost"))
