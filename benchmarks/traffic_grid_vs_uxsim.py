@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from twin.extras import require_extra
 from twin.traffic import LoadingSettings, read_network_csv, read_trips_csv, simulate
 
 GRID = Path(__file__).resolve().parents[1] / "data" / "traffic_grid"
@@ -45,7 +46,7 @@ def run_ours(case: str) -> dict:
 
 
 def run_uxsim(case: str, cpp: bool) -> dict:
-    import uxsim
+    uxsim = require_extra("uxsim", "peers", "benchmarks/traffic_grid_vs_uxsim.py")
 
     nodes = pd.read_csv(GRID / "grid10x10_nodes.csv")
     links = pd.read_csv(GRID / "grid10x10_links.csv")

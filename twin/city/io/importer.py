@@ -31,6 +31,7 @@ from twin.city.io.zones_geojson import (
 from twin.city.io.zoning import ZoningReport, allocate_people, floor_area_m2, make_zones, nearest_zone
 from twin.city.network import CityWarning, RoadNetwork
 from twin.errors import TwinInputError
+from twin.extras import require_extra
 
 JAM_DENSITY_VPM = 0.15
 """Jam density per lane of every imported link, vehicles/metre (one car per 6.7 m)."""
@@ -159,7 +160,7 @@ def build_network(extract: OsmExtract, time_step_s: float, source: str) -> tuple
 
 def _assemble(extract: OsmExtract, network: RoadNetwork, features: ZoneFeatures | None,
               extra: FacilityFeatures | None, name: str, grid_m: float) -> tuple[City, ZoningReport]:
-    import pyproj
+    pyproj = require_extra("pyproj", "osm", "twin city import")
 
     to_xy = pyproj.Transformer.from_crs("EPSG:4326", pyproj.CRS.from_wkt(extract.crs_wkt), always_xy=True)
     polygons_xy = features.projected(to_xy) if features is not None else None

@@ -22,12 +22,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from twin.city.buildings import BUILDING_USES
 from twin.city.facilities import FACILITY_KINDS
 from twin.city.io.road_tags import directed_links, parse_each, tag_column
 from twin.errors import TwinInputError
+from twin.extras import require_extra
+
+shapely = require_extra("shapely", "osm", "twin city import")
 
 PBF_SUFFIXES = (".pbf",)
 XML_SUFFIXES = (".osm", ".xml", ".osm.bz2", ".osm.gz")
@@ -161,7 +163,7 @@ def read_osm(path: str | Path, bbox: tuple[float, float, float, float] | None = 
 
 
 def _xml_to_pbf(source: Path, target: Path) -> None:
-    import osmium
+    osmium = require_extra("osmium", "osm", "twin city import")
 
     try:
         with osmium.SimpleWriter(str(target)) as writer:
@@ -176,9 +178,9 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _read_pbf(pbf: Path, source: Path, bbox, crs: str | None) -> OsmExtract:
-    import pyrosm
-    import pyrosm.exceptions
-    from google.protobuf.message import Error as ProtobufError
+    pyrosm = require_extra("pyrosm", "osm", "twin city import")
+    pbf_error = require_extra("pyrosm.exceptions", "osm", "twin city import").PBFException
+    from google.protobuf.message import Error as ProtobufError  # protobuf comes with pyrosm
 
     try:
         osm = pyrosm.OSM(str(pbf), bounding_box=list(bbox) if bbox else None)
@@ -187,7 +189,7 @@ def _read_pbf(pbf: Path, source: Path, bbox, crs: str | None) -> OsmExtract:
             nodes, edges = osm.get_network(network_type="driving", nodes=True)
             buildings = osm.get_buildings()
             pois = osm.get_pois(custom_filter=_merge_filter(FACILITY_BY_TAG))
-    except (pyrosm.exceptions.PBFException, ProtobufError, zlib.error, OSError, EOFError) as exc:
+    except (pbf_error, ProtobufError, zlib.error, OSError, EOFError) as exc:
         raise TwinInputError(f"{source}: not a readable OSM PBF file ({_first_line(exc)})") from None
     if edges is None or len(edges) == 0:
         where = " inside --bbox" if bbox else ""
@@ -206,14 +208,14 @@ def _merge_filter(table) -> dict[str, list[str]]:
 
 def local_crs(lon: float, lat: float):
     """An azimuthal equidistant projection centred on (lon, lat), metres."""
-    import pyproj
+    pyproj = require_extra("pyproj", "osm", "twin city import")
 
     return pyproj.CRS.from_proj4(
         f"+proj=aeqd +lat_0={lat:.6f} +lon_0={lon:.6f} +datum=WGS84 +units=m +no_defs")
 
 
 def _project(nodes, edges, buildings, pois, crs: str | None) -> OsmExtract:
-    import pyproj
+    pyproj = require_extra("pyproj", "osm", "twin city import")
 
     lon, lat = nodes["lon"].to_numpy(np.float64), nodes["lat"].to_numpy(np.float64)
     bounds = (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from twin.extras import require_extra
+
 EARTH_RADIUS_M = 6_371_008.8
 
 
@@ -38,8 +40,8 @@ def write_grid_osm(
     The counts are ``nodes`` (OSM nodes), ``ways``, ``intersections`` and ``street_segments``
     (block sides between two intersections).
     """
-    import osmium
-    from osmium.osm.mutable import Node, Way
+    osmium = require_extra("osmium", "osm", "write_grid_osm (a synthetic OSM file)")
+    mutable = require_extra("osmium.osm.mutable", "osm", "write_grid_osm (a synthetic OSM file)")
 
     path = Path(path)
     path.unlink(missing_ok=True)
@@ -74,9 +76,9 @@ def write_grid_osm(
                 ways.append((corners + corners[:1], {"building": "residential", "building:levels": levels}))
     with osmium.SimpleWriter(str(path)) as writer:  # sorted: all nodes, then all ways
         for nid, lon, lat in nodes:
-            writer.add_node(Node(id=nid, location=(lon, lat)))
+            writer.add_node(mutable.Node(id=nid, location=(lon, lat)))
         for wid, (refs, tags) in enumerate(ways, start=1):
-            writer.add_way(Way(id=wid, nodes=refs, tags=tags))
+            writer.add_way(mutable.Way(id=wid, nodes=refs, tags=tags))
     n_nodes, n_ways = len(nodes), len(ways)
     return {"nodes": n_nodes, "ways": n_ways, "intersections": rows * cols,
             "street_segments": (rows * (cols - 1)) + cols * (rows - 1)}

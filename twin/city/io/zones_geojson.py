@@ -21,10 +21,13 @@ import math
 from pathlib import Path
 
 import numpy as np
-import shapely
-from shapely.geometry import shape
 
 from twin.errors import TwinInputError
+from twin.numbers import problem
+from twin.extras import require_extra
+
+shapely = require_extra("shapely", "osm", "twin city import")
+shape = require_extra("shapely.geometry", "osm", "twin city import").shape
 
 ZONE_GEOMETRIES = ("Polygon", "MultiPolygon")
 NUMERIC_PROPERTIES = ("population", "jobs", "dwellings")
@@ -63,23 +66,44 @@ def read_features(path: Path, what: str) -> list[dict]:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise TwinInputError(f"{path}: not a JSON file ({exc})") from None
+    except RecursionError:
+        raise TwinInputError(f"{path}: not a GeoJSON file (nested too deeply)") from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise TwinInputError(f"{path}: expected a GeoJSON FeatureCollection of {what}")
     features = doc.get("features") or []
+    if not isinstance(features, list):
+        raise TwinInputError(f"{path}: 'features' must be a list of GeoJSON Features")
     if not features:
         raise TwinInputError(f"{path}: the FeatureCollection has no features")
+    for i, feature in enumerate(features):
+        if not isinstance(feature, dict) or not isinstance(feature.get("properties") or {}, dict):
+            raise TwinInputError(f"{path}: feature {i + 1} is not a GeoJSON Feature "
+                                 "(an object with 'geometry' and a 'properties' object)")
     return features
 
 
+def _number(value, where: str, key: str) -> float:
+    """A numeric property: a finite JSON number >= 0 (``Infinity`` and ``NaN`` are refused)."""
+    why = "must be a number" if isinstance(value, bool) or not isinstance(value, int | float) else None
+    why = why or problem(float(value), low=0)
+    if why:
+        raise TwinInputError(f"{where}: property {key} {why} >= 0, got {value!r}"
+                             if why == "must be a number" else f"{where}: property {key} {why}, got {value!r}")
+    return float(value)
+
+
 def _lonlat_geometry(feature, where: str, allowed: tuple[str, ...]):
-    geometry = (feature or {}).get("geometry") or {}
-    kind = geometry.get("type", "no geometry")
+    geometry = feature.get("geometry") or {}
+    kind = geometry.get("type", "no geometry") if isinstance(geometry, dict) else type(geometry).__name__
     if kind not in allowed:
-        raise TwinInputError(f"{where} is a {kind}; expected {' or '.join(allowed)}")
+        raise TwinInputError(f"{where} is a {str(kind)[:40]}; expected {' or '.join(allowed)}")
     try:
         geom = shape(geometry)
-    except (ValueError, TypeError, AttributeError, IndexError) as exc:
-        raise TwinInputError(f"{where}: broken {kind} coordinates ({exc})") from None
+    except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.GEOSException) as exc:
+        reason = " ".join(str(exc).split())[:80]
+        raise TwinInputError(f"{where}: broken {kind} coordinates ({reason})") from None
+    if not np.isfinite(shapely.get_coordinates(geom)).all():
+        raise TwinInputError(f"{where}: {kind} coordinates must be finite numbers (NaN or infinity found)")
     lon0, lat0, lon1, lat1 = geom.bounds
     if geom.is_empty or not (-180 <= lon0 <= lon1 <= 180 and -90 <= lat0 <= lat1 <= 90):
         raise TwinInputError(f"{where}: coordinates are not longitude/latitude in degrees (GeoJSON is WGS84)")
@@ -102,12 +126,7 @@ def read_zones_geojson(path: str | Path) -> ZoneFeatures:
         districts.append(str(props.get("district", "")))
         for key in NUMERIC_PROPERTIES:
             value = props.get(key)
-            if value is None:
-                numbers[key].append(math.nan)
-                continue
-            if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-                raise TwinInputError(f"{where}: property {key} must be a number >= 0, got {value!r}")
-            numbers[key].append(float(value))
+            numbers[key].append(math.nan if value is None else _number(value, where, key))
         polygons.append(polygon)
     for key, values in numbers.items():
         missing = np.isnan(values)
@@ -158,9 +177,7 @@ def read_facilities_geojson(path: str | Path) -> FacilityFeatures:
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise TwinInputError(f"{where}: property kind {kind!r} is not a facility kind{hint}; "
                                  f"kinds: {', '.join(FACILITY_KINDS)}")
-        capacity = props.get("capacity", DEFAULT_CAPACITY.get(kind, 0.0))
-        if isinstance(capacity, bool) or not isinstance(capacity, int | float) or not capacity >= 0:
-            raise TwinInputError(f"{where}: property capacity must be a number >= 0, got {capacity!r}")
+        capacity = _number(props.get("capacity", DEFAULT_CAPACITY.get(kind, 0.0)), where, "capacity")
         point = geom.centroid
         rows.append((str(props.get("name", f"{kind.replace('_', ' ')} {i + 1}")),
                      FACILITY_KINDS.index(kind), point.x, point.y, float(capacity)))

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import shapely
 from scipy.spatial import ConvexHull, QhullError, cKDTree
 
 from twin.city.buildings import BUILDING_USES
@@ -28,6 +27,9 @@ from twin.city.io.zones_geojson import ZoneFeatures
 from twin.city.network import RoadNetwork
 from twin.city.zones import Districts, Zones
 from twin.errors import TwinInputError
+from twin.extras import require_extra
+
+shapely = require_extra("shapely", "osm", "twin city import")
 
 FLOOR_AREA_PER_RESIDENT_M2 = 40.0
 FLOOR_AREA_PER_JOB_M2 = {"commercial": 25.0, "industrial": 100.0, "public": 40.0}
