@@ -72,7 +72,7 @@ def test_grid_zones_cover_network_and_buildings(sample_path):
 @pytest.mark.parametrize(("features", "message"), [
     ([({"type": "Point", "coordinates": [26.95, 60.53]}, {})], "feature 1 is a Point; expected Polygon"),
     ([(box(W, S, E, N), {"population": 5}), (box(W, S, E, N), {})], "feature 2 has no population"),
-    ([(box(W, S, E, N), {"population": -5})], "population must be a number >= 0"),
+    ([(box(W, S, E, N), {"population": -5})], "population must be >= 0"),
     ([(box(400000, 6700000, 401000, 6701000), {})], "not longitude/latitude"),
     ([(box(W + 1, S + 1, E + 1, N + 1), {"population": 10, "jobs": 1})], "no zone overlaps the road network"),
 ])

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from twin.errors import TwinInputError
-from twin.numbers import problem
 from twin.extras import require_extra
+from twin.numbers import problem
 
 shapely = require_extra("shapely", "osm", "twin city import")
 shape = require_extra("shapely.geometry", "osm", "twin city import").shape
@@ -64,8 +64,8 @@ def read_features(path: Path, what: str) -> list[dict]:
         raise TwinInputError(f"{path}: no such {what} file")
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise TwinInputError(f"{path}: not a JSON file ({exc})") from None
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError, or an integer of 4,300+ digits
+        raise TwinInputError(f"{path}: not a JSON file ({' '.join(str(exc).split())[:100]})") from None
     except RecursionError:
         raise TwinInputError(f"{path}: not a GeoJSON file (nested too deeply)") from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
@@ -84,11 +84,12 @@ def read_features(path: Path, what: str) -> list[dict]:
 
 def _number(value, where: str, key: str) -> float:
     """A numeric property: a finite JSON number >= 0 (``Infinity`` and ``NaN`` are refused)."""
-    why = "must be a number" if isinstance(value, bool) or not isinstance(value, int | float) else None
-    why = why or problem(float(value), low=0)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        why = problem(float(value) if abs(value) < 1e308 else math.inf, low=0)
+    else:
+        why = "must be a number >= 0"
     if why:
-        raise TwinInputError(f"{where}: property {key} {why} >= 0, got {value!r}"
-                             if why == "must be a number" else f"{where}: property {key} {why}, got {value!r}")
+        raise TwinInputError(f"{where}: property {key} {why}, got {value!r:.40}")
     return float(value)
 
 
