@@ -45,6 +45,9 @@ from twin.errors import TwinInputError
 LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)-[0-9a-f]{8}$")
 """Names of temporary and replaced outputs: ``.NAME.tmp-PID-XXXXXXXX``, ``.NAME.old-PID-XXXXXXXX``."""
 
+CLAIM = re.compile(r"^\.(?P<name>.+)\.twin-lock$")
+"""Names of claim files: ``.NAME.twin-lock`` beside the target NAME (see :func:`claim`)."""
+
 CRASH_POINTS = ("claimed", "tmp-made", "written", "old-moved", "new-in-place", "installed")
 """Steps of :func:`atomic_folder` at which the kill tests stop the process (see ``_crash_point``)."""
 
@@ -99,7 +102,9 @@ def output_errors(target: str | Path) -> Iterator[None]:
         yield
     except OSError as exc:
         reason = exc.strerror or " ".join(str(exc).split()) or type(exc).__name__
-        where = f" ({exc.filename})" if exc.filename and Path(exc.filename).name != Path(target).name else ""
+        named = Path(str(exc.filename or ""))
+        inside = any(LEFTOVER.match(part) for part in named.parts)  # our temporary names say nothing
+        where = f" ({named})" if exc.filename and not inside and named.name != Path(target).name else ""
         raise TwinInputError(f"{target}: cannot write: {reason}{where}") from None
 
 
@@ -219,12 +224,13 @@ def clean_leftovers(parent: Path, held: Path | None = None) -> list[str]:
     by_target: dict[str, list[Path]] = {}
     with contextlib.suppress(OSError):
         for entry in os.scandir(parent):
-            match = LEFTOVER.match(entry.name)
+            match = LEFTOVER.match(entry.name) or CLAIM.match(entry.name)
             if match:
                 by_target.setdefault(match["name"], []).append(parent / entry.name)
     done: list[str] = []
     for name, paths in sorted(by_target.items()):
         target = parent / name
+        paths = [p for p in paths if not CLAIM.match(p.name)]
         if held is not None and target == held:
             done += _settle(target, paths)
             continue
@@ -235,6 +241,8 @@ def clean_leftovers(parent: Path, held: Path | None = None) -> list[str]:
             done += _settle(target, paths)
         finally:
             _unlock(target, got[0])
+        if got[1]:  # the claim file of a killed writer (a free claim file is empty)
+            done.append(f"removed {_lock_path(target).name}")
     if done:
         warnings.warn(f"{parent}: left by killed writers: " + "; ".join(done), stacklevel=3)
     return done
