@@ -17,7 +17,10 @@ period_days = 0.05
 
 
 def run_cli(capsys, argv) -> tuple[int, str]:
-    code = main(argv)
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse: a bad option value is a usage error
+        code = exc.code
     err = capsys.readouterr().err
     return code, err
 

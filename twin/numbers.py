@@ -15,11 +15,14 @@ Errors are :class:`~twin.errors.TwinInputError` with one line naming the file, l
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from twin.errors import TwinInputError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MAX_MAGNITUDE = 1e12
 """Largest absolute value accepted for a number read from a file (metres, seconds, vehicles,
@@ -52,9 +55,9 @@ def problem(value: float, *, integer: bool = False, low: float | None = None, ab
     ``low`` is an inclusive lower bound, ``above`` an exclusive one, ``high`` an inclusive upper
     bound on the value (and :data:`MAX_MAGNITUDE` bounds its magnitude).
     """
-    if not np.isfinite(value):
+    if not math.isfinite(value):
         return "must be a finite number"
-    whole = value == np.floor(value)
+    whole = value == math.floor(value)
     if integer and low is not None and high < MAX_MAGNITUDE and not (whole and low <= value <= high):
         return f"must be a whole number {low:g}..{high:g}"
     if integer and not whole:
@@ -79,6 +82,8 @@ def check_column(values: np.ndarray | Sequence[float], name: str, where: Callabl
     values as written) makes the message quote it. ``where(i)`` names row ``i`` (file and
     line). The first bad row, in file order, is reported.
     """
+    import numpy as np  # here, so that the argparse types of twin.cli_types start without numpy
+
     values = np.asarray(values, dtype=np.float64)
     bad = ~np.isfinite(values) | (np.abs(values) > MAX_MAGNITUDE) | (values > high)
     if integer:

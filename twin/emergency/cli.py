@@ -5,12 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 
+from twin.cli_types import SEED, bounded_int, finite_float
 from twin.errors import TwinInputError
+
+MAX_CALLS = 10_000_000
+"""Most ``--calls`` of ``erlang`` and ``hypercube`` (the module keeps a table row per call)."""
+
+MAX_NEW_STATIONS = 1000
+"""Most ``site --add`` (the MILP has a variable per candidate; the city's zones bound it too)."""
 
 
 def _check_common(args: argparse.Namespace) -> None:
-    if args.calls < 1000:
-        raise TwinInputError(f"--calls must be >= 1000 for batch means, got {args.calls}")
     if not 0 < args.confidence < 1:
         raise TwinInputError(f"--confidence must be in (0, 1), got {args.confidence:g}")
 
@@ -18,11 +23,6 @@ def _check_common(args: argparse.Namespace) -> None:
 def _cmd_erlang(args: argparse.Namespace) -> int:
     from twin.emergency.validation import erlang_experiment
 
-    if args.units < 1:
-        raise TwinInputError(f"--units must be >= 1, got {args.units}")
-    for flag, value in (("--arrival-rate", args.arrival_rate), ("--service-rate", args.service_rate)):
-        if not value > 0:
-            raise TwinInputError(f"{flag} must be > 0 (per hour), got {value:g}")
     load = args.arrival_rate / (args.units * args.service_rate)
     if load >= 1:
         raise TwinInputError(
@@ -80,11 +80,10 @@ def _cmd_site(args: argparse.Namespace) -> int:
 
     if args.kind not in UNIT_KINDS:
         raise TwinInputError(f"--kind {args.kind!r} is not a unit kind; allowed: {', '.join(UNIT_KINDS)}")
-    if args.add < 1:
-        raise TwinInputError(f"--add must be >= 1, got {args.add}")
-    if not args.standard_min > 0:
-        raise TwinInputError(f"--standard-min must be > 0, got {args.standard_min:g}")
     city = load_city(args.city)
+    if args.add > len(city.zones):
+        raise TwinInputError(f"--add {args.add}: {args.city} has {len(city.zones)} zones, the candidate "
+                             f"sites; at most {len(city.zones)} new stations")
     result, sites = propose_stations(city, args.kind, args.add, args.standard_min)
     net = city.network
     stations = [
@@ -121,31 +120,44 @@ def _cmd_site(args: argparse.Namespace) -> int:
     return 0
 
 
+CALLS = bounded_int(1000, MAX_CALLS)
+"""``--calls``: at least 1000 for batch means, at most :data:`MAX_CALLS`."""
+
+
 def register(subparsers) -> None:
     """Add ``twin emergency ...`` to the ``twin`` command line."""
+    from twin.emergency.config import MAX_UNITS
+
+    units = bounded_int(1, MAX_UNITS)  # the scenario's bound on a station's units
     group = subparsers.add_parser("emergency", help="emergency response validation tools").add_subparsers(
         dest="emergency_command", required=True, metavar="SUBCOMMAND"
     )
     p = group.add_parser("erlang", help="run the module as an M/M/c queue and compare with Erlang C")
-    p.add_argument("--units", type=int, required=True, help="units at the one station (c)")
-    p.add_argument("--arrival-rate", type=float, required=True, help="calls per hour (lambda)")
-    p.add_argument("--service-rate", type=float, required=True, help="1 / mean on-scene hours (mu)")
-    p.add_argument("--calls", type=int, default=100_000, help="calls to simulate")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--confidence", type=float, default=0.99, help="confidence of the batch-means intervals")
+    p.add_argument("--units", type=units, required=True, help="units at the one station (c)")
+    p.add_argument("--arrival-rate", type=finite_float(above=0), required=True,
+                   help="calls per hour (lambda)")
+    p.add_argument("--service-rate", type=finite_float(above=0), required=True,
+                   help="1 / mean on-scene hours (mu)")
+    p.add_argument("--calls", type=CALLS, default=100_000, help="calls to simulate (1000 or more)")
+    p.add_argument("--seed", type=SEED, default=0)
+    p.add_argument("--confidence", type=finite_float(above=0), default=0.99,
+                   help="confidence of the batch-means intervals")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_erlang)
     p = group.add_parser("hypercube", help="two units, two areas, loss system vs the exact hypercube model")
-    p.add_argument("--calls", type=int, default=50_000, help="calls to simulate")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--confidence", type=float, default=0.99, help="confidence of the batch-means intervals")
+    p.add_argument("--calls", type=CALLS, default=50_000, help="calls to simulate (1000 or more)")
+    p.add_argument("--seed", type=SEED, default=0)
+    p.add_argument("--confidence", type=finite_float(above=0), default=0.99,
+                   help="confidence of the batch-means intervals")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_hypercube)
     p = group.add_parser("site", help="propose new stations by maximal covering location (exact MILP)")
     p.add_argument("city", help="seed name, seed file or city folder")
     p.add_argument("--kind", default="ambulance", help="unit kind of the new stations")
-    p.add_argument("--add", type=int, default=1, help="stations to add")
-    p.add_argument("--standard-min", type=float, default=8.0, help="coverage standard, minutes of driving")
-    p.add_argument("--units", type=int, default=2, help="units per proposed station (in the printed lever)")
+    p.add_argument("--add", type=bounded_int(1, MAX_NEW_STATIONS), default=1, help="stations to add")
+    p.add_argument("--standard-min", type=finite_float(above=0, high=24 * 60), default=8.0,
+                   help="coverage standard, minutes of driving")
+    p.add_argument("--units", type=units, default=2,
+                   help="units per proposed station (in the printed lever)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_site)
