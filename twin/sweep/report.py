@@ -22,6 +22,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from twin.errors import TwinInputError  # noqa: E402
 from twin.sweep.analyze import Analysis  # noqa: E402
 from twin.sweep.compare import Comparison  # noqa: E402
+from twin.writing import atomic_file, atomic_write_text, output_errors  # noqa: E402
 
 
 def _markdown_table(frame: pd.DataFrame) -> str:
@@ -42,7 +43,6 @@ class _Document:
             raise TwinInputError(f"--report {path}: the report must end in .md or .html")
         self.path, self.html = path, path.suffix == ".html"
         self.parts: list[str] = []
-        path.parent.mkdir(parents=True, exist_ok=True)
 
     def heading(self, text: str, level: int = 2) -> None:
         self.parts.append(
@@ -60,8 +60,11 @@ class _Document:
 
     def figure(self, fig, name: str, caption: str) -> None:
         image = self.path.with_name(f"{self.path.stem}_{name}.png")
-        fig.savefig(image, dpi=110, bbox_inches="tight")
-        plt.close(fig)
+        try:
+            with output_errors(image), atomic_file(image) as tmp:
+                fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
+        finally:
+            plt.close(fig)
         if self.html:
             self.parts.append(
                 f'<figure><img src="{image.name}" alt="{html.escape(caption)}">'
@@ -80,7 +83,8 @@ class _Document:
             )
         else:
             text = f"# {title}\n\n" + "\n".join(self.parts)
-        self.path.write_text(text, encoding="utf-8")
+        with output_errors(self.path):
+            atomic_write_text(self.path, text)
         return self.path
 
 

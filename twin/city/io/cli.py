@@ -32,6 +32,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from twin.city.io.export import export_geojson, export_matsim, export_sumo
     from twin.city.io.folder import read_city_header
     from twin.scenario import load_city
+    from twin.writing import output_errors
 
     if not (args.geojson or args.sumo or args.matsim):
         raise TwinInputError("twin city export: give at least one of --geojson DIR, --sumo PREFIX, "
@@ -39,14 +40,17 @@ def _cmd_export(args: argparse.Namespace) -> int:
     city = load_city(args.city)
     crs_wkt = read_city_header(args.city).get("crs_wkt") if Path(args.city).is_dir() else None
     if args.geojson:
-        out = export_geojson(city, args.geojson, crs_wkt=crs_wkt, force=args.force)
+        with output_errors(args.geojson):
+            out = export_geojson(city, args.geojson, crs_wkt=crs_wkt, force=args.force)
         where = "WGS84 lon/lat" if crs_wkt else "local metres (the city has no projection)"
         print(f"GeoJSON ({where}): {out}/")
     if args.sumo:
-        nod, edg = export_sumo(city, args.sumo)
+        with output_errors(args.sumo):
+            nod, edg = export_sumo(city, args.sumo)
         print(f"SUMO plain XML: {nod} {edg}")
     if args.matsim:
-        print(f"MATSim network: {export_matsim(city, args.matsim)}")
+        with output_errors(args.matsim):
+            print(f"MATSim network: {export_matsim(city, args.matsim)}")
     return 0
 
 
