@@ -131,8 +131,11 @@ def atomic_file(path: Path) -> Iterator[Path]:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write UTF-8 text to ``path`` atomically (a reader sees the old file or the new one)."""
-    with atomic_file(path) as tmp:
+    """Write UTF-8 text to ``path`` atomically (a reader sees the old file or the new one).
+
+    An ``OSError`` (a folder in the way, a read-only folder, a full disk) becomes one line.
+    """
+    with output_errors(path), atomic_file(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
 
 

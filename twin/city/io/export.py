@@ -25,7 +25,7 @@ from twin.city.city import City
 from twin.city.facilities import FACILITY_KINDS
 from twin.city.network import LINK_CLASSES
 from twin.extras import require_extra
-from twin.writing import atomic_folder, atomic_write_text
+from twin.writing import atomic_folder, atomic_write_text, output_errors
 
 
 def _to_lonlat(crs_wkt: str | None):
@@ -111,7 +111,7 @@ def export_geojson(city: City, out: str | Path, *, crs_wkt: str | None = None, f
     """Write the GeoJSON layers into the folder ``out`` (atomically)."""
     out = Path(out)
     layers = geojson_layers(city, crs_wkt)
-    with atomic_folder(out, force=force, what="twin city export") as tmp:
+    with atomic_folder(out, force=force, what="twin city export") as tmp, output_errors(out):
         for name, doc in layers.items():
             (tmp / name).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     return out

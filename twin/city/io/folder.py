@@ -28,7 +28,7 @@ from twin.city.facilities import Facilities
 from twin.city.network import RoadNetwork
 from twin.city.zones import Districts, Zones
 from twin.errors import CityError, TwinInputError
-from twin.writing import atomic_folder
+from twin.writing import atomic_folder, output_errors
 
 FORMAT = "citytwin-city"
 VERSION = 1
@@ -72,7 +72,7 @@ def save_city_folder(city: City, out: str | Path, *, force: bool = False, crs_wk
         "arrays": {k: {"dtype": str(v.dtype), "shape": list(v.shape)} for k, v in arrays.items()},
         "import_report": report,
     }
-    with atomic_folder(out, force=force, what="twin city writer") as tmp:
+    with atomic_folder(out, force=force, what="twin city writer") as tmp, output_errors(out):
         np.savez(tmp / ARRAYS, **arrays)
         (tmp / HEADER).write_text(json.dumps(header, indent=1, ensure_ascii=False), encoding="utf-8")
     return out
