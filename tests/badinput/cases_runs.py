@@ -66,4 +66,10 @@ CASES = [
                 files={"d/notes.txt": "keep"}),
     _sweep_case("runs-sweep-resume-not-a-sweep-folder", ("--out", "d", "--resume"), "no sweep to resume",
                 files={"d/notes.txt": "keep"}),
+    Case("runs-city-export-matsim-onto-folder", ("city", "export", "testville", "--matsim", "d"),
+         "d: cannot write: Is a directory", files={"d/keep.txt": "keep"}),
+    Case("runs-city-export-geojson-onto-file", ("city", "export", "testville", "--geojson", "f"),
+         "f: exists and is not a folder", files={"f": "keep"}),
+    Case("runs-city-export-sumo-under-file", ("city", "export", "testville", "--sumo", "f/net"),
+         "cannot write", files={"f": "keep"}),
 ]
