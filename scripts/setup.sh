@@ -12,6 +12,8 @@
 #   libatomic1                              SUMO's netconvert, sumo, duarouter, ... (peers extra)
 #   libgl1, libx11-6, libxext6, libxrender1 SUMO's sumo, duarouter, ... link them even without a GUI
 # Everything else the wheels link to is bundled in them or in minbase (libc6, libstdc++6, zlib1g).
+# Checked in a bookworm minbase chroot with python3: after this step ldd resolves every library
+# but numba's optional libtbb.so.12 (numba then uses OpenMP, as on the development machines).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
