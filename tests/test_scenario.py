@@ -68,8 +68,8 @@ def test_missing_file():
 
 
 def test_enabled_false_switches_a_module_off(tmp_path):
-    scenario = load_scenario(write(tmp_path, GOOD + "[access]\nenabled = false\n"))
-    assert "access" not in scenario.modules
+    scenario = load_scenario(write(tmp_path, GOOD + "[access]\nenabled = false\n[waste]\n"))
+    assert list(scenario.modules) == ["waste"]
 
 
 def test_overrides_revalidate_and_keep_the_rest(tmp_path):
@@ -81,3 +81,10 @@ def test_overrides_revalidate_and_keep_the_rest(tmp_path):
     with pytest.raises(ScenarioError, match="must be > 0"):
         base.with_overrides({"access.threshold_min": -2})
     assert base.digest() != changed.digest()
+
+
+def test_registry_domains_match_the_modules():
+    """twin validate checks [indicators.weights] against registry.DOMAINS without importing modules."""
+    from twin.registry import DOMAINS, module_classes
+
+    assert DOMAINS == {name: cls.domain for name, cls in module_classes().items()}

@@ -25,6 +25,10 @@ T = TypeVar("T")
 
 _NO_DEFAULT = dataclasses.MISSING
 
+MAX_MAGNITUDE = 1e15
+"""Largest absolute value of any number in a configuration file, whatever its key's own bounds:
+larger ones are a broken file (and TOML integers beyond it do not convert to floats exactly)."""
+
 
 def option(
     default: Any = _NO_DEFAULT,
@@ -75,16 +79,20 @@ def _article(noun: str) -> str:
     return ("an " if noun[0] in "aeiou" else "a ") + noun
 
 
+def _short(value: float) -> str:
+    """A number as the reference and errors show it: whole numbers in full, others with %g."""
+    if isinstance(value, int) and abs(value) > MAX_MAGNITUDE:
+        return f"{value:.3e}"
+    if float(value).is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return f"{value:g}"
+
+
 def _bounds_text(meta: Mapping[str, Any]) -> str:
     parts = []
-    if meta.get("gt") is not None:
-        parts.append(f"> {meta['gt']:g}")
-    if meta.get("ge") is not None:
-        parts.append(f">= {meta['ge']:g}")
-    if meta.get("lt") is not None:
-        parts.append(f"< {meta['lt']:g}")
-    if meta.get("le") is not None:
-        parts.append(f"<= {meta['le']:g}")
+    for name, sign in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
+        if meta.get(name) is not None:
+            parts.append(f"{sign} {_short(meta[name])}")
     if meta.get("choices"):
         parts.append("one of " + ", ".join(repr(c) for c in meta["choices"]))
     return " and ".join(parts)
@@ -141,8 +149,8 @@ def _convert(tp: Any, value: Any, meta: Mapping[str, Any], where: _Where) -> Any
             where.fail(f"expected {_article(_type_name(tp))}, got {type(value).__name__} {value!r}")
         if tp is int and not isinstance(value, int):
             where.fail(f"expected an integer, got {value!r}")
-        if not math.isfinite(value):
-            where.fail(f"must be finite, got {value!r}")
+        if abs(value) > MAX_MAGNITUDE or not math.isfinite(value):  # NaN fails both tests
+            where.fail(f"must be finite and at most {MAX_MAGNITUDE:g} in size, got {_short(value)}")
         _check_bounds(value, meta, where)
         return tp(value)
     if tp is str:

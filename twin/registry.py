@@ -29,6 +29,16 @@ CONFIGS: dict[str, str] = {
 }
 """Configuration class of each scenario section (the module class's ``config_class``)."""
 
+DOMAINS: dict[str, str] = {
+    "migration": "migration",
+    "traffic": "traffic",
+    "emergency": "emergency",
+    "waste": "waste",
+    "access": "services",
+}
+"""Indicator domain of each section (the module class's ``domain``; a test checks they agree), so
+``twin validate`` checks ``[indicators.weights]`` without importing the modules."""
+
 CLI_GROUPS: tuple[str, ...] = (
     "twin.emergency.cli", "twin.traffic.cli", "twin.waste.cli", "viz.cli", "twin.sweep.cli",
 )

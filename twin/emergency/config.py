@@ -25,6 +25,10 @@ STATION_FACILITY = {
 }
 """The City facility kind that houses each unit kind."""
 
+MAX_UNITS = 1000
+"""Most units of one kind a station may hold (a bound on the simulation's size, not a rule of
+the service; raise it here for a larger model)."""
+
 POLICIES = ("nearest_available", "closest_station", "tiered")
 """Built-in dispatch policies (see :mod:`twin.emergency.dispatch`)."""
 
@@ -64,10 +68,11 @@ class IncidentType:
     rate_per_1000: float = option(
         0.1,
         ge=0,
+        le=100,
         unit="calls per 1000 residents per day",
         doc="daily call rate per 1000 of the zone's exposure (residents + jobs_weight x jobs)",
     )
-    jobs_weight: float = option(0.0, ge=0, doc="weight of a zone's jobs in its exposure (activity)")
+    jobs_weight: float = option(0.0, ge=0, le=10, doc="weight of a zone's jobs in its exposure (activity)")
     priority: int = option(
         2, ge=1, le=3, doc="1 = most urgent; the dispatch centre serves lower numbers first"
     )
@@ -76,15 +81,16 @@ class IncidentType:
         choices=UNIT_KINDS,
         doc="unit kinds sent, one entry per unit (repeat a kind to send two)",
     )
-    on_scene_min: float = option(20.0, gt=0, unit="minutes", doc="mean time a unit spends on scene")
+    on_scene_min: float = option(20.0, gt=0, le=1440, unit="minutes", doc="mean time a unit spends on scene")
     on_scene_distribution: str = option(
         "lognormal", choices=("exponential", "lognormal"), doc="distribution of on-scene times"
     )
-    on_scene_cv: float = option(0.5, gt=0, doc="coefficient of variation of lognormal on-scene times")
+    on_scene_cv: float = option(0.5, gt=0, le=10, doc="coefficient of variation of lognormal on-scene times")
     transport_share: float = option(
         0.0, ge=0, le=1, doc="share of calls whose ambulance takes a patient to hospital"
     )
-    target_min: float = option(15.0, gt=0, unit="minutes", doc="response-time target (call to first arrival)")
+    target_min: float = option(15.0, gt=0, le=1440, unit="minutes",
+                               doc="response-time target (call to first arrival)")
 
 
 def default_types() -> Mapping[str, IncidentType]:
@@ -137,18 +143,21 @@ class ExtraStation:
 
     name: str = option("new station", doc="label")
     unit_kind: str = option("ambulance", choices=UNIT_KINDS, doc="kind of units it houses")
-    x: float = option(0.0, unit="m", doc="easting")
-    y: float = option(0.0, unit="m", doc="northing")
-    units: int = option(1, ge=1, doc="units housed")
+    x: float = option(0.0, ge=-1e7, le=1e7, unit="m", doc="easting")
+    y: float = option(0.0, ge=-1e7, le=1e7, unit="m", doc="northing")
+    units: int = option(1, ge=1, le=MAX_UNITS, doc="units housed")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class SurgeEvent:
     """A surge ("wartime") window: more calls in some zones, and the wartime rules switched on."""
 
-    start_h: float = option(0.0, ge=0, unit="hours", doc="start, hours from the operating period's start")
-    end_h: float = option(1.0, gt=0, unit="hours", doc="end, hours from the operating period's start")
-    rate_multiplier: float = option(3.0, ge=0, doc="call rates in the surge zones are multiplied by this")
+    start_h: float = option(0.0, ge=0, le=8784, unit="hours",
+                            doc="start, hours from the operating period's start")
+    end_h: float = option(1.0, gt=0, le=8784, unit="hours",
+                          doc="end, hours from the operating period's start")
+    rate_multiplier: float = option(3.0, ge=0, le=100,
+                                    doc="call rates in the surge zones are multiplied by this")
     zones: tuple[str, ...] = option((), doc="zone names hit by the surge; empty = every zone")
     districts: tuple[str, ...] = option((), doc="district names hit by the surge (added to zones)")
 
@@ -161,15 +170,16 @@ class EmergencyConfig:
         default_factory=default_types,
         doc="incident types simulated, by name (the table replaces the default set)",
     )
-    rate_scale: float = option(1.0, ge=0, doc="multiplies every call rate (a demand lever)")
+    rate_scale: float = option(1.0, ge=0, le=100, doc="multiplies every call rate (a demand lever)")
     hourly_profile: tuple[float, ...] = option(
-        HOURLY_PROFILE, ge=0, doc="24 relative hourly call rates (normalised to mean 1)"
+        HOURLY_PROFILE, ge=0, le=1e6, doc="24 relative hourly call rates (normalised to mean 1)"
     )
     units_per_station: Mapping[str, int] = option(
         default_factory=lambda: frozen_mapping(
             {"ambulance": 3, "fire_engine": 2, "police_car": 3, "utility_crew": 2}
         ),
         ge=0,
+        le=MAX_UNITS,
         doc="units at each city station of the kind's facility (ems_base, fire_station, ...)",
     )
     standby_per_station: Mapping[str, int] = option(
@@ -177,6 +187,7 @@ class EmergencyConfig:
             {"ambulance": 1, "fire_engine": 0, "police_car": 1, "utility_crew": 1}
         ),
         ge=0,
+        le=MAX_UNITS,
         doc="reserve units per station, on duty only during a surge",
     )
     stations: tuple[ExtraStation, ...] = option((), doc="stations added by the scenario")
@@ -184,6 +195,7 @@ class EmergencyConfig:
     tiered_reserve: Mapping[str, int] = option(
         default_factory=lambda: frozen_mapping({"ambulance": 2}),
         ge=0,
+        le=MAX_UNITS,
         doc="policy 'tiered': units of a kind kept free for priority-1 calls",
     )
     speed_factor: float = option(
@@ -192,12 +204,15 @@ class EmergencyConfig:
     queue_bypass_share: float = option(
         0.5, ge=0, le=1, doc="share of the congestion delay (over free flow) units avoid"
     )
-    turnout_min: float = option(1.0, ge=0, unit="minutes", doc="time from dispatch to leaving the station")
-    handover_min: float = option(15.0, ge=0, unit="minutes", doc="patient handover time at hospital")
+    turnout_min: float = option(1.0, ge=0, le=1440, unit="minutes",
+                                doc="time from dispatch to leaving the station")
+    handover_min: float = option(15.0, ge=0, le=1440, unit="minutes", doc="patient handover time at hospital")
     skim_refresh_min: float = option(
-        60.0, gt=0, unit="minutes", doc="how often travel-time trees are rebuilt when link times change"
+        60.0, ge=1, le=1440, unit="minutes",
+        doc="how often travel-time trees are rebuilt when link times change"
     )
-    busy_sample_min: float = option(15.0, gt=0, unit="minutes", doc="interval of the busy_units time series")
+    busy_sample_min: float = option(15.0, ge=1, le=1440, unit="minutes",
+                                    doc="interval of the busy_units time series")
     loss_system: bool = option(
         False, doc="calls finding no free unit are lost instead of queued (validation)"
     )
@@ -219,6 +234,8 @@ class EmergencyConfig:
 
     def check(self) -> str | None:
         """Cross-field rules: known type and kind names, 24 hours, a unit for every need."""
+        if not self.types:
+            return f"types is empty: give at least one incident type ({', '.join(INCIDENT_TYPES)})"
         for name in self.types:
             if name not in INCIDENT_TYPES:
                 return f"types.{name} is not an incident type; allowed: {', '.join(INCIDENT_TYPES)}"

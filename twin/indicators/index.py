@@ -7,10 +7,12 @@ domain scores weighted by the scenario's [indicators.weights] (domains without a
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 
 import numpy as np
 
+from twin.errors import ScenarioError
 from twin.indicators.indicator import Indicator
 
 INDEX_DOMAIN = "governance"
@@ -28,7 +30,12 @@ def governance_index(
     weights: Mapping[str, float],
     bounds: Mapping[str, tuple[float, float]],
 ) -> list[Indicator]:
-    """Domain scores and the composite index as indicators of the ``governance`` domain."""
+    """Domain scores and the composite index as indicators of the ``governance`` domain.
+
+    A ``bounds`` key naming no directed indicator of a domain that reported is an error (a
+    :class:`~twin.errors.ScenarioError` naming the key), not silently ignored.
+    """
+    _check_bounds_keys(indicators, bounds)
     by_domain: dict[str, list[float]] = {}
     for ind in indicators:
         if not ind.better:
@@ -48,3 +55,18 @@ def governance_index(
         out.append(Indicator(INDEX_DOMAIN, "index", total / total_weight, "score 0-100", "higher",
                              (0.0, 100.0), "composite governance index (weighted domain scores)"))
     return out
+
+
+def _check_bounds_keys(indicators: list[Indicator], bounds: Mapping[str, tuple[float, float]]) -> None:
+    directed: dict[str, list[str]] = {}
+    for ind in indicators:
+        if ind.better:
+            directed.setdefault(ind.domain, []).append(ind.name)
+    for key in bounds:
+        domain, _, name = key.partition(".")
+        if domain in directed and name not in directed[domain]:
+            hint = difflib.get_close_matches(name, directed[domain], n=1)
+            did = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ScenarioError(
+                f"key 'indicators.bounds.{key}': the {domain} domain scores no indicator {name!r}{did}; "
+                f"its scored indicators: {', '.join(directed[domain])}")

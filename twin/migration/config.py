@@ -54,7 +54,8 @@ class MigrationConfig:
     recent_move_factor: float = option(
         1.5, ge=0, le=5, doc="multiplier for households in place for under 2 years"
     )
-    long_stay_years: int = option(10, ge=1, unit="years", doc="years in place after which moves are rarer")
+    long_stay_years: int = option(10, ge=1, le=100, unit="years",
+                                  doc="years in place after which moves are rarer")
     long_stay_factor: float = option(0.5, ge=0, le=1, doc="multiplier after long_stay_years in place")
     birth_rate_by_age: tuple[float, ...] = option(
         (0.05, 0.03, 0.004, 0.0),
@@ -105,27 +106,31 @@ class MigrationConfig:
     regions: Mapping[str, tuple[float, ...]] = option(
         default_factory=lambda: frozen_mapping(DEFAULT_REGIONS),
         gt=0,
+        le=1e5,
         doc="other regions: name = [population in millions, distance in km] (gravity model)",
     )
     gravity_exponent: float = option(2.0, ge=0, le=4, doc="distance exponent of the gravity model")
     # location choice (utilities in utils)
     beta_price_by_income: tuple[float, ...] = option(
-        (-3.0, -2.0, -1.0), le=0, doc="utils per unit of price index, by income band"
+        (-3.0, -2.0, -1.0), ge=-50, le=0, doc="utils per unit of price index, by income band"
     )
-    beta_jobs: float = option(0.6, ge=0, doc="utils per log(1 + thousand jobs within commute_threshold_min)")
-    skilled_jobs_factor: float = option(1.5, ge=0, doc="multiplier of beta_jobs for skilled households")
-    beta_schools: float = option(0.3, ge=0, doc="utils per log(1 + schools within reach), families only")
+    beta_jobs: float = option(0.6, ge=0, le=50,
+                              doc="utils per log(1 + thousand jobs within commute_threshold_min)")
+    skilled_jobs_factor: float = option(1.5, ge=0, le=10,
+                                        doc="multiplier of beta_jobs for skilled households")
+    beta_schools: float = option(0.3, ge=0, le=50,
+                                 doc="utils per log(1 + schools within reach), families only")
     beta_hospital: float = option(
-        -0.03, le=0, unit="1/minute", doc="utils per minute to the nearest hospital"
+        -0.03, ge=-10, le=0, unit="1/minute", doc="utils per minute to the nearest hospital"
     )
-    beta_public: float = option(0.2, ge=0, doc="utils per log(1 + public places within reach)")
-    beta_stay: float = option(2.0, ge=0, doc="utils for staying in the current zone (moving costs)")
+    beta_public: float = option(0.2, ge=0, le=50, doc="utils per log(1 + public places within reach)")
+    beta_stay: float = option(2.0, ge=0, le=50, doc="utils for staying in the current zone (moving costs)")
     commute_threshold_min: float = option(30.0, gt=0, le=180, unit="minutes", doc="jobs-reachable threshold")
     service_threshold_min: float = option(
         15.0, gt=0, le=180, unit="minutes", doc="schools/public places within reach threshold"
     )
     commute_decay_min: float = option(
-        15.0, gt=0, unit="minutes", doc="decay of the gravity commute distribution (mean commute KPI)"
+        15.0, gt=0, le=180, unit="minutes", doc="decay of the gravity commute distribution (mean commute KPI)"
     )
     labour_force_share: float = option(0.55, gt=0, le=1, doc="workers per resident (jobs-housing balance)")
     # housing market
@@ -148,18 +153,21 @@ class MigrationConfig:
         default_factory=frozen_mapping, ge=0, lt=1, doc="district or zone = share of housing cost subsidised"
     )
     amenity: Mapping[str, float] = option(
-        default_factory=frozen_mapping, doc="district or zone = extra utils (new services, parks)"
+        default_factory=frozen_mapping, ge=-20, le=20,
+        doc="district or zone = extra utils (new services, parks)"
     )
     construction: Mapping[str, float] = option(
         default_factory=frozen_mapping,
         ge=0,
+        le=100_000,
         unit="dwellings/year",
         doc="district or zone = dwellings completed per year",
     )
-    construction_years: int = option(10, ge=0, unit="years", doc="years the construction lever runs")
+    construction_years: int = option(10, ge=0, le=100, unit="years", doc="years the construction lever runs")
     new_jobs: Mapping[str, float] = option(
         default_factory=frozen_mapping,
         ge=0,
+        le=1_000_000,
         unit="jobs/year",
         doc="district or zone = jobs created per year (business parks)",
     )

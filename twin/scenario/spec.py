@@ -17,7 +17,7 @@ from typing import Any
 
 from twin.config import frozen_mapping, option, parse, read_toml, to_dict
 from twin.errors import ScenarioError
-from twin.registry import config_classes
+from twin.registry import DOMAINS, config_classes
 from twin.writing import name_problem
 
 
@@ -27,7 +27,7 @@ class RunSection:
     description: str = option("", doc="free text")
     city: str = option("hezhou", doc="seed city name ('hezhou', 'testville') or a seed/city path")
     seed: int = option(0, ge=0, doc="master random seed; every random stream derives from it")
-    replicate: int = option(0, ge=0, doc="replicate number (sweeps set it)")
+    replicate: int = option(0, ge=0, le=1_000_000, doc="replicate number (sweeps set it)")
     start_year: int = option(2025, ge=1900, le=2200, doc="first simulated year")
     horizon_years: int = option(1, ge=1, le=100, unit="years", doc="years simulated")
     period_days: float = option(
@@ -135,7 +135,35 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<memory>") -> Sce
             if not enabled:
                 continue
         configs[name] = parse(cls, section, source=source, key=name)
+    if not configs:
+        raise ScenarioError(
+            f"{source}: no module is switched on; add a section for at least one of "
+            f"{', '.join(f'[{m}]' for m in modules)}")
+    problem = _indicators_problem(fixed["indicators"], configs)
+    if problem:
+        raise ScenarioError(f"{source}: key 'indicators.{problem}")
     return Scenario(**fixed, modules=frozen_mapping(configs), source=source)
+
+
+def _indicators_problem(section: IndicatorsSection, modules: Mapping[str, Any]) -> str | None:
+    """Weights and bounds that name no domain, or weights that leave no index (``None`` if fine).
+
+    Indicator names inside a domain are known only once the modules report, so
+    :func:`twin.indicators.governance_index` checks those.
+    """
+    domains = sorted(set(DOMAINS.values()))
+    keys = [("weights", k, k) for k in section.weights]
+    keys += [("bounds", k, k.split(".", 1)[0]) for k in section.bounds]
+    for table, key, domain in keys:
+        if domain not in domains:
+            hint = difflib.get_close_matches(domain, domains, n=1)
+            did = f" (did you mean {hint[0]!r}?)" if hint else ""
+            return f"{table}.{key}': {domain!r} is not a domain{did}; domains: {', '.join(domains)}"
+    running = sorted({DOMAINS[name] for name in modules})
+    if not any(section.weights.get(d, 1.0) > 0 for d in running):
+        return (f"weights': every domain that runs ({', '.join(running)}) has weight 0, which leaves "
+                "no index; give at least one a weight > 0")
+    return None
 
 
 def load_scenario(path: str | Path) -> Scenario:

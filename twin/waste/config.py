@@ -61,6 +61,7 @@ class WasteConfig:
     optional_prize: float = option(
         900.0,
         ge=0,
+        le=1e6,
         unit="s (or m) per full bin",
         doc="what visiting a full optional bin is worth to the planner",
     )
@@ -76,18 +77,21 @@ class WasteConfig:
     resident_kg_day: Mapping[str, float] = option(
         default_factory=lambda: _per_stream(RESIDENT_KG_DAY),
         ge=0,
+        le=20,
         unit="kg/resident/day",
         doc="true material by stream",
     )
     job_kg_day: Mapping[str, float] = option(
         default_factory=lambda: _per_stream(JOB_KG_DAY),
         ge=0,
+        le=20,
         unit="kg/job/day",
         doc="true material by stream at workplaces",
     )
     noise_cv: float = option(0.3, ge=0, le=3, unit="", doc="day-to-day variation of a building's waste")
     weekday_factors: tuple[float, ...] = option(
-        WEEKDAY_FACTORS, ge=0, unit="", doc="generation Monday..Sunday relative to the mean (7 values)"
+        WEEKDAY_FACTORS, ge=0, le=100, unit="",
+        doc="generation Monday..Sunday relative to the mean (7 values)"
     )
     start_weekday: int = option(0, ge=0, le=6, doc="weekday of the period's first day (0 = Monday)")
     compliance: float = option(
@@ -98,17 +102,19 @@ class WasteConfig:
     )
     # bins
     cluster_m: float = option(
-        150.0, gt=0, unit="m", doc="size of the square cells that share collection points"
+        150.0, ge=10, le=10_000, unit="m", doc="size of the square cells that share collection points"
     )
     density_kg_l: Mapping[str, float] = option(
         default_factory=lambda: _per_stream(DENSITY_KG_L),
         gt=0,
+        le=2,
         unit="kg/L",
         doc="bulk density in a bin by stream",
     )
     container_l: Mapping[str, float] = option(
         default_factory=lambda: _per_stream(CONTAINER_L),
         gt=0,
+        le=40_000,
         unit="L",
         doc="volume of one container by stream",
     )
@@ -130,11 +136,13 @@ class WasteConfig:
     trucks: Mapping[str, int] = option(
         default_factory=lambda: _per_stream(TRUCKS),
         ge=0,
+        le=1000,
         doc="trucks per stream, spread over the waste depots",
     )
     truck_capacity_kg: Mapping[str, float] = option(
         default_factory=lambda: _per_stream(TRUCK_CAPACITY_KG),
         gt=0,
+        le=100_000,
         unit="kg",
         doc="payload of one truck by stream",
     )
@@ -145,27 +153,29 @@ class WasteConfig:
     )
     shift_start_h: float = option(6.0, ge=0, lt=24, unit="h", doc="time of day the trucks leave the depot")
     shift_h: float = option(8.0, gt=0, le=16, unit="h", doc="shift length; no bin is started after it")
-    service_s: float = option(45.0, ge=0, unit="s/container", doc="time to empty one container")
-    unload_min: float = option(15.0, ge=0, unit="min", doc="time to unload at a plant")
+    service_s: float = option(45.0, ge=0, le=3600, unit="s/container", doc="time to empty one container")
+    unload_min: float = option(15.0, ge=0, le=600, unit="min", doc="time to unload at a plant")
     # routing
     route_objective: str = option(
         "time", choices=("time", "distance"), doc="what the route planner minimises"
     )
     route_iterations: int = option(
-        100, ge=1, unit="iterations", doc="PyVRP iterations per routing problem (same routes on any machine)"
+        100, ge=1, le=100_000, unit="iterations",
+        doc="PyVRP iterations per routing problem (same routes on any machine)"
     )
     route_seconds: float | None = option(
         None,
         gt=0,
+        le=3600,
         unit="s/day",
         doc="optional wall-clock cap on routing per simulated day, shared by its "
         "problems in proportion to their bins; when it binds, routes depend "
         "on the machine's speed (no longer bitwise reproducible)",
     )
     # costs
-    cost_per_km: float = option(3.0, ge=0, unit="CNY/km", doc="fuel and maintenance")
-    cost_per_hour: float = option(120.0, ge=0, unit="CNY/h", doc="crew and truck time")
-    co2_kg_per_km: float = option(1.1, ge=0, unit="kg/km", doc="CO2 of a refuse truck")
+    cost_per_km: float = option(3.0, ge=0, le=1e6, unit="CNY/km", doc="fuel and maintenance")
+    cost_per_hour: float = option(120.0, ge=0, le=1e6, unit="CNY/h", doc="crew and truck time")
+    co2_kg_per_km: float = option(1.1, ge=0, le=100, unit="kg/km", doc="CO2 of a refuse truck")
     record_positions: bool = option(True, doc="record truck positions at each stop (truck_positions table)")
 
     def check(self) -> str | None:
