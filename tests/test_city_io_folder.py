@@ -51,9 +51,12 @@ def test_existing_folder_is_refused_unless_forced(testville, tmp_path):
 
 @pytest.mark.parametrize(("change", "message"), [
     (lambda d: (d / "city.json").unlink(), "not a city folder"),
-    (lambda d: (d / "city.json").write_text("{"), "not valid JSON"),
+    (lambda d: (d / "city.json").write_text("{"), "city.json: damaged city header"),
     (lambda d: (d / "city.json").write_text(json.dumps({"format": "x"})), "format must be"),
-    (lambda d: (d / "arrays.npz").write_bytes(b"junk"), "cannot read the city arrays"),
+    (lambda d: (d / "arrays.npz").write_bytes(b"junk"), "arrays.npz: damaged city arrays"),
+    (lambda d: (d / "arrays.npz").write_bytes((d / "arrays.npz").read_bytes()[:5000]),
+     "arrays.npz: damaged city arrays .*twin city import OSM_FILE --out .* --force"),
+    (lambda d: (d / "arrays.npz").write_bytes(b""), "arrays.npz: damaged city arrays"),
 ])
 def test_bad_folders_give_one_line_errors(testville, tmp_path, change, message, capsys):
     save_city_folder(testville, tmp_path / "c")

@@ -74,6 +74,8 @@ def _render(args: argparse.Namespace) -> int:
     size = parse_size(args.size) if args.size else ((1920, 1080) if wide else (1600, 1000))
     time_s = parse_clock(args.time) if args.time else None
     runs = [RunTables(path) for path in args.runs]
+    for run in runs:
+        run.check_year(args.year)
     if len(runs) == 2:
         check_same_city(*runs)
     names = run_labels(runs)

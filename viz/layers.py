@@ -15,7 +15,6 @@ layer needs is missing.
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,8 @@ import pandas as pd
 
 from twin.city import City
 from twin.errors import TwinInputError
+from twin.reading import read_json, read_table
+from twin.scenario.store import rerun_remedy
 
 LAYERS = ("traffic", "emergency", "waste", "population")
 """Layer names accepted by :func:`layer_view` and ``twin view --layer``."""
@@ -138,14 +139,26 @@ class RunTables:
             manifest = self.path / "manifest.json"
             if not manifest.is_file():
                 raise TwinInputError(f"{self.path}: not a run folder (no manifest.json)")
-            try:
-                self.manifest = json.loads(manifest.read_text())
-            except (OSError, ValueError) as exc:
-                raise TwinInputError(f"{manifest}: cannot read the manifest ({exc})") from None
+            self.manifest = read_json(manifest, what="run manifest", remedy=rerun_remedy(self.path))
         else:
             self.manifest = {}
         scenario = self.manifest.get("scenario", {}).get("scenario", {})
         self.name = name or scenario.get("name") or (self.path.name if self.path else "run")
+
+    def years(self) -> tuple[int, ...]:
+        """The simulated years of the run (from its manifest; empty for in-memory tables)."""
+        run = self.manifest.get("scenario", {}).get("scenario", {})
+        start, horizon = run.get("start_year"), run.get("horizon_years")
+        if not isinstance(start, int) or not isinstance(horizon, int):
+            return ()
+        return tuple(range(start, start + horizon))
+
+    def check_year(self, year: int | None) -> None:
+        """A one-line error when ``year`` (--year) is not a year of this run; None passes."""
+        years = self.years()
+        if year is not None and years and year not in years:
+            held = str(years[0]) if len(years) == 1 else f"{years[0]}..{years[-1]}"
+            raise TwinInputError(f"{self.where}: --year {year}: the run holds year(s) {held}")
 
     @property
     def where(self) -> str:
@@ -178,7 +191,8 @@ class RunTables:
                 f"{self.where}: the {layer} layer needs {kind}/{name}.parquet, which this run "
                 f"does not have (tables present: {', '.join(present) or 'none'})")
         if (kind, name) not in self._tables:
-            self._tables[(kind, name)] = pd.read_parquet(self.path / kind / f"{name}.parquet")
+            self._tables[(kind, name)] = read_table(self.path / kind / f"{name}.parquet",
+                                                    what="run table", remedy=rerun_remedy(self.path))
         frame = self._tables[(kind, name)]
         missing = [c for c in columns if c not in frame.columns]
         if missing:

@@ -16,7 +16,6 @@ writer per folder, --force never leaves the folder missing, the user's umask).
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from twin.errors import TwinInputError
+from twin.reading import read_json, read_table
 
 
 def sha256_file(path: Path) -> str:
@@ -38,6 +38,15 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
     """Parquet with a fixed layout (no index), so equal frames give equal bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_parquet(path, index=False, engine="pyarrow", compression="zstd")
+
+
+def rerun_remedy(path: Path) -> str:
+    """What to do about a damaged run folder ``path`` (for :func:`twin.reading.damaged`)."""
+    return f"rerun its scenario with `twin run SCENARIO --out {path} --force`"
+
+
+INDICATOR_COLUMNS = ("year", "domain", "indicator", "value", "unit")
+"""Columns of indicators.parquet that readers rely on."""
 
 
 @dataclass
@@ -74,7 +83,13 @@ class RunResult:
         manifest_path = path / "manifest.json"
         if not manifest_path.is_file():
             raise TwinInputError(f"{path}: not a run folder (no manifest.json)")
-        manifest = json.loads(manifest_path.read_text())
-        ts = {p.stem: pd.read_parquet(p) for p in sorted((path / "timeseries").glob("*.parquet"))}
-        state = {p.stem: pd.read_parquet(p) for p in sorted((path / "state").glob("*.parquet"))}
-        return cls(path, pd.read_parquet(path / "indicators.parquet"), ts, state, manifest)
+        remedy = rerun_remedy(path)
+        manifest = read_json(manifest_path, what="run manifest", remedy=remedy)
+        ts, state = (
+            {p.stem: read_table(p, what="run table", remedy=remedy)
+             for p in sorted((path / kind).glob("*.parquet"))}
+            for kind in ("timeseries", "state")
+        )
+        indicators = read_table(path / "indicators.parquet", what="run indicator table", remedy=remedy,
+                                columns=INDICATOR_COLUMNS)
+        return cls(path, indicators, ts, state, manifest)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from twin.errors import TwinInputError
+from twin.reading import read_json, read_table
 from twin.scenario.store import write_table
 from twin.writing import LEFTOVER, atomic_file, atomic_write_text, output_errors
 
@@ -44,6 +45,10 @@ RUN_COLUMNS = [
     "better",
 ]
 """Columns of a run file; results.parquet adds the lever and uncertainty columns after ``seed``."""
+
+
+MANIFEST_KEYS = ("digest", "design", "levers", "uncertainties", "points", "seed", "spec")
+"""Keys of sweep.json that readers rely on."""
 
 
 def run_id(point: int, replicate: int) -> str:
@@ -105,7 +110,8 @@ class SweepStore:
     def manifest(self) -> dict[str, Any]:
         if not self.exists():
             raise TwinInputError(f"{self.path}: not a sweep folder (no sweep.json)")
-        return json.loads(self.manifest_path.read_text())
+        return read_json(self.manifest_path, what="sweep manifest", remedy=self._start_again,
+                         keys=MANIFEST_KEYS)
 
     def create(self, manifest: dict[str, Any], points: pd.DataFrame) -> None:
         """Write sweep.json and design.parquet (atomically) into a new or empty folder."""
@@ -113,8 +119,19 @@ class SweepStore:
         atomic_write_table(_storable(points), self.path / "design.parquet")
         atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True))
 
+    @property
+    def _start_again(self) -> str:
+        """What to do about a damaged file the whole sweep depends on."""
+        return f"delete the folder {self.path} and run the sweep again"
+
+    @property
+    def _redo(self) -> str:
+        """What to do about a damaged file that a resumed sweep writes again."""
+        return f"delete it and finish the sweep with `twin sweep SPEC --out {self.path} --resume`"
+
     def design(self) -> pd.DataFrame:
-        return pd.read_parquet(self.path / "design.parquet")
+        return read_table(self.path / "design.parquet", what="sweep design", remedy=self._start_again,
+                          columns=["point"])
 
     def run_path(self, rid: str) -> Path:
         return self.runs / f"{rid}.parquet"
@@ -152,7 +169,7 @@ class SweepStore:
         """Run ids whose run file is an error row."""
         out = set()
         for path in sorted(self.runs.glob("*.parquet")):
-            status = pd.read_parquet(path, columns=["status"]).status
+            status = read_table(path, what="sweep run file", remedy=self._redo, read=["status"]).status
             if (status == "error").any():
                 out.add(path.stem)
         return out
@@ -168,7 +185,9 @@ class SweepStore:
     def write_timing(self, runs: int, seconds: float) -> None:
         """Append one session's throughput (runs, wall seconds) to timing.json (not to results)."""
         path = self.path / "timing.json"
-        sessions = json.loads(path.read_text()) if path.is_file() else []
+        sessions = []
+        if path.is_file():
+            sessions = read_json(path, what="sweep timing file", remedy="delete it", kind=list)
         sessions.append({"runs": runs, "seconds": round(seconds, 4)})
         atomic_write_text(path, json.dumps(sessions, indent=2))
 
@@ -177,7 +196,8 @@ class SweepStore:
         paths = sorted(self.runs.glob("*.parquet"))
         if not paths:
             raise TwinInputError(f"{self.path}: no finished runs to consolidate")
-        runs = pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
+        runs = pd.concat([read_table(p, what="sweep run file", remedy=self._redo, columns=RUN_COLUMNS)
+                          for p in paths], ignore_index=True)
         design = self.design()
         results = runs.merge(design, on="point", how="left", sort=False)
         variables = [c for c in design.columns if c != "point" and not c.startswith("unit:")]
@@ -191,11 +211,15 @@ class SweepStore:
         path = self.path / "results.parquet"
         if not path.is_file():
             raise TwinInputError(f"{self.path}: no results.parquet (run `twin sweep ... --resume` to finish)")
-        return pd.read_parquet(path)
+        return read_table(path, what="sweep results table", remedy=self._redo, columns=RUN_COLUMNS)
 
     def kept_table(self, rid: str, name: str) -> pd.DataFrame | None:
         path = self.tables / rid / f"{name}.parquet"
-        return pd.read_parquet(path) if path.is_file() else None
+        if not path.is_file():
+            return None
+        return read_table(path, what="sweep run table",
+                          remedy=f"delete {self.run_path(rid)} and this table, then resume the sweep "
+                                 f"with `twin sweep SPEC --out {self.path} --resume`")
 
 
 def _storable(points: pd.DataFrame) -> pd.DataFrame:

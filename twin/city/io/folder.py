@@ -28,6 +28,7 @@ from twin.city.facilities import Facilities
 from twin.city.network import RoadNetwork
 from twin.city.zones import Districts, Zones
 from twin.errors import CityError, TwinInputError
+from twin.reading import damaged, read_json, read_project_file
 from twin.writing import atomic_folder, output_errors
 
 FORMAT = "citytwin-city"
@@ -84,28 +85,34 @@ def read_city_header(path: str | Path) -> dict[str, Any]:
     header_path = path / HEADER
     if not header_path.is_file():
         raise TwinInputError(f"{path}: not a city folder (no {HEADER}; make one with `twin city import`)")
-    try:
-        header = json.loads(header_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise TwinInputError(f"{header_path}: not valid JSON ({exc})") from None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
+    header = read_json(header_path, what="city header", remedy=_remedy(path))
+    if header.get("format") != FORMAT:
         raise TwinInputError(f"{header_path}: not a CityTwin city header (format must be {FORMAT!r})")
     if header.get("version") != VERSION:
         raise TwinInputError(
             f"{header_path}: city folder version {header.get('version')!r}; this CityTwin reads {VERSION}")
+    missing = [k for k in ("name", "label", "names") if k not in header]
+    if missing or not isinstance(header["names"], dict):
+        raise damaged(header_path, "city header", f"no key {', '.join(missing or ['names'])}", _remedy(path))
     return header
+
+
+def _remedy(path: Path) -> str:
+    """What to do about a damaged city folder (for :func:`twin.reading.damaged`)."""
+    return f"import the city again with `twin city import OSM_FILE --out {path} --force`"
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as npz:
+        return {k: npz[k] for k in npz.files}
 
 
 def load_city_folder(path: str | Path) -> City:
     """Read a folder written by :func:`save_city_folder` (or ``twin city import``)."""
     path = Path(path)
     header = read_city_header(path)
-    try:
-        with np.load(path / ARRAYS, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except (OSError, ValueError) as exc:
-        raise TwinInputError(f"{path / ARRAYS}: cannot read the city arrays ({exc})") from None
-    names = header.get("names", {})
+    arrays = read_project_file(path / ARRAYS, _read_arrays, what="city arrays", remedy=_remedy(path))
+    names = header["names"]
     parts = {}
     for part, cls in PARTS.items():
         values = {}
@@ -118,10 +125,13 @@ def load_city_folder(path: str | Path) -> City:
             elif key in names:
                 values[f.name] = tuple(names[key])
             else:
-                raise TwinInputError(f"{path}: the city folder lacks {key}")
+                raise damaged(path / ARRAYS, "city arrays", f"no array {key}", _remedy(path))
         parts[part] = cls(**values)
-    river = None
-    if header.get("river") is not None:
-        river = River(header["river"]["name"], arrays["river.polyline"], header["river"]["width_m"])
+    river, about = None, header.get("river")
+    if about is not None:
+        if not isinstance(about, dict) or not {"name", "width_m"} <= about.keys() \
+                or "river.polyline" not in arrays:
+            raise damaged(path, "city folder", "its river is incomplete", _remedy(path))
+        river = River(about["name"], arrays["river.polyline"], about["width_m"])
     return City(name=header["name"], label=header["label"], river=river,
                 source_hash=header.get("source_hash", ""), **parts)
