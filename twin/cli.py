@@ -20,8 +20,10 @@ if typing.TYPE_CHECKING:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from twin.scenario import load_scenario, run
+    from twin.warmup import warm_up
 
     scenario = load_scenario(args.scenario)
+    warm_up("run", when_cold_only=True)
     result = run(scenario, args.out, force=args.force, seed=args.seed, progress=not args.quiet,
                  picture=False if args.no_picture else None)
     title = f"{scenario.name} (seed {result.manifest['seed']})"
@@ -58,6 +60,12 @@ def format_summary(indicators: pd.DataFrame, title: str, per_domain: int | None 
     with pd.option_context("display.max_rows", 500, "display.width", 160,
                            "display.float_format", "{:,.2f}".format):
         return f"{title}\n{table.to_string()}"
+
+
+def _cmd_warmup(args: argparse.Namespace) -> int:
+    from twin.warmup import warm_up_all
+
+    return warm_up_all()
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -118,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-picture", action="store_true", help="skip the 3D picture")
     p.add_argument("--full", action="store_true", help="print every indicator, not the headlines")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("warmup", help="compile every numba kernel into the cache (once, about a minute)")
+    p.set_defaults(func=_cmd_warmup)
 
     p = sub.add_parser("validate", help="check a scenario file; exit 0 if good, 2 if not")
     p.add_argument("file")

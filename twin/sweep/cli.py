@@ -39,6 +39,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         from twin.errors import TwinInputError
 
         raise TwinInputError("twin sweep: --out DIR is required (the sweep folder)")
+    from twin.warmup import warm_up
+
+    warm_up("run", when_cold_only=True)  # compiled once here; every worker loads it from the cache
     results = sweep(
         spec,
         args.out,

@@ -534,17 +534,20 @@ def assign_road_network(
 
 
 def warm_up() -> float:
-    """Compile (or load from numba's cache) every kernel on a 3-node network; returns the seconds taken.
+    """Compile (or load from numba's cache) every kernel of :func:`assign`; returns the seconds taken.
 
-    Call it before timing :func:`assign`, so that the timing excludes the first-call cost.
+    Two routes between two zones on a 3-node network, congested, so that both algorithms take
+    line-search steps (and bi-conjugate directions) as on a real network. Call it before timing
+    :func:`assign`, so that the timing excludes the first-call cost.
     """
     start = time.perf_counter()
     network = AssignmentNetwork(
-        n_nodes=3, link_from=np.array([0, 1, 2]), link_to=np.array([1, 2, 0]), free_flow_time=np.ones(3),
-        capacity=np.ones(3), b=np.full(3, 0.15), power=np.full(3, 4.0), fixed_cost=np.zeros(3),
-        zone_node=np.array([0, 2]), no_through=np.zeros(3, dtype=bool), source="warm-up",
+        n_nodes=3, link_from=np.array([0, 0, 2, 1]), link_to=np.array([1, 2, 1, 0]),
+        free_flow_time=np.array([1.0, 0.6, 0.6, 1.0]), capacity=np.ones(4), b=np.full(4, 0.15),
+        power=np.full(4, 4.0), fixed_cost=np.zeros(4), zone_node=np.array([0, 1]),
+        no_through=np.zeros(3, dtype=bool), source="warm-up",
     )
-    demand = np.array([[0.0, 1.0], [1.0, 0.0]])
+    demand = np.array([[0.0, 10.0], [1.0, 0.0]])
     for algorithm in ALGORITHMS:
         assign(network, demand, algorithm=algorithm, gap=1e-12, max_iterations=4)
     g = network.graph

@@ -18,13 +18,14 @@ MAX_HORIZON_S = 31 * 86_400.0
 def _cmd_assign(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from twin.traffic.assignment import AssignmentNetwork, assign, warm_up
+    from twin.traffic.assignment import AssignmentNetwork, assign
     from twin.traffic.tntp import read_tntp_network, read_tntp_trips
+    from twin.warmup import warm_up
     from twin.writing import atomic_file, output_errors
 
     net = read_tntp_network(args.network, max_nodes=args.max_nodes, max_zones=args.max_zones)
     demand = read_tntp_trips(args.trips, net.n_zones, max_zones=args.max_zones)
-    first_call = warm_up()
+    first_call = warm_up("traffic assign")
     result = assign(AssignmentNetwork.from_tntp(net), demand, algorithm=args.algorithm, gap=args.gap,
                     max_iterations=args.max_iterations)
     if args.flows:
@@ -57,11 +58,13 @@ def _cmd_assign(args: argparse.Namespace) -> int:
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from twin.traffic.csv_inputs import read_network_csv, read_trips_csv
     from twin.traffic.loading import LoadingSettings, simulate
+    from twin.warmup import warm_up
 
     network = read_network_csv(args.nodes, args.links)
     csv_trips = read_trips_csv(args.trips, network, args.nodes, max_vehicles=args.max_vehicles)
     settings = LoadingSettings(time_step_s=args.time_step, platoon=args.platoon,
                                route_choice=args.route_choice, horizon_s=args.horizon)
+    warm_up("traffic simulate")
     load = simulate(network, csv_trips.trips, settings)
     summary = load.summary()
     summary["trips"] += csv_trips.off_network_vehicles
