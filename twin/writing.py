@@ -32,7 +32,6 @@ import errno
 import fcntl
 import os
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -81,7 +80,7 @@ def absolute(path: str | Path) -> Path:
 
 def temp_name(target: Path, kind: str = "tmp") -> Path:
     """A fresh hidden sibling of ``target``: ``.NAME.KIND-PID-XXXXXXXX``."""
-    return target.parent / f".{target.name}.{kind}-{os.getpid()}-{secrets.token_hex(4)}"
+    return target.parent / f".{target.name}.{kind}-{os.getpid()}-{os.urandom(4).hex()}"
 
 
 def make_temp_folder(target: Path) -> Path:
