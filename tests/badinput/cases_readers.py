@@ -119,6 +119,9 @@ def zones(properties: dict | None = None, coordinates=None, text: str | None = N
     return {"zones.geojson": text}
 
 
+OSM_XML = ("<?xml version='1.0'?><osm version='0.6'><node id='1' lat='60.5' lon='26.9'/>"
+           "<node id='2' lat='{lat}' lon='26.91'/><node id='3' lat='60.6' lon='26.95'/><way id='1'>"
+           "<nd ref='1'/><nd ref='2'/><nd ref='3'/><tag k='highway' v='primary'/></way></osm>")
 IMPORT = ("city", "import", "missing.osm.pbf", "--zones", "zones.geojson", "--out", "CITY")
 
 CASES = [
@@ -201,6 +204,17 @@ CASES = [
          files={"e.osm": ""}),
     Case("readers-osm-truncated-xml", ("city", "import", "t.osm", "--out", "CITY"), "t.osm",
          files={"t.osm": "<?xml version='1.0'?><osm version='0.6'><node id='1' lat='60.5' lon='26.9'/>"}),
+    Case("readers-osm-coordinate-nan", ("city", "import", "n.osm", "--out", "CITY"), "n.osm",
+         files={"n.osm": OSM_XML.format(lat="nan")}),
+    Case("readers-osm-latitude-95", ("city", "import", "n.osm", "--out", "CITY"),
+         "node 2 has no valid location",
+         files={"n.osm": OSM_XML.format(lat="95")}),
+    Case("readers-osm-junk-bz2", ("city", "import", "j.osm.bz2", "--out", "CITY"), "not a readable OSM XML",
+         files={"j.osm.bz2": BINARY}),
+    Case("readers-osm-junk-gz", ("city", "import", "j.osm.gz", "--out", "CITY"), "not a readable OSM XML",
+         files={"j.osm.gz": b"junk"}),
+    Case("readers-osm-no-elements", ("city", "import", "e.osm", "--out", "CITY"), "no drivable roads",
+         files={"e.osm": "<?xml version='1.0'?><osm version='0.6'></osm>"}),
     Case("readers-geojson-not-json", IMPORT, "not a JSON file", files=zones(text="{not json")),
     Case("readers-geojson-binary", IMPORT, "zones.geojson", files={"zones.geojson": BINARY}),
     Case("readers-geojson-empty", IMPORT, "zones.geojson", files=zones(text="")),

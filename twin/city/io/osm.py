@@ -168,8 +168,11 @@ def _xml_to_pbf(source: Path, target: Path) -> None:
     try:
         with osmium.SimpleWriter(str(target)) as writer:
             for obj in osmium.FileProcessor(str(source)):
+                if isinstance(obj, osmium.osm.Node) and not obj.location.valid():
+                    raise TwinInputError(f"{source}: node {obj.id} has no valid location "
+                                         "(lat -90..90 and lon -180..180 degrees)")
                 writer.add(obj)
-    except RuntimeError as exc:
+    except (RuntimeError, osmium.InvalidLocationError) as exc:  # NaN or text as a coordinate
         raise TwinInputError(f"{source}: not a readable OSM XML file ({_first_line(exc)})") from None
 
 
