@@ -66,6 +66,15 @@ def test_two_runs_into_one_folder_exactly_one_succeeds(tmp_path):
     assert hidden(tmp_path) == []  # no temporary folder, no claim file left
 
 
+def test_two_runs_without_out_both_succeed_into_different_folders(tmp_path):
+    procs = [twin_process("run", str(QUICK), "--quiet", "--no-picture", cwd=tmp_path) for _ in range(2)]
+    assert [p.wait(timeout=300) for p in procs] == [0, 0], [p.stderr.read() for p in procs]
+    runs = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    assert runs == ["testville_quick-seed1", "testville_quick-seed1-2"]
+    for name in runs:
+        assert_complete_run(tmp_path / "runs" / name)
+
+
 def test_a_claimed_folder_is_refused_at_once_and_default_names_skip_it(tmp_path, monkeypatch):
     from twin.scenario.run import default_out
     from twin.scenario.spec import load_scenario

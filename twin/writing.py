@@ -54,6 +54,10 @@ _crash_at: str | None = None
 """Tests set this to one of :data:`CRASH_POINTS` in a child process to SIGKILL it at that step."""
 
 
+class FolderBusy(TwinInputError):
+    """Another live process holds the claim on the output folder."""
+
+
 def _crash_point(step: str) -> None:
     """Kill this process (SIGKILL: no cleanup at all) when a test asked for it at ``step``."""
     if step == _crash_at:
@@ -180,7 +184,7 @@ def claim(target: str | Path, what: str = "twin process") -> Iterator[None]:
     with output_errors(shown):
         got = _try_lock(target)
     if isinstance(got, str):
-        raise TwinInputError(f"{shown}: another {got} is writing this folder; wait for it or choose "
+        raise FolderBusy(f"{shown}: another {got} is writing this folder; wait for it or choose "
                              "another --out")
     fd, previous = got
     if previous:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import platform
 import time
@@ -19,7 +20,7 @@ from twin.indicators import indicator_table
 from twin.registry import module_classes
 from twin.scenario.spec import Scenario, load_scenario, scenario_from_dict
 from twin.scenario.store import RunResult, sha256_file, write_table
-from twin.writing import atomic_folder, output_errors
+from twin.writing import FolderBusy, atomic_folder, output_errors
 
 
 def load_city(spec: str, scenario_source: str = "") -> City:
@@ -112,10 +113,19 @@ def run(
         raise TwinInputError(f"--seed must be >= 0, got {seed}")
     if seed != scenario.scenario.seed:
         scenario = scenario.with_overrides({"scenario.seed": seed})
-    out = default_out(scenario, seed) if out is None else Path(out)
+    chosen = out is None
+    out = default_out(scenario, seed) if chosen else Path(out)
     source = Path(scenario.source)
     protect = [source] if source.is_file() else []
-    with atomic_folder(out, force=force, what="twin run", protect=protect) as tmp:  # claim first
+    with contextlib.ExitStack() as stack:
+        while True:  # the claim comes first, before simulating
+            try:
+                tmp = stack.enter_context(atomic_folder(out, force=force, what="twin run", protect=protect))
+                break
+            except FolderBusy:
+                if not chosen:
+                    raise
+                out = default_out(scenario, seed)  # a run started at the same time took that name
         wall = time.perf_counter()
         model, table, timeseries, state, timings = simulate(scenario, progress=progress)
         manifest = _write_run(tmp, out, scenario, model, table, timeseries, state, timings, wall,
