@@ -2,7 +2,7 @@
 # Check the README's two commands the way a newcomer meets them: a bare Debian 12 (bookworm,
 # debootstrap --variant=minbase) with only python3, git, sudo and ca-certificates added, a non-root
 # user with passwordless sudo, a `git clone` of the project (committed files only, nothing beside
-# it), then `./scripts/baseline.sh` and `./scripts/test.sh -rs` run as that user and timed.
+# it), then `./scripts/baseline.sh` and `./scripts/test.sh -rfEs` run as that user and timed.
 # Whatever the set-up forgets to install (a system library, python3-venv, EGL) shows up here.
 #
 # Needs root on the host (debootstrap, chroot, mounts); not run in CI. Takes a while: debootstrap
@@ -46,12 +46,12 @@ done
 [ "$(id -u)" -eq 0 ] || die "needs root on the host (debootstrap, chroot, mounts); run: sudo $0"
 sha="$(git -C "$repo" rev-parse --verify "${rev}^{commit}" 2>/dev/null)" \
   || die "--rev '$rev': not a commit of $repo"
-mkdir -p "$work"
-work="$(cd "$work" && pwd)"
+work="$(realpath -m "$work")"
 case "$work/" in
   //) die "--work '$work': choose a dedicated folder" ;;
-  "$repo"/*) die "--work '$work': lies inside the repository $repo; choose a folder outside it" ;;
+  "$(realpath "$repo")"/*) die "--work '$work': lies inside the repository $repo; choose a folder outside it" ;;
 esac
+mkdir -p "$work"
 root="$work/root"
 base_tar="$work/$suite-minbase.tar"
 
@@ -194,31 +194,39 @@ echo "   cloned $(as_user 'cd citytwin && git log -1 --format=%h') into /home/$u
 run_step() {  # name command...
   local name="$1" cmd="$2" rc
   echo "== $name: $cmd (log: $work/$name.log)"
+  date +%s >"$work/$name.start"
   set +e
   as_user "cd citytwin && TIMEFORMAT='time: real %R s, user %U s, sys %S s'; time $cmd" 2>&1 \
     | while IFS= read -r line; do printf '[%5d s] %s\n' "$SECONDS" "$line"; done >"$work/$name.log"
   rc=${PIPESTATUS[0]}
   set -e
   echo "$rc" >"$work/$name.rc"
+  # When the set-up finished: the newest stamp setup.sh leaves in .venv (if this step wrote one).
+  find "$root/home/$user/citytwin/.venv" -maxdepth 1 -name '.installed-*' -newer "$work/$name.start" \
+    -printf '%T@\n' 2>/dev/null | sort -n | tail -n 1 >"$work/$name.setup_done"
 }
 SECONDS=0; run_step baseline ./scripts/baseline.sh
-SECONDS=0; run_step test "./scripts/test.sh -rs"
+SECONDS=0; run_step test "./scripts/test.sh -rfEs"
 
 summary() {
   local name
   echo "Fresh Debian 12 check: commit $(git -C "$repo" log -1 --format='%h (%cd)' --date=iso "$sha")"
   echo "  date $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average now $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "  $(in_root python3 --version), mirror $mirror, user $user, nothing beside the clone"
+  local done_at start setup
   for name in baseline test; do
-    echo "  $name: exit $(cat "$work/$name.rc"), $(grep -o 'time: real.*' "$work/$name.log" | tail -n 1)"
+    start="$(cat "$work/$name.start")"; done_at="$(cat "$work/$name.setup_done")"
+    setup="no new install"; [ -z "$done_at" ] || setup="set-up done after $(( ${done_at%.*} - start )) s"
+    echo "  $name: exit $(cat "$work/$name.rc"), $(grep -o 'time: real.*' "$work/$name.log" | tail -n 1) ($setup)"
   done
   echo "  baseline run folder:"
   as_user 'cd citytwin && ls -l runs/hezhou_baseline-seed42 2>&1' | sed 's/^/    /'
   echo "  pytest: $(grep -E '(passed|failed|error|no tests ran).* in [0-9.]+s' "$work/test.log" | tail -n 1 | sed 's/^\[ *[0-9]* s\] //')"
   grep -E '^\[ *[0-9]+ s\] (FAILED|ERROR) ' "$work/test.log" | sed 's/^\[ *[0-9]* s\] /  /' || true
   grep -E '^\[ *[0-9]+ s\] SKIPPED ' "$work/test.log" | sed 's/^\[ *[0-9]* s\] /  /' || true
+  grep -E '^\[ *[0-9]+ s\] E  ' "$work/test.log" | sed 's/^\[ *[0-9]* s\] /    /' | head -n 30 || true
   for name in baseline test; do
-    if [ "$(cat "$work/$name.rc")" -ne 0 ]; then
+    if [ "$(cat "$work/$name.rc")" -ne 0 ] && ! grep -qE '(passed|failed).* in [0-9.]+s' "$work/$name.log"; then
       echo "  last lines of $name.log:"; tail -n 15 "$work/$name.log" | sed 's/^/    /'
     fi
   done
