@@ -15,7 +15,10 @@ from twin.cli import main  # noqa: E402
 
 def run_import(tmp_path, capsys, *args):
     out = tmp_path / "out" / "city"
-    code = main(["city", "import", *map(str, args), "--out", str(out)])
+    try:
+        code = main(["city", "import", *map(str, args), "--out", str(out)])
+    except SystemExit as exc:  # argparse: a bad option value is a usage error
+        code = exc.code
     err = capsys.readouterr().err
     return code, err, out
 
@@ -100,7 +103,9 @@ def test_zones_far_from_the_network(tmp_path, capsys):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--bbox", "27", "60", "26", "61"], "expected WEST SOUTH EAST NORTH"),
-    (["--time-step", "0"], "--time-step must be > 0"),
+    (["--time-step", "0"], "argument --time-step: must be > 0"),
+    (["--grid", "inf"], "argument --grid: must be a finite number"),
+    (["--bbox", "nan", "60", "27", "61"], "argument --bbox: must be a finite number"),
     (["--crs", "EPSG:999999"], "not a coordinate reference system"),
 ])
 def test_bad_options(tmp_path, capsys, args, message):

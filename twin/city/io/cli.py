@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from twin.cli_types import finite_float
 from twin.errors import TwinInputError
 
 
@@ -62,13 +63,14 @@ def register_city_commands(city_subparsers) -> None:
     p.add_argument("--zones", metavar="ZONES.geojson", help="zone polygons (WGS84) with population, jobs")
     p.add_argument("--facilities", metavar="FACILITIES.geojson",
                    help="points with a 'kind' property, added to the facilities found in OSM")
-    p.add_argument("--bbox", nargs=4, type=float, metavar=("WEST", "SOUTH", "EAST", "NORTH"),
+    p.add_argument("--bbox", nargs=4, type=finite_float(low=-180, high=180),
+                   metavar=("WEST", "SOUTH", "EAST", "NORTH"),
                    help="cut the extract to this box (degrees)")
     p.add_argument("--name", help="city name (default: the file name)")
-    p.add_argument("--time-step", type=float, default=2.0, metavar="S",
+    p.add_argument("--time-step", type=finite_float(above=0, high=60), default=2.0, metavar="S",
                    help="traffic time step; shorter links are contracted (default 2 s)")
-    p.add_argument("--grid", type=float, default=1000.0, metavar="M",
-                   help="zone grid cell size without --zones (default 1000 m)")
+    p.add_argument("--grid", type=finite_float(low=50, high=100_000), default=1000.0, metavar="M",
+                   help="zone grid cell size without --zones, 50 to 100,000 m (default 1000 m)")
     p.add_argument("--crs", help="projection (pyproj string, e.g. EPSG:32650; default: local equidistant)")
     p.add_argument("--force", action="store_true", help="replace an existing CITY_DIR")
     p.add_argument("--json", action="store_true", help="print the import report as JSON")
