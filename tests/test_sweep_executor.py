@@ -8,6 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import pandas as pd
 import pytest
@@ -16,7 +19,7 @@ from conftest import ROOT
 import twin
 from twin.cli import main
 from twin.sweep import SweepStore, load_sweep, make_design, sweep
-from twin.sweep.executor import RunPayload, execute_run, run_dask
+from twin.sweep.executor import RunPayload, connect, execute_run, run_dask
 from twin.sweep.runner import plan_tasks
 
 BASE = ROOT / "scenarios" / "sweep_testville_base.toml"
@@ -34,14 +37,20 @@ def write(tmp_path, sweep_lines: str = "", variables: str = "", name: str = "swe
 
 @pytest.fixture(scope="module")
 def client():
-    from dask.distributed import Client, LocalCluster
-
-    cluster = LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-    )
-    with Client(cluster) as c:
+    c = connect(2)  # the cluster `twin sweep` starts
+    with c:
         yield c
-    cluster.close()
+    c.cluster.close()
+
+
+def test_the_cluster_serves_no_dashboard(client):
+    """No dashboard, and the HTTP server distributed always starts is on a random loopback port
+    with no route (distributed's default for a dashboard address of None is port 8787)."""
+    link = urllib.parse.urlsplit(client.cluster.dashboard_link)
+    assert link.hostname == "127.0.0.1" and link.port != 8787
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(client.cluster.dashboard_link, timeout=10)
+    assert answer.value.code == 404
 
 
 def test_results_table_shape_and_common_random_numbers(tmp_path):

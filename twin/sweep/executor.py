@@ -100,8 +100,11 @@ def connect(workers: int | None = None, scheduler: str | None = None, timeout_s:
     """A dask.distributed Client: to ``scheduler`` if given, else to a new LocalCluster.
 
     The LocalCluster has ``workers`` single-threaded worker processes on the loopback interface
-    and no dashboard. An unreachable scheduler raises :class:`TwinInputError` after ``timeout_s``.
+    and no dashboard. distributed always starts an HTTP server in the scheduler (with ``None`` as
+    the dashboard address it still answers on port 8787); here it gets a random loopback port and
+    no route at all. An unreachable scheduler raises :class:`TwinInputError` after ``timeout_s``.
     """
+    import dask
     from dask.distributed import Client, LocalCluster
 
     if scheduler is not None:
@@ -112,14 +115,16 @@ def connect(workers: int | None = None, scheduler: str | None = None, timeout_s:
                 f"--scheduler {scheduler}: no Dask scheduler answered within "
                 f"{timeout_s:g} s ({one_line(exc)})"
             ) from None
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
+    with dask.config.set({"distributed.scheduler.http.routes": []}):
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            scheduler_kwargs={"dashboard": False},
+            silence_logs=logging.ERROR,
+        )
     return Client(cluster)
 
 
