@@ -36,6 +36,7 @@ REASON_CHARS = 120
 def damaged(path: str | Path, what: str, reason: str, remedy: str) -> TwinInputError:
     """The one-line error for a damaged project file: ``PATH: damaged WHAT (REASON); REMEDY``."""
     reason = " ".join(str(reason).split())
+    reason = reason.removeprefix(f"Could not open Parquet input source '{path}': ")  # pyarrow's
     if len(reason) > REASON_CHARS:
         reason = reason[: REASON_CHARS - 3] + "..."
     return TwinInputError(f"{path}: damaged {what} ({reason}); {remedy}")

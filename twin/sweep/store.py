@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from twin.errors import TwinInputError
-from twin.reading import read_json, read_table
+from twin.reading import read_json, read_project_file, read_table
 from twin.scenario.store import write_table
 from twin.writing import LEFTOVER, atomic_file, atomic_write_text, output_errors
 
@@ -137,10 +137,15 @@ class SweepStore:
         return self.runs / f"{rid}.parquet"
 
     def finished(self) -> set[str]:
-        """Run ids with a complete run file."""
+        """Run ids with a complete run file (its Parquet footer read: a damaged one is an error)."""
         if not self.runs.is_dir():
             return set()
-        return {p.stem for p in self.runs.glob("*.parquet")}
+        import pyarrow.parquet as pq
+
+        paths = sorted(self.runs.glob("*.parquet"))
+        for path in paths:
+            read_project_file(path, pq.read_metadata, what="sweep run file", remedy=self._redo)
+        return {p.stem for p in paths}
 
     def remove_leftovers(self) -> list[str]:
         """Delete temporary files of runs killed while writing (only under the sweep's claim).
