@@ -20,7 +20,6 @@ from pathlib import Path
 import pandas as pd
 
 from twin.extras import require_extra
-from twin.traffic import LoadingSettings, read_network_csv, read_trips_csv, simulate
 
 GRID = Path(__file__).resolve().parents[1] / "data" / "traffic_grid"
 
@@ -30,6 +29,8 @@ def _peak_rss_mb() -> float:
 
 
 def run_ours(case: str) -> dict:
+    from twin.traffic import LoadingSettings, read_network_csv, read_trips_csv, simulate
+
     net = read_network_csv(GRID / "grid10x10_nodes.csv", GRID / "grid10x10_links.csv")
     trips = read_trips_csv(
         GRID / f"demand_grid10x10_{case}_seed1.csv", net, GRID / "grid10x10_nodes.csv"
@@ -46,6 +47,10 @@ def run_ours(case: str) -> dict:
 
 
 def run_uxsim(case: str, cpp: bool) -> dict:
+    """UXsim on the grid case (the set-up is Python, as UXsim users write it; only the run is timed).
+
+    Imports no CityTwin engine, so benchmarks/startup_vs_peers.py runs it as UXsim's whole process.
+    """
     uxsim = require_extra("uxsim", "peers", "benchmarks/traffic_grid_vs_uxsim.py")
 
     nodes = pd.read_csv(GRID / "grid10x10_nodes.csv")

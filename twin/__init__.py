@@ -4,16 +4,10 @@ The front door: ``twin.City.from_seed("hezhou")``, ``twin.load_scenario(path)``,
 ``twin.run(scenario) -> RunResult``. See docs/architecture.md for the design.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
 from twin._lazy import export_lazily
 
-try:
-    __version__ = version("citytwin")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+source"
-
 export_lazily(__name__, {
+    "twin._version": ("__version__",),
     "twin.city": ("City", "RoadNetwork"),
     "twin.engine": ("Module", "TwinModel"),
     "twin.errors": ("CityError", "ScenarioError", "TwinInputError"),

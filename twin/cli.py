@@ -110,11 +110,23 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"twin: error: {self.prog}: {message} (see '{self.prog} --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    import twin
+class _VersionAction(argparse.Action):
+    """``twin --version``; the version is read only when asked for (importlib.metadata is slow)."""
 
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS) -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0,
+                         help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None) -> typing.NoReturn:
+        import twin
+
+        print(f"citytwin {twin.__version__}")
+        parser.exit()
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="twin", description="CityTwin: a city digital twin.")
-    parser.add_argument("--version", action="version", version=f"citytwin {twin.__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("run", help="run a scenario and write its run folder")

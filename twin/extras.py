@@ -2,7 +2,7 @@
 
 The extras are declared in pyproject.toml: ``osm`` (pyrosm, osmium, pyproj, shapely, geopandas)
 for ``twin city import`` and projected exports, ``html`` (trame) for ``twin view --html``, ``peers``
-(uxsim, eclipse-sumo) for the peer benchmarks. Every import of one of them goes through
+(uxsim, eclipse-sumo, aequilibrae) for the peer benchmarks. Every import of one of them goes through
 :func:`require_extra`, so a missing extra is a :class:`~twin.errors.TwinInputError` (the CLI prints
 one line and exits 2), never a traceback.
 """

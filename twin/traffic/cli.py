@@ -16,8 +16,6 @@ MAX_HORIZON_S = 31 * 86_400.0
 
 
 def _cmd_assign(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from twin.traffic.assignment import AssignmentNetwork, assign
     from twin.traffic.tntp import read_tntp_network, read_tntp_trips
     from twin.warmup import warm_up
@@ -29,6 +27,8 @@ def _cmd_assign(args: argparse.Namespace) -> int:
     result = assign(AssignmentNetwork.from_tntp(net), demand, algorithm=args.algorithm, gap=args.gap,
                     max_iterations=args.max_iterations)
     if args.flows:
+        import pandas as pd
+
         with output_errors(args.flows), atomic_file(Path(args.flows)) as tmp:
             pd.DataFrame({"init_node": net.init_node, "term_node": net.term_node, "volume": result.flow,
                           "cost": result.cost}).to_csv(tmp, index=False)
