@@ -156,7 +156,7 @@ def _try_lock(target: Path) -> tuple[int, str] | str:
         except BlockingIOError:
             holder = os.pread(fd, 500, 0).decode("utf-8", "replace").strip()
             os.close(fd)
-            return holder or "another twin process"
+            return holder or "twin process"
         try:
             same = os.stat(lock).st_ino == os.fstat(fd).st_ino
         except FileNotFoundError:
