@@ -82,7 +82,7 @@ def _article(noun: str) -> str:
 def _short(value: float) -> str:
     """A number as the reference and errors show it: whole numbers in full, others with %g."""
     if isinstance(value, int) and abs(value) > MAX_MAGNITUDE:
-        return f"{value:.3e}"
+        return f"an integer of {len(str(abs(value)))} digits"
     if float(value).is_integer() and abs(value) < 1e16:
         return str(int(value))
     return f"{value:g}"

@@ -79,7 +79,7 @@ BAD = [
     ("integer-2.0", quick("scenario", "seed = 1", "seed = 2.0"),
      "key 'scenario.seed': expected an integer, got 2.0"),
     ("integer-huge", quick("scenario", "seed = 1", "seed = " + "9" * 40),
-     "key 'scenario.seed': must be finite and at most 1e+15"),
+     "key 'scenario.seed': must be finite and at most 1e+15 in size, got an integer of 40 digits"),
     ("platoon-float", quick("traffic", "platoon = 5", "platoon = 5.5"),
      "key 'traffic.platoon': expected an integer, got 5.5"),
     ("replicate-huge", quick("scenario", "seed = 1", "seed = 1\nreplicate = 10000000000"),
