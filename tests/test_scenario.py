@@ -87,4 +87,4 @@ def test_registry_domains_match_the_modules():
     """twin validate checks [indicators.weights] against registry.DOMAINS without importing modules."""
     from twin.registry import DOMAINS, module_classes
 
-    assert DOMAINS == {name: cls.domain for name, cls in module_classes().items()}
+    assert {name: cls.domain for name, cls in module_classes().items()} == DOMAINS
