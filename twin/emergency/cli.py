@@ -11,6 +11,12 @@ from twin.errors import TwinInputError
 MAX_CALLS = 10_000_000
 """Most ``--calls`` of ``erlang`` and ``hypercube`` (the module keeps a table row per call)."""
 
+MAX_SIMULATED_H = 876_000
+"""Most hours ``erlang`` may simulate (100 years; the module keeps arrays per simulated hour)."""
+
+MAX_ARRIVAL_PER_H = 10_000.0
+"""Highest ``erlang --arrival-rate``, calls per hour (the test city's residents are an int32)."""
+
 MAX_NEW_STATIONS = 1000
 """Most ``site --add`` (the MILP has a variable per candidate; the city's zones bound it too)."""
 
@@ -28,6 +34,10 @@ def _cmd_erlang(args: argparse.Namespace) -> int:
         raise TwinInputError(
             f"--arrival-rate / (--units x --service-rate) = {load:g} must be < 1 (a steady state)"
         )
+    hours = args.calls / args.arrival_rate
+    if hours > MAX_SIMULATED_H:
+        raise TwinInputError(f"--calls / --arrival-rate = {hours:,.0f} simulated hours, over the limit of "
+                             f"{MAX_SIMULATED_H:,} (100 years); raise --arrival-rate or lower --calls")
     _check_common(args)
     result = erlang_experiment(
         args.units, args.arrival_rate, args.service_rate, args.calls, args.seed, confidence=args.confidence
@@ -134,7 +144,7 @@ def register(subparsers) -> None:
     )
     p = group.add_parser("erlang", help="run the module as an M/M/c queue and compare with Erlang C")
     p.add_argument("--units", type=units, required=True, help="units at the one station (c)")
-    p.add_argument("--arrival-rate", type=finite_float(above=0), required=True,
+    p.add_argument("--arrival-rate", type=finite_float(above=0, high=MAX_ARRIVAL_PER_H), required=True,
                    help="calls per hour (lambda)")
     p.add_argument("--service-rate", type=finite_float(above=0), required=True,
                    help="1 / mean on-scene hours (mu)")

@@ -154,8 +154,9 @@ def erlang_experiment(
     The first ``warmup_share`` of the calls are left out; the rest are cut into ``batches``
     consecutive batches whose means give the confidence intervals.
     """
-    city = tiny_city([1000], [0])
-    config = _section(units, arrival_rate, service_rate)
+    residents = max(1000, round(arrival_rate * 24_000))  # about one call per 1000 residents a day
+    city = tiny_city([residents], [0])
+    config = _section(units, arrival_rate * 1000 / residents, service_rate)
     period_h = calls / arrival_rate * 1.05 + 10.0 / service_rate
     module, model = _run(city, config, period_h, seed)
     incidents = module.last_incidents.iloc[:calls]
