@@ -248,6 +248,9 @@ CASES = [
     Case("readers-geojson-geometry-string", IMPORT, "feature 1",
          files=zones(text='{"type": "FeatureCollection", "features": [{"type": "Feature", '
                      '"properties": {}, "geometry": "Polygon"}]}')),
+    Case("readers-geojson-polygon-without-coordinates", IMPORT, "feature 1: broken Polygon coordinates",
+         files=zones(text='{"type": "FeatureCollection", "features": [{"type": "Feature", '
+                     '"properties": {}, "geometry": {"type": "Polygon"}}]}'), note="found by the fuzz test"),
     Case("readers-geojson-properties-list", IMPORT, "feature 1",
          files=zones(text=json.dumps({"type": "FeatureCollection", "features": [{
              "type": "Feature", "properties": [1],

@@ -100,7 +100,7 @@ def _lonlat_geometry(feature, where: str, allowed: tuple[str, ...]):
         raise TwinInputError(f"{where} is a {str(kind)[:40]}; expected {' or '.join(allowed)}")
     try:
         geom = shape(geometry)
-    except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.GEOSException) as exc:
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError, shapely.errors.GEOSException) as exc:
         reason = " ".join(str(exc).split())[:80]
         raise TwinInputError(f"{where}: broken {kind} coordinates ({reason})") from None
     if not np.isfinite(shapely.get_coordinates(geom)).all():
