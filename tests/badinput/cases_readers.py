@@ -193,6 +193,8 @@ CASES = [
     Case("readers-csv-depart-inf", SIMULATE, "depart_time_s", files=csv(trips=("1,3,0,2", "1,3,inf,2"))),
     Case("readers-csv-depart-1e300", SIMULATE, "depart_time_s",
          files=csv(trips=("1,3,0,2", "1,3,1e300,2"))),
+    Case("readers-csv-line-after-blank-lines", SIMULATE, "nodes.csv, line 5: column x_m",
+         files=csv(nodes=("2,500,0", "\n\n2,x,0")), note="the line of the file, not of the rows read"),
     Case("readers-csv-length-1e300", SIMULATE, "length_m",
          files=csv(links=("10,1,2,500", "10,1,2,1e300"))),
     # OSM and GeoJSON

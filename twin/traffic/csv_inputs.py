@@ -57,12 +57,13 @@ BOUNDS = {
 
 def _read(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> pd.DataFrame:
     """The numeric columns of a CSV file, each checked against :data:`BOUNDS`, with a file-and-line
-    error for anything malformed; id columns come back as int64, the others as float64."""
+    error for anything malformed; id columns come back as int64, the others as float64. The index
+    is each row's line number in the file (the header is line 1; blank lines are skipped)."""
     path = Path(path)
     if not path.is_file():
         raise TwinInputError(f"{path}: no such file")
     try:
-        frame = pd.read_csv(path, dtype=str, skipinitialspace=True)
+        frame = pd.read_csv(path, dtype=str, skipinitialspace=True, skip_blank_lines=False)
     except pd.errors.ParserError as exc:
         raise TwinInputError(f"{path}: malformed CSV ({str(exc).strip().splitlines()[-1]})") from None
     except pd.errors.EmptyDataError:
@@ -77,21 +78,23 @@ def _read(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) 
         raise TwinInputError(
             f"{path}: missing column(s) {', '.join(missing)} (expected {', '.join(columns + optional)})"
         )
+    frame = frame[~frame.isna().all(axis=1)]  # blank lines (pandas would renumber the rows past them)
+    line = frame.index.to_numpy() + 2
     out = {}
     for name in columns + tuple(c for c in optional if c in frame.columns):
         text = frame[name].fillna("")
         values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
-        out[name] = check_column(values, f"column {name}", lambda i: f"{path}, line {i + 2}",
+        out[name] = check_column(values, f"column {name}", lambda i: f"{path}, line {line[i]}",
                                  text=text.tolist(), **BOUNDS[name])
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, index=line)
 
 
-def _first_repeat(path: Path, ids: np.ndarray, name: str) -> None:
+def _first_repeat(path: Path, ids: pd.Series, name: str) -> None:
     """Refuse an id column with a repeated value (naming the line of its second appearance)."""
-    _, first = np.unique(ids, return_index=True)
-    if len(first) != len(ids):
-        dup = np.setdiff1d(np.arange(len(ids)), first)[0]
-        raise TwinInputError(f"{path}, line {dup + 2}: {name} {ids[dup]} appears twice")
+    repeated = ids.duplicated().to_numpy()
+    if repeated.any():
+        dup = int(np.flatnonzero(repeated)[0])
+        raise TwinInputError(f"{path}, line {ids.index[dup]}: {name} {ids.iloc[dup]} appears twice")
 
 
 def read_network_csv(nodes_csv: str | Path, links_csv: str | Path) -> RoadNetwork:
@@ -102,8 +105,8 @@ def read_network_csv(nodes_csv: str | Path, links_csv: str | Path) -> RoadNetwor
     if nodes.empty or links.empty:
         raise TwinInputError(f"{nodes_csv if nodes.empty else links_csv}: no rows")
     node_id = nodes["node_id"].to_numpy()
-    _first_repeat(nodes_csv, node_id, "node_id")
-    _first_repeat(links_csv, links["link_id"].to_numpy(), "link_id")
+    _first_repeat(nodes_csv, nodes["node_id"], "node_id")
+    _first_repeat(links_csv, links["link_id"], "link_id")
     position = pd.Series(np.arange(len(node_id)), index=node_id)
     ends = {}
     for name in ("from_node", "to_node"):
@@ -112,7 +115,7 @@ def read_network_csv(nodes_csv: str | Path, links_csv: str | Path) -> RoadNetwor
         bad = np.flatnonzero(found < 0)
         if bad.size:
             raise TwinInputError(
-                f"{links_csv}, line {bad[0] + 2}: {name} {ids[bad[0]]} is not in {nodes_csv}"
+                f"{links_csv}, line {links.index[bad[0]]}: {name} {ids[bad[0]]} is not in {nodes_csv}"
             )
         ends[name] = found
     with warnings.catch_warnings():
@@ -168,14 +171,12 @@ def read_trips_csv(
         for name, ids in (("origin", origin_id), ("destination", dest_id)):
             bad = np.flatnonzero(~np.isin(ids, np.fromiter(known, dtype=np.int64)))
             if bad.size:
-                raise TwinInputError(
-                    f"{trips_csv}, line {bad[0] + 2}: {name} {ids[bad[0]]} is not a node of {nodes_csv}"
-                )
+                where = f"{trips_csv}, line {frame.index[bad[0]]}"
+                raise TwinInputError(f"{where}: {name} {ids[bad[0]]} is not a node of {nodes_csv}")
     elif (o < 0).any() or (d < 0).any():
         bad = np.flatnonzero((o < 0) | (d < 0))[0]
-        raise TwinInputError(
-            f"{trips_csv}, line {bad + 2}: node {origin_id[bad]} or {dest_id[bad]} is not in the network"
-        )
+        where = f"{trips_csv}, line {frame.index[bad]}"
+        raise TwinInputError(f"{where}: node {origin_id[bad]} or {dest_id[bad]} is not in the network")
     on = (o >= 0) & (d >= 0)
     trips = Trips.from_arrays(o[on], d[on], depart[on], count[on])
     return CsvTrips(trips, int((~on).sum()), int(count[~on].sum()))
