@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from traffic_twin import reference_loading
 
 from twin.city import RoadNetwork
 from twin.errors import TwinInputError
 from twin.traffic import DynamicLoading, LoadingSettings, Trips, read_network_csv, read_trips_csv, simulate
 from twin.traffic.equilibrium import day_to_day
 from twin.traffic.loading import trip_rows
-from twin.traffic.loading_kernel import ARRIVED, BUDGET_EPS
+from twin.traffic.loading_kernel import ARRIVED
 
 
 def corridor(capacities, lengths=(1000.0, 1000.0, 1000.0), jam=0.2):
@@ -34,24 +35,34 @@ def link_between(net, a, b):
     return int(np.flatnonzero((net.link_from == a) & (net.link_to == b))[0])
 
 
-def test_bottleneck_outflow_equals_capacity_and_queue_spills_back():
+@pytest.mark.parametrize("link_model", ["kinematic_wave", "spatial_queue"])
+def test_bottleneck_outflow_equals_capacity_and_queue_spills_back(link_model):
     net = corridor([3600.0, 900.0, 3600.0])
     # 2,400 vehicles over 20 min: 7,200 veh/h into a 900 veh/h bottleneck
     n = 2400
     trips = Trips.from_arrays(np.zeros(n), np.full(n, 3), np.linspace(0, 1200, n), 1)
-    load = DynamicLoading(
-        net, trips, LoadingSettings(time_step_s=1.0, platoon=1, horizon_s=3 * 3600.0, route_choice="fixed")
+    settings = LoadingSettings(
+        time_step_s=1.0, platoon=1, horizon_s=3 * 3600.0, route_choice="fixed", link_model=link_model
     )
+    load = DynamicLoading(net, trips, settings)
     up, neck = link_between(net, 0, 1), link_between(net, 1, 2)
-    full_upstream = False
+    # the queue on the upstream link: the LWR congested state at the bottleneck's flow (density
+    # K - q_neck / w, w = q / (K - q / v): 162.5 of the 200 vehicles of storage) for the kinematic
+    # wave; jam density (the whole storage) for the spatial queue
+    jam, q_up, q_neck = load.storage[up] / 1000.0, 1.0, 0.25
+    queue_veh = 1000.0 * (jam - q_neck * (jam - q_up / 20.0) / q_up)
+    if link_model == "spatial_queue":
+        queue_veh = 200.0
+    spilled = False
     exits_at = []
     while load.t < 2 * 3600.0:
         load.advance(load.t + 60.0)
         exits_at.append((load.t, load.rec_exits[:, neck].sum()))
-        # spill-back: the upstream link fills to its storage (200 veh) and vehicles wait at the origin
-        if load.occ[up] >= 0.95 * load.storage[up] and load.vehicles_waiting > 0:
-            full_upstream = True
-    assert full_upstream
+        # spill-back: the upstream link holds the queue and vehicles wait at the origin
+        if load.occ[up] >= 0.95 * queue_veh and load.vehicles_waiting > 0:
+            spilled = True
+    assert spilled
+    assert load.max_occ[up] == pytest.approx(queue_veh, rel=0.02)
     t, cum = np.array(exits_at).T
     steady = (t >= 1800.0) & (t <= 5400.0)  # the bottleneck discharges a standing queue
     rate = np.polyfit(t[steady], cum[steady], 1)[0] * 3600.0
@@ -156,78 +167,6 @@ def test_day_to_day_gap_falls_and_paths_round_trip(reference_data):
     assert result.mean_travel_time_s[-1] < result.mean_travel_time_s[0]
 
 
-def reference_loading(load: DynamicLoading, until_s: float) -> np.ndarray:
-    """The spatial-queue rules written plainly (deques, one step at a time, fixed paths): arrivals."""
-    from collections import deque
-
-    net, s = load.network, load.settings
-    dt, cap = s.time_step_s, load.capacity_vps
-    ceiling = cap * dt + s.platoon
-    starts, links = load.paths()
-    queue = [deque() for _ in range(net.n_links)]
-    occ = np.zeros(net.n_links)
-    out_b, in_b = np.zeros(net.n_links), np.zeros(net.n_links)
-    ready, pos = np.zeros(load.n_rows), starts[:-1].copy()
-    arrive = np.full(load.n_rows, np.nan)
-    order = list(np.argsort(load.veh_depart, kind="stable"))
-    waiting = []
-
-    def fits(link, size):
-        return in_b[link] >= size - BUDGET_EPS and (occ[link] <= 0 or occ[link] + size <= load.storage[link])
-
-    for step in range(int(round(until_s / dt))):
-        t = step * dt
-        out_b[:] = np.minimum(out_b + cap * dt, ceiling)
-        in_b[:] = np.minimum(in_b + cap * dt, ceiling)
-        while order and load.veh_depart[order[0]] <= t:
-            waiting.append(order.pop(0))
-
-        for node in range(net.n_nodes):
-            incoming = net.in_links[net.in_start[node] : net.in_start[node + 1]]
-            if len(incoming) == 0:
-                continue
-            first = step % len(incoming)
-            rotated = [incoming[(first + j) % len(incoming)] for j in range(len(incoming))]
-            moved = True
-            while moved:
-                moved = False
-                for link in rotated:
-                    if not queue[link] or ready[queue[link][0]] > t:
-                        continue
-                    row = queue[link][0]
-                    size = load.veh_size[row]
-                    if out_b[link] < size - BUDGET_EPS:
-                        continue
-                    last = pos[row] == starts[row + 1] - 1
-                    nxt = -1 if last else links[pos[row] + 1]
-                    if not last and not fits(nxt, size):
-                        continue
-                    queue[link].popleft()
-                    out_b[link] -= size
-                    occ[link] -= size
-                    if last:
-                        arrive[row] = t
-                    else:
-                        queue[nxt].append(row)
-                        in_b[nxt] -= size
-                        occ[nxt] += size
-                        ready[row] = t + load.fft[nxt]
-                        pos[row] += 1
-                    moved = True
-        still = []
-        for row in waiting:
-            link, size = links[pos[row]], load.veh_size[row]
-            if fits(link, size):
-                queue[link].append(row)
-                in_b[link] -= size
-                occ[link] += size
-                ready[row] = t + load.fft[link]
-            else:
-                still.append(row)
-        waiting = still
-    return arrive
-
-
 def test_kernel_matches_plain_python_rules_under_congestion(testville):
     net = testville.network
     rng = np.random.default_rng(11)
@@ -244,4 +183,6 @@ def test_kernel_matches_plain_python_rules_under_congestion(testville):
     load = DynamicLoading(net, trips, settings, capacity_vph=capacity)
     load.advance(3600.0)
     assert load.summary()["completed"] < trips.vehicles  # congested enough that queues matter
-    np.testing.assert_array_equal(reference_loading(load, 3600.0), load.veh_arrive)
+    arrive, exits = reference_loading(load, 3600.0)
+    np.testing.assert_array_equal(arrive, load.veh_arrive)
+    np.testing.assert_array_equal(exits, load.rec_exits.sum(axis=0))

@@ -17,6 +17,10 @@ HOURLY_PROFILE = (0.5, 0.3, 0.2, 0.2, 0.4, 1.2, 3.5, 8.0, 9.0, 6.0, 5.0, 5.2,
 ROUTE_CHOICES = ("fixed", "enroute")
 """Route choice in the loading: path fixed at departure, or next link re-chosen at every node."""
 
+LINK_MODELS = ("kinematic_wave", "spatial_queue")
+"""Link model of the loading: Newell's kinematic wave (space frees after the backward wave has
+crossed the link), or the spatial queue (space frees the instant a vehicle leaves)."""
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class TrafficConfig:
@@ -50,6 +54,12 @@ class TrafficConfig:
         "enroute",
         choices=ROUTE_CHOICES,
         doc="fixed: path at departure; enroute: next link re-chosen at nodes",
+    )
+    link_model: str = option(
+        "kinematic_wave",
+        choices=LINK_MODELS,
+        doc="kinematic_wave: space a vehicle leaves frees after the backward wave has crossed the "
+        "link (Newell); spatial_queue: it frees at once (no backward wave)",
     )
     route_update_s: float = option(
         600.0, ge=10, le=3600, unit="s", doc="how often current link times and routes are recomputed"

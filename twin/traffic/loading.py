@@ -18,7 +18,7 @@ import numpy as np
 from twin.city import RoadNetwork
 from twin.errors import TwinInputError
 from twin.traffic import loading_kernel as lk
-from twin.traffic.config import ROUTE_CHOICES
+from twin.traffic.config import LINK_MODELS, ROUTE_CHOICES
 from twin.traffic.routing import extract_paths, times_to_destinations
 from twin.traffic.trips import Trips
 
@@ -31,6 +31,8 @@ class LoadingSettings:
         time_step_s: kernel step, seconds (1-5); at most the shortest open link's free-flow time.
         platoon: vehicles per row (a trip of ``count`` vehicles becomes ceil(count / platoon) rows).
         route_choice: ``"fixed"`` or ``"enroute"`` (see :mod:`twin.traffic.routing`).
+        link_model: ``"kinematic_wave"`` (Newell's, space frees after the backward wave has crossed
+            the link) or ``"spatial_queue"`` (space frees at once); see :mod:`.loading_kernel`.
         route_update_s: how often link times and the times to destinations are recomputed.
         route_noise: relative spread of the per-vehicle tie-breaking noise on route costs.
         record_interval_s: length of the link time-series intervals, seconds.
@@ -40,6 +42,7 @@ class LoadingSettings:
     time_step_s: float = 2.0
     platoon: int = 5
     route_choice: str = "enroute"
+    link_model: str = "kinematic_wave"
     route_update_s: float = 300.0
     route_noise: float = 0.1
     record_interval_s: float = 900.0
@@ -52,6 +55,8 @@ class LoadingSettings:
             raise TwinInputError(f"platoon {self.platoon}: must be at least 1 vehicle")
         if self.route_choice not in ROUTE_CHOICES:
             raise TwinInputError(f"route choice {self.route_choice!r}: allowed {', '.join(ROUTE_CHOICES)}")
+        if self.link_model not in LINK_MODELS:
+            raise TwinInputError(f"link model {self.link_model!r}: allowed {', '.join(LINK_MODELS)}")
         if self.route_update_s < self.time_step_s:
             raise TwinInputError("route_update_s must be at least the time step")
         if self.horizon_s <= 0 or self.record_interval_s <= 0:
@@ -66,6 +71,20 @@ def trip_rows(trips: Trips, platoon: int) -> tuple[np.ndarray, np.ndarray]:
     rank = np.arange(len(trip_of_row)) - first
     size = np.minimum(platoon, trips.count[trip_of_row].astype(np.int64) - rank * platoon)
     return trip_of_row, size.astype(np.int32)
+
+
+def backward_wave_time_s(fft_s: np.ndarray, capacity_vps: np.ndarray, storage_veh: np.ndarray) -> np.ndarray:
+    """Time the backward wave takes to cross each link, ``L / w``, seconds (0 where undefined).
+
+    Triangular fundamental diagram per link (all lanes): free speed ``v = L / fft``, capacity
+    ``q``, jam density ``K = storage / L``; critical density ``k_c = q / v`` and backward wave
+    speed ``w = q / (K - k_c)``, so ``L / w = storage / q - fft``. A link whose jam storage does
+    not exceed ``q x fft`` (``K <= k_c``, no congested branch) or without capacity gets 0: space
+    frees at once there, as in the spatial queue.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wave = np.where(capacity_vps > 0, storage_veh / capacity_vps - fft_s, 0.0)
+    return np.ascontiguousarray(np.maximum(wave, 0.0), dtype=np.float64)
 
 
 class DynamicLoading:
@@ -111,6 +130,9 @@ class DynamicLoading:
                 f"cross it in one step; use a time step of at most {limit:g} s"
             )
         self.link_extra = np.zeros(m, dtype=np.float64)
+        self.wave_time_s = backward_wave_time_s(self.fft, self.capacity_vps, self.storage)
+        if s.link_model == "spatial_queue":
+            self.wave_time_s[:] = 0.0
 
         # rows, sorted by departure time
         trip_of_row, size = trip_rows(trips, s.platoon)
@@ -137,6 +159,9 @@ class DynamicLoading:
         self.q_off = np.zeros(m + 1, dtype=np.int64)
         np.cumsum(rows_cap, out=self.q_off[1:])
         self.q_buf = np.zeros(self.q_off[-1], dtype=np.int64)
+        self.g_time = np.zeros(self.q_off[-1])  # rows that left within a wave time: the ring behind the head
+        self.g_len = np.zeros(m, dtype=np.int64)
+        self.ghost = np.zeros(m)
         self.q_head = np.zeros(m, dtype=np.int64)
         self.q_len = np.zeros(m, dtype=np.int64)
         self.occ = np.zeros(m)
@@ -255,6 +280,7 @@ class DynamicLoading:
             self.length_m,
             self.link_open,
             self.link_extra,
+            self.wave_time_s,
             self.link_time_s,
             self.dist,
             self.path_buf,
@@ -273,6 +299,9 @@ class DynamicLoading:
             self.q_head,
             self.q_len,
             self.q_buf,
+            self.g_time,
+            self.g_len,
+            self.ghost,
             self.occ,
             self.out_budget,
             self.in_budget,

@@ -1,15 +1,24 @@
-"""Numba kernels of the mesoscopic dynamic network loading (a spatial-queue model).
+"""Numba kernels of the mesoscopic dynamic network loading (kinematic-wave links, FIFO rows).
 
 Each link is a FIFO queue of vehicle rows (a row is a platoon of ``veh_size`` vehicles). A row
-that enters a link at time ``t`` may leave it from ``t + free-flow time``; it then leaves when it is
-at the head of the queue, the link's outflow budget (capacity x time step, accumulated) covers
-it, and the next link has room: its occupancy plus the row fits its storage (jam density x length
-x lanes; an empty link always takes one row) and its inflow budget covers the row. A full link
-therefore blocks the links upstream of it: queues spill back. At a node, the incoming links take
-turns (round-robin, one row each per round, the first link rotating with the step) so competing
-inflows share the receiving link fairly, each within its own capacity.
+that enters a link at time ``t`` may leave it from ``t + free-flow time`` (the sending flow of
+Newell's kinematic wave model: the upstream cumulative count shifted by the free-flow time); it
+then leaves when it is at the head of the queue, the link's outflow budget (capacity x time
+step, accumulated) covers it, and the next link can receive it: the vehicles that entered the
+next link, plus the row, must not exceed the vehicles that left it one backward-wave time ago
+plus its jam storage (``N_up(t) + row <= N_down(t - L / w) + storage``; an empty link always
+takes one row), and its inflow budget covers the row. Space freed at a link's head therefore
+reaches its tail only after the backward wave has crossed the link (``L / w``, with ``w`` from the
+triangular fundamental diagram), so queues and spill-back travel upstream at the wave speed.
+The rows that left a link less than ``L / w`` ago stay in its ring behind the head as "ghosts"
+(``g_len`` rows, ``ghost`` vehicles, ``g_time`` when each frees its space). With a wave time of
+zero the model is the spatial queue: space frees the instant a vehicle leaves.
 
-Everything is plain arrays; the state lives in :class:`twin.traffic.loading.LoadingState`. Times
+At a node, the incoming links take turns (round-robin, one row each per round, the first link
+rotating with the step) so competing inflows share the receiving link fairly, each within its
+own capacity.
+
+Everything is plain arrays; the state lives in :class:`twin.traffic.loading.DynamicLoading`. Times
 are seconds, sizes vehicles. Row states in ``veh_link``: ``WAITING`` (not departed or waiting at
 its origin to enter its first link), a link index, ``ARRIVED``, ``UNREACHABLE``.
 """
@@ -74,11 +83,42 @@ def _pop(link, q_off, q_head, q_len):
 
 
 @njit(cache=True)
-def _fits(link, size, occ, extra, storage, in_budget):
-    """Whether a row of ``size`` vehicles may enter ``link`` now (room and inflow budget)."""
+def _leave(link, size, t, link_wave, q_off, q_head, q_len, g_time, g_len, ghost, occ):
+    """The head row (``size`` vehicles) leaves ``link`` at ``t``; with a backward-wave time
+    its space stays taken (a ghost behind the head) until ``t + link_wave[link]``."""
+    if link_wave[link] > 0.0:
+        g_time[q_off[link] + q_head[link]] = t + link_wave[link]
+        g_len[link] += 1
+        ghost[link] += size
+    _pop(link, q_off, q_head, q_len)
+    occ[link] -= size
+
+
+@njit(cache=True)
+def _free_space(link, t, q_off, q_head, q_buf, g_time, g_len, ghost, veh_size):
+    """Release the ghosts of ``link`` whose backward wave has reached its tail by ``t``."""
+    cap = q_off[link + 1] - q_off[link]
+    while g_len[link] > 0:
+        slot = q_off[link] + (q_head[link] - g_len[link]) % cap
+        if g_time[slot] > t:
+            break
+        ghost[link] -= veh_size[q_buf[slot]]
+        g_len[link] -= 1
+
+
+@njit(cache=True)
+def _fits(link, size, t, occ, extra, storage, in_budget, q_off, q_head, q_buf, g_time, g_len, ghost,
+          veh_size):
+    """Whether a row of ``size`` vehicles may enter ``link`` at ``t`` (room and inflow budget).
+
+    Room: vehicles on the link, plus those that left it less than a backward-wave time ago, plus
+    the extra vehicles, plus the row, within the storage: ``N_up(t) + size <= N_down(t - L/w) +
+    storage``.
+    """
     if in_budget[link] < size - BUDGET_EPS:
         return False
-    load = occ[link] + extra[link]
+    _free_space(link, t, q_off, q_head, q_buf, g_time, g_len, ghost, veh_size)
+    load = occ[link] + ghost[link] + extra[link]
     return load <= 0.0 or load + size <= storage[link]
 
 
@@ -138,6 +178,7 @@ def run_steps(
     link_length,
     link_open,
     link_extra,
+    link_wave,
     # routing
     route_time,
     dist,
@@ -159,6 +200,9 @@ def run_steps(
     q_head,
     q_len,
     q_buf,
+    g_time,
+    g_len,
+    ghost,
     occ,
     out_budget,
     in_budget,
@@ -182,7 +226,9 @@ def run_steps(
     Records are per (interval, link): vehicles leaving, vehicle-seconds they spent on the link
     (which, over the interval length, is the mean occupancy) and vehicle-kilometres driven.
     ``max_occ`` keeps each link's highest occupancy; ``node_rows`` counts the rows on each
-    node's incoming links so that empty nodes are skipped.
+    node's incoming links so that empty nodes are skipped. ``link_wave`` is each link's
+    backward-wave time ``L / w`` in seconds (0: the spatial queue); ``g_time``, ``g_len`` and
+    ``ghost`` hold the rows that left a link within that time (see :func:`_leave`).
     """
     n_nodes = out_start.shape[0] - 1
     n_rows = veh_order.shape[0]
@@ -240,11 +286,11 @@ def run_steps(
                         if nxt >= 0:
                             _refill(nxt, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budget,
                                     budget_t)
-                        if nxt < 0 or not _fits(nxt, size, occ, link_extra, link_storage, in_budget):
+                        if nxt < 0 or not _fits(nxt, size, t, occ, link_extra, link_storage, in_budget,
+                                                q_off, q_head, q_buf, g_time, g_len, ghost, veh_size):
                             continue
-                    _pop(link, q_off, q_head, q_len)
+                    _leave(link, size, t, link_wave, q_off, q_head, q_len, g_time, g_len, ghost, occ)
                     out_budget[link] -= size
-                    occ[link] -= size
                     node_rows[node] -= 1
                     counters[6] += 1
                     rec_exits[k, link] += size
@@ -280,7 +326,8 @@ def run_steps(
                 first_link = path_buf[veh_path_pos[row]]
             if first_link >= 0:
                 _refill(first_link, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budget, budget_t)
-            if first_link >= 0 and _fits(first_link, size, occ, link_extra, link_storage, in_budget):
+            if first_link >= 0 and _fits(first_link, size, t, occ, link_extra, link_storage, in_budget,
+                                         q_off, q_head, q_buf, g_time, g_len, ghost, veh_size):
                 _enter(first_link, row, size, t, link_to, link_fft, q_off, q_head, q_len, q_buf, in_budget,
                        occ, node_rows, max_occ, veh_link, veh_enter, veh_ready)
                 counters[4] += size

@@ -80,6 +80,7 @@ class TrafficModule(Module):
             time_step_s=cfg.time_step_s,
             platoon=cfg.platoon,
             route_choice=cfg.route_choice,
+            link_model=cfg.link_model,
             route_update_s=cfg.route_update_s,
             route_noise=cfg.route_noise,
             record_interval_s=cfg.record_interval_min * 60.0,

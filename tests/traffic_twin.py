@@ -1,0 +1,158 @@
+"""The loading kernel's rules written plainly in Python: the twin the kernel is matched against.
+
+Deques, one step at a time, every link's budgets refilled each step, both route choices (fixed
+paths as the loader gave them, or the next link re-chosen at every node on a route table
+recomputed every ``route_update_s`` from the twin's own queues) and both link models (the rows
+that left a link keep its space until their backward wave has crossed it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import numpy as np
+
+from twin.traffic import DynamicLoading
+from twin.traffic.loading_kernel import BUDGET_EPS
+from twin.traffic.routing import times_to_destinations
+
+
+def noise_factor(row: int, link: int, noise: float) -> float:
+    """The per-(row, link) route cost multiplier (Python integers: the low bits of the product
+    are those of numba's wrapping int64 product)."""
+    h = (int(row) * 73856093) ^ (int(link) * 19349663)
+    h = (h ^ (h >> 13)) * 1274126177
+    return 1.0 + noise * ((h & 1023) / 1024.0)
+
+
+def choose(out_start: list, link_to: list, node: int, dest: int, row: int, times: list, dist: list,
+           noise: float) -> int:
+    """The outgoing link that brings ``row`` strictly closer to ``dest`` at the least noisy cost
+    (``dist[dest][node]``: time from node to destination)."""
+    best, best_cost = -1, np.inf
+    for link in range(out_start[node], out_start[node + 1]):
+        rest = dist[dest][link_to[link]]
+        if not math.isfinite(times[link]) or not rest < dist[dest][node]:
+            continue
+        cost = (times[link] + rest) * noise_factor(row, link, noise)
+        if cost < best_cost:
+            best, best_cost = link, cost
+    return best
+
+
+def reference_loading(load: DynamicLoading, until_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Run the rules from time 0 to ``until_s`` on ``load``'s inputs: (arrival per row, exits per link).
+
+    ``load`` supplies only inputs (network, rows, settings, capacities, storage, wave times and,
+    for fixed routes, the paths it gave the rows); its state is not read.
+    """
+    net, s = load.network, load.settings
+    dt, cap, m = s.time_step_s, load.capacity_vps, net.n_links
+    enroute = s.route_choice == "enroute"
+    ceiling = cap * dt + s.platoon
+    starts, links = load.paths()
+    queue = [deque() for _ in range(m)]
+    rows_at = [0] * net.n_nodes  # rows on each node's incoming links
+    ghosts = [deque() for _ in range(m)]  # (time its space frees, vehicles) of rows that left
+    occ, ghost = np.zeros(m), np.zeros(m)
+    out_b, in_b = np.zeros(m), np.zeros(m)
+    size_of, dest_node = load.veh_size.tolist(), load.veh_dest_node.tolist()
+    dest_idx = load.veh_dest_idx.tolist()
+    out_start, link_to = net.out_start.tolist(), net.link_to.tolist()
+    incoming = [net.in_links[net.in_start[v] : net.in_start[v + 1]].tolist() for v in range(net.n_nodes)]
+    ready, pos = np.zeros(load.n_rows), starts[:-1].copy()
+    arrive = np.full(load.n_rows, np.nan)
+    exits = np.zeros(m)
+    order = list(np.argsort(load.veh_depart, kind="stable"))
+    waiting: list[int] = []
+    times = dist = None
+    next_update = 0.0
+
+    def fits(link, size, t):
+        while ghosts[link] and ghosts[link][0][0] <= t:
+            ghost[link] -= ghosts[link].popleft()[1]
+        load_veh = occ[link] + ghost[link]
+        return in_b[link] >= size - BUDGET_EPS and (load_veh <= 0 or load_veh + size <= load.storage[link])
+
+    def enter(link, row, size, t):
+        queue[link].append(row)
+        rows_at[link_to[link]] += 1
+        in_b[link] -= size
+        occ[link] += size
+        ready[row] = t + load.fft[link]
+
+    for step in range(int(round(until_s / dt))):
+        t = step * dt
+        if t >= next_update - 1e-9:  # route table on the current queues
+            queued = np.zeros(m)
+            for link in range(m):
+                for row in queue[link]:
+                    if ready[row] > t:
+                        break
+                    queued[link] += size_of[row]
+            times = load.fft + queued / cap
+            dist = times_to_destinations(net, times, load.dest_nodes)
+            times, dist = times.tolist(), dist.tolist()
+            next_update = t + s.route_update_s
+        out_b[:] = np.minimum(out_b + cap * dt, ceiling)
+        in_b[:] = np.minimum(in_b + cap * dt, ceiling)
+        while order and load.veh_depart[order[0]] <= t:
+            row = order.pop(0)
+            if np.isfinite(dist[dest_idx[row]][load.veh_origin[row]]):
+                waiting.append(row)
+
+        for node in range(net.n_nodes):
+            if rows_at[node] == 0:
+                continue
+            first = step % len(incoming[node])
+            rotated = incoming[node][first:] + incoming[node][:first]
+            moved = True
+            while moved:
+                moved = False
+                for link in rotated:
+                    if not queue[link] or ready[queue[link][0]] > t:
+                        continue
+                    row = queue[link][0]
+                    size = size_of[row]
+                    if out_b[link] < size - BUDGET_EPS:
+                        continue
+                    last = dest_node[row] == node
+                    if last:
+                        nxt = -1
+                    elif enroute:
+                        nxt = choose(out_start, link_to, node, dest_idx[row], row, times, dist, s.route_noise)
+                    else:
+                        nxt = links[pos[row] + 1]
+                    if not last and (nxt < 0 or not fits(nxt, size, t)):
+                        continue
+                    queue[link].popleft()
+                    rows_at[node] -= 1
+                    out_b[link] -= size
+                    occ[link] -= size
+                    exits[link] += size
+                    if load.wave_time_s[link] > 0:
+                        ghosts[link].append((t + load.wave_time_s[link], size))
+                        ghost[link] += size
+                    if last:
+                        arrive[row] = t
+                    else:
+                        enter(nxt, row, size, t)
+                        pos[row] += 1
+                    moved = True
+        still = []
+        for row in waiting:
+            origin, size = load.veh_origin[row], size_of[row]
+            if origin == dest_node[row]:
+                arrive[row] = t
+                continue
+            if enroute:
+                link = choose(out_start, link_to, origin, dest_idx[row], row, times, dist, s.route_noise)
+            else:
+                link = links[pos[row]]
+            if link >= 0 and fits(link, size, t):
+                enter(link, row, size, t)
+            else:
+                still.append(row)
+        waiting = still
+    return arrive, exits
