@@ -67,7 +67,9 @@ def is_cached(kernel: str) -> bool:
     numba version) or missing entries count as not cached.
     """
     dispatcher = _resolve(kernel)
-    cache = dispatcher._cache  # numba's FunctionCache; cache=True kernels only
+    cache = getattr(dispatcher, "_cache", None)  # numba's FunctionCache; cache=True kernels only
+    if cache is None:  # NUMBA_DISABLE_JIT: plain Python, nothing to compile
+        return True
     index = cache._cache_file._load_index()  # {} when absent or stale
     key = cache._index_key(None, dispatcher.targetctx.codegen())  # (signature, machine, code hash)
     return any(entry[1:] == key[1:] for entry in index)
