@@ -63,7 +63,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     network = read_network_csv(args.nodes, args.links)
     csv_trips = read_trips_csv(args.trips, network, args.nodes, max_vehicles=args.max_vehicles)
     settings = LoadingSettings(time_step_s=args.time_step, platoon=args.platoon,
-                               route_choice=args.route_choice, horizon_s=args.horizon)
+                               route_choice=args.route_choice, link_model=args.link_model,
+                               horizon_s=args.horizon)
     warm_up("traffic simulate")
     load = simulate(network, csv_trips.trips, settings)
     summary = load.summary()
@@ -72,7 +73,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     summary["seconds"] = round(load.seconds["loading"] + load.seconds["routing"], 4)
     if not summary["completed"]:  # the mean travel time is undefined, never NaN in JSON
         summary["mean_travel_time_s"] = None
-        summary["note"] = f"no trip completed within the horizon of {args.horizon:g} s"
+        summary["note"] = (f"no trip completed within the horizon of {args.horizon:g} s" if summary["trips"]
+                           else f"{args.trips} holds no vehicle")
     if args.json:
         print(json.dumps(summary, allow_nan=False))
         return 0
@@ -115,6 +117,9 @@ def register(subparsers) -> None:
     p.add_argument("--trips", required=True, help="trips CSV: origin, destination, depart_time_s[, count]")
     p.add_argument("--route-choice", choices=("fixed", "enroute"), default="enroute",
                    help="fixed: path at departure; enroute: next link re-chosen at nodes (default)")
+    p.add_argument("--link-model", choices=("kinematic_wave", "spatial_queue"), default="kinematic_wave",
+                   help="kinematic_wave: space frees after the backward wave crossed the link (default); "
+                   "spatial_queue: at once")
     p.add_argument("--time-step", type=finite_float(above=0), default=1.0,
                    help="kernel time step, seconds (default 1)")
     p.add_argument("--platoon", type=bounded_int(1, 10**6), default=5, help="vehicles per row (default 5)")
