@@ -73,6 +73,24 @@ def test_matsim_export_on_a_full_disk_keeps_the_earlier_file(tmp_path, capsys, m
     assert_untouched(target)
 
 
+def test_sumo_export_replaces_both_files_or_neither(tmp_path, capsys, monkeypatch):
+    nod, edg = tmp_path / "net.nod.xml", tmp_path / "net.edg.xml"
+    nod.write_text(EARLIER)
+    edg.write_text(EARLIER)
+    write_text = type(nod).write_text
+
+    def full_on_edges(self, text, *args, **kwargs):
+        if ".edg.xml" in self.name:
+            full_disk()
+        return write_text(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(type(nod), "write_text", full_on_edges)
+    assert main(["city", "export", "testville", "--sumo", str(tmp_path / "net")]) == 2
+    assert "No space left on device" in one_error_line(capsys)
+    assert nod.read_text() == EARLIER and edg.read_text() == EARLIER
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.edg.xml", "net.nod.xml"]
+
+
 def test_report_that_cannot_be_written(tmp_path, monkeypatch):
     table = pd.DataFrame([("traffic", "delay", "s", 1.0, 2.0, 1.0, 0.5, 1.5, 3, 3, True)],
                          columns=COMPARISON_COLUMNS)

@@ -25,7 +25,7 @@ from twin.city.city import City
 from twin.city.facilities import FACILITY_KINDS
 from twin.city.network import LINK_CLASSES
 from twin.extras import require_extra
-from twin.writing import atomic_folder, atomic_write_text, output_errors
+from twin.writing import atomic_file, atomic_folder, atomic_write_text, output_errors
 
 
 def _to_lonlat(crs_wkt: str | None):
@@ -142,12 +142,14 @@ def sumo_plain_xml(city: City) -> tuple[str, str]:
 
 
 def export_sumo(city: City, prefix: str | Path) -> tuple[Path, Path]:
-    """Write ``PREFIX.nod.xml`` and ``PREFIX.edg.xml``."""
+    """Write ``PREFIX.nod.xml`` and ``PREFIX.edg.xml`` (both written in full before either replaces
+    an earlier file, so a failure never leaves a new node file beside an old edge file)."""
     prefix = Path(prefix)
     nod, edg = sumo_plain_xml(city)
     paths = (prefix.with_name(prefix.name + ".nod.xml"), prefix.with_name(prefix.name + ".edg.xml"))
-    atomic_write_text(paths[0], nod)
-    atomic_write_text(paths[1], edg)
+    with atomic_file(paths[0]) as nod_tmp, atomic_file(paths[1]) as edg_tmp:
+        nod_tmp.write_text(nod, encoding="utf-8")
+        edg_tmp.write_text(edg, encoding="utf-8")
     return paths
 
 
