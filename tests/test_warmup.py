@@ -26,6 +26,7 @@ COMMANDS = {
                          str(GRID / "grid10x10_links.csv"), "--trips",
                          str(GRID / "demand_grid10x10_10k_seed1.csv"), "--route-choice", "fixed", "--json"],
     "run": ["run", "scenarios/testville_quick.toml", "--out", "{tmp}/run", "--quiet", "--no-picture"],
+    "emergency": ["emergency", "site", "testville", "--add", "1"],
 }
 """A real call of each command, on the repository's reference data."""
 

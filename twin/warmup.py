@@ -49,9 +49,10 @@ WARMUPS: dict[str, Warmup] = {
     "traffic assign": Warmup("twin.traffic.assignment:warm_up", _ASSIGN, 12.0),
     "traffic simulate": Warmup("twin.traffic.loading:warm_up", _SIMULATE, 10.0),
     "run": Warmup("twin.scenario.run:warm_up", _RUN, 25.0),
+    "emergency": Warmup("twin.emergency.travel:warm_up", ("twin.kernels.shortest_path:many_to_many",), 3.0),
 }
-"""The warm-up of each command that calls numba kernels (``run`` also serves sweeps and the
-emergency validation commands, which simulate scenarios)."""
+"""The warm-up of each command that calls numba kernels (``run`` also serves sweeps;
+``emergency``, the emergency module's travel-time trees, serves ``twin emergency ...``)."""
 
 
 def _resolve(target: str):

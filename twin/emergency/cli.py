@@ -28,6 +28,7 @@ def _check_common(args: argparse.Namespace) -> None:
 
 def _cmd_erlang(args: argparse.Namespace) -> int:
     from twin.emergency.validation import erlang_experiment
+    from twin.warmup import warm_up
 
     load = args.arrival_rate / (args.units * args.service_rate)
     if load >= 1:
@@ -39,6 +40,7 @@ def _cmd_erlang(args: argparse.Namespace) -> int:
         raise TwinInputError(f"--calls / --arrival-rate = {hours:,.0f} simulated hours, over the limit of "
                              f"{MAX_SIMULATED_H:,} (100 years); raise --arrival-rate or lower --calls")
     _check_common(args)
+    warm_up("emergency")
     result = erlang_experiment(
         args.units, args.arrival_rate, args.service_rate, args.calls, args.seed, confidence=args.confidence
     )
@@ -67,8 +69,10 @@ def _cmd_erlang(args: argparse.Namespace) -> int:
 
 def _cmd_hypercube(args: argparse.Namespace) -> int:
     from twin.emergency.validation import hypercube_experiment
+    from twin.warmup import warm_up
 
     _check_common(args)
+    warm_up("emergency")
     result = hypercube_experiment(args.calls, args.seed, confidence=args.confidence)
     if args.json:
         print(json.dumps(result))
@@ -87,6 +91,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
     from twin.emergency.config import UNIT_KINDS
     from twin.emergency.siting import propose_stations
     from twin.scenario import load_city
+    from twin.warmup import warm_up
 
     if args.kind not in UNIT_KINDS:
         raise TwinInputError(f"--kind {args.kind!r} is not a unit kind; allowed: {', '.join(UNIT_KINDS)}")
@@ -94,6 +99,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
     if args.add > len(city.zones):
         raise TwinInputError(f"--add {args.add}: {args.city} has {len(city.zones)} zones, the candidate "
                              f"sites; at most {len(city.zones)} new stations")
+    warm_up("emergency")
     result, sites = propose_stations(city, args.kind, args.add, args.standard_min)
     net = city.network
     stations = [
