@@ -68,21 +68,21 @@ def choose_next_link(node, dest_idx, row, out_start, link_to, link_time, dist, n
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _push(link, row, q_off, q_head, q_len, q_buf):
     cap = q_off[link + 1] - q_off[link]
     q_buf[q_off[link] + (q_head[link] + q_len[link]) % cap] = row
     q_len[link] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _pop(link, q_off, q_head, q_len):
     cap = q_off[link + 1] - q_off[link]
     q_head[link] = (q_head[link] + 1) % cap
     q_len[link] -= 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _leave(link, size, t, link_wave, q_off, q_head, q_len, g_time, g_len, ghost, occ):
     """The head row (``size`` vehicles) leaves ``link`` at ``t``; with a backward-wave time
     its space stays taken (a ghost behind the head) until ``t + link_wave[link]``."""
@@ -94,7 +94,7 @@ def _leave(link, size, t, link_wave, q_off, q_head, q_len, g_time, g_len, ghost,
     occ[link] -= size
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _free_space(link, t, q_off, q_head, q_buf, g_time, g_len, ghost, veh_size):
     """Release the ghosts of ``link`` whose backward wave has reached its tail by ``t``."""
     cap = q_off[link + 1] - q_off[link]
@@ -106,7 +106,7 @@ def _free_space(link, t, q_off, q_head, q_buf, g_time, g_len, ghost, veh_size):
         g_len[link] -= 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _fits(link, size, t, occ, extra, storage, in_budget, q_off, q_head, q_buf, g_time, g_len, ghost,
           veh_size):
     """Whether a row of ``size`` vehicles may enter ``link`` at ``t`` (room and inflow budget).
@@ -117,12 +117,13 @@ def _fits(link, size, t, occ, extra, storage, in_budget, q_off, q_head, q_buf, g
     """
     if in_budget[link] < size - BUDGET_EPS:
         return False
-    _free_space(link, t, q_off, q_head, q_buf, g_time, g_len, ghost, veh_size)
+    if g_len[link] > 0:
+        _free_space(link, t, q_off, q_head, q_buf, g_time, g_len, ghost, veh_size)
     load = occ[link] + ghost[link] + extra[link]
     return load <= 0.0 or load + size <= storage[link]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _refill(link, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budget, budget_t):
     """Bring a link's outflow and inflow budgets up to time ``t``: capacity x elapsed time, kept to
     one step's capacity plus one row (so a platoon can always leave an otherwise idle link)."""
@@ -135,7 +136,7 @@ def _refill(link, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budge
         budget_t[link] = t
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _enter(link, row, size, t, link_to, link_fft, q_off, q_head, q_len, q_buf, in_budget, occ,
            node_rows, max_occ, veh_link, veh_enter, veh_ready):
     """Row ``row`` (``size`` vehicles) joins the tail of ``link`` at time ``t``."""
