@@ -221,7 +221,9 @@ summary() {
   done
   echo "  baseline run folder:"
   as_user 'cd citytwin && ls -l runs/hezhou_baseline-seed42 2>&1' | sed 's/^/    /'
-  echo "  pytest: $(grep -E '(passed|failed|error|no tests ran).* in [0-9.]+s' "$work/test.log" | tail -n 1 | sed 's/^\[ *[0-9]* s\] //')"
+  local closing
+  closing="$(grep -E '(passed|failed|error|no tests ran).* in [0-9.]+s' "$work/test.log" | tail -n 1 | sed 's/^\[ *[0-9]* s\] //')"
+  echo "  pytest: ${closing:-did not run to the end (see the last lines of test.log below)}"
   grep -E '^\[ *[0-9]+ s\] (FAILED|ERROR) ' "$work/test.log" | sed 's/^\[ *[0-9]* s\] /  /' || true
   grep -E '^\[ *[0-9]+ s\] SKIPPED ' "$work/test.log" | sed 's/^\[ *[0-9]* s\] /  /' || true
   grep -E '^\[ *[0-9]+ s\] E  ' "$work/test.log" | sed 's/^\[ *[0-9]* s\] /    /' | head -n 30 || true
