@@ -56,6 +56,27 @@ def test_kernel_matches_python_twin_and_mesa_agents_with_capacity():
     assert not np.any((types == 2) & (fast == 5))
 
 
+def test_very_low_utilities_still_fill_vacant_zones_by_utility():
+    """exp(-V) overflows below about -709 utils (prices exploding in a long run made every vacant
+    zone's weight infinite, and movers were left with no zone): every chooser is still housed
+    while dwellings are vacant, the kernel, its twin and the Mesa agents agree, and the choice
+    still follows utility differences (the better zone fills first)."""
+    n, zones = 300, 3
+    utility = np.array([[0.0, -900.0, -905.0]])  # zone 0 fills up; 1 and 2 overflow exp(-V)
+    ids = np.arange(n, dtype=np.int64) * 7 + 1
+    types, origins = np.zeros(n, dtype=np.int64), np.full(n, -1, dtype=np.int64)
+    vacancy = np.array([100, 100, 150], dtype=np.int64)
+    order = choice_order(KEY, ids)
+    fast = choose_zones(KEY, ids, types, origins, utility, 0.0, vacancy.copy(), order)
+    slow = choose_zones_python(int(KEY), ids, types, origins, utility, 0.0, vacancy.copy(), order)
+    agents = agent_choice_rule()(ChoiceProblem(KEY, ids, types, origins, utility, 0.0, vacancy.copy()),
+                                 order)
+    np.testing.assert_array_equal(fast, slow)
+    np.testing.assert_array_equal(fast, agents)
+    assert (fast >= 0).all()
+    assert np.bincount(fast, minlength=zones).tolist() == [100, 100, 100]  # zone 1 beats 2 by 5 utils
+
+
 def test_streams_are_uniform_and_match_the_numpy_twin():
     ids = np.arange(200_000, dtype=np.int64)
     u = uniforms(KEY, ids, PURPOSE_MOVE)

@@ -93,6 +93,14 @@ def _least_cost_zone(key, chooser, row, origin, utility, weight, stay_bonus, vac
             if cost < best:
                 best = cost
                 best_zone = j
+    if best_zone < 0:  # exp(-V) overflowed in every vacant zone (V below -709): compare logs
+        for j in range(uniform.size):
+            value = utility[row, j] + (stay_bonus if j == origin else 0.0)
+            if vacancy[j] > 0 and value > -np.inf:
+                cost = np.log(-np.log(uniform[j])) - value
+                if best_zone < 0 or cost < best:
+                    best = cost
+                    best_zone = j
     return best_zone
 
 
@@ -193,6 +201,19 @@ def zone_costs(key: int, chooser: int, values: np.ndarray) -> np.ndarray:
     return exponential_row(key, chooser, values.size) * np.exp(-values)
 
 
+def vacant_choice(key: int, chooser: int, values: np.ndarray, vacancy: np.ndarray) -> int:
+    """The zone of least :func:`zone_costs` among vacant zones of finite utility (-1 if none),
+    as the kernel chooses it: where ``exp(-V)`` overflows in every such zone, by ``log E_j - V_j``."""
+    open_zone = (vacancy > 0) & ~np.isneginf(values)
+    if not open_zone.any():
+        return -1
+    costs = np.where(open_zone, zone_costs(key, chooser, values), np.inf)
+    if costs.min() == np.inf:
+        with np.errstate(divide="ignore"):
+            costs = np.where(open_zone, np.log(exponential_row(key, chooser, values.size)) - values, np.inf)
+    return int(np.argmin(costs))
+
+
 def choose_zones_python(
     key: int, chooser_id, chooser_type, chooser_origin, utility, stay_bonus: float, vacancy, order
 ) -> np.ndarray:
@@ -203,10 +224,8 @@ def choose_zones_python(
         values = utility[chooser_type[c]].copy()
         if chooser_origin[c] >= 0:
             values[chooser_origin[c]] += stay_bonus
-        costs = zone_costs(key, chooser_id[c], values)
-        costs[(vacancy <= 0) | np.isneginf(values)] = np.inf
-        if costs.min() < np.inf:
-            chosen[c] = int(np.argmin(costs))
+        chosen[c] = vacant_choice(key, chooser_id[c], values, vacancy)
+        if chosen[c] >= 0:
             vacancy[chosen[c]] -= 1
     return chosen
 

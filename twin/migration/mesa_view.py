@@ -19,7 +19,7 @@ import mesa
 import numpy as np
 from mesa.agent import AgentSet
 
-from twin.migration.choice import zone_costs
+from twin.migration.choice import vacant_choice
 from twin.migration.households import COLUMNS, Households, type_table
 from twin.migration.state import ChoiceProblem, ChoiceRule
 
@@ -70,13 +70,9 @@ class HouseholdAgent(mesa.Agent):
         """
         problem = self.problem
         values = self.utilities()
-        costs = zone_costs(problem.key, self.household_id, values)
-        costs[(problem.vacancy <= 0) | np.isneginf(values)] = np.inf
-        if costs.min() == np.inf:
-            self.chosen = -1
-            return
-        self.chosen = int(np.argmin(costs))
-        problem.vacancy[self.chosen] -= 1
+        self.chosen = vacant_choice(problem.key, self.household_id, values, problem.vacancy)
+        if self.chosen >= 0:
+            problem.vacancy[self.chosen] -= 1
 
 
 def agent_choice_rule(
