@@ -167,7 +167,8 @@ def test_day_to_day_gap_falls_and_paths_round_trip(reference_data):
     assert result.mean_travel_time_s[-1] < result.mean_travel_time_s[0]
 
 
-def test_kernel_matches_plain_python_rules_under_congestion(testville):
+@pytest.mark.parametrize("link_model", ["kinematic_wave", "spatial_queue"])
+def test_kernel_matches_plain_python_rules_under_congestion(testville, link_model):
     net = testville.network
     rng = np.random.default_rng(11)
     n = 400
@@ -177,7 +178,8 @@ def test_kernel_matches_plain_python_rules_under_congestion(testville):
         o[keep], d[keep], rng.uniform(0, 600, keep.sum()), rng.integers(1, 6, keep.sum())
     )
     settings = LoadingSettings(
-        time_step_s=2.0, platoon=3, route_choice="fixed", horizon_s=3600.0, route_update_s=3600.0
+        time_step_s=2.0, platoon=3, route_choice="fixed", link_model=link_model, horizon_s=3600.0,
+        route_update_s=3600.0,
     )
     capacity = net.link_capacity_vph * 0.1  # a tenth of the capacity: queues and spill-back
     load = DynamicLoading(net, trips, settings, capacity_vph=capacity)
