@@ -60,6 +60,8 @@ else
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install --disable-pip-version-check -e ".[${extras}]"
   find .venv -maxdepth 1 -name '.installed-*' ! -name ".installed-${project_hash}-*" -delete
+  echo "setup: compiling the numba kernels once into their cache (about 1 min on 2 cores) ..."
+  .venv/bin/twin warmup
   touch "$stamp"
 fi
 echo "setup: done in $(elapsed)"

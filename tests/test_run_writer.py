@@ -30,11 +30,10 @@ from twin.writing import CRASH_POINTS, LEFTOVER, atomic_folder
 
 QUICK = ROOT / "scenarios" / "testville_quick.toml"
 BASE = ROOT / "scenarios" / "sweep_testville_base.toml"
-ENV = {**os.environ, "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))}
 
 
 def twin_process(*argv: str, cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "twin.cli", *argv], cwd=cwd, env=ENV, text=True,
+    return subprocess.Popen([sys.executable, "-m", "twin.cli", *argv], cwd=cwd, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -108,7 +107,7 @@ def test_a_writer_killed_at_any_step_leaves_old_or_new_and_the_next_writer_recov
     if force:
         write_marked(out, "old", force=False)
     child = subprocess.run([sys.executable, "-c", CHILD, step, str(out), "1" if force else "0"],
-                           env=ENV, capture_output=True, text=True, timeout=120)
+                           capture_output=True, text=True, timeout=120)
     if step in ("old-moved", "new-in-place") and not force:
         assert child.returncode == 0  # a fresh write has no swap: those steps are never reached
     else:
@@ -141,7 +140,7 @@ def test_twin_run_killed_between_the_renames_of_force_is_restored_by_the_next_ru
             "sys.exit(main(sys.argv[1:]))")
     child = subprocess.run([sys.executable, "-c", code, "run", str(QUICK), "--out", str(tmp_path / "r"),
                             "--force", "--seed", "5", "--quiet", "--no-picture"],
-                           env=ENV, capture_output=True, text=True, timeout=300)
+                           capture_output=True, text=True, timeout=300)
     assert child.returncode == -signal.SIGKILL, child.stderr
     assert not (tmp_path / "r").exists()
     proc = twin_process("run", str(QUICK), "--out", "r2", "--quiet", "--no-picture", cwd=tmp_path)
