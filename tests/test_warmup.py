@@ -104,3 +104,17 @@ def test_a_cold_cache_is_announced_and_excluded_from_the_timing(tmp_path):
     assert "twin: compiling kernels, once: about" in done.stderr
     summary = json.loads(done.stdout)
     assert summary["seconds"] < summary["first_call_seconds"]
+
+
+def test_bad_input_fails_before_compiling(tmp_path):
+    """An output folder in the way of --flows is refused before any compile: with an empty cache the
+    only stderr line is the error (no "compiling kernels" notice, no compile time spent)."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    (tmp_path / "taken").mkdir()
+    done = subprocess.run([sys.executable, "-m", "twin.cli", *COMMANDS["traffic assign"][:4], "--flows",
+                           str(tmp_path / "taken")], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"twin: error: {tmp_path / 'taken'}: cannot write: it is a folder; "
+                                        "name a file"]
+    assert not any((tmp_path / "cache").rglob("*.nbi"))  # nothing compiled into the empty cache

@@ -23,9 +23,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from twin.warmup import warm_up
 
     scenario = load_scenario(args.scenario)
-    warm_up("run", when_cold_only=True)
     result = run(scenario, args.out, force=args.force, seed=args.seed, progress=not args.quiet,
-                 picture=False if args.no_picture else None)
+                 picture=False if args.no_picture else None,
+                 ready=lambda: warm_up("run", when_cold_only=True))  # after the inputs and --out are checked
     title = f"{scenario.name} (seed {result.manifest['seed']})"
     print(format_summary(result.indicators, title, per_domain=None if args.full else HEADLINE_ROWS))
     print(f"\nrun folder: {result.path}  (every indicator: indicators.csv)")

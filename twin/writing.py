@@ -281,6 +281,11 @@ def check_target(out: str | Path, force: bool, protect: Iterable[Path] = ()) -> 
                                  "choose a new --out")
         if not force:
             raise TwinInputError(f"{out}: the output folder exists; pass --force to replace it")
+    _check_parent(out, path)
+
+
+def _check_parent(out: str | Path, path: Path) -> None:
+    """Refuse ``path`` (``out`` made absolute) whose nearest existing parent is a file or read-only."""
     parent_existing = path.parent
     while not parent_existing.exists():
         parent_existing = parent_existing.parent
@@ -288,6 +293,15 @@ def check_target(out: str | Path, force: bool, protect: Iterable[Path] = ()) -> 
         raise TwinInputError(f"{out}: cannot write under {parent_existing} (a file)")
     if not os.access(parent_existing, os.W_OK):
         raise TwinInputError(f"{out}: cannot write into {parent_existing}")
+
+
+def check_file_target(out: str | Path) -> None:
+    """Refuse, before any work, an output file that :func:`atomic_file` could not write: a path that
+    is a folder, lies under a file, or lies in a folder we cannot write into."""
+    path = absolute(out)
+    if path.is_dir():
+        raise TwinInputError(f"{out}: cannot write: it is a folder; name a file")
+    _check_parent(out, path)
 
 
 def _install(tmp: Path, out: Path, force: bool) -> None:

@@ -7,6 +7,7 @@ import json
 import platform
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -47,8 +48,14 @@ def default_out(scenario: Scenario, seed: int) -> Path:
     return out
 
 
-def simulate(scenario: Scenario, *, seed: int | None = None, progress: bool = False):
-    """Run the model in memory; returns (model, indicator table, timeseries, state, timings)."""
+def simulate(scenario: Scenario, *, seed: int | None = None, progress: bool = False,
+             ready: Callable[[], float] | None = None):
+    """Run the model in memory; returns (model, indicator table, timeseries, state, timings).
+
+    ``ready`` is called once the city is loaded and the modules' settings are checked, before the
+    model is built (the CLI compiles the kernels there, after bad input had its chance to fail);
+    the seconds it returns are ``timings["compile"]``.
+    """
     run = scenario.scenario
     seed = run.seed if seed is None else seed
     timings: dict[str, float] = {}
@@ -58,6 +65,8 @@ def simulate(scenario: Scenario, *, seed: int | None = None, progress: bool = Fa
     classes = module_classes()
     modules = [classes[name](config) for name, config in scenario.modules.items()]
     modules.sort(key=lambda m: list(classes).index(m.name))
+    if ready is not None:
+        timings["compile"] = ready()
     model = TwinModel(city, modules, seed=seed, replicate=run.replicate, start_year=run.start_year,
                       horizon_years=run.horizon_years, period_days=run.period_days,
                       progress=progress)
@@ -100,11 +109,12 @@ def run(
     seed: int | None = None,
     progress: bool = False,
     picture: bool | None = None,
+    ready: Callable[[], float] | None = None,
 ) -> RunResult:
     """Run a scenario and write its run folder; returns the :class:`RunResult`.
 
     ``out`` defaults to runs/<name>-seed<seed>. An existing ``out`` is refused unless ``force``.
-    Nothing is written unless the whole run succeeds.
+    Nothing is written unless the whole run succeeds. ``ready``: see :func:`simulate`.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -127,7 +137,7 @@ def run(
                     raise
                 out = default_out(scenario, seed)  # a run started at the same time took that name
         wall = time.perf_counter()
-        model, table, timeseries, state, timings = simulate(scenario, progress=progress)
+        model, table, timeseries, state, timings = simulate(scenario, progress=progress, ready=ready)
         manifest = _write_run(tmp, out, scenario, model, table, timeseries, state, timings, wall,
                               picture)
     return RunResult(out, table, timeseries, state, manifest)

@@ -41,7 +41,6 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         raise TwinInputError("twin sweep: --out DIR is required (the sweep folder)")
     from twin.warmup import warm_up
 
-    warm_up("run", when_cold_only=True)  # compiled once here; every worker loads it from the cache
     results = sweep(
         spec,
         args.out,
@@ -51,6 +50,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         resume=args.resume,
         retry_failed=args.retry_failed,
         progress=not args.quiet,
+        # compiled once, after the folder is checked; every worker loads it from the cache
+        ready=lambda: warm_up("run", when_cold_only=True),
     )
     runs = results.drop_duplicates("run_id")
     failed = int((runs.status == "error").sum())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -116,6 +117,7 @@ def sweep(
     retry_failed: bool = False,
     progress: bool = False,
     client=None,
+    ready: Callable[[], object] | None = None,
 ) -> pd.DataFrame:
     """Run a sweep into the folder ``out`` and return the consolidated results table.
 
@@ -130,6 +132,8 @@ def sweep(
         retry_failed: with ``resume``, also rerun the runs that ended in an error row.
         progress: show a progress bar (done, failed, time left).
         client: an existing dask.distributed Client to use (takes precedence).
+        ready: called once the folder is checked (and, with ``resume``, its run files read), before
+            the first run; not called when no run is left (the CLI compiles the kernels there).
 
     Returns:
         One row per run and indicator (see results.parquet), error rows included.
@@ -152,7 +156,7 @@ def sweep(
         with output_errors(out):
             store.path.parent.mkdir(parents=True, exist_ok=True)
         with claim(out, "twin sweep"):
-            return _run_sweep(store, spec, design, tasks, client, resume, retry_failed, progress)
+            return _run_sweep(store, spec, design, tasks, client, resume, retry_failed, progress, ready)
     finally:
         if own_client:
             cluster = client.cluster
@@ -162,7 +166,8 @@ def sweep(
 
 
 def _run_sweep(store: SweepStore, spec: SweepSpec, design: Design, tasks: list[RunTask], client,
-               resume: bool, retry_failed: bool, progress: bool) -> pd.DataFrame:
+               resume: bool, retry_failed: bool, progress: bool,
+               ready: Callable[[], object] | None = None) -> pd.DataFrame:
     """Prepare the folder, run the missing runs, consolidate (the caller holds the claim)."""
     with output_errors(store.path):
         _prepare(store, spec, design, resume)
@@ -170,6 +175,8 @@ def _run_sweep(store: SweepStore, spec: SweepSpec, design: Design, tasks: list[R
     if retry_failed:
         skip -= store.failed()
     todo = [t for t in tasks if t.run_id not in skip]
+    if todo and ready is not None:
+        ready()
     payload = RunPayload(
         spec.base.to_dict(), spec.base.source, str(store.path), spec.file.sweep.keep_tables
     )

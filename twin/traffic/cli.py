@@ -19,10 +19,12 @@ def _cmd_assign(args: argparse.Namespace) -> int:
     from twin.traffic.assignment import AssignmentNetwork, assign
     from twin.traffic.tntp import read_tntp_network, read_tntp_trips
     from twin.warmup import warm_up
-    from twin.writing import atomic_file, output_errors
+    from twin.writing import atomic_file, check_file_target, output_errors
 
     net = read_tntp_network(args.network, max_nodes=args.max_nodes, max_zones=args.max_zones)
     demand = read_tntp_trips(args.trips, net.n_zones, max_zones=args.max_zones)
+    if args.flows:
+        check_file_target(args.flows)  # before compiling: bad input costs nothing
     first_call = warm_up("traffic assign")
     result = assign(AssignmentNetwork.from_tntp(net), demand, algorithm=args.algorithm, gap=args.gap,
                     max_iterations=args.max_iterations)
