@@ -11,16 +11,17 @@ Errors name the file and the line (1-based, the header is line 1).
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from twin.city import RoadNetwork
 from twin.errors import TwinInputError
-from twin.numbers import check_column, check_size
+from twin.numbers import check_column, check_size, parse_float
 from twin.traffic.trips import Trips
 
 NODE_COLUMNS = ("node_id", "x_m", "y_m")
@@ -55,46 +56,95 @@ BOUNDS = {
 """What each column allows beyond a finite number (:func:`twin.numbers.check_column`)."""
 
 
-def _read(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> pd.DataFrame:
+@dataclasses.dataclass(frozen=True)
+class _Table:
+    """The checked numeric columns of a CSV file (id columns int64, the others float64) and each
+    row's line number in the file (the header is line 1)."""
+
+    columns: dict[str, np.ndarray]
+    line: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.line)
+
+
+def _numbers(text: list[str]) -> np.ndarray:
+    """``text`` as float64, NaN where an entry is not a number (:func:`twin.numbers.parse_float`)."""
+    try:
+        return np.array(text, dtype=np.float64)  # float() of each entry, in C
+    except ValueError:
+        return np.array([parse_float(t) for t in text], dtype=np.float64)
+
+
+def _rows(path: Path, columns: tuple[str, ...]) -> tuple[list[str], list[list[str]], list[int]]:
+    """The header (names stripped), the non-blank rows and their line numbers of the CSV ``path``."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TwinInputError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise TwinInputError(f"{path}: not UTF-8 text (byte {exc.start}); expected a CSV file") from None
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+    header: list[str] | None = None
+    rows, lines = [], []
+    try:
+        for row in reader:
+            if not any(field.strip() for field in row):
+                continue  # a blank line (or only commas)
+            if header is None:
+                header = [name.strip() for name in row]
+                continue
+            if len(row) > len(header):
+                raise TwinInputError(f"{path}, line {reader.line_num}: malformed CSV ({len(row)} fields, "
+                                     f"the header has {len(header)})")
+            rows.append(row)
+            lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise TwinInputError(f"{path}, line {reader.line_num}: malformed CSV ({exc})") from None
+    if header is None:
+        raise TwinInputError(f"{path}: the file is empty (expected columns {', '.join(columns)})")
+    return header, rows, lines
+
+
+def _read(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> _Table:
     """The numeric columns of a CSV file, each checked against :data:`BOUNDS`, with a file-and-line
-    error for anything malformed; id columns come back as int64, the others as float64. The index
-    is each row's line number in the file (the header is line 1; blank lines are skipped)."""
+    error for anything malformed. Blank lines are skipped; a short row's missing fields are empty."""
     path = Path(path)
     if not path.is_file():
         raise TwinInputError(f"{path}: no such file")
-    try:
-        frame = pd.read_csv(path, dtype=str, skipinitialspace=True, skip_blank_lines=False)
-    except pd.errors.ParserError as exc:
-        raise TwinInputError(f"{path}: malformed CSV ({str(exc).strip().splitlines()[-1]})") from None
-    except pd.errors.EmptyDataError:
-        raise TwinInputError(f"{path}: the file is empty (expected columns {', '.join(columns)})") from None
-    except UnicodeDecodeError as exc:
-        raise TwinInputError(f"{path}: not UTF-8 text (byte {exc.start}); expected a CSV file") from None
-    except OSError as exc:
-        raise TwinInputError(f"{path}: cannot read ({exc.strerror})") from None
-    frame.columns = [c.strip() for c in frame.columns]
-    missing = [c for c in columns if c not in frame.columns]
+    header, rows, lines = _rows(path, columns)
+    missing = [c for c in columns if c not in header]
     if missing:
         raise TwinInputError(
             f"{path}: missing column(s) {', '.join(missing)} (expected {', '.join(columns + optional)})"
         )
-    frame = frame[~frame.isna().all(axis=1)]  # blank lines (pandas would renumber the rows past them)
-    line = frame.index.to_numpy() + 2
+    line = np.array(lines, dtype=np.int64)
     out = {}
-    for name in columns + tuple(c for c in optional if c in frame.columns):
-        text = frame[name].fillna("")
-        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
-        out[name] = check_column(values, f"column {name}", lambda i: f"{path}, line {line[i]}",
-                                 text=text.tolist(), **BOUNDS[name])
-    return pd.DataFrame(out, index=line)
+    for name in columns + tuple(c for c in optional if c in header):
+        k = header.index(name)  # the first column of that name
+        text = [row[k] if k < len(row) else "" for row in rows]
+        out[name] = check_column(_numbers(text), f"column {name}", lambda i: f"{path}, line {line[i]}",
+                                 text=text, **BOUNDS[name])
+    return _Table(out, line)
 
 
-def _first_repeat(path: Path, ids: pd.Series, name: str) -> None:
+def _first_repeat(path: Path, table: _Table, name: str) -> None:
     """Refuse an id column with a repeated value (naming the line of its second appearance)."""
-    repeated = ids.duplicated().to_numpy()
-    if repeated.any():
-        dup = int(np.flatnonzero(repeated)[0])
-        raise TwinInputError(f"{path}, line {ids.index[dup]}: {name} {ids.iloc[dup]} appears twice")
+    ids = table.columns[name]
+    first = np.zeros(len(ids), dtype=bool)
+    first[np.unique(ids, return_index=True)[1]] = True
+    if not first.all():
+        dup = int(np.flatnonzero(~first)[0])
+        raise TwinInputError(f"{path}, line {table.line[dup]}: {name} {ids[dup]} appears twice")
+
+
+def _positions(index: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Position of each of ``ids`` in ``index`` (distinct values), -1 where it is absent."""
+    order = np.argsort(index, kind="stable")
+    at = np.minimum(np.searchsorted(index[order], ids), len(index) - 1)
+    return np.where(index[order][at] == ids, order[at], -1)
 
 
 def read_network_csv(nodes_csv: str | Path, links_csv: str | Path) -> RoadNetwork:
@@ -102,36 +152,35 @@ def read_network_csv(nodes_csv: str | Path, links_csv: str | Path) -> RoadNetwor
     nodes_csv, links_csv = Path(nodes_csv), Path(links_csv)
     nodes = _read(nodes_csv, NODE_COLUMNS)
     links = _read(links_csv, LINK_COLUMNS)
-    if nodes.empty or links.empty:
-        raise TwinInputError(f"{nodes_csv if nodes.empty else links_csv}: no rows")
-    node_id = nodes["node_id"].to_numpy()
-    _first_repeat(nodes_csv, nodes["node_id"], "node_id")
-    _first_repeat(links_csv, links["link_id"], "link_id")
-    position = pd.Series(np.arange(len(node_id)), index=node_id)
+    if not len(nodes) or not len(links):
+        raise TwinInputError(f"{links_csv if len(nodes) else nodes_csv}: no rows")
+    node_id = nodes.columns["node_id"]
+    _first_repeat(nodes_csv, nodes, "node_id")
+    _first_repeat(links_csv, links, "link_id")
     ends = {}
     for name in ("from_node", "to_node"):
-        ids = links[name].to_numpy()
-        found = pd.Index(position.index).get_indexer(ids)
+        ids = links.columns[name]
+        found = _positions(node_id, ids)
         bad = np.flatnonzero(found < 0)
         if bad.size:
             raise TwinInputError(
-                f"{links_csv}, line {links.index[bad[0]]}: {name} {ids[bad[0]]} is not in {nodes_csv}"
+                f"{links_csv}, line {links.line[bad[0]]}: {name} {ids[bad[0]]} is not in {nodes_csv}"
             )
         ends[name] = found
     with warnings.catch_warnings():
         warnings.simplefilter("always")
         return RoadNetwork.from_arrays(
-            node_x=nodes["x_m"],
-            node_y=nodes["y_m"],
+            node_x=nodes.columns["x_m"],
+            node_y=nodes.columns["y_m"],
             node_id=node_id,
             link_from=ends["from_node"],
             link_to=ends["to_node"],
-            link_id=links["link_id"].to_numpy(),
-            length_m=links["length_m"],
-            free_speed_mps=links["free_speed_mps"],
-            lanes=links["lanes"].to_numpy(),
-            capacity_vph=links["capacity_veh_per_h"],
-            jam_density_vpm=links["jam_density_veh_per_m_per_lane"],
+            link_id=links.columns["link_id"],
+            length_m=links.columns["length_m"],
+            free_speed_mps=links.columns["free_speed_mps"],
+            lanes=links.columns["lanes"],
+            capacity_vph=links.columns["capacity_veh_per_h"],
+            jam_density_vpm=links.columns["jam_density_veh_per_m_per_lane"],
             source=str(links_csv),
         )
 
@@ -157,25 +206,24 @@ def read_trips_csv(
     connected part) cannot be driven: they are counted in ``off_network_*``, not silently lost.
     """
     trips_csv = Path(trips_csv)
-    frame = _read(trips_csv, TRIP_COLUMNS, optional=("count",))
-    origin_id = frame["origin"].to_numpy()
-    dest_id = frame["destination"].to_numpy()
-    count = frame["count"].to_numpy() if "count" in frame else np.ones(len(frame), dtype=np.int64)
-    depart = frame["depart_time_s"].to_numpy()
+    table = _read(trips_csv, TRIP_COLUMNS, optional=("count",))
+    origin_id = table.columns["origin"]
+    dest_id = table.columns["destination"]
+    count = table.columns.get("count", np.ones(len(table), dtype=np.int64))
+    depart = table.columns["depart_time_s"]
     check_size(int(count.sum(dtype=np.float64)), max_vehicles or MAX_VEHICLES, "vehicles (sum of count)",
                str(trips_csv), "--max-vehicles")
-    known = set(_read(Path(nodes_csv), ("node_id",))["node_id"]) if nodes_csv else None
-    index = pd.Index(network.node_id)
-    o, d = index.get_indexer(origin_id), index.get_indexer(dest_id)
+    known = _read(Path(nodes_csv), ("node_id",)).columns["node_id"] if nodes_csv else None
+    o, d = _positions(network.node_id, origin_id), _positions(network.node_id, dest_id)
     if known is not None:
         for name, ids in (("origin", origin_id), ("destination", dest_id)):
-            bad = np.flatnonzero(~np.isin(ids, np.fromiter(known, dtype=np.int64)))
+            bad = np.flatnonzero(~np.isin(ids, known))
             if bad.size:
-                where = f"{trips_csv}, line {frame.index[bad[0]]}"
+                where = f"{trips_csv}, line {table.line[bad[0]]}"
                 raise TwinInputError(f"{where}: {name} {ids[bad[0]]} is not a node of {nodes_csv}")
     elif (o < 0).any() or (d < 0).any():
         bad = np.flatnonzero((o < 0) | (d < 0))[0]
-        where = f"{trips_csv}, line {frame.index[bad]}"
+        where = f"{trips_csv}, line {table.line[bad]}"
         raise TwinInputError(f"{where}: node {origin_id[bad]} or {dest_id[bad]} is not in the network")
     on = (o >= 0) & (d >= 0)
     trips = Trips.from_arrays(o[on], d[on], depart[on], count[on])
