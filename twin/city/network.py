@@ -8,15 +8,18 @@ ones. Every kernel in :mod:`twin.kernels` takes these arrays, never the object.
 from __future__ import annotations
 
 import dataclasses
+import typing
 import warnings
 from functools import cached_property
 
 import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
-from scipy.spatial import cKDTree
 
 from twin.errors import CityError
+
+if typing.TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 LINK_CLASSES = ("local", "collector", "arterial", "highway")
 """Road classes, indexed by ``RoadNetwork.link_class``."""
@@ -238,6 +241,8 @@ class RoadNetwork:
 
     @cached_property
     def _kdtree(self) -> cKDTree:
+        from scipy.spatial import cKDTree  # here: the traffic tools never look up nearest nodes
+
         return cKDTree(np.column_stack([self.node_x, self.node_y]))
 
     def nearest_node(self, x, y) -> np.ndarray:
