@@ -118,3 +118,31 @@ def test_bad_input_fails_before_compiling(tmp_path):
     assert done.stderr.splitlines() == [f"twin: error: {tmp_path / 'taken'}: cannot write: it is a folder; "
                                         "name a file"]
     assert not any((tmp_path / "cache").rglob("*.nbi"))  # nothing compiled into the empty cache
+
+
+LOADED = """
+import contextlib, io, json, sys
+from numba.core.dispatcher import Dispatcher
+from twin.cli import main
+
+with contextlib.redirect_stdout(io.StringIO()):
+    code = main(json.loads(sys.argv[1]))
+print(json.dumps(sorted({v.py_func.__module__ + ":" + v.py_func.__name__ for m in list(sys.modules.values())
+                         for v in vars(m).values() if isinstance(v, Dispatcher) and v.signatures})))
+"""
+
+
+@pytest.mark.parametrize(("command", "unused"), [("traffic assign", "twin.traffic.assignment:load_blocks"),
+                                                 ("traffic simulate", "twin.traffic.routing:extract_paths")])
+def test_a_warm_cache_loads_only_the_kernels_the_run_uses(command, unused):
+    """Sioux Falls is too small for parallel blocks and the grid runs en-route: their warm-ups (from a
+    warm cache) leave those kernels alone, the full warm-up (a cold cache, ``twin warmup``) does not."""
+    argv = [a for a in COMMANDS[command] if a not in ("--route-choice", "fixed")]
+    subprocess.run([sys.executable, "-m", "twin.cli", *argv], cwd=ROOT, capture_output=True, check=True,
+                   timeout=600)  # fills the cache if it was cold
+    done = subprocess.run([sys.executable, "-c", LOADED, json.dumps(argv)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert unused not in loaded
+    assert set(WARMUPS[command].kernels) - {unused} <= loaded

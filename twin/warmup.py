@@ -81,19 +81,23 @@ def cold_kernels(command: str) -> list[str]:
     return [kernel for kernel in WARMUPS[command].kernels if not is_cached(kernel)]
 
 
-def warm_up(command: str, *, when_cold_only: bool = False) -> float:
+def warm_up(command: str, *, when_cold_only: bool = False, **options: object) -> float:
     """Compile (or load from the cache) the kernels of ``command``; returns the seconds taken.
 
-    A cold cache is announced on stderr first. With ``when_cold_only``, a warm cache skips the
-    warm-up (for long commands, where loading cached code on first use costs little).
+    A cold cache is announced on stderr first and every kernel of the command is compiled (so
+    that later variants of it find them too). With a warm cache, ``options`` (the run's
+    algorithm, route choice ...) go to the warm-up function, which then loads only the kernels
+    that run uses; with ``when_cold_only``, a warm cache skips the warm-up (for long commands,
+    where loading cached code on first use costs little).
     """
     spec = WARMUPS[command]
     if cold_kernels(command):
         print(f"twin: compiling kernels, once: about {spec.seconds:.0f} s", file=sys.stderr, flush=True)
+        options = {}
     elif when_cold_only:
         return 0.0
     start = time.perf_counter()
-    _resolve(spec.run)()
+    _resolve(spec.run)(**options)
     return time.perf_counter() - start
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Iterable
 from functools import cached_property
 
 import numpy as np
@@ -326,7 +327,7 @@ def all_or_nothing(graph: _Graph, cost: np.ndarray, origins: np.ndarray, destina
     ``_MAX_BLOCKS`` blocks: the choice depends on the problem only, never on the thread count.
     """
     args = (graph.out_start, graph.link_from, graph.link_to, cost, origins, destinations, demand)
-    if origins.size * graph.link_to.size < _PARALLEL_WORK:
+    if not _in_blocks(origins.size, graph.link_to.size):
         flow = np.zeros(graph.link_to.size)
         return flow, load_origins(*args, 0, origins.size, flow)
     return load_blocks(*args, min(origins.size, _MAX_BLOCKS))
@@ -533,12 +534,26 @@ def assign_road_network(
     return assign(AssignmentNetwork.from_road_network(network, zone_node), demand_vph, **options)
 
 
-def warm_up() -> float:
-    """Compile (or load from numba's cache) every kernel of :func:`assign`; returns the seconds taken.
+def _in_blocks(n_origins: int, n_links: int) -> bool:
+    """Whether all-or-nothing loads of ``n_origins`` origins on ``n_links`` links run in parallel blocks."""
+    return n_origins * n_links >= _PARALLEL_WORK
+
+
+def uses_blocks(network: AssignmentNetwork, demand: np.ndarray) -> bool:
+    """Whether :func:`assign` of ``demand`` on ``network`` loads flows in parallel blocks
+    (:func:`load_blocks`), so that a warm-up loads that kernel only when the run needs it."""
+    demand = np.array(demand, dtype=np.float64)
+    np.fill_diagonal(demand, 0.0)
+    return _in_blocks(_od_by_node(network.graph, demand)[0].size, network.graph.link_to.size)
+
+
+def warm_up(algorithms: Iterable[str] = ALGORITHMS, blocks: bool = True) -> float:
+    """Compile (or load from numba's cache) the kernels of :func:`assign`; returns the seconds taken.
 
     Two routes between two zones on a 3-node network, congested, so that both algorithms take
     line-search steps (and bi-conjugate directions) as on a real network. Call it before timing
-    :func:`assign`, so that the timing excludes the first-call cost.
+    :func:`assign`, so that the timing excludes the first-call cost. The defaults cover every
+    kernel; ``algorithms`` and ``blocks`` (see :func:`uses_blocks`) narrow it to one run's.
     """
     start = time.perf_counter()
     network = AssignmentNetwork(
@@ -548,10 +563,11 @@ def warm_up() -> float:
         no_through=np.zeros(3, dtype=bool), source="warm-up",
     )
     demand = np.array([[0.0, 10.0], [1.0, 0.0]])
-    for algorithm in ALGORITHMS:
+    for algorithm in algorithms:
         assign(network, demand, algorithm=algorithm, gap=1e-12, max_iterations=4)
-    g = network.graph
-    load_blocks(g.out_start, g.link_from, g.link_to, g.fft, g.origin_node, g.destination_node, demand, 2)
+    if blocks:
+        g = network.graph
+        load_blocks(g.out_start, g.link_from, g.link_to, g.fft, g.origin_node, g.destination_node, demand, 2)
     return time.perf_counter() - start
 
 

@@ -16,7 +16,7 @@ MAX_HORIZON_S = 31 * 86_400.0
 
 
 def _cmd_assign(args: argparse.Namespace) -> int:
-    from twin.traffic.assignment import AssignmentNetwork, assign
+    from twin.traffic.assignment import AssignmentNetwork, assign, uses_blocks
     from twin.traffic.tntp import read_tntp_network, read_tntp_trips
     from twin.warmup import warm_up
     from twin.writing import atomic_file, check_file_target, output_errors
@@ -25,8 +25,9 @@ def _cmd_assign(args: argparse.Namespace) -> int:
     demand = read_tntp_trips(args.trips, net.n_zones, max_zones=args.max_zones)
     if args.flows:
         check_file_target(args.flows)  # before compiling: bad input costs nothing
-    first_call = warm_up("traffic assign")
-    result = assign(AssignmentNetwork.from_tntp(net), demand, algorithm=args.algorithm, gap=args.gap,
+    network = AssignmentNetwork.from_tntp(net)
+    first_call = warm_up("traffic assign", algorithms=(args.algorithm,), blocks=uses_blocks(network, demand))
+    result = assign(network, demand, algorithm=args.algorithm, gap=args.gap,
                     max_iterations=args.max_iterations)
     if args.flows:
         import pandas as pd
@@ -67,7 +68,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     settings = LoadingSettings(time_step_s=args.time_step, platoon=args.platoon,
                                route_choice=args.route_choice, link_model=args.link_model,
                                horizon_s=args.horizon)
-    warm_up("traffic simulate")
+    warm_up("traffic simulate", route_choices=(args.route_choice,))
     load = simulate(network, csv_trips.trips, settings)
     summary = load.summary()
     summary["trips"] += csv_trips.off_network_vehicles

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -388,11 +389,12 @@ def simulate(network: RoadNetwork, trips: Trips, settings: LoadingSettings, **kw
     return DynamicLoading(network, trips, settings, **kwargs).run()
 
 
-def warm_up() -> float:
-    """Compile (or load from numba's cache) every kernel of :func:`simulate`; returns the seconds taken.
+def warm_up(route_choices: Iterable[str] = ROUTE_CHOICES) -> float:
+    """Compile (or load from numba's cache) the kernels of :func:`simulate`; returns the seconds taken.
 
-    A 4-node ring with a chord, loaded for two minutes with each route choice (the en-route
-    branch re-chooses links at nodes), through the same constructors the CSV readers use.
+    A 4-node ring with a chord, loaded for two minutes with each of ``route_choices`` (default:
+    all, which covers every kernel; the en-route branch re-chooses links at nodes), through the
+    same constructors the CSV readers use.
     """
     start = time.perf_counter()
     network = RoadNetwork.from_arrays(
@@ -401,7 +403,7 @@ def warm_up() -> float:
         free_speed_mps=10.0, lanes=1, capacity_vph=1800.0, source="warm-up",
     )
     trips = Trips.from_arrays([0, 1, 2], [2, 3, 0], [0.0, 5.0, 10.0], [10, 5, 5])
-    for choice in ROUTE_CHOICES:
+    for choice in route_choices:
         settings = LoadingSettings(time_step_s=1.0, route_choice=choice, route_update_s=30.0,
                                    record_interval_s=60.0, horizon_s=120.0)
         simulate(network, trips, settings)
