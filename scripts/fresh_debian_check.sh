@@ -132,8 +132,7 @@ cp /etc/hosts "$root/etc/hosts"
 rm -f "$root/etc/apt/sources.list"
 copied=0
 for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-  [ -f "$f" ] && grep -qF "$mirror" "$f" || continue
-  cp "$f" "$root${f}"; copied=1
+  if [ -f "$f" ] && grep -qF "$mirror" "$f"; then cp "$f" "$root${f}"; copied=1; fi
 done
 [ "$copied" -eq 1 ] || echo "deb $mirror $suite $suite-updates main" >"$root/etc/apt/sources.list"
 for f in /etc/apt/apt.conf /etc/apt/apt.conf.d/*; do  # proxies, validity checks and the like
