@@ -2,8 +2,9 @@
 
 What a user waits for, start to end: interpreter start, imports, reading the inputs, (loading
 compiled kernels from numba's cache), the run and the report. Each case is a fresh process timed
-by wall clock; the cases are interleaved, each run once untimed first (to fill numba's cache and
-the file cache), then ``--repeat`` times; min and median are reported with the load average.
+by wall clock; the cases are interleaved, each run once untimed first (to fill numba's cache,
+Python's bytecode cache and the file cache), then ``--repeat`` times; min and median are reported
+with the load average.
 
 - Grid: data/traffic_grid, 10x10 nodes, 50,000 vehicles; ``twin traffic simulate`` with its
   defaults (1 s step, platoons of 5, en-route choice, 7,200 s horizon) against UXsim 1.15.1 with
@@ -118,10 +119,15 @@ def cases() -> list[tuple[str, str, list[str]]]:
     return rows
 
 
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+"""The processes' environment: Python caches bytecode as on any installation (the peers' packages
+hold theirs from pip; twin's sources get theirs on the untimed first run), whatever this shell sets."""
+
+
 def timed(argv: list[str]) -> tuple[float, str]:
     """Wall seconds of one whole process, and the last line it printed."""
     start = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env=ENV)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed:\n{done.stderr[-2000:]}")

@@ -72,3 +72,23 @@ def test_lazy_names_resolve_to_the_objects_they_name():
     assert {name: cls.config_class for name, cls in module_classes().items()} == configs
     with pytest.raises(AttributeError):
         twin.no_such_name  # noqa: B018
+
+
+def test_each_cli_group_adds_the_commands_the_registry_names():
+    import argparse
+    import importlib
+
+    from twin.registry import CLI_GROUPS
+
+    for dotted, names in CLI_GROUPS.items():
+        sub = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(dotted).register(sub)
+        assert tuple(sub.choices) == names, dotted
+
+
+def test_a_command_imports_only_its_own_group():
+    code = "import json, sys; from twin.cli import build_parser; build_parser('traffic'); " \
+           "print(json.dumps(sorted(m for m in sys.modules if m.endswith('.cli'))))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                          timeout=120)
+    assert json.loads(done.stdout) == ["twin.city.io.cli", "twin.cli", "twin.traffic.cli"]

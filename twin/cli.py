@@ -124,7 +124,11 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``twin`` parser. With ``command`` (the first word of the command line) one of the core
+    commands below, no group of :data:`twin.registry.CLI_GROUPS` is added; with one a group owns,
+    only that group (the others' modules stay unimported); otherwise (``--help``, an unknown
+    word) every group."""
     parser = OneLineParser(prog="twin", description="CityTwin: a city digital twin.")
     parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -158,7 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from twin.registry import CLI_GROUPS
 
-    for dotted in CLI_GROUPS:
+    if command in sub.choices:
+        return parser
+    owned = [dotted for dotted, names in CLI_GROUPS.items() if command in names]
+    for dotted in owned or CLI_GROUPS:
         importlib.import_module(dotted).register(sub)
     return parser
 
@@ -169,7 +176,8 @@ def _one_line_warning(message, category, filename, lineno, line=None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     warnings.formatwarning = _one_line_warning
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(words[0] if words else None)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

@@ -39,10 +39,12 @@ DOMAINS: dict[str, str] = {
 """Indicator domain of each section (the module class's ``domain``; a test checks they agree), so
 ``twin validate`` checks ``[indicators.weights]`` without importing the modules."""
 
-CLI_GROUPS: tuple[str, ...] = (
-    "twin.emergency.cli", "twin.traffic.cli", "twin.waste.cli", "viz.cli", "twin.sweep.cli",
-)
-"""Modules (dotted names) exposing ``register(subparsers)`` to add ``twin <group> ...`` commands."""
+CLI_GROUPS: dict[str, tuple[str, ...]] = {
+    "twin.emergency.cli": ("emergency",), "twin.traffic.cli": ("traffic",), "twin.waste.cli": ("waste",),
+    "viz.cli": ("view",), "twin.sweep.cli": ("sweep", "compare", "analyze"),
+}
+"""Modules (dotted names) exposing ``register(subparsers)``, and the ``twin`` commands each adds
+(a command imports only its own group's module; a test checks the names)."""
 
 
 def resolve(target: str) -> type:
