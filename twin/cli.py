@@ -77,11 +77,26 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.file)
     modules = ", ".join(scenario.modules) or "none"
     print(f"{args.file}: ok (scenario {scenario.name!r}, modules: {modules})")
+    if len(scenario.files) > 1:  # it extends a parent: show what it changes
+        from twin.scenario.spec import scenario_diff
+
+        parent = scenario.files[1]
+        rows = scenario_diff(load_scenario(parent), scenario)
+        print(f"resolved difference to the parent {parent} ({len(rows)} keys; key: parent -> this file):")
+        for key, old, new in rows:
+            print(f"  {key}: {_toml_value(old)} -> {_toml_value(new)}")
     return 0
 
 
+def _toml_value(value: object) -> str:
+    """A resolved scenario value as one short line (JSON spelling; '(not set)' stays bare)."""
+    from twin.scenario.spec import NOT_SET
+
+    return str(value) if value == NOT_SET else json.dumps(value, ensure_ascii=False)
+
+
 def _cmd_city_info(args: argparse.Namespace) -> int:
-    from twin.scenario import load_city
+    from twin.city import load_city
 
     info = load_city(args.city).info()
     if args.json:

@@ -98,6 +98,58 @@ def _bounds_text(meta: Mapping[str, Any]) -> str:
     return " and ".join(parts)
 
 
+class Provenance(str):
+    """A source name (the file a table was read from) that also knows, for tables merged from
+    several files (scenario inheritance), which file wrote each dotted key.
+
+    It is a ``str`` (the main file's name), so code that only prints a source keeps working;
+    :func:`written_in` asks it for the file of one key.
+    """
+
+    origins: Mapping[str, str]
+
+    def __new__(cls, source: str, origins: Mapping[str, str]) -> Provenance:
+        self = super().__new__(cls, source)
+        self.origins = frozen_mapping(origins)
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable (sweep workers receive scenarios)
+        return (Provenance, (str(self), dict(self.origins)))
+
+
+def written_in(source: str, key: str) -> str:
+    """The file that wrote dotted ``key``: ``source`` itself unless it is a :class:`Provenance`.
+
+    A key written in one file names that file (with "inherited by" the main file when it is a
+    parent); a table whose keys come from several files names all of them.
+    """
+    if not isinstance(source, Provenance) or not key:
+        return str(source)
+    parts = key.replace("[", ".[").split(".")
+    for end in range(len(parts), 0, -1):  # the longest prefix of the key that a file wrote
+        found = source.origins.get(".".join(parts[:end]).replace(".[", "["))
+        if found is not None:
+            return found if found == str(source) else f"{found} (inherited by {source})"
+    inside = sorted({f for k, f in source.origins.items() if k.startswith(key + ".")})
+    others = [f for f in inside if f != str(source)]
+    if len(inside) > 1:
+        return f"{source} (with keys from {', '.join(others)})"
+    return f"{others[0]} (inherited by {source})" if others else str(source)
+
+
+def merge_tables(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    """TOML tables merged for inheritance: the child's keys win, tables merge recursively and
+    arrays (arrays of tables too) replace the parent's whole."""
+    merged = dict(parent)
+    for key, value in child.items():
+        old = merged.get(key)
+        if isinstance(value, Mapping) and isinstance(old, Mapping):
+            merged[key] = merge_tables(old, value)
+        else:
+            merged[key] = value
+    return merged
+
+
 class _Where:
     """Where a value came from: the file and the dotted key, for error messages."""
 
@@ -111,7 +163,7 @@ class _Where:
 
     def fail(self, message: str) -> typing.NoReturn:
         key = f"key '{self.key}': " if self.key else ""
-        raise ScenarioError(f"{self.source}: {key}{message}")
+        raise ScenarioError(f"{written_in(self.source, self.key)}: {key}{message}")
 
 
 def _check_bounds(value: float, meta: Mapping[str, Any], where: _Where) -> None:

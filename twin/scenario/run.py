@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 import twin
-from twin.city import City
+from twin.city import City, load_city
 from twin.engine import TwinModel
 from twin.errors import TwinInputError
 from twin.indicators import indicator_table
@@ -22,20 +22,6 @@ from twin.registry import module_classes
 from twin.scenario.spec import Scenario, load_scenario, scenario_from_dict
 from twin.scenario.store import RunResult, sha256_file, write_table
 from twin.writing import FolderBusy, atomic_folder, output_errors
-
-
-def load_city(spec: str, scenario_source: str = "") -> City:
-    """The city a scenario names: a seed name, a seed TOML path, or a saved city folder."""
-    path = Path(spec)
-    if not path.is_absolute() and scenario_source and not path.exists():
-        candidate = Path(scenario_source).parent / spec
-        if candidate.exists():
-            path = candidate
-    if path.is_dir():
-        from twin.city import io as city_io  # saved city folders (written by `twin city import`)
-
-        return city_io.load_city_folder(path)
-    return City.from_seed(path if path.suffix == ".toml" else spec)
 
 
 def default_out(scenario: Scenario, seed: int) -> Path:
@@ -178,6 +164,8 @@ def _write_run(tmp: Path, out: Path, scenario: Scenario, model: TwinModel, table
             "twin_version": twin.__version__,
             "scenario": scenario.to_dict(),
             "scenario_file": scenario.source,
+            "scenario_files": [{"path": f, "sha256": sha256_file(Path(f))}
+                               for f in scenario.files if Path(f).is_file()],
             "seed": scenario.scenario.seed,
             "replicate": scenario.scenario.replicate,
             "city": {k: v for k, v in model.city.info().items() if not isinstance(v, dict)},

@@ -4,6 +4,12 @@ A scenario has three fixed sections ([scenario], [indicators], [output]) and one
 module it switches on ([access], [traffic], ...): a module runs when its section is present
 (and ``enabled`` is not false). Unknown sections and keys are errors with a "did you mean".
 The file is data only: nothing in it is evaluated or imported.
+
+Inheritance: a top-level ``extends = "parent.toml"`` (a path relative to the file, before any
+table) makes the file the parent plus its own keys. Tables merge key by key (recursively), the
+child's values win, and arrays (arrays of tables too) replace the parent's whole. Parents may
+extend further files; a cycle is an error naming the chain. Errors in an inherited key name the
+file that wrote it.
 """
 
 from __future__ import annotations
@@ -15,7 +21,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from twin.config import frozen_mapping, option, parse, read_toml, to_dict
+from twin.config import (
+    Provenance,
+    frozen_mapping,
+    merge_tables,
+    option,
+    parse,
+    read_toml,
+    to_dict,
+    written_in,
+)
 from twin.errors import ScenarioError
 from twin.registry import DOMAINS, config_classes
 from twin.writing import name_problem
@@ -72,6 +87,8 @@ class Scenario:
     output: OutputSection = dataclasses.field(default_factory=OutputSection)
     modules: Mapping[str, Any] = dataclasses.field(default_factory=frozen_mapping)
     source: str = "<memory>"
+    files: tuple[str, ...] = ()
+    """The files read, the scenario's own first, then each parent it ``extends`` in turn."""
 
     @property
     def name(self) -> str:
@@ -103,7 +120,7 @@ class Scenario:
             if parts[-1] not in node and len(parts) > 1 and parts[0] in FIXED_SECTIONS:
                 raise ScenarioError(f"{self.source}: override {dotted!r} names no key")
             node[parts[-1]] = value
-        return scenario_from_dict(data, source=self.source)
+        return dataclasses.replace(scenario_from_dict(data, source=self.source), files=self.files)
 
 
 def scenario_from_dict(data: Mapping[str, Any], source: str = "<memory>") -> Scenario:
@@ -115,14 +132,14 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<memory>") -> Sce
             hint = difflib.get_close_matches(key, allowed, n=1)
             did = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise ScenarioError(
-                f"{source}: unknown section [{key}]{did}; allowed: {', '.join(allowed)}"
+                f"{written_in(source, key)}: unknown section [{key}]{did}; allowed: {', '.join(allowed)}"
             )
     if "scenario" not in data:
         raise ScenarioError(f"{source}: the [scenario] section is required (with at least name)")
     fixed = {k: parse(cls, data.get(k, {}), source=source, key=k) for k, cls in FIXED_SECTIONS.items()}
     problem = name_problem(fixed["scenario"].name)
     if problem:
-        raise ScenarioError(f"{source}: key 'scenario.name': {problem}")
+        raise ScenarioError(f"{written_in(source, 'scenario.name')}: key 'scenario.name': {problem}")
     configs = {}
     for name, cls in modules.items():
         if name not in data:
@@ -131,7 +148,8 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<memory>") -> Sce
         if isinstance(section, dict):
             enabled = section.pop("enabled", True)
             if not isinstance(enabled, bool):
-                raise ScenarioError(f"{source}: key '{name}.enabled': expected true or false")
+                raise ScenarioError(
+                    f"{written_in(source, name + '.enabled')}: key '{name}.enabled': expected true or false")
             if not enabled:
                 continue
         configs[name] = parse(cls, section, source=source, key=name)
@@ -141,7 +159,7 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<memory>") -> Sce
             f"{', '.join(f'[{m}]' for m in modules)}")
     problem = _indicators_problem(fixed["indicators"], configs)
     if problem:
-        raise ScenarioError(f"{source}: key 'indicators.{problem}")
+        raise ScenarioError(f"{written_in(source, 'indicators')}: key 'indicators.{problem}")
     return Scenario(**fixed, modules=frozen_mapping(configs), source=source)
 
 
@@ -166,6 +184,89 @@ def _indicators_problem(section: IndicatorsSection, modules: Mapping[str, Any]) 
     return None
 
 
+EXTENDS = "extends"
+"""The top-level key naming a scenario's parent file (a path relative to the file)."""
+
+
+def _origins(data: Mapping[str, Any], file: str, prefix: str = "") -> dict[str, str]:
+    """Dotted key -> ``file`` for every value in ``data`` (tables are walked, arrays are values)."""
+    found: dict[str, str] = {}
+    for key, value in data.items():
+        dotted = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping) and value:
+            found.update(_origins(value, file, dotted))
+        else:
+            found[dotted] = file
+    return found
+
+
+def read_scenario_file(path: str | Path) -> tuple[dict[str, Any], Provenance, tuple[str, ...]]:
+    """A scenario file's data with its ``extends`` chain merged in.
+
+    Returns (data, source, files): ``source`` knows which file wrote each key (for errors) and
+    ``files`` lists the file and then its parents, nearest first.
+    """
+    layers: list[tuple[str, dict[str, Any]]] = []
+    seen: list[Path] = []
+    current = Path(path)
+    while True:
+        data = read_toml(current, "scenario")
+        if layers and "sweep" in data:
+            raise ScenarioError(f"{layers[-1][0]}: key '{EXTENDS}': {current} is a sweep file "
+                                "([sweep] table); extend a scenario file")
+        seen.append(current.resolve())
+        parent = data.pop(EXTENDS, None)
+        layers.append((str(current), data))
+        if parent is None:
+            break
+        if not isinstance(parent, str) or not parent.strip():
+            raise ScenarioError(f"{current}: key '{EXTENDS}': expected the parent scenario's file "
+                                f"name (a string), got {parent!r}")
+        nxt = Path(parent) if Path(parent).is_absolute() else current.parent / parent
+        if nxt.resolve() in seen:
+            chain = " -> ".join([name for name, _ in layers] + [str(nxt)])
+            raise ScenarioError(f"{path}: key '{EXTENDS}': inheritance cycle {chain}")
+        if not nxt.is_file():
+            raise ScenarioError(f"{current}: key '{EXTENDS}': parent scenario file {str(nxt)!r} not found")
+        current = nxt
+    merged: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    for name, data in reversed(layers):  # the farthest parent first, the file itself last
+        merged = merge_tables(merged, data)
+        mine = _origins(data, name)
+        for key in mine:  # a value replacing a parent's table replaces the table's origins too
+            origins = {k: v for k, v in origins.items() if not k.startswith(key + ".")}
+        origins.update(mine)
+    return merged, Provenance(str(path), origins), tuple(name for name, _ in layers)
+
+
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file; errors name the file, the key and what is allowed."""
-    return scenario_from_dict(read_toml(path, "scenario"), source=str(path))
+    """Read and validate a scenario TOML file (and the files it ``extends``); errors name the file
+    that wrote the key, the key and what is allowed."""
+    data, source, files = read_scenario_file(path)
+    return dataclasses.replace(scenario_from_dict(data, source=source), files=files)
+
+
+NOT_SET = "(not set)"
+"""How :func:`scenario_diff` shows a key one side lacks (a module that does not run there)."""
+
+
+def scenario_diff(parent: Scenario, child: Scenario) -> list[tuple[str, Any, Any]]:
+    """(key, parent value, child value) for each resolved key that differs, in file order.
+
+    Keys are ``section.key`` (a table-valued key is one value); a section that only one side has
+    (a module that runs on one side only) is one row keyed by the section's name. Defaults are
+    filled in on both sides, so a key written with its default value is no change.
+    """
+    old, new = parent.to_dict(), child.to_dict()
+    rows: list[tuple[str, Any, Any]] = []
+    for section in list(old) + [k for k in new if k not in old]:
+        if section not in old or section not in new:
+            rows.append((section, old.get(section, NOT_SET), new.get(section, NOT_SET)))
+            continue
+        a, b = old[section], new[section]
+        for key in list(a) + [k for k in b if k not in a]:
+            va, vb = a.get(key, NOT_SET), b.get(key, NOT_SET)
+            if va != vb:
+                rows.append((f"{section}.{key}", va, vb))
+    return rows
