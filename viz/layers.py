@@ -169,7 +169,7 @@ class RunTables:
     def city(self) -> City:
         """The run's city (from the manifest's scenario.city, resolved like ``twin run`` does)."""
         if self._city is None:
-            from twin.scenario import load_city
+            from twin.city import load_city
 
             spec = self.manifest.get("scenario", {}).get("scenario", {}).get("city")
             if not spec:

@@ -88,9 +88,9 @@ def _cmd_hypercube(args: argparse.Namespace) -> int:
 
 
 def _cmd_site(args: argparse.Namespace) -> int:
+    from twin.city import load_city
     from twin.emergency.config import UNIT_KINDS
     from twin.emergency.siting import propose_stations
-    from twin.scenario import load_city
     from twin.warmup import warm_up
 
     if args.kind not in UNIT_KINDS:

@@ -3,10 +3,10 @@
 from twin._lazy import export_lazily
 
 export_lazily(__name__, {
-    "twin.scenario.run": ("load_city", "run", "simulate"),
+    "twin.scenario.run": ("run", "simulate"),
     "twin.scenario.spec": ("Scenario", "load_scenario", "scenario_from_dict"),
     "twin.scenario.store": ("RunResult",),
 })
 
-__all__ = ["RunResult", "Scenario", "load_city", "load_scenario", "run", "scenario_from_dict",
+__all__ = ["RunResult", "Scenario", "load_scenario", "run", "scenario_from_dict",
            "simulate"]

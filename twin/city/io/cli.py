@@ -30,9 +30,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    from twin.city import load_city
     from twin.city.io.export import export_geojson, export_matsim, export_sumo
     from twin.city.io.folder import read_city_header
-    from twin.scenario import load_city
     from twin.writing import output_errors
 
     if not (args.geojson or args.sumo or args.matsim):
