@@ -64,7 +64,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from twin.sweep.compare import compare, format_comparison
     from twin.sweep.report import write_compare_report
 
-    comparison = compare(args.a, args.b, year=args.year, confidence=args.confidence)
+    comparison = compare(args.a, args.b, year=args.year, confidence=args.confidence,
+                         allow_different=args.allow_different)
     print(format_comparison(comparison))
     if args.report:
         path = write_compare_report(comparison, args.report)
@@ -114,6 +115,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--year", type=int, help="year to compare (default: the last)")
     p.add_argument("--confidence", type=float, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--report", help="write a report: FILE.md or FILE.html (with plots beside it)")
+    p.add_argument("--allow-different", action="store_true",
+                   help="compare sides that differ in city, modules, horizon, period or index "
+                        "(refused otherwise); the differences head the output")
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("analyze", help="sensitivity, regret and scenario discovery of a sweep")

@@ -21,7 +21,13 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from twin.errors import TwinInputError  # noqa: E402
 from twin.sweep.analyze import Analysis  # noqa: E402
-from twin.sweep.compare import Comparison  # noqa: E402
+from twin.sweep.compare import (  # noqa: E402
+    Comparison,
+    beyond_interval,
+    design_note,
+    missing_note,
+    readable_table,
+)
 from twin.writing import atomic_file, atomic_write_text, output_errors  # noqa: E402
 
 
@@ -143,16 +149,16 @@ def write_compare_report(comparison: Comparison, path: str | Path) -> Path:
     """Write the comparison report (``.md`` or ``.html``) and its plots; returns the report path."""
     c = comparison
     doc = _Document(Path(path))
-    doc.paragraph(
-        f"B = {c.b.label}; A = {c.a.label}; year {c.year}; {c.confidence:.0%} confidence intervals "
-        + (
-            "paired over replicates with common random numbers."
-            if c.table.paired.all()
-            else "unpaired (Welch)."
-        )
-    )
+    if c.differences:
+        doc.paragraph(f"**Not like for like**: the sides differ in {'; '.join(c.differences)}.")
+    doc.paragraph(f"B = {c.b.label}; A = {c.a.label}; year {c.year}; {design_note(c)}.")
     doc.heading("Indicators")
-    doc.table(c.table)
+    doc.table(readable_table(c))
+    if beyond_interval(c.table).any():
+        doc.paragraph("'*' beyond interval: the interval of B - A excludes 0.")
+    for label, keys in (("A", c.only_a), ("B", c.only_b)):
+        if keys:
+            doc.paragraph(missing_note(label, keys) + ".")
     if not c.table.empty:
         doc.figure(_difference_plot(c.table, c.confidence), "indicators", "indicator differences B - A")
     labels = ("A", "B")
