@@ -10,8 +10,19 @@ from scipy import stats
 
 from twin import load_scenario, run
 from twin.cli import main
+from twin.errors import TwinInputError
 from twin.sweep import sweep
-from twin.sweep.compare import COMPARISON_COLUMNS, Comparison, Side, _interval, compare, compare_sides
+from twin.sweep.compare import (
+    COMPARISON_COLUMNS,
+    Comparison,
+    Side,
+    _interval,
+    compare,
+    compare_sides,
+    format_comparison,
+    readable,
+    readable_table,
+)
 from twin.sweep.report import write_compare_report
 
 BASE = ROOT / "scenarios" / "sweep_testville_base.toml"
@@ -147,3 +158,69 @@ def test_pairs_only_the_replicates_both_sides_report():
     assert row.paired and row.n_a == row.n_b == 3
     ci = stats.ttest_rel([9.0, 10.0, 10.5], [10.0, 12.0, 11.0]).confidence_interval(0.95)
     assert (row.ci_low, row.ci_high) == pytest.approx((ci.low, ci.high))
+
+
+def _side(label, rows, seed=1, **definition):
+    """A side from (replicate, domain, indicator, value, unit) rows, year 2025."""
+    columns = ["replicate", "domain", "indicator", "value", "unit"]
+    frame = pd.DataFrame(rows, columns=columns).assign(year=2025)
+    base = {"city": "hezhou", "modules": "traffic, waste", "horizon_years": 3, "period_days": 1.0,
+            "index": {"weights": {}, "bounds": {}}}
+    return Side(label, seed, frame, {}, {**base, **definition})
+
+
+def test_unlike_sides_are_refused_unless_allowed(capsys):
+    a = _side("A", [(0, "traffic", "vehicle_km", 2_372_946.0, "veh-km")])
+    b = _side("B", [(0, "traffic", "vehicle_km", 2_376_154.0, "veh-km")], modules="traffic",
+              horizon_years=5)
+    with pytest.raises(TwinInputError) as err:
+        compare_sides(a, b)
+    message = str(err.value)
+    assert "\n" not in message and "not like for like" in message and "--allow-different" in message
+    assert "modules (A traffic, waste, B traffic)" in message and "horizon_years (A 3, B 5)" in message
+    c = compare_sides(a, b, allow_different=True)
+    first = format_comparison(c).splitlines()[0]
+    assert first.startswith("sides differ in: modules") and "horizon_years" in first
+    for part, value in [("city", "testville"), ("period_days", 7.0),
+                        ("index", {"weights": {"waste": 0.0}, "bounds": {}})]:
+        with pytest.raises(TwinInputError, match="not like for like"):
+            compare_sides(a, _side("B", [(0, "traffic", "vehicle_km", 1.0, "veh-km")], **{part: value}))
+    unknown = Side("old", 1, a.indicators, {})  # a folder without a scenario: nothing to check
+    assert compare_sides(a, unknown).differences == []
+
+
+def test_single_runs_say_why_there_is_no_interval_and_numbers_are_readable():
+    a = _side("A", [(0, "traffic", "vehicle_km", 2_372_946.4, "veh-km"),
+                    (0, "traffic", "congestion_index", 2.3312, "ratio"),
+                    (0, "waste", "litter_share", 0.0000234, "%")], seed=42)
+    b = _side("B", [(0, "traffic", "vehicle_km", 2_376_154.2, "veh-km"),
+                    (0, "traffic", "congestion_index", 2.4801, "ratio"),
+                    (0, "emergency", "calls", 495.0, "calls")], seed=42)
+    c = compare_sides(a, b)
+    assert not c.table.paired.any()  # one run a side is no pairing, even with one seed
+    text = format_comparison(c)
+    assert "paired" not in text and "nan" not in text.lower() and "e+" not in text
+    assert "interval: n/a (one run per side; use replicates: twin sweep / experiment)" in text
+    assert "2,372,946" in text and "2,376,154" in text and "3,208" in text and "veh-km" in text
+    assert "2.33" in text and "0.149" in text
+    assert "not compared, reported by A only: waste (1 indicator)" in text
+    assert "not compared, reported by B only: emergency (1 indicator)" in text
+
+
+def test_readable_numbers():
+    assert [readable(v) for v in (318452.4, -1234.5, 123.456, 12.345, 1.0, 0.0456789, 0.000123456,
+                                  0.0, float("nan"))] == [
+        "318,452", "-1,234", "123", "12.3", "1.00", "0.0457", "0.000123", "0", "n/a"]
+
+
+def test_differences_beyond_their_interval_are_marked():
+    rows_a = [(r, "waste", "truck_km", 100.0 + r, "km") for r in range(5)]
+    rows_a += [(r, "waste", "litter", 1.0 + (-1) ** r, "%") for r in range(5)]
+    rows_b = [(r, "waste", "truck_km", 90.0 + r + 0.1 * (r % 2), "km") for r in range(5)]
+    rows_b += [(r, "waste", "litter", 1.1 + (-1) ** (r + 1), "%") for r in range(5)]
+    c = compare_sides(_side("A", rows_a), _side("B", rows_b))
+    marks = readable_table(c).set_index("indicator").beyond
+    assert marks["truck_km"] == "*" and marks["litter"] == ""  # -10 km is real; litter is noise
+    text = format_comparison(c)
+    assert "paired on common random numbers (5 replicates, seed 1)" in text
+    assert "* beyond interval: the interval of B - A excludes 0" in text
