@@ -142,7 +142,7 @@ def test_validate_prints_the_difference_to_the_parent(chain, capsys):
     body = {line.strip().split(":")[0]: line.strip() for line in out[2:]}
     assert set(body) == {"scenario.name", "emergency"}
     assert body["scenario.name"] == 'scenario.name: "parent" -> "c"'
-    assert body["emergency"].endswith("-> (not set)")
+    assert body["emergency"] == "emergency: on -> off"  # a module switched off is one line
 
 
 POLICY_KEYS = {

@@ -84,14 +84,17 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         rows = scenario_diff(load_scenario(parent), scenario)
         print(f"resolved difference to the parent {parent} ({len(rows)} keys; key: parent -> this file):")
         for key, old, new in rows:
-            print(f"  {key}: {_toml_value(old)} -> {_toml_value(new)}")
+            print(f"  {key}: {_toml_value(key, old)} -> {_toml_value(key, new)}")
     return 0
 
 
-def _toml_value(value: object) -> str:
-    """A resolved scenario value as one short line (JSON spelling; '(not set)' stays bare)."""
+def _toml_value(key: str, value: object) -> str:
+    """A resolved scenario value as one short line (JSON spelling); a whole module section (a
+    module that runs on one side only) is 'on' or 'off'."""
     from twin.scenario.spec import NOT_SET
 
+    if "." not in key:
+        return "off" if value == NOT_SET else "on"
     return str(value) if value == NOT_SET else json.dumps(value, ensure_ascii=False)
 
 

@@ -26,7 +26,7 @@ child's value wins; arrays, arrays of tables too (`[[emergency.surge]]`), replac
 whole. A parent may extend another file; a cycle is an error naming the chain. A mistake in an
 inherited key names the file that wrote it (`parent.toml (inherited by child.toml): key ...`).
 `twin validate CHILD` prints, after `ok`, one line per resolved key that differs from the parent,
-`key: parent value -> child value` (a section only one side has is one line). The run manifest
+`key: parent value -> child value` (a module that runs on one side only: `waste: on -> off`). The run manifest
 keeps the resolved scenario and `scenario_files`, the chain of files with their sha256. The
 shipped Hezhou policies are written this way: `extends = "hezhou_baseline.toml"` plus their policy
 keys, so `twin compare` against the baseline is like for like.
