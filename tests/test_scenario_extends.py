@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
@@ -186,3 +187,17 @@ def test_sweep_bases_may_extend(tmp_path, chain):
     spec = load_sweep(path)
     assert spec.base.modules["access"].interval_min == 30.0
     assert json.loads(json.dumps(spec.to_dict()))["base_scenario"]["scenario"]["name"] == "c"
+
+
+def test_the_manifest_records_the_chain_with_hashes(chain, tmp_path):
+    import hashlib
+
+    from twin.scenario import run
+
+    child = load_scenario(chain / "sub" / "child.toml")
+    result = run(child, tmp_path / "run", progress=False, picture=False)
+    files = result.manifest["scenario_files"]
+    assert [f["path"] for f in files] == list(child.files)
+    for f in files:
+        assert f["sha256"] == hashlib.sha256(Path(f["path"]).read_bytes()).hexdigest()
+    assert result.manifest["scenario"]["access"]["interval_min"] == 30.0  # the resolved scenario

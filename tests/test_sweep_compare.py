@@ -19,6 +19,7 @@ from twin.sweep.compare import (
     _interval,
     compare,
     compare_sides,
+    definition,
     format_comparison,
     readable,
     readable_table,
@@ -185,6 +186,8 @@ def test_unlike_sides_are_refused_unless_allowed(capsys):
                         ("index", {"weights": {"waste": 0.0}, "bounds": {}})]:
         with pytest.raises(TwinInputError, match="not like for like"):
             compare_sides(a, _side("B", [(0, "traffic", "vehicle_km", 1.0, "veh-km")], **{part: value}))
+    same = definition({"scenario": {}, "indicators": {"weights": {"waste": 1.0}, "bounds": {}}})
+    assert same["index"] == definition({"scenario": {}, "indicators": {}})["index"]  # 1 is the default
     unknown = Side("old", 1, a.indicators, {})  # a folder without a scenario: nothing to check
     assert compare_sides(a, unknown).differences == []
 

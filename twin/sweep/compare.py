@@ -60,9 +60,12 @@ def definition(scenario: dict[str, Any], city_hash: str | None = None) -> dict[s
         return {}
     run = scenario.get("scenario", {})
     modules = sorted(k for k in scenario if k not in ("scenario", "indicators", "output"))
+    indicators = scenario.get("indicators") or {}
+    index = {"weights": {k: w for k, w in (indicators.get("weights") or {}).items() if w != 1.0},
+             "bounds": indicators.get("bounds") or {}}  # a domain's weight is 1 unless written
     found = {"city": run.get("city"), "modules": ", ".join(modules),
              "horizon_years": run.get("horizon_years"), "period_days": run.get("period_days"),
-             "index": scenario.get("indicators")}
+             "index": index}
     if city_hash:
         found["city_data"] = city_hash[:12]
     return found
