@@ -201,3 +201,26 @@ def test_the_manifest_records_the_chain_with_hashes(chain, tmp_path):
     for f in files:
         assert f["sha256"] == hashlib.sha256(Path(f["path"]).read_bytes()).hexdigest()
     assert result.manifest["scenario"]["access"]["interval_min"] == 30.0  # the resolved scenario
+
+
+def test_validate_a_child_of_a_partial_parent(tmp_path, capsys):
+    write(tmp_path, **{"common.toml": '[scenario]\ncity = "testville"\nperiod_days = 0.05\n',
+                       "child.toml": 'extends = "common.toml"\n[scenario]\nname = "c"\n[access]\n'})
+    assert main(["validate", str(tmp_path / "child.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "ok (scenario 'c', modules: access)" in out and "parent does not validate on its own" in out
+
+
+def test_a_city_path_is_relative_to_the_file_that_names_it(tmp_path):
+    from twin.scenario.run import load_city
+
+    (tmp_path / "base").mkdir()
+    seed = ROOT / "seeds" / "testville.toml"
+    if not seed.is_file():
+        pytest.skip("the testville seed file moved")
+    (tmp_path / "base" / "town.toml").write_text(seed.read_text())
+    write(tmp_path, **{"base/parent.toml": PARENT.replace('city = "testville"', 'city = "town.toml"'),
+                       "child.toml": 'extends = "base/parent.toml"\n[scenario]\nname = "c"\n'})
+    child = load_scenario(tmp_path / "child.toml")
+    assert child.file_of("scenario.city") == str(tmp_path / "base" / "parent.toml")
+    assert load_city(child.scenario.city, child.file_of("scenario.city")).info()["nodes"] > 0

@@ -81,7 +81,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         from twin.scenario.spec import scenario_diff
 
         parent = scenario.files[1]
-        rows = scenario_diff(load_scenario(parent), scenario)
+        try:
+            rows = scenario_diff(load_scenario(parent), scenario)
+        except TwinInputError as exc:  # a partial parent (no name, no module) is a fine base
+            print(f"no difference shown: the parent does not validate on its own ({exc})")
+            return 0
         print(f"resolved difference to the parent {parent} ({len(rows)} keys; key: parent -> this file):")
         for key, old, new in rows:
             print(f"  {key}: {_toml_value(key, old)} -> {_toml_value(key, new)}")

@@ -24,7 +24,8 @@ parent with the child's keys merged in. Tables merge key by key, recursively (so
 `units_per_station = { ambulance = 4 }` changes one fleet and keeps the parent's others); the
 child's value wins; arrays, arrays of tables too (`[[emergency.surge]]`), replace the parent's
 whole. A parent may extend another file; a cycle is an error naming the chain. A mistake in an
-inherited key names the file that wrote it (`parent.toml (inherited by child.toml): key ...`).
+inherited key names the file that wrote it (`parent.toml (inherited by child.toml): key ...`),
+and a city path is relative to the file that wrote it.
 `twin validate CHILD` prints, after `ok`, one line per resolved key that differs from the parent,
 `key: parent value -> child value` (a module that runs on one side only: `waste: on -> off`). The run manifest
 keeps the resolved scenario and `scenario_files`, the chain of files with their sha256. The

@@ -46,7 +46,7 @@ def simulate(scenario: Scenario, *, seed: int | None = None, progress: bool = Fa
     seed = run.seed if seed is None else seed
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    city = load_city(run.city, scenario.source)
+    city = load_city(run.city, scenario.file_of("scenario.city"))  # relative to the file that names it
     timings["city"] = time.perf_counter() - start
     classes = module_classes()
     modules = [classes[name](config) for name, config in scenario.modules.items()]

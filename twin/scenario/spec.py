@@ -94,6 +94,11 @@ class Scenario:
     def name(self) -> str:
         return self.scenario.name
 
+    def file_of(self, key: str) -> str:
+        """The file that wrote dotted ``key`` (a parent's, for an inherited key; else the source):
+        relative paths in a value are relative to that file."""
+        return getattr(self.source, "origins", {}).get(key, str(self.source))
+
     def to_dict(self) -> dict[str, Any]:
         """The scenario as plain data (TOML-shaped), every default filled in."""
         data = {name: to_dict(getattr(self, name)) for name in FIXED_SECTIONS}
