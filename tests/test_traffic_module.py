@@ -10,6 +10,7 @@ from twin.config import parse
 from twin.engine import Module, TwinModel
 from twin.errors import ScenarioError
 from twin.traffic import TrafficConfig, TrafficModule
+from twin.traffic.equilibrium import relative_difference, smooth_skim
 
 
 def run_day(city, seed=1, extra_modules=(), **options):
@@ -84,7 +85,8 @@ def test_demand_scale_and_capacity_lever(base, testville):
     assert {i.name: i.value for _, i in doubled.indicator_rows}["vehicle_km"] == pytest.approx(
         2 * km, rel=0.1
     )
-    _, narrow = run_day(testville, demand_scale=3.0, capacity_factor={"Test Bridge": 0.05})
+    with pytest.warns(UserWarning, match="not finished"):  # gridlock is reported, never hidden
+        _, narrow = run_day(testville, demand_scale=3.0, capacity_factor={"Test Bridge": 0.05})
     bridge = testville.network.links_of_road("Test Bridge")
     assert narrow.loading.max_queue[bridge].max() > 0
 
@@ -128,7 +130,8 @@ class Trucks(Module):
 def test_extra_vehicles_fill_a_link(base, testville):
     _, module = base
     busiest = int(module.snapshot()["link_state"]["flow_veh"].to_numpy().argmax())
-    _, blocked = run_day(testville, extra_modules=[Trucks(busiest)])
+    with pytest.warns(UserWarning, match="not finished"):
+        _, blocked = run_day(testville, extra_modules=[Trucks(busiest)])
     assert blocked.snapshot()["link_state"]["flow_veh"].to_numpy()[busiest] == 0
 
 
@@ -139,3 +142,72 @@ def test_sampled_share_scales_back_to_the_full_demand(base, testville):
     half = {i.name: i.value for _, i in sampled_model.indicator_rows}
     assert half["vehicle_km"] == pytest.approx(full["vehicle_km"], rel=0.15)
     assert half["mean_trip_time"] == pytest.approx(full["mean_trip_time"], rel=0.15)
+
+
+def test_smoothed_skim_formula():
+    remembered = np.array([[0.0, 600.0, np.inf], [300.0, 0.0, 100.0]])
+    day = np.array([[0.0, 1200.0, 50.0], [900.0, 0.0, np.inf]])
+    mixed = smooth_skim(remembered, day, 0.25)
+    # (1 - a) S_before + a S_day; a pair that opens or closes takes the day's time
+    np.testing.assert_allclose(mixed, [[0.0, 750.0, 50.0], [450.0, 0.0, np.inf]])
+    np.testing.assert_array_equal(smooth_skim(remembered, day, 1.0), day)
+    weights = np.array([[0.0, 1.0, 5.0], [3.0, 0.0, 5.0]])
+    # finite pairs only: (1 x 600 + 3 x 600) / (1 x 1200 + 3 x 900)
+    assert relative_difference(day, remembered, weights) == pytest.approx(2400.0 / 3900.0)
+
+
+def peak_years(testville, years=5, **options):
+    """Mean trip (min) and day-to-day gap (%) per year: a one-hour peak that congests testville."""
+    module = TrafficModule(
+        parse(
+            TrafficConfig,
+            {"hourly_profile": [0.0, 1.0] + [0.0] * 22, "gravity_beta_per_min": 0.3, **options},
+            source="test",
+        )
+    )
+    model = TwinModel(testville, [module], seed=1, period_days=0.25)
+    for _ in range(years):
+        model.step()
+    kpis = pd.DataFrame([(y, i.name, i.value) for y, i in model.indicator_rows], columns=["y", "k", "v"])
+    table = kpis.pivot(index="y", columns="k", values="v")
+    return table["mean_trip_time"].to_numpy(), table["equilibrium_gap"].to_numpy(), table
+
+
+def test_smoothed_memory_damps_the_year_to_year_swing(testville):
+    # undamped (each year's destinations on last year's times) the peak alternates between a
+    # jam and free flow; the smoothed memory settles and its gap falls
+    undamped, undamped_gap, _ = peak_years(testville, skim_smoothing=1.0)
+    smoothed, smoothed_gap, table = peak_years(testville, skim_smoothing=0.3)
+    swing = np.abs(np.diff(undamped[1:])).mean()
+    assert swing > 1.0  # minutes: the undamped model oscillates
+    assert np.abs(np.diff(smoothed[1:])).mean() < 0.5 * swing
+    assert smoothed_gap[-1] < 0.5 * undamped_gap[-1]
+    assert (table["skim_change"] >= 0).all() and (table["equilibrium_gap"] > 0).all()
+
+
+def test_warmup_days_start_near_the_day_to_day_equilibrium(testville):
+    _, cold_gap, _ = peak_years(testville, years=1, skim_smoothing=0.5)
+    _, warm_gap, _ = peak_years(testville, years=1, skim_smoothing=0.5, warmup_days=3)
+    assert warm_gap[0] < 0.5 * cold_gap[0]
+
+
+def test_gridlock_is_reported_with_the_road_and_one_warning_line(base, testville):
+    model, module = base
+    kpis = {i.name: i.value for _, i in model.indicator_rows}
+    assert kpis["unfinished_trips"] < 1.0
+    assert list(module.timeseries()["stuck_queues"].columns) == ["year", "link", "road", "queued_veh"]
+    # a bridge at 5 % of its capacity under triple demand strands trips
+    with pytest.warns(UserWarning, match=r"% of car trips not finished") as caught:
+        stuck_model, stuck = run_day(testville, demand_scale=3.0, capacity_factor={"Test Bridge": 0.05})
+    kpis = {i.name: i.value for _, i in stuck_model.indicator_rows}
+    assert kpis["unfinished_trips"] > 5.0 and kpis["stuck_vehicles"] > 100
+    queues = stuck.timeseries()["stuck_queues"]
+    roads = queues.groupby("road")["queued_veh"].sum()
+    # where: the longest queues first, on the links of the named road (unnamed links by number)
+    assert queues["queued_veh"].is_monotonic_decreasing and len(queues) <= 20
+    worst = queues.iloc[0]
+    assert worst["link"] in testville.network.links_of_road(worst["road"])
+    np.testing.assert_allclose(worst["queued_veh"], stuck.loading.queued_vehicles()[worst["link"]])
+    message = str(caught[0].message)
+    assert "\n" not in message and f"worst queue on {roads.idxmax()}" in message
+    assert f"{kpis['unfinished_trips']:.1f} %" in message

@@ -69,6 +69,31 @@ class TrafficConfig:
         60.0, ge=1, le=3600, unit="s", doc="kernel chunk length: link times are published this often"
     )
     record_interval_min: float = option(15.0, ge=1, le=240, unit="minutes", doc="link time-series interval")
+    # day-to-day memory and gridlock
+    skim_smoothing: float = option(
+        0.5,
+        gt=0,
+        le=1,
+        doc="weight a of the day's experienced zone times in the remembered skim that the next "
+        "year's destinations (and zone_travel_time_s) use: S = (1 - a) S_before + a S_day; "
+        "1 = last day's times only",
+    )
+    warmup_days: int = option(
+        0,
+        ge=0,
+        le=20,
+        unit="days",
+        doc="unrecorded days loaded before the first year, each updating the remembered skim "
+        "(starts it near the day-to-day equilibrium instead of at free flow)",
+    )
+    gridlock_warn_pct: float = option(
+        5.0,
+        ge=0,
+        le=100,
+        unit="%",
+        doc="warn (one line) when more than this share of reachable car trips is not finished "
+        "by the end of the period",
+    )
     # network levers
     capacity_factor: Mapping[str, float] = option(
         default_factory=frozen_mapping, gt=0, le=10, doc="lever: capacity multiplier by road name"

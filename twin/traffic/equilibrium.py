@@ -42,6 +42,31 @@ def experienced_link_times(load: DynamicLoading) -> np.ndarray:
     return np.maximum(times, load.fft[None, :])
 
 
+def smooth_skim(remembered_s: np.ndarray, experienced_s: np.ndarray, weight: float) -> np.ndarray:
+    """Exponential memory of zone times: ``(1 - weight) x remembered + weight x experienced``, seconds.
+
+    Where either skim is infinite (a pair cut off by a closure, or reconnected after one) the
+    experienced time is taken as it is: no route now means none remembered, and a new route
+    counts from the day it opens. ``weight`` 1 keeps the experienced day only.
+    """
+    both = np.isfinite(remembered_s) & np.isfinite(experienced_s)
+    with np.errstate(invalid="ignore"):
+        mixed = (1.0 - weight) * remembered_s + weight * experienced_s
+    return np.where(both, mixed, experienced_s)
+
+
+def relative_difference(reference_s: np.ndarray, other_s: np.ndarray, weights: np.ndarray) -> float:
+    """``sum w |other - reference| / sum w reference`` over the pairs finite in both (0 if none).
+
+    With ``reference`` the experienced skim, ``other`` the remembered one and ``w`` the trips
+    between zones, it is the day-to-day gap of destination choice: 0 when the times travellers
+    chose on are the times they then met.
+    """
+    ok = np.isfinite(reference_s) & np.isfinite(other_s) & (weights > 0)
+    total = float((weights[ok] * reference_s[ok]).sum())
+    return float((weights[ok] * np.abs(other_s[ok] - reference_s[ok])).sum()) / total if total > 0 else 0.0
+
+
 def day_to_day(
     network: RoadNetwork,
     trips: Trips,

@@ -212,6 +212,11 @@ class DynamicLoading:
         times[self.closed] = np.inf
         return times
 
+    def queued_vehicles(self) -> np.ndarray:
+        """Vehicles standing in each link's queue now (reached the link end, not yet left)."""
+        self.current_link_times()
+        return self._queued.copy()
+
     def _update_routes(self) -> None:
         start = time.perf_counter()
         s = self.settings

@@ -1,17 +1,22 @@
 """The traffic Module: each year's car demand loaded dynamically on the SimPy clock.
 
 ``start_year`` builds the day's trips from the published (or the city's) zone population and
-jobs and last year's zone skim; ``processes`` advances the loading kernel in chunks of
+jobs and the remembered zone skim (after ``warmup_days`` unrecorded days in the first year);
+``processes`` advances the loading kernel in chunks of
 ``publish_interval_s`` on a :func:`~twin.engine.ticker` and publishes ``link_travel_time_s`` after
 each chunk (reading ``link_extra_vehicles`` into the occupancy); ``end_year`` finishes the period,
-publishes the zone skim ``zone_travel_time_s`` (on the day's flow-weighted experienced link
-times) and records the KPIs, link time series and per-trip travel times.
+publishes the remembered zone skim ``zone_travel_time_s`` (an exponential average, weight
+``skim_smoothing``, of the days' skims on experienced link times, queueing included), and
+records the KPIs (day-to-day gap, unfinished trips and stuck vehicles among them), the link time
+series, per-trip travel times and the stuck queues; it warns in one line on gridlock.
 
 Levers: ``capacity_factor`` per named road, ``closed_roads``, one ``new_link`` (two-way, between
 the nodes nearest to two points) and ``demand_scale``.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -22,7 +27,8 @@ from twin.errors import ScenarioError
 from twin.indicators import Indicator
 from twin.kernels.shortest_path import travel_time_matrix
 from twin.traffic.config import TrafficConfig
-from twin.traffic.demand import generate_trips
+from twin.traffic.demand import generate_trips, gravity_probabilities
+from twin.traffic.equilibrium import relative_difference, smooth_skim
 from twin.traffic.loading import DynamicLoading, LoadingSettings
 
 
@@ -90,6 +96,11 @@ class TrafficModule(Module):
         self._series: list[pd.DataFrame] = []
         self._trip_times: list[pd.DataFrame] = []
         self._dropped = 0
+        self._remembered: np.ndarray | None = None  # the skim this year's destinations were drawn on
+        self._od = np.zeros((0, 0))  # expected trips between zones this year (gap weights)
+        self._gap = self._change = 0.0  # this year's day-to-day gap and skim change, %
+        self._stuck: list[pd.DataFrame] = []
+        self._unfinished_pct = self._stuck_vehicles = 0.0
 
     def _city_order(self, values: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(values[self.city_links])
@@ -103,8 +114,27 @@ class TrafficModule(Module):
             fft = self.network.free_flow_time_s.copy()
             fft[self.closed] = np.inf
             skim = travel_time_matrix(self.network, fft, city.zones.node, city.zones.node)
+        if self._remembered is None:  # the first year: settle the memory on unrecorded days
+            for day in range(cfg.warmup_days):
+                rng = model.rng_for("traffic/warmup", day)
+                load = self._load_day(model, year, population, jobs, skim, rng)
+                load.advance(model.period_s)
+                skim = smooth_skim(skim, self._experienced_skim(model, load), cfg.skim_smoothing)
+            if cfg.warmup_days:
+                model.published.publish("zone_travel_time_s", skim, "s", self.name)
+        self._remembered = skim
+        self._od = np.asarray(population, dtype=np.float64)[:, None] * gravity_probabilities(
+            jobs, skim, cfg.gravity_beta_per_min)
+        rng = model.rng_for("traffic/demand", year)
+        self.loading = self._load_day(model, year, population, jobs, skim, rng)
+        self._publish_link_times(model)
+
+    def _load_day(self, model: TwinModel, year: int, population: np.ndarray, jobs: np.ndarray,
+                  skim: np.ndarray, rng: np.random.Generator) -> DynamicLoading:
+        """A day's loading (not yet run) of trips drawn on the zone skim ``skim`` (seconds)."""
+        cfg = self.config
         trips, self._dropped = generate_trips(
-            city,
+            model.city,
             population,
             jobs,
             skim,
@@ -114,14 +144,14 @@ class TrafficModule(Module):
             scale=cfg.demand_scale * cfg.sample_share,
             platoon=cfg.platoon,
             period_s=model.period_s,
-            rng=model.rng_for("traffic/demand", year),
+            rng=rng,
         )
         wanted = cfg.trip_rate * cfg.demand_scale * float(np.sum(population))
         if len(trips) == 0 and cfg.sample_share < 1 and wanted > 0:
             raise ScenarioError(
                 f"key 'traffic.sample_share': {cfg.sample_share:g} leaves no simulated vehicle in {year} "
                 "(the traffic indicators would be empty); raise it")
-        self.loading = DynamicLoading(
+        return DynamicLoading(
             self.network,
             trips,
             self.settings,
@@ -129,7 +159,21 @@ class TrafficModule(Module):
             storage_veh=self.storage,
             closed=self.closed,
         )
-        self._publish_link_times(model)
+
+    def _experienced_skim(self, model: TwinModel, load: DynamicLoading) -> np.ndarray:
+        """Zone times (s) on the day's experienced link times, queueing included.
+
+        A link's time is the mean traversal time of the vehicles that left it (free-flow where
+        none did), and at least its free-flow time plus the queue still standing at the end of
+        the period over its capacity, so a gridlocked link does not read as empty.
+        """
+        exits = load.rec_exits.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            experienced = np.where(exits > 0, load.rec_time.sum(axis=0) / exits, load.fft)
+        experienced = np.maximum(experienced, load.current_link_times())
+        experienced[self.closed] = np.inf
+        zones = model.city.zones.node
+        return travel_time_matrix(self.network, experienced, zones, zones)
 
     def _publish_link_times(self, model: TwinModel) -> None:
         times = self.loading.current_link_times()
@@ -146,18 +190,47 @@ class TrafficModule(Module):
         yield ticker(model.env, self.config.publish_interval_s, lambda now: self._tick(model, now))
 
     def end_year(self, model: TwinModel, year: int) -> None:
-        load = self.loading
+        load, cfg = self.loading, self.config
         load.advance(model.period_s)
         self._publish_link_times(model)
-        exits = load.rec_exits.sum(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            experienced = np.where(exits > 0, load.rec_time.sum(axis=0) / exits, load.fft)
-        experienced[self.closed] = np.inf
-        zones = model.city.zones.node
-        model.published.publish(
-            "zone_travel_time_s", travel_time_matrix(self.network, experienced, zones, zones), "s", self.name
-        )
+        experienced = self._experienced_skim(model, load)
+        remembered = smooth_skim(self._remembered, experienced, cfg.skim_smoothing)
+        self._gap = 100.0 * relative_difference(experienced, self._remembered, self._od)
+        self._change = 100.0 * relative_difference(self._remembered, remembered, self._od)
+        model.published.publish("zone_travel_time_s", remembered, "s", self.name)
         self._record(year)
+        self._report_gridlock(year)
+
+    def _report_gridlock(self, year: int) -> None:
+        """Unfinished trips, vehicles stuck at the end of the period and where; warn above the limit."""
+        load, cfg = self.loading, self.config
+        summary = load.summary()
+        reachable = summary["trips"] - summary["unreachable_vehicles"]
+        self._unfinished_pct = 100.0 * (reachable - summary["completed"]) / reachable if reachable else 0.0
+        queued = load.queued_vehicles() / cfg.sample_share
+        self._stuck_vehicles = float(queued.sum()) + load.vehicles_waiting / cfg.sample_share
+        link = np.flatnonzero(queued >= 1.0)
+        road = self.network.link_road[link]
+        names = np.array(self.network.road_names + ("",), dtype=object)[road]  # road -1: unnamed
+        city_link = self._link_index()[link]
+        stuck = pd.DataFrame(
+            {
+                "year": np.full(link.size, year, dtype=np.int64),
+                "link": city_link,
+                "road": [n or f"link {i}" for n, i in zip(names, city_link, strict=True)],
+                "queued_veh": queued[link],
+            }
+        ).sort_values(["queued_veh", "link"], ascending=[False, True], ignore_index=True)
+        self._stuck.append(stuck.head(20))
+        if self._unfinished_pct > cfg.gridlock_warn_pct:
+            by_road = stuck.groupby("road", sort=True)["queued_veh"].sum()
+            worst = (f"worst queue on {by_road.idxmax()} ({by_road.max():.0f} vehicles)"
+                     if len(by_road) else "no standing queue (trips still driving)")
+            warnings.warn(
+                f"traffic {year}: {self._unfinished_pct:.1f} % of car trips not finished by the end of "
+                f"the period, {self._stuck_vehicles:.0f} vehicles stuck; {worst}",
+                stacklevel=2,
+            )
 
     def _link_index(self) -> np.ndarray:
         """City link index of each traffic link (new links numbered after the city's)."""
@@ -287,6 +360,43 @@ class TrafficModule(Module):
                 None,
                 "car trips with no open route (counted, not driven)",
             ),
+            Indicator(
+                self.domain,
+                "unfinished_trips",
+                self._unfinished_pct,
+                "%",
+                "",
+                None,
+                "share of reachable car trips not arrived by the end of the period (gridlock or late "
+                "departures); where: timeseries stuck_queues",
+            ),
+            Indicator(
+                self.domain,
+                "stuck_vehicles",
+                self._stuck_vehicles,
+                "vehicles",
+                "",
+                None,
+                "vehicles standing in link queues or waiting to enter the network at the end of the period",
+            ),
+            Indicator(
+                self.domain,
+                "equilibrium_gap",
+                self._gap,
+                "%",
+                "",
+                None,
+                "day-to-day gap: trip-weighted |remembered - experienced| zone time over experienced",
+            ),
+            Indicator(
+                self.domain,
+                "skim_change",
+                self._change,
+                "%",
+                "",
+                None,
+                "trip-weighted change of the remembered zone times from this year to the next",
+            ),
         ]
 
     def timeseries(self) -> dict[str, pd.DataFrame]:
@@ -295,6 +405,7 @@ class TrafficModule(Module):
         return {
             "link_timeseries": pd.concat(self._series, ignore_index=True),
             "trip_times": pd.concat(self._trip_times, ignore_index=True),
+            "stuck_queues": pd.concat(self._stuck, ignore_index=True),
         }
 
     def snapshot(self) -> dict[str, pd.DataFrame]:
