@@ -80,6 +80,11 @@ def test_compare_a_run_folder_with_a_sweep_point(sweep_dir, tmp_path):
     c = compare(tmp_path / "run", f"{sweep_dir}@0")
     assert not c.table.paired.any()  # one replicate against three
     assert np.allclose(c.table["diff"], 0.0)  # the same scenario: no difference
+    longer = scenario.with_overrides({"scenario.period_days": 2 * scenario.scenario.period_days})
+    run(longer, tmp_path / "longer", picture=False)
+    with pytest.raises(TwinInputError, match=r"differ in period_days \(A "):
+        compare(tmp_path / "longer", f"{sweep_dir}@0")  # the sweep point's period is read from sweep.json
+    assert compare(tmp_path / "longer", f"{sweep_dir}@0", allow_different=True).differences
 
 
 def test_report_plots_distributions_when_tables_exist(tmp_path):
@@ -227,3 +232,12 @@ def test_differences_beyond_their_interval_are_marked():
     text = format_comparison(c)
     assert "paired on common random numbers (5 replicates, seed 1)" in text
     assert "* beyond interval: the interval of B - A excludes 0" in text
+
+
+def test_points_of_a_sweep_over_the_period_are_not_like_for_like(tmp_path):
+    path = tmp_path / "sweep.toml"
+    path.write_text(f'[sweep]\nname = "p"\nbase = "{BASE}"\nlevels = 2\n'
+                    '[[levers]]\nkey = "scenario.period_days"\nlow = 0.05\nhigh = 0.1\n')
+    sweep(path, tmp_path / "out", workers=0)
+    with pytest.raises(TwinInputError, match=r"period_days \(A 0.05, B 0.1\)"):
+        compare(f"{tmp_path / 'out'}@0", f"{tmp_path / 'out'}@1")
