@@ -212,7 +212,7 @@ def test_validate_a_child_of_a_partial_parent(tmp_path, capsys):
 
 
 def test_a_city_path_is_relative_to_the_file_that_names_it(tmp_path):
-    from twin.scenario.run import load_city
+    from twin.city import load_city
 
     (tmp_path / "base").mkdir()
     seed = ROOT / "seeds" / "testville.toml"
