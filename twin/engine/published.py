@@ -2,13 +2,16 @@
 
 A module publishes a named array (with its unit) and others read the latest value. Names in use:
 
-- ``link_travel_time_s`` (n_links): current link travel times, seconds; traffic publishes it,
+- ``link_travel_time_s`` (n_links): current link travel times, seconds (free-flow time plus the
+  standing queue over the capacity: queueing delay included); traffic publishes it,
   emergency units, waste trucks and access read it (free-flow times when nobody publishes).
 - ``link_extra_vehicles`` (n_links): vehicles other modules add to the roads (e.g. trucks).
 - ``zone_population`` (n_zones): current residents; migration publishes it each year and demand,
   incidents and waste generation read it (the City's figures when nobody publishes).
 - ``zone_jobs`` (n_zones): current jobs, likewise.
-- ``zone_travel_time_s`` (n_zones x n_zones): accessibility skim, seconds, from traffic.
+- ``zone_travel_time_s`` (n_zones x n_zones): accessibility skim, seconds, from traffic: the
+  remembered zone times (exponential average of the days' experienced skims, weight
+  ``traffic.skim_smoothing``) that traffic's destinations and migration's choices both read.
 """
 
 from __future__ import annotations
