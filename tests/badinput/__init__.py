@@ -9,7 +9,8 @@ the whole table as real ``twin`` processes, with a time limit, and prints the co
 The promise checked for each row (docs/reliability.md):
 
 * the exit status is the one expected (2 for bad input), never a traceback;
-* standard error is exactly one line, ``twin: error: ...`` containing ``message``;
+* standard error holds exactly one error line, ``twin: error: ...`` containing ``message``
+  (warnings and the notice that kernels are being compiled may stand beside it);
 * unless ``writes`` is set, the case folder is byte-for-byte and mode-for-mode the same after the
   command as before it (nothing written, nothing lost, nothing corrupted).
 """
@@ -30,6 +31,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 """The repository root; ``{root}`` in a case's arguments."""
+
+INFORMATION = ("twin: warning: ", "twin: compiling kernels")
+"""Lines that may stand beside the error line: warnings, and the notice of a cold numba cache
+(an error found while simulating, such as an empty traffic sample, comes after compilation)."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,8 @@ class Outcome:
         if self.case.status == 2:
             lines = self.stderr.splitlines()
             errors = [line for line in lines if line.startswith("twin: error: ")]
-            if len(errors) != 1 or len(lines) != 1 + sum(ln.startswith("twin: warning: ") for ln in lines):
+            notes = sum(ln.startswith(INFORMATION) for ln in lines)
+            if len(errors) != 1 or len(lines) != 1 + notes:
                 found.append(f"standard error is not one error line: {self.stderr!r}")
             elif self.case.message and self.case.message not in errors[0]:
                 found.append(f"message lacks {self.case.message!r}: {errors[0]!r}")
