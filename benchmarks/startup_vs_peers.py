@@ -15,6 +15,7 @@ with the load average.
 
 Run: ``python benchmarks/startup_vs_peers.py [--repeat 10]`` (needs the ``peers`` extra). The
 script runs itself with ``--peer`` for the peers' processes, which import no CityTwin engine.
+``--floor`` times instead the start-up twin's traffic commands cannot avoid (:data:`FLOOR`).
 """
 
 from __future__ import annotations
@@ -124,6 +125,31 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 hold theirs from pip; twin's sources get theirs on the untimed first run), whatever this shell sets."""
 
 
+FLOOR = {
+    "python -c pass": "pass",
+    "import numpy": "import numpy",
+    "import numba": "import numba",
+    "import numba + the target-context refresh of the first cache load":
+        "import numba\nfrom numba.core.registry import cpu_target\ncpu_target.target_context.refresh()",
+    "... + import scipy.sparse.csgraph (RoadNetwork)":
+        "import numba\nfrom numba.core.registry import cpu_target\ncpu_target.target_context.refresh()\n"
+        "import scipy.sparse.csgraph",
+}
+"""Fresh processes doing only what every ``twin traffic`` command does before its own work."""
+
+
+def floor(repeat: int) -> None:
+    """Print min and median wall seconds of each :data:`FLOOR` process (interleaved)."""
+    times: dict[str, list[float]] = {label: [] for label in FLOOR}
+    for _ in range(repeat):
+        for label, code in FLOOR.items():
+            times[label].append(timed([sys.executable, "-c", f"{code}\nprint('{{}}')"])[0])
+    print(f"load average after {os.getloadavg()[0]:.2f}; {repeat} runs each\n")
+    print("| process | min s | median s |\n|---|---|---|")
+    for label, values in times.items():
+        print(f"| {label} | {min(values):.2f} | {statistics.median(values):.2f} |")
+
+
 def timed(argv: list[str]) -> tuple[float, str]:
     """Wall seconds of one whole process, and the last line it printed."""
     start = time.perf_counter()
@@ -138,9 +164,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--peer", nargs=2, metavar=("PEER", "CASE"), help=argparse.SUPPRESS)
+    parser.add_argument("--floor", action="store_true", help="time the unavoidable start-up instead")
     args = parser.parse_args()
     if args.peer:
         peer_main(*args.peer)
+        return
+    if args.floor:
+        floor(args.repeat)
         return
     rows = cases()
     load_before = os.getloadavg()
