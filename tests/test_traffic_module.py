@@ -186,9 +186,13 @@ def test_smoothed_memory_damps_the_year_to_year_swing(testville):
 
 
 def test_warmup_days_start_near_the_day_to_day_equilibrium(testville):
-    _, cold_gap, _ = peak_years(testville, years=1, skim_smoothing=0.5)
-    _, warm_gap, _ = peak_years(testville, years=1, skim_smoothing=0.5, warmup_days=3)
+    _, cold_gap, cold = peak_years(testville, years=1, skim_smoothing=0.5)
+    _, warm_gap, warm = peak_years(testville, years=1, skim_smoothing=0.5, warmup_days=3)
     assert warm_gap[0] < 0.5 * cold_gap[0]
+    assert cold["warmup_days"].iloc[0] == 0 and warm["warmup_days"].iloc[0] == 3
+    # to a stated gap: the warm-up stops once a day's gap is below it
+    _, _, stated = peak_years(testville, years=1, skim_smoothing=0.5, warmup_days=20, warmup_gap_pct=30.0)
+    assert 1 <= stated["warmup_days"].iloc[0] < 20
 
 
 def test_gridlock_is_reported_with_the_road_and_one_warning_line(base, testville):

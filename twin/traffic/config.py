@@ -84,7 +84,15 @@ class TrafficConfig:
         le=20,
         unit="days",
         doc="unrecorded days loaded before the first year, each updating the remembered skim "
-        "(starts it near the day-to-day equilibrium instead of at free flow)",
+        "(starts it near the day-to-day equilibrium instead of at free flow); at most this many "
+        "when warmup_gap_pct is set",
+    )
+    warmup_gap_pct: float = option(
+        0.0,
+        ge=0,
+        le=100,
+        unit="%",
+        doc="stop the warm-up days early once a day's equilibrium_gap is below this (0: run them all)",
     )
     gridlock_warn_pct: float = option(
         5.0,

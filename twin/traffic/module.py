@@ -101,6 +101,7 @@ class TrafficModule(Module):
         self._gap = self._change = 0.0  # this year's day-to-day gap and skim change, %
         self._stuck: list[pd.DataFrame] = []
         self._unfinished_pct = self._stuck_vehicles = 0.0
+        self._warmup_days = 0  # warm-up days run before the first year
 
     def _city_order(self, values: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(values[self.city_links])
@@ -119,15 +120,25 @@ class TrafficModule(Module):
                 rng = model.rng_for("traffic/warmup", day)
                 load = self._load_day(model, year, population, jobs, skim, rng)
                 load.advance(model.period_s)
-                skim = smooth_skim(skim, self._experienced_skim(model, load), cfg.skim_smoothing)
+                experienced = self._experienced_skim(model, load)
+                trips = self._expected_trips(population, jobs, skim)
+                gap = 100.0 * relative_difference(experienced, skim, trips)
+                skim = smooth_skim(skim, experienced, cfg.skim_smoothing)
+                self._warmup_days = day + 1
+                if gap < cfg.warmup_gap_pct:
+                    break
             if cfg.warmup_days:
                 model.published.publish("zone_travel_time_s", skim, "s", self.name)
         self._remembered = skim
-        self._od = np.asarray(population, dtype=np.float64)[:, None] * gravity_probabilities(
-            jobs, skim, cfg.gravity_beta_per_min)
+        self._od = self._expected_trips(population, jobs, skim)
         rng = model.rng_for("traffic/demand", year)
         self.loading = self._load_day(model, year, population, jobs, skim, rng)
         self._publish_link_times(model)
+
+    def _expected_trips(self, population: np.ndarray, jobs: np.ndarray, skim: np.ndarray) -> np.ndarray:
+        """Expected trips between zones (residents x gravity probabilities on ``skim``): gap weights."""
+        probabilities = gravity_probabilities(jobs, skim, self.config.gravity_beta_per_min)
+        return np.asarray(population, dtype=np.float64)[:, None] * probabilities
 
     def _load_day(self, model: TwinModel, year: int, population: np.ndarray, jobs: np.ndarray,
                   skim: np.ndarray, rng: np.random.Generator) -> DynamicLoading:
@@ -396,6 +407,15 @@ class TrafficModule(Module):
                 "",
                 None,
                 "trip-weighted change of the remembered zone times from this year to the next",
+            ),
+            Indicator(
+                self.domain,
+                "warmup_days",
+                self._warmup_days,
+                "days",
+                "",
+                None,
+                "unrecorded days loaded before the first year to settle the remembered skim",
             ),
         ]
 
