@@ -36,9 +36,11 @@ _ASSIGN = ("twin.kernels.shortest_path:many_to_many", "twin.traffic.assignment:l
            "twin.traffic.assignment:load_blocks", "twin.traffic.assignment:load_origins",
            "twin.traffic.bpr:beckmann", "twin.traffic.bpr:bpr_cost", "twin.traffic.bpr:bpr_derivative",
            "twin.traffic.bpr:bpr_time")
-_SIMULATE = ("twin.kernels.shortest_path:many_to_many", "twin.traffic.loading_kernel:queued_vehicles",
+_SIMULATE = ("twin.kernels.components:strong_components",
+             "twin.kernels.shortest_path:many_to_many", "twin.traffic.loading_kernel:queued_vehicles",
              "twin.traffic.loading_kernel:run_steps", "twin.traffic.routing:extract_paths")
-_RUN = ("twin.kernels.shortest_path:many_to_many", "twin.kernels.shortest_path:nearest_source",
+_RUN = ("twin.kernels.components:strong_components",
+        "twin.kernels.shortest_path:many_to_many", "twin.kernels.shortest_path:nearest_source",
         "twin.kernels.shortest_path:path_links", "twin.kernels.shortest_path:shortest_path_trees",
         "twin.migration.choice:choose_zones", "twin.migration.choice:uniforms",
         "twin.migration.flows:household_events", "twin.traffic.loading_kernel:queued_vehicles",
@@ -49,7 +51,8 @@ WARMUPS: dict[str, Warmup] = {
     "traffic assign": Warmup("twin.traffic.assignment:warm_up", _ASSIGN, 12.0),
     "traffic simulate": Warmup("twin.traffic.loading:warm_up", _SIMULATE, 10.0),
     "run": Warmup("twin.scenario.run:warm_up", _RUN, 25.0),
-    "emergency": Warmup("twin.emergency.travel:warm_up", ("twin.kernels.shortest_path:many_to_many",), 3.0),
+    "emergency": Warmup("twin.emergency.travel:warm_up", ("twin.kernels.components:strong_components",
+                                                          "twin.kernels.shortest_path:many_to_many"), 3.0),
 }
 """The warm-up of each command that calls numba kernels (``run`` also serves sweeps;
 ``emergency``, the emergency module's travel-time trees, serves ``twin emergency ...``)."""

@@ -8,17 +8,17 @@ ones. Every kernel in :mod:`twin.kernels` takes these arrays, never the object.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import typing
 import warnings
 from functools import cached_property
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse import csgraph
 
 from twin.errors import CityError
 
 if typing.TYPE_CHECKING:
+    from scipy import sparse
     from scipy.spatial import cKDTree
 
 LINK_CLASSES = ("local", "collector", "arterial", "highway")
@@ -99,7 +99,7 @@ class RoadNetwork:
             raise CityError("road network: CSR index arrays have the wrong length")
         if self.link_road.max(initial=-1) >= len(self.road_names):
             raise CityError("road network: link_road refers to a road name that does not exist")
-        n_components, _ = csgraph.connected_components(self.adjacency(), connection="strong")
+        n_components = int(_strong_labels(self.out_start, self.link_to, n).max(initial=-1)) + 1
         if n_components != 1:
             raise CityError(
                 f"road network: not strongly connected ({n_components} parts); "
@@ -227,6 +227,8 @@ class RoadNetwork:
 
     def adjacency(self, weights: np.ndarray | None = None) -> sparse.csr_matrix:
         """A scipy CSR matrix of the graph (parallel links keep the smallest weight)."""
+        from scipy import sparse  # here: the traffic tools never build one
+
         w = np.ones(self.n_links) if weights is None else np.asarray(weights, dtype=np.float64)
         mat = sparse.coo_matrix(
             (w, (self.link_from, self.link_to)), shape=(self.n_nodes, self.n_nodes)
@@ -261,12 +263,35 @@ class RoadNetwork:
         return np.flatnonzero(self.link_road == code)
 
 
+def _strong_labels(indptr: np.ndarray, indices: np.ndarray, n: int) -> np.ndarray:
+    """Strongly connected component of each node of a CSR graph (each node's neighbours sorted).
+
+    numba's kernel once the process has imported numba (the traffic tools, runs, the emergency
+    and waste tools: no scipy.sparse to import, about 60 ms), else scipy's csgraph (the city
+    tools, which never load a kernel: importing numba and loading one would cost them about
+    0.6 s). Both number the components alike, label for label (tests/test_kernels_components.py).
+    """
+    if "numba" in sys.modules:
+        from twin.kernels.components import strong_components
+
+        return strong_components(indptr, indices, n)
+    from scipy.sparse import csgraph, csr_matrix
+
+    graph = csr_matrix((np.ones(len(indices)), indices, indptr), shape=(n, n), copy=True)
+    graph.sum_duplicates()  # csgraph never returns on repeated entries (parallel links)
+    return csgraph.connected_components(graph, connection="strong")[1]
+
+
 def _largest_strong_component(n: int, link_from: np.ndarray, link_to: np.ndarray) -> np.ndarray:
-    """Boolean mask of the nodes in the largest strongly connected component."""
+    """Boolean mask of the nodes in the largest strongly connected component (none without links).
+
+    Among equally large components, the one with the smallest label (the first to complete in
+    the depth-first search from node 0) wins.
+    """
     if len(link_from) == 0:
         return np.zeros(n, dtype=bool)
-    graph = sparse.csr_matrix(
-        (np.ones(len(link_from)), (link_from, link_to)), shape=(n, n)
-    )
-    _, labels = csgraph.connected_components(graph, connection="strong")
+    order = np.lexsort((link_to, link_from))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(link_from, minlength=n), out=indptr[1:])
+    labels = _strong_labels(indptr, np.ascontiguousarray(link_to[order]), n)
     return labels == np.bincount(labels).argmax()
