@@ -92,3 +92,21 @@ def test_a_command_imports_only_its_own_group():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
                           timeout=120)
     assert json.loads(done.stdout) == ["twin.city.io.cli", "twin.cli", "twin.traffic.cli"]
+
+
+@pytest.mark.parametrize("argv", [
+    ("traffic", "simulate", "--nodes", "data/traffic_grid/grid10x10_nodes.csv",
+     "--links", "data/traffic_grid/grid10x10_links.csv",
+     "--trips", "data/traffic_grid/demand_grid10x10_10k_seed1.csv", "--json"),
+    ("traffic", "assign", "data/tntp/SiouxFalls/SiouxFalls_net.tntp",
+     "data/tntp/SiouxFalls/SiouxFalls_trips.tntp", "--json"),
+])
+def test_the_traffic_tools_import_no_scipy_sparse(argv):
+    """The road network's strong-connectivity check runs numba's kernel once numba is loaded: no
+    scipy.sparse (about 60 ms); numba itself imports scipy.linalg (``_check_blas``)."""
+    done = subprocess.run([sys.executable, "-c", PROBE, *argv], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    modules = json.loads(done.stderr.rpartition("MODULES")[2])
+    assert "numba" in modules
+    assert not [m for m in modules if m.startswith("scipy.sparse")]
