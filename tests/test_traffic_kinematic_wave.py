@@ -164,6 +164,18 @@ def test_spatial_queue_misses_the_queue_tail(corridor_sq):
     assert within(corridor_sq["discharge"], LANE_CAPACITY)
 
 
+@pytest.mark.parametrize("factor", [0.8, 1.25])
+def test_a_wrong_backward_wave_speed_misses_the_queue_tail(monkeypatch, factor):
+    # the wrong model: the backward-wave time across each link scaled by 0.8 or 1.25 (a wave
+    # speed off by a quarter, as with a miscalibrated jam density); the tail must then miss the
+    # shock-wave solution by more than the 5 % the right model keeps
+    import twin.traffic.loading as loading
+
+    right = loading.backward_wave_time_s
+    monkeypatch.setattr(loading, "backward_wave_time_s", lambda *a: right(*a) * factor)
+    assert not queue_tail_matches(corridor_run("kinematic_wave"))
+
+
 # -- spill-back onto an upstream diverge ------------------------------------------------------
 MAIN, SIDE = 0.7, 0.2  # veh/s toward the bottleneck and toward the side branch
 DIVERGE_DEMAND_S = 900.0
