@@ -2,8 +2,10 @@
 
 Deques, one step at a time, every link's budgets refilled each step, both route choices (fixed
 paths as the loader gave them, or the next link re-chosen at every node on a route table
-recomputed every ``route_update_s`` from the twin's own queues) and both link models (the rows
-that left a link keep its space until their backward wave has crossed it).
+recomputed every ``route_update_s`` from the twin's own queues), both link models (the rows
+that left a link keep its space until their backward wave has crossed it), the node model
+(head rows served in the order of capacity-weighted priority tags) and fixed-time signals (a
+signalised link sends only during its green and earns outflow budget only with green time).
 """
 
 from __future__ import annotations
@@ -16,6 +18,19 @@ import numpy as np
 from twin.traffic import DynamicLoading
 from twin.traffic.loading_kernel import BUDGET_EPS
 from twin.traffic.routing import times_to_destinations
+
+
+def green_time(x: float, cycle: float, start: float, green: float) -> float:
+    """Green seconds of a signal up to ``x`` (``x`` without a signal)."""
+    if cycle <= 0:
+        return x
+    n = math.floor((x - start) / cycle)
+    return n * green + min((x - start) - n * cycle, green)
+
+
+def green_now(t: float, cycle: float, start: float, green: float) -> bool:
+    """Whether a link with this signal (cycle 0: none) may discharge at ``t``."""
+    return cycle <= 0 or (t - start) - math.floor((t - start) / cycle) * cycle < green
 
 
 def noise_factor(row: int, link: int, noise: float) -> float:
@@ -51,6 +66,8 @@ def reference_loading(load: DynamicLoading, until_s: float) -> tuple[np.ndarray,
     dt, cap, m = s.time_step_s, load.capacity_vps, net.n_links
     enroute = s.route_choice == "enroute"
     ceiling = cap * dt + s.platoon
+    sig = load.signals
+    tag, clock = np.zeros(m), np.zeros(net.n_nodes)
     starts, links = load.paths()
     queue = [deque() for _ in range(m)]
     rows_at = [0] * net.n_nodes  # rows on each node's incoming links
@@ -91,11 +108,14 @@ def reference_loading(load: DynamicLoading, until_s: float) -> tuple[np.ndarray,
                     if ready[row] > t:
                         break
                     queued[link] += size_of[row]
-            times = load.fft + queued / cap
+            times = load.fft + sig.red_delay_s + queued / (cap * sig.green_share)
             dist = times_to_destinations(net, times, load.dest_nodes)
             times, dist = times.tolist(), dist.tolist()
             next_update = t + s.route_update_s
-        out_b[:] = np.minimum(out_b + cap * dt, ceiling)
+        for link in range(m):
+            c, g0, g = sig.cycle_s[link], sig.start_s[link], sig.green_s[link]
+            gained = green_time(t, c, g0, g) - green_time(t - dt, c, g0, g) if c > 0 else dt
+            out_b[link] = min(out_b[link] + cap[link] * gained, ceiling[link])
         in_b[:] = np.minimum(in_b + cap * dt, ceiling)
         while order and load.veh_depart[order[0]] <= t:
             row = order.pop(0)
@@ -105,41 +125,47 @@ def reference_loading(load: DynamicLoading, until_s: float) -> tuple[np.ndarray,
         for node in range(net.n_nodes):
             if rows_at[node] == 0:
                 continue
-            first = step % len(incoming[node])
-            rotated = incoming[node][first:] + incoming[node][:first]
-            moved = True
-            while moved:
-                moved = False
-                for link in rotated:
-                    if not queue[link] or ready[queue[link][0]] > t:
-                        continue
-                    row = queue[link][0]
-                    size = size_of[row]
-                    if out_b[link] < size - BUDGET_EPS:
-                        continue
-                    last = dest_node[row] == node
-                    if last:
-                        nxt = -1
-                    elif enroute:
-                        nxt = choose(out_start, link_to, node, dest_idx[row], row, times, dist, s.route_noise)
-                    else:
-                        nxt = links[pos[row] + 1]
-                    if not last and (nxt < 0 or not fits(nxt, size, t)):
-                        continue
-                    queue[link].popleft()
-                    rows_at[node] -= 1
-                    out_b[link] -= size
-                    occ[link] -= size
-                    exits[link] += size
-                    if load.wave_time_s[link] > 0:
-                        ghosts[link].append((t + load.wave_time_s[link], size))
-                        ghost[link] += size
-                    if last:
-                        arrive[row] = t
-                    else:
-                        enter(nxt, row, size, t)
-                        pos[row] += 1
-                    moved = True
+            blocked: set[int] = set()
+            while True:
+                ready_links = [link for link in incoming[node] if link not in blocked and queue[link]
+                               and ready[queue[link][0]] <= t]
+                if not ready_links:
+                    break
+                keys = [max(tag[link], clock[node]) for link in ready_links]
+                link = ready_links[int(np.argmin(keys))]  # the first of equal keys
+                key = min(keys)
+                blocked.add(link)
+                if not green_now(t, sig.cycle_s[link], sig.start_s[link], sig.green_s[link]):
+                    continue
+                row = queue[link][0]
+                size = size_of[row]
+                if out_b[link] < size - BUDGET_EPS:
+                    continue
+                last = dest_node[row] == node
+                if last:
+                    nxt = -1
+                elif enroute:
+                    nxt = choose(out_start, link_to, node, dest_idx[row], row, times, dist, s.route_noise)
+                else:
+                    nxt = links[pos[row] + 1]
+                if not last and (nxt < 0 or not fits(nxt, size, t)):
+                    continue
+                blocked.discard(link)
+                clock[node] = key
+                tag[link] = key + size / cap[link]
+                queue[link].popleft()
+                rows_at[node] -= 1
+                out_b[link] -= size
+                occ[link] -= size
+                exits[link] += size
+                if load.wave_time_s[link] > 0:
+                    ghosts[link].append((t + load.wave_time_s[link], size))
+                    ghost[link] += size
+                if last:
+                    arrive[row] = t
+                else:
+                    enter(nxt, row, size, t)
+                    pos[row] += 1
         still = []
         for row in waiting:
             origin, size = load.veh_origin[row], size_of[row]

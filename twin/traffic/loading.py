@@ -21,6 +21,7 @@ from twin.errors import TwinInputError
 from twin.traffic import loading_kernel as lk
 from twin.traffic.config import LINK_MODELS, ROUTE_CHOICES
 from twin.traffic.routing import extract_paths, times_to_destinations
+from twin.traffic.signals import SignalPlan
 from twin.traffic.trips import Trips
 
 
@@ -98,6 +99,7 @@ class DynamicLoading:
         capacity_vph: per-link capacity override (e.g. after a corridor lever), vehicles/hour.
         storage_veh: per-link storage override (e.g. scaled with a sampled share of the demand).
         closed: per-link boolean, links that take no vehicles.
+        signals: fixed-time signals per link (default none), see :mod:`twin.traffic.signals`.
     """
 
     def __init__(
@@ -109,6 +111,7 @@ class DynamicLoading:
         capacity_vph: np.ndarray | None = None,
         storage_veh: np.ndarray | None = None,
         closed: np.ndarray | None = None,
+        signals: SignalPlan | None = None,
     ) -> None:
         self.network = network
         self.settings = s = settings
@@ -134,6 +137,16 @@ class DynamicLoading:
         self.wave_time_s = backward_wave_time_s(self.fft, self.capacity_vps, self.storage)
         if s.link_model == "spatial_queue":
             self.wave_time_s[:] = 0.0
+        self.signals = SignalPlan.none(m) if signals is None else signals
+        self.sig_cycle, self.sig_start, self.sig_green = (
+            np.ascontiguousarray(a, dtype=np.float64)
+            for a in (self.signals.cycle_s, self.signals.start_s, self.signals.green_s)
+        )
+        self.effective_vps = self.capacity_vps * self.signals.green_share
+        self.red_delay_s = self.signals.red_delay_s
+        self.link_tag = np.zeros(m)  # node model priority tags, seconds
+        self.node_clock = np.zeros(network.n_nodes)
+        self.link_stamp = np.zeros(m, dtype=np.int64)
 
         # rows, sorted by departure time
         trip_of_row, size = trip_rows(trips, s.platoon)
@@ -195,7 +208,8 @@ class DynamicLoading:
 
     # -- stepping --------------------------------------------------------------------------------
     def current_link_times(self) -> np.ndarray:
-        """Free-flow time plus the waiting queue over the capacity, per link (inf when closed)."""
+        """Free-flow time, plus the mean red wait at a signal, plus the waiting queue over the
+        effective capacity (capacity x green / cycle), per link, seconds (inf when closed)."""
         lk.queued_vehicles(
             self.t,
             self.q_off,
@@ -208,7 +222,7 @@ class DynamicLoading:
         )
         np.maximum(self.max_queue, self._queued, out=self.max_queue)
         with np.errstate(divide="ignore"):
-            times = self.fft + self._queued / self.capacity_vps
+            times = self.fft + self.red_delay_s + self._queued / self.effective_vps
         times[self.closed] = np.inf
         return times
 
@@ -287,6 +301,12 @@ class DynamicLoading:
             self.link_open,
             self.link_extra,
             self.wave_time_s,
+            self.link_tag,
+            self.node_clock,
+            self.link_stamp,
+            self.sig_cycle,
+            self.sig_start,
+            self.sig_green,
             self.link_time_s,
             self.dist,
             self.path_buf,

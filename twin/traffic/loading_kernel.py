@@ -14,9 +14,18 @@ The rows that left a link less than ``L / w`` ago stay in its ring behind the he
 (``g_len`` rows, ``ghost`` vehicles, ``g_time`` when each frees its space). With a wave time of
 zero the model is the spatial queue: space frees the instant a vehicle leaves.
 
-At a node, the incoming links take turns (round-robin, one row each per round, the first link
-rotating with the step) so competing inflows share the receiving link fairly, each within its
-own capacity.
+At a node, the incoming links are served one head row at a time in the order of a per-link
+priority tag (start-time fair queueing): the link with the smallest ``max(tag, node clock)`` goes
+next, the node clock moves to that value and the link's tag to it plus ``row / capacity``. So
+while a receiving link's supply binds, competing inflows share it in proportion to their
+capacities (the capacity-proportional priorities of Tampere et al. 2011's general node model,
+discretised as in Flotterod and Rohde 2011's incremental node model); a link that sends less than
+its share gets all it sends, an idle or blocked link earns no credit (its key catches up with the
+clock), and a head row that cannot enter its next link blocks its link for the step (FIFO, which
+holds back every turn of a diverge). A link with a fixed-time signal (``sig_cycle > 0``) may
+discharge only at steps inside its green window ``[sig_start, sig_start + sig_green)`` modulo
+the cycle, and its outflow budget grows only with green time, so it discharges at its capacity
+(the saturation flow) during green: ``capacity x green / cycle`` on average.
 
 Everything is plain arrays; the state lives in :class:`twin.traffic.loading.DynamicLoading`. Times
 are seconds, sizes vehicles. Row states in ``veh_link``: ``WAITING`` (not departed or waiting at
@@ -124,14 +133,45 @@ def _fits(link, size, t, occ, extra, storage, in_budget, q_off, q_head, q_buf, g
 
 
 @njit(cache=True, inline="always")
-def _refill(link, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budget, budget_t):
-    """Bring a link's outflow and inflow budgets up to time ``t``: capacity x elapsed time, kept to
-    one step's capacity plus one row (so a platoon can always leave an otherwise idle link)."""
+def green_time(x, cycle, start, green):
+    """Green seconds of a fixed-time signal from its first cycle start at or before 0 up to time
+    ``x`` (``x`` itself when ``cycle <= 0``: no signal, always green)."""
+    if cycle <= 0.0:
+        return x
+    y = x - start
+    n = np.floor(y / cycle)
+    return n * green + min(y - n * cycle, green)
+
+
+@njit(cache=True, inline="always")
+def is_green(link, t, sig_cycle, sig_start, sig_green):
+    """Whether ``link`` may discharge at ``t``: no signal, or ``t`` inside its green window."""
+    cycle = sig_cycle[link]
+    if cycle <= 0.0:
+        return True
+    y = t - sig_start[link]
+    return y - np.floor(y / cycle) * cycle < sig_green[link]
+
+
+@njit(cache=True, inline="always")
+def _refill(link, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budget, budget_t, sig_cycle,
+            sig_start, sig_green):
+    """Bring a link's outflow and inflow budgets up to time ``t``: capacity x elapsed time (green
+    time only, for the outflow of a signalised link), kept to one step's capacity plus one row
+    (so a platoon can always leave an otherwise idle link)."""
     if budget_t[link] < t:
         cap = link_cap_vps[link] * link_open[link]
         ceiling = cap * dt + max_size * link_open[link]
         add = cap * (t - budget_t[link])
-        out_budget[link] = min(out_budget[link] + add, ceiling)
+        cycle = sig_cycle[link]
+        if cycle > 0.0:
+            green = sig_green[link]
+            start = sig_start[link]
+            before = green_time(budget_t[link], cycle, start, green)
+            out_add = cap * (green_time(t, cycle, start, green) - before)
+        else:
+            out_add = add
+        out_budget[link] = min(out_budget[link] + out_add, ceiling)
         in_budget[link] = min(in_budget[link] + add, ceiling)
         budget_t[link] = t
 
@@ -180,6 +220,13 @@ def run_steps(
     link_open,
     link_extra,
     link_wave,
+    # node model and signals
+    link_tag,
+    node_clock,
+    link_stamp,
+    sig_cycle,
+    sig_start,
+    sig_green,
     # routing
     route_time,
     dist,
@@ -230,6 +277,10 @@ def run_steps(
     node's incoming links so that empty nodes are skipped. ``link_wave`` is each link's
     backward-wave time ``L / w`` in seconds (0: the spatial queue); ``g_time``, ``g_len`` and
     ``ghost`` hold the rows that left a link within that time (see :func:`_leave`).
+    ``link_tag`` (s) and ``node_clock`` (s) are the priority tags of the node model and
+    ``link_stamp`` (int64) marks the links that cannot send in the current step (global step
+    index + 1); ``sig_cycle``, ``sig_start`` and ``sig_green`` (s) are each link's fixed-time
+    signal (cycle 0: none), ``sig_start`` the cycle time at which its green begins.
     """
     n_nodes = out_start.shape[0] - 1
     n_rows = veh_order.shape[0]
@@ -247,66 +298,68 @@ def run_steps(
             wait_buf[counters[1]] = row
             counters[1] += 1
             counters[5] += veh_size[row]
-        # node transfers: fair rounds over each node's incoming links
+        # node transfers: head rows in priority-tag order (capacity-proportional shares, FIFO)
+        stamp = step_index0 + step + 1
         for node in range(n_nodes):
-            first = in_start[node]
-            n_in = in_start[node + 1] - first
             if node_rows[node] == 0:
                 continue
-            start = (step_index0 + step) % n_in
-            moved = True
-            while moved:
-                moved = False
-                for j in range(n_in):
-                    link = in_links[first + (start + j) % n_in]
-                    if q_len[link] == 0:
+            first = in_start[node]
+            last = in_start[node + 1]
+            while True:
+                link = -1
+                key = np.inf
+                for j in range(first, last):
+                    cand = in_links[j]
+                    if q_len[cand] == 0 or link_stamp[cand] == stamp:
                         continue
-                    row = q_buf[q_off[link] + q_head[link]]
-                    if veh_ready[row] > t:
+                    if veh_ready[q_buf[q_off[cand] + q_head[cand]]] > t:
                         continue
-                    size = veh_size[row]
-                    _refill(link, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budget, budget_t)
-                    if out_budget[link] < size - BUDGET_EPS:
+                    cand_key = max(link_tag[cand], node_clock[node])
+                    if cand_key < key:
+                        key = cand_key
+                        link = cand
+                if link < 0:
+                    break
+                # a link that cannot send now cannot later in this step (supplies only shrink)
+                link_stamp[link] = stamp
+                if not is_green(link, t, sig_cycle, sig_start, sig_green):
+                    continue
+                row = q_buf[q_off[link] + q_head[link]]
+                size = veh_size[row]
+                _refill(link, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budget, budget_t,
+                        sig_cycle, sig_start, sig_green)
+                if out_budget[link] < size - BUDGET_EPS:
+                    continue
+                if veh_dest_node[row] == node:
+                    nxt = -1
+                else:
+                    nxt = _next_link(row, node, enroute, veh_dest_idx, veh_path_pos, path_buf, out_start,
+                                     link_to, route_time, dist, noise)
+                    if nxt >= 0:
+                        _refill(nxt, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budget,
+                                budget_t, sig_cycle, sig_start, sig_green)
+                    if nxt < 0 or not _fits(nxt, size, t, occ, link_extra, link_storage, in_budget, q_off,
+                                            q_head, q_buf, g_time, g_len, ghost, veh_size):
                         continue
-                    if veh_dest_node[row] == node:
-                        nxt = -1
-                    else:
-                        nxt = _next_link(
-                            row,
-                            node,
-                            enroute,
-                            veh_dest_idx,
-                            veh_path_pos,
-                            path_buf,
-                            out_start,
-                            link_to,
-                            route_time,
-                            dist,
-                            noise,
-                        )
-                        if nxt >= 0:
-                            _refill(nxt, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budget,
-                                    budget_t)
-                        if nxt < 0 or not _fits(nxt, size, t, occ, link_extra, link_storage, in_budget,
-                                                q_off, q_head, q_buf, g_time, g_len, ghost, veh_size):
-                            continue
-                    _leave(link, size, t, link_wave, q_off, q_head, q_len, g_time, g_len, ghost, occ)
-                    out_budget[link] -= size
-                    node_rows[node] -= 1
-                    counters[6] += 1
-                    rec_exits[k, link] += size
-                    rec_time[k, link] += size * (t - veh_enter[row])
-                    rec_vkm[k, link] += size * link_length[link] / 1000.0
-                    if nxt < 0:
-                        veh_link[row] = ARRIVED
-                        veh_arrive[row] = t
-                        counters[3] += size
-                        counters[4] -= size
-                    else:
-                        _enter(nxt, row, size, t, link_to, link_fft, q_off, q_head, q_len, q_buf, in_budget,
-                               occ, node_rows, max_occ, veh_link, veh_enter, veh_ready)
-                        veh_path_pos[row] += 1
-                    moved = True
+                link_stamp[link] = 0
+                node_clock[node] = key
+                link_tag[link] = key + size / link_cap_vps[link]
+                _leave(link, size, t, link_wave, q_off, q_head, q_len, g_time, g_len, ghost, occ)
+                out_budget[link] -= size
+                node_rows[node] -= 1
+                counters[6] += 1
+                rec_exits[k, link] += size
+                rec_time[k, link] += size * (t - veh_enter[row])
+                rec_vkm[k, link] += size * link_length[link] / 1000.0
+                if nxt < 0:
+                    veh_link[row] = ARRIVED
+                    veh_arrive[row] = t
+                    counters[3] += size
+                    counters[4] -= size
+                else:
+                    _enter(nxt, row, size, t, link_to, link_fft, q_off, q_head, q_len, q_buf, in_budget,
+                           occ, node_rows, max_occ, veh_link, veh_enter, veh_ready)
+                    veh_path_pos[row] += 1
         # waiting rows enter their first link (FIFO per link: a blocked link blocks later rows)
         kept = 0
         for i in range(counters[1]):
@@ -326,7 +379,8 @@ def run_steps(
             else:
                 first_link = path_buf[veh_path_pos[row]]
             if first_link >= 0:
-                _refill(first_link, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budget, budget_t)
+                _refill(first_link, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budget, budget_t,
+                        sig_cycle, sig_start, sig_green)
             if first_link >= 0 and _fits(first_link, size, t, occ, link_extra, link_storage, in_budget,
                                          q_off, q_head, q_buf, g_time, g_len, ghost, veh_size):
                 _enter(first_link, row, size, t, link_to, link_fft, q_off, q_head, q_len, q_buf, in_budget,
