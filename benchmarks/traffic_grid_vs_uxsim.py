@@ -46,21 +46,23 @@ def run_ours(case: str) -> dict:
     }
 
 
-def run_uxsim(case: str, cpp: bool) -> dict:
-    """UXsim on the grid case (the set-up is Python, as UXsim users write it; only the run is timed).
+def uxsim_grid_world(demand: pd.DataFrame, cpp: bool, tmax_s: float = 7200.0):
+    """A UXsim ``World`` on the 10x10 grid with ``demand`` added (not yet run).
 
-    Imports no CityTwin engine, so benchmarks/startup_vs_peers.py runs it as UXsim's whole process.
+    ``demand`` has the columns of the grid demand files (origin, destination, depart_time_s,
+    count; counts in multiples of 5). Settings as in data/traffic_grid/README.md: deltan=5,
+    reaction time 1 s (so a 5 s time step), default dynamic-user-optimum route choice,
+    random_seed=1; ``cpp`` selects UXsim's C++ engine. Imports no CityTwin engine.
     """
     uxsim = require_extra("uxsim", "peers", "benchmarks/traffic_grid_vs_uxsim.py")
 
     nodes = pd.read_csv(GRID / "grid10x10_nodes.csv")
     links = pd.read_csv(GRID / "grid10x10_links.csv")
-    demand = pd.read_csv(GRID / f"demand_grid10x10_{case}_seed1.csv")
     w = uxsim.World(
         name="grid",
         deltan=5,
         reaction_time=1,
-        tmax=7200,
+        tmax=tmax_s,
         random_seed=1,
         print_mode=0,
         save_mode=0,
@@ -83,6 +85,15 @@ def run_uxsim(case: str, cpp: bool) -> dict:
     for row in demand.itertuples():
         for _ in range(int(row.count) // 5):
             w.addVehicle(str(row.origin), str(row.destination), float(row.depart_time_s))
+    return w
+
+
+def run_uxsim(case: str, cpp: bool) -> dict:
+    """UXsim on the grid case (the set-up is Python, as UXsim users write it; only the run is timed).
+
+    Imports no CityTwin engine, so benchmarks/startup_vs_peers.py runs it as UXsim's whole process.
+    """
+    w = uxsim_grid_world(pd.read_csv(GRID / f"demand_grid10x10_{case}_seed1.csv"), cpp)
     start = time.perf_counter()
     w.exec_simulation()
     seconds = time.perf_counter() - start
