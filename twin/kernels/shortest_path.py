@@ -149,3 +149,130 @@ def travel_time_matrix(network, weight, sources, targets) -> np.ndarray:
         np.ascontiguousarray(sources, dtype=np.int64),
         np.ascontiguousarray(targets, dtype=np.int64),
     )
+
+
+@njit(cache=True)
+def _settle_towards(in_start, in_links, link_from, weight, dist, next_link, heap_key, heap_node, size):
+    """Dijkstra towards a target on the links into each popped node, from a heap of lowered nodes.
+
+    Labels only decrease (a node is pushed again on each strict decrease; older entries are
+    skipped when popped), and each node's first link on its way is kept in ``next_link``.
+    """
+    while size > 0:
+        d, v, size = _heap_pop(heap_key, heap_node, size)
+        if d > dist[v]:
+            continue
+        for k in range(in_start[v], in_start[v + 1]):
+            link = in_links[k]
+            u = link_from[link]
+            nd = d + weight[link]
+            if nd < dist[u]:
+                dist[u] = nd
+                next_link[u] = link
+                size = _heap_push(heap_key, heap_node, size, nd, u)
+
+
+@njit(cache=True)
+def _tree_to(targets, in_start, in_links, link_from, weight, dist, next_link, heap_key, heap_node):
+    """Time from every node to the nearest of ``targets`` and each node's first link on the way."""
+    dist[:] = np.inf
+    next_link[:] = -1
+    size = 0
+    for target in targets:
+        if dist[target] > 0.0:
+            dist[target] = 0.0
+            size = _heap_push(heap_key, heap_node, size, 0.0, target)
+    _settle_towards(in_start, in_links, link_from, weight, dist, next_link, heap_key, heap_node, size)
+
+
+@njit(cache=True)
+def _update_tree_to(changed, old_weight, out_start, link_to, in_start, in_links, link_from, weight,
+                    dist, next_link, affected, stack, heap_key, heap_node):
+    """Bring a tree to a target (``dist``, ``next_link`` on the old weights) to the new ``weight``.
+
+    Only ``changed`` links differ (``old_weight`` their previous weights). Nodes whose way runs
+    through a link that became slower lose their labels (the subtree under that link) and start
+    again from their unaffected neighbours; links that became faster lower their tail. A
+    Dijkstra from the lowered nodes then settles the rest. The labels end as the least fixed
+    point of ``dist[u] = min(dist[v] + weight[u -> v])``, the same floats as :func:`_tree_to`.
+    """
+    n_affected = 0
+    for c in range(changed.shape[0]):
+        link = changed[c]
+        u = link_from[link]
+        if weight[link] > old_weight[c] and next_link[u] == link and not affected[u]:
+            affected[u] = True
+            stack[n_affected] = u
+            n_affected += 1
+    i = 0
+    while i < n_affected:  # the subtrees: nodes whose first link leads into an affected node
+        x = stack[i]
+        i += 1
+        for k in range(in_start[x], in_start[x + 1]):
+            link = in_links[k]
+            u = link_from[link]
+            if next_link[u] == link and not affected[u]:
+                affected[u] = True
+                stack[n_affected] = u
+                n_affected += 1
+    for i in range(n_affected):
+        dist[stack[i]] = np.inf
+        next_link[stack[i]] = -1
+    size = 0
+    for i in range(n_affected):
+        a = stack[i]
+        for link in range(out_start[a], out_start[a + 1]):
+            b = link_to[link]
+            if affected[b]:
+                continue
+            nd = dist[b] + weight[link]
+            if nd < dist[a]:
+                dist[a] = nd
+                next_link[a] = link
+        if dist[a] < np.inf:
+            size = _heap_push(heap_key, heap_node, size, dist[a], a)
+    for c in range(changed.shape[0]):
+        link = changed[c]
+        u = link_from[link]
+        if weight[link] < old_weight[c] and not affected[u]:
+            nd = dist[link_to[link]] + weight[link]
+            if nd < dist[u]:
+                dist[u] = nd
+                next_link[u] = link
+                size = _heap_push(heap_key, heap_node, size, nd, u)
+    for i in range(n_affected):
+        affected[stack[i]] = False
+    _settle_towards(in_start, in_links, link_from, weight, dist, next_link, heap_key, heap_node, size)
+
+
+@njit(cache=True, parallel=True)
+def trees_to_targets(out_start, link_to, in_start, in_links, link_from, weight, target_start, target_node,
+                     active, fresh, changed, old_weight, dist, next_link, n_blocks):
+    """Shortest times from every node to each target, in place (``dist``, ``next_link``: n_targets x
+    n_nodes; first link of each node's way, -1 at the target or when unreachable). Target ``i``
+    is the node set ``target_node[target_start[i]:target_start[i + 1]]`` (the nearest counts).
+
+    With ``fresh`` every active row is computed from scratch; otherwise the rows hold the trees
+    on the previous weights, of which only the links ``changed`` differed (``old_weight``), and
+    each active row is updated (:func:`_update_tree_to`) to exactly the from-scratch result.
+    Rows with ``active`` False are left as they are. Parallel over ``n_blocks`` blocks of
+    targets (each with its own work arrays); each row's result is independent of the blocks.
+    """
+    n = out_start.shape[0] - 1
+    m = link_to.shape[0]
+    n_targets = target_start.shape[0] - 1
+    for b in prange(n_blocks):
+        heap_key = np.empty(m + n + changed.shape[0] + 1, dtype=np.float64)
+        heap_node = np.empty(m + n + changed.shape[0] + 1, dtype=np.int64)
+        affected = np.zeros(n, dtype=np.bool_)
+        stack = np.empty(n, dtype=np.int64)
+        for i in range(b, n_targets, n_blocks):
+            if not active[i]:
+                continue
+            if fresh:
+                targets = target_node[target_start[i] : target_start[i + 1]]
+                _tree_to(targets, in_start, in_links, link_from, weight, dist[i], next_link[i],
+                         heap_key, heap_node)
+            else:
+                _update_tree_to(changed, old_weight, out_start, link_to, in_start, in_links, link_from,
+                                weight, dist[i], next_link[i], affected, stack, heap_key, heap_node)
