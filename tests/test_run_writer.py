@@ -238,14 +238,14 @@ def sweep_file(tmp_path: Path) -> Path:
 
 def test_sweep_folder_killed_before_sweep_json_is_finished_by_resume_or_a_fresh_sweep(tmp_path):
     from twin.sweep import SweepStore, load_sweep, make_design, sweep
-    from twin.sweep.runner import _prepare
+    from twin.sweep.runner import _prepare, sweep_plan
 
     spec = load_sweep(sweep_file(tmp_path))
     design = make_design(spec)
     for resume in (True, False):
         folder = tmp_path / f"killed-{resume}"
         store = SweepStore(folder)
-        _prepare(store, spec, design, resume=False)
+        _prepare(store, sweep_plan(spec, design), resume=False)
         store.manifest_path.unlink()  # as if killed between design.parquet and sweep.json
         (store.runs / ".p000000-r0000.parquet.tmp-999999-0123abcd").write_bytes(b"half")
         with pytest.warns(UserWarning, match="creation was interrupted"):

@@ -7,7 +7,12 @@ never the results. A run that raises becomes an error row; the sweep goes on.
 
 Executors: ``run_local`` (serial, in this process) and ``run_dask`` (a dask.distributed
 ``LocalCluster`` of worker processes, or an existing scheduler by address). Both write the same
-bytes for the same run, so results do not depend on the executor, worker count or order.
+bytes for the same run, so results do not depend on the executor, worker count, order or batching.
+
+``run_dask`` sends short runs in batches (one Dask task runs several), sized from the time the
+runs already finished took, so that a task lasts about :data:`BATCH_TARGET_S`: the scheduler's
+few milliseconds per task then cost little even for runs of tens of milliseconds, while long runs
+still go one per task and the last batches shrink so that every worker finishes near the end.
 """
 
 from __future__ import annotations
@@ -23,6 +28,13 @@ from twin.errors import TwinInputError
 
 CONNECT_TIMEOUT_S = 10.0
 """How long to wait for an existing Dask scheduler before giving up (seconds)."""
+
+BATCH_TARGET_S = 1.0
+"""Seconds of running a Dask task of a batch of short runs aims at (runs of 1 s or more go one a task)."""
+
+BATCHES_PER_WORKER = 2
+"""Tasks in flight per worker, and the tail rule: a batch never takes more than the remaining
+runs divided by this times the worker count, so the end of a sweep stays balanced."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,9 +53,16 @@ class RunPayload:
     """What every run of a sweep shares: the base scenario as plain data and where to write."""
 
     base: dict[str, Any]
-    base_source: str
+    base_source: Any  # the scenario's source: its file name, or the provenance of each key
     folder: str
     keep_tables: tuple[str, ...]
+    variants: tuple[tuple[dict[str, Any], Any], ...] = ()
+    """Whole scenarios (plain data, source) by point, for an experiment (parent, policies): point
+    ``p`` runs ``variants[p]`` with the task's overrides instead of ``base``."""
+
+    def scenario_of(self, point: int) -> tuple[dict[str, Any], Any]:
+        """The scenario (plain data, source) that point ``point`` runs before its overrides."""
+        return self.variants[point] if self.variants else (self.base, self.base_source)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +91,8 @@ def execute_run(payload: RunPayload, task: RunTask) -> RunOutcome:
     overrides = dict(task.overrides)
     overrides.update({"scenario.seed": task.seed, "scenario.replicate": task.replicate})
     try:
-        scenario = scenario_from_dict(payload.base, source=payload.base_source).with_overrides(overrides)
+        base, source = payload.scenario_of(task.point)
+        scenario = scenario_from_dict(base, source=source).with_overrides(overrides)
         model, table, timeseries, state, _ = simulate(scenario)
         better = {(ind.domain, ind.name): ind.better for _, ind in model.indicator_rows}
         table = table.assign(
@@ -128,11 +148,29 @@ def connect(workers: int | None = None, scheduler: str | None = None, timeout_s:
     return Client(cluster)
 
 
+def execute_batch(payload: RunPayload, tasks: tuple[RunTask, ...]) -> list[RunOutcome]:
+    """:func:`execute_run` of several tasks one after the other (one Dask task of short runs)."""
+    return [execute_run(payload, task) for task in tasks]
+
+
+def batch_size(seconds_per_run: float | None, remaining: int, workers: int) -> int:
+    """How many runs the next Dask task takes: about :data:`BATCH_TARGET_S` of running, never
+    more than a fair share of what remains (``remaining / (BATCHES_PER_WORKER x workers)``), at
+    least one; one while no run has finished (``seconds_per_run`` None)."""
+    if seconds_per_run is None:
+        return 1
+    wanted = int(BATCH_TARGET_S / max(seconds_per_run, 1e-3))
+    fair = -(-remaining // (BATCHES_PER_WORKER * max(workers, 1)))
+    return max(1, min(wanted, fair))
+
+
 def run_dask(payload: RunPayload, tasks: Iterable[RunTask], report: Report, client) -> None:
     """Run the tasks on a Dask cluster; workers write the files, outcomes stream back.
 
-    A task whose worker keeps dying (``KilledWorker``) or that cannot be run is reported as an
-    error row written here, so the sweep still goes on.
+    Runs go in batches (:func:`batch_size`, from the mean time of the runs of the last finished
+    task), :data:`BATCHES_PER_WORKER` tasks in flight per worker. A task whose worker keeps dying
+    (``KilledWorker``) or that cannot be run is reported as error rows written here for its runs
+    that left no run file, so the sweep still goes on.
     """
     from dask.distributed import as_completed
 
@@ -140,20 +178,45 @@ def run_dask(payload: RunPayload, tasks: Iterable[RunTask], report: Report, clie
 
     token = uuid.uuid4().hex[:8]
     shared = client.scatter(payload, broadcast=True, hash=False)
-    by_key = {}
-    futures = []
-    for task in tasks:
-        future = client.submit(execute_run, shared, task, key=f"twin-run-{token}-{task.run_id}", retries=0)
-        by_key[future.key] = task
-        futures.append(future)
     store = SweepStore(payload.folder)
-    for future in as_completed(futures):
-        task = by_key[future.key]
+    queue = list(tasks)[::-1]  # popped from the end: submission in the given order
+    by_key: dict[str, tuple[RunTask, ...]] = {}
+    pending = as_completed()
+    seconds_per_run: float | None = None
+
+    def connected() -> int:
+        """Workers connected now (an existing cluster's may come and go)."""
+        return max(1, len(client.scheduler_info().get("workers", {})))
+
+    def submit(workers: int) -> None:
+        size = batch_size(seconds_per_run, len(queue), workers)
+        batch = tuple(queue.pop() for _ in range(min(size, len(queue))))
+        future = client.submit(execute_batch, shared, batch, key=f"twin-runs-{token}-{batch[0].run_id}",
+                               retries=0)
+        by_key[future.key] = batch
+        pending.add(future)
+
+    count = connected()
+    while queue and len(by_key) < BATCHES_PER_WORKER * count:
+        submit(count)
+    for future in pending:
+        batch = by_key.pop(future.key)
         try:
-            outcome = future.result()
-        except Exception as exc:  # the run never finished on any worker
+            outcomes = future.result()
+            seconds_per_run = sum(o.seconds for o in outcomes) / len(outcomes)
+        except Exception as exc:  # the task never finished on any worker
             message = one_line(exc)
-            store.write_run(run_rows(task.run_id, task.point, task.replicate, task.seed, None, message))
-            outcome = RunOutcome(task.run_id, "error", message, 0.0)
+            outcomes = []
+            for task in batch:
+                if (status := store.run_status(task.run_id)) is not None:  # finished before the loss
+                    outcomes.append(RunOutcome(task.run_id, status, "", 0.0))
+                    continue
+                store.write_run(run_rows(task.run_id, task.point, task.replicate, task.seed, None, message))
+                outcomes.append(RunOutcome(task.run_id, "error", message, 0.0))
         future.release()
-        report(outcome)
+        if queue:
+            count = connected()
+            while queue and len(by_key) < BATCHES_PER_WORKER * count:
+                submit(count)
+        for outcome in outcomes:
+            report(outcome)

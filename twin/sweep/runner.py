@@ -7,10 +7,12 @@ points are paired and not blurred by noise.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from tqdm import tqdm
@@ -18,6 +20,7 @@ from tqdm import tqdm
 import twin
 from twin.config import to_dict
 from twin.errors import TwinInputError
+from twin.scenario import Scenario
 from twin.sweep.design import Design, make_design, salib_problem
 from twin.sweep.executor import (
     CONNECT_TIMEOUT_S,
@@ -31,6 +34,44 @@ from twin.sweep.executor import (
 from twin.sweep.spec import SweepSpec, load_sweep
 from twin.sweep.store import SweepStore, run_id
 from twin.writing import claim, output_errors
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """What a sweep folder will hold and the runs that fill it: a sweep's or an experiment's."""
+
+    kind: str
+    """'sweep' or 'experiment' (for messages)."""
+    name: str
+    digest: str
+    """Identifies what is run; a resumed folder must hold the same."""
+    changed: str
+    """What a different digest means, for the message refusing to resume ('the sweep file ...')."""
+    manifest: dict[str, Any]
+    """sweep.json (holds ``digest``)."""
+    points: pd.DataFrame
+    """design.parquet: ``point`` and one column per variable."""
+    tasks: list[RunTask]
+    base: Scenario
+    keep_tables: tuple[str, ...]
+    variants: tuple[Scenario, ...] = ()
+    """Whole scenarios by point (an experiment's parent and policies); empty for a sweep."""
+
+    def payload(self, folder: Path) -> RunPayload:
+        """What every run shares, for workers writing into ``folder``."""
+        return RunPayload(self.base.to_dict(), self.base.source, str(folder), self.keep_tables,
+                          tuple((v.to_dict(), v.source) for v in self.variants))
+
+
+def sweep_plan(spec: SweepSpec, design: Design) -> Plan:
+    """The plan of a sweep: its design's points (with unit columns for SALib designs) x replicates."""
+    points = design.points.copy()
+    if design.unit is not None:
+        for i, key in enumerate(design.levers + design.uncertainties):
+            points[f"unit:{key}"] = design.unit[:, i]
+    return Plan("sweep", spec.name, spec.digest(), "the sweep file or its base scenario changed",
+                sweep_manifest(spec, design), points, plan_tasks(spec, design), spec.base,
+                spec.file.sweep.keep_tables)
 
 
 def plan_tasks(spec: SweepSpec, design: Design) -> list[RunTask]:
@@ -72,22 +113,22 @@ def _problem(spec: SweepSpec, design: Design) -> dict | None:
     return salib_problem(spec.variables) if design.unit is not None else None
 
 
-def _prepare(store: SweepStore, spec: SweepSpec, design: Design, resume: bool) -> None:
-    """Make ``store`` ready for the runs: create it, or check it holds this sweep (``resume``).
+def _prepare(store: SweepStore, plan: Plan, resume: bool) -> None:
+    """Make ``store`` ready for the runs: create it, or check it holds this plan (``resume``).
 
     The caller holds the folder's claim, so every temporary file in it is a killed run's.
     """
+    kind = plan.kind
     if store.path.exists() and not store.path.is_dir():
         raise TwinInputError(f"{store.path}: exists and is not a folder; choose another --out")
     if store.exists():
         if not resume:
             raise TwinInputError(
-                f"{store.path}: already holds a sweep; pass --resume to finish it, or choose a new --out"
+                f"{store.path}: already holds a {kind}; pass --resume to finish it, or choose a new --out"
             )
-        if store.manifest().get("digest") != spec.digest():
+        if store.manifest().get("digest") != plan.digest:
             raise TwinInputError(
-                f"{store.path}: holds a different sweep (the sweep file or its base "
-                "scenario changed); choose a new --out"
+                f"{store.path}: holds a different {kind} ({plan.changed}); choose a new --out"
             )
         store.remove_leftovers()
         return
@@ -96,14 +137,10 @@ def _prepare(store: SweepStore, spec: SweepSpec, design: Design, resume: bool) -
                       stacklevel=3)
         store.remove_leftovers()
     elif resume:
-        raise TwinInputError(f"{store.path}: no sweep to resume (no sweep.json); drop --resume to start one")
+        raise TwinInputError(f"{store.path}: no {kind} to resume (no sweep.json); drop --resume to start one")
     elif store.path.exists() and any(store.path.iterdir()):
-        raise TwinInputError(f"{store.path}: exists and is not a sweep folder; choose a new --out")
-    points = design.points.copy()
-    if design.unit is not None:
-        for i, key in enumerate(design.levers + design.uncertainties):
-            points[f"unit:{key}"] = design.unit[:, i]
-    store.create(sweep_manifest(spec, design), points)
+        raise TwinInputError(f"{store.path}: exists and is not a {kind} folder; choose a new --out")
+    store.create(plan.manifest, plan.points)
 
 
 def sweep(
@@ -140,13 +177,30 @@ def sweep(
     """
     if not isinstance(spec, SweepSpec):
         spec = load_sweep(spec)
+    return execute_plan(sweep_plan(spec, make_design(spec)), out, workers=workers, scheduler=scheduler,
+                        connect_timeout_s=connect_timeout_s, resume=resume, retry_failed=retry_failed,
+                        progress=progress, client=client, ready=ready)
+
+
+def execute_plan(
+    plan: Plan,
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    connect_timeout_s: float = CONNECT_TIMEOUT_S,
+    resume: bool = False,
+    retry_failed: bool = False,
+    progress: bool = False,
+    client=None,
+    ready: Callable[[], object] | None = None,
+) -> pd.DataFrame:
+    """Run a :class:`Plan` into the folder ``out`` (the arguments are :func:`sweep`'s)."""
     if workers is not None and workers < 0:
         raise TwinInputError(f"--workers must be >= 0, got {workers}")
     if workers is not None and scheduler is not None:
         raise TwinInputError("give either --workers or --scheduler, not both")
-    design = make_design(spec)
     store = SweepStore(out)
-    tasks = plan_tasks(spec, design)
     own_client = client is None and workers != 0
     if own_client:
         client = connect(
@@ -155,8 +209,8 @@ def sweep(
     try:
         with output_errors(out):
             store.path.parent.mkdir(parents=True, exist_ok=True)
-        with claim(out, "twin sweep"):
-            return _run_sweep(store, spec, design, tasks, client, resume, retry_failed, progress, ready)
+        with claim(out, f"twin {plan.kind}"):
+            return _run_plan(store, plan, client, resume, retry_failed, progress, ready)
     finally:
         if own_client:
             cluster = client.cluster
@@ -165,26 +219,24 @@ def sweep(
                 cluster.close()
 
 
-def _run_sweep(store: SweepStore, spec: SweepSpec, design: Design, tasks: list[RunTask], client,
-               resume: bool, retry_failed: bool, progress: bool,
-               ready: Callable[[], object] | None = None) -> pd.DataFrame:
+def _run_plan(store: SweepStore, plan: Plan, client, resume: bool, retry_failed: bool, progress: bool,
+              ready: Callable[[], object] | None = None) -> pd.DataFrame:
     """Prepare the folder, run the missing runs, consolidate (the caller holds the claim)."""
     with output_errors(store.path):
-        _prepare(store, spec, design, resume)
+        _prepare(store, plan, resume)
     skip = store.finished()
     if retry_failed:
         skip -= store.failed()
+    tasks = plan.tasks
     todo = [t for t in tasks if t.run_id not in skip]
     if todo and ready is not None:
         ready()
-    payload = RunPayload(
-        spec.base.to_dict(), spec.base.source, str(store.path), spec.file.sweep.keep_tables
-    )
+    payload = plan.payload(store.path)
     counts = {"failed": 0}
     bar = tqdm(
         total=len(tasks),
         initial=len(tasks) - len(todo),
-        desc=spec.name,
+        desc=plan.name,
         unit="run",
         disable=not progress,
         smoothing=0.1,

@@ -179,6 +179,14 @@ class SweepStore:
                 out.add(path.stem)
         return out
 
+    def run_status(self, rid: str) -> str | None:
+        """'ok' or 'error' for a finished run, None when it has no run file."""
+        path = self.run_path(rid)
+        if not path.is_file():
+            return None
+        status = read_table(path, what="sweep run file", remedy=self._redo, read=["status"]).status
+        return "error" if (status == "error").any() else "ok"
+
     def write_run(self, rows: pd.DataFrame, tables: dict[str, pd.DataFrame] | None = None) -> None:
         """Store one run: its kept tables first, then its run file (the 'finished' mark)."""
         rid = str(rows.run_id.iloc[0])
