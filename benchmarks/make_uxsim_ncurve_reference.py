@@ -1,4 +1,4 @@
-"""Make the congested grid reference that tests/test_traffic_vs_uxsim_ncurves.py compares with: UXsim's N-curves.
+"""UXsim's N-curves on a congested grid: the reference of tests/test_traffic_vs_uxsim_ncurves.py.
 
 Run: ``python benchmarks/make_uxsim_ncurve_reference.py`` (needs the ``peers`` extra: UXsim 1.15.1).
 Writes into data/traffic_grid/:
@@ -52,14 +52,16 @@ def run(demand: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
     w = uxsim_grid_world(demand, cpp=True, tmax_s=HORIZON_S)
     w.exec_simulation()
     w.analyzer.basic_analysis()
-    steps = np.minimum(np.arange(0, HORIZON_S + 1, EVERY_S) // w.DELTAT, HORIZON_S // w.DELTAT - 1).astype(int)
+    grid = np.arange(0, HORIZON_S + 1, EVERY_S)
+    # UXsim keeps one count per time step of DELTAT s, HORIZON_S / DELTAT of them
+    steps = np.minimum(grid // w.DELTAT, HORIZON_S // w.DELTAT - 1).astype(int)
     links = pd.read_csv(GRID / "grid10x10_links.csv")
     frames = []
     for link_id in links.link_id:
         link = w.get_link(str(link_id))
         frames.append(pd.DataFrame({
             "link_id": link_id,
-            "t_s": np.arange(0, HORIZON_S + 1, EVERY_S),
+            "t_s": grid,
             "cum_arrivals": np.asarray(link.cum_arrival)[steps].astype(int),
             "cum_departures": np.asarray(link.cum_departure)[steps].astype(int),
         }))
@@ -67,7 +69,6 @@ def run(demand: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
     # arrival_time is in UXsim time steps (DELTAT s); -1 for vehicles still travelling
     arrived = np.array([v.arrival_time for v in w.VEHICLES.values()], dtype=float)
     arrived = np.sort(arrived[arrived >= 0] * w.DELTAT)
-    grid = np.arange(0, HORIZON_S + 1, EVERY_S)
     summary = {
         "uxsim_version": version("uxsim"),
         "engine": "C++ (World(cpp=True))",
