@@ -56,11 +56,14 @@ def choose(out_start: list, link_to: list, node: int, dest: int, row: int, times
     return best
 
 
-def reference_loading(load: DynamicLoading, until_s: float) -> tuple[np.ndarray, np.ndarray]:
+def reference_loading(load: DynamicLoading, until_s: float, equal_shares: bool = False
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """Run the rules from time 0 to ``until_s`` on ``load``'s inputs: (arrival per row, exits per link).
 
-    ``load`` supplies only inputs (network, rows, settings, capacities, storage, wave times and,
-    for fixed routes, the paths it gave the rows); its state is not read.
+    ``load`` supplies only inputs (network, rows, settings, capacities, storage, wave times,
+    signals and, for fixed routes, the paths it gave the rows); its state is not read.
+    ``equal_shares`` swaps the node model's capacity-proportional priorities for equal ones (the
+    round-robin of the kernel before issue 12: a vehicle each in turn), a wrong model for tests.
     """
     net, s = load.network, load.settings
     dt, cap, m = s.time_step_s, load.capacity_vps, net.n_links
@@ -74,7 +77,7 @@ def reference_loading(load: DynamicLoading, until_s: float) -> tuple[np.ndarray,
     ghosts = [deque() for _ in range(m)]  # (time its space frees, vehicles) of rows that left
     occ, ghost = np.zeros(m), np.zeros(m)
     out_b, in_b = np.zeros(m), np.zeros(m)
-    size_of, dest_node = load.veh_size.tolist(), load.veh_dest_node.tolist()
+    size_of = load.veh_size.tolist()
     dest_idx = load.veh_dest_idx.tolist()
     out_start, link_to = net.out_start.tolist(), net.link_to.tolist()
     incoming = [net.in_links[net.in_start[v] : net.in_start[v + 1]].tolist() for v in range(net.n_nodes)]
@@ -109,7 +112,7 @@ def reference_loading(load: DynamicLoading, until_s: float) -> tuple[np.ndarray,
                         break
                     queued[link] += size_of[row]
             times = load.fft + sig.red_delay_s + queued / (cap * sig.green_share)
-            dist = times_to_destinations(net, times, load.dest_nodes)
+            dist = times_to_destinations(net, times, load.dest_nodes, load.dest_start)
             times, dist = times.tolist(), dist.tolist()
             next_update = t + s.route_update_s
         for link in range(m):
@@ -141,7 +144,7 @@ def reference_loading(load: DynamicLoading, until_s: float) -> tuple[np.ndarray,
                 size = size_of[row]
                 if out_b[link] < size - BUDGET_EPS:
                     continue
-                last = dest_node[row] == node
+                last = dist[dest_idx[row]][node] == 0  # its destination node or zone connector
                 if last:
                     nxt = -1
                 elif enroute:
@@ -152,7 +155,7 @@ def reference_loading(load: DynamicLoading, until_s: float) -> tuple[np.ndarray,
                     continue
                 blocked.discard(link)
                 clock[node] = key
-                tag[link] = key + size / cap[link]
+                tag[link] = key + size / (1.0 if equal_shares else cap[link])
                 queue[link].popleft()
                 rows_at[node] -= 1
                 out_b[link] -= size
@@ -169,7 +172,7 @@ def reference_loading(load: DynamicLoading, until_s: float) -> tuple[np.ndarray,
         still = []
         for row in waiting:
             origin, size = load.veh_origin[row], size_of[row]
-            if origin == dest_node[row]:
+            if dist[dest_idx[row]][origin] == 0:
                 arrive[row] = t
                 continue
             if enroute:

@@ -103,9 +103,10 @@ def fixed_time_plan(
         off_axis = np.abs(np.sin(heading[links] - axis)) > np.sqrt(0.5)  # more than 45 degrees off
         if off_axis.all() or not off_axis.any():
             continue  # one heading only: nothing to separate
-        crit = np.array([cap[~off_axis].max(), cap[off_axis].max()])
-        green = np.maximum(effective * crit / crit.sum(), MIN_GREEN_S)
-        green *= effective / green.sum() if green.sum() > effective else 1.0
+        crit_axis, crit_off = cap[~off_axis].max(), cap[off_axis].max()
+        floor = min(MIN_GREEN_S, effective / 2.0)
+        first = min(max(effective * crit_axis / (crit_axis + crit_off), floor), effective - floor)
+        green = np.array([first, effective - first])
         phase = off_axis.astype(np.int64)
         plan.cycle_s[links] = cycle_s
         plan.green_s[links] = green[phase]

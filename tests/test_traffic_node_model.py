@@ -1,0 +1,151 @@
+"""The node model (merges, diverges) and fixed-time signals against their analytic flows.
+
+References the project did not write: C. M. J. Tampere, R. Corthout, D. Cattrysse and
+L. H. Immers (2011), "A generic class of first order node models for dynamic macroscopic
+simulation of traffic flows", Transportation Research Part B 45(1), 289-309: at a merge whose
+receiving link's supply ``S`` binds, each oversaturated incoming link ``i`` sends
+``S x C_i / sum C`` (capacity-proportional priorities); at a diverge, FIFO limits the incoming
+link's flow to ``min(demand, S_j / p_j)`` over its branches ``j`` of turning fraction ``p_j``
+(C. F. Daganzo 1995, "The cell transmission model, part II: network traffic"). A fixed-time signal
+discharges at the saturation flow during green: capacity ``s x g / C`` (Webster 1958, Road Research
+Technical Paper 39; HCM 2016 chapter 19).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_traffic_kinematic_wave import link_between, network
+from traffic_twin import reference_loading
+
+from twin.traffic import DynamicLoading, LoadingSettings, Trips
+from twin.traffic.signals import MIN_GREEN_S, SignalPlan, fixed_time_plan, signal_nodes
+
+VPH = 1 / 3600.0  # veh/s per veh/h
+
+
+def steady_trips(origin: int, dest, rate_vph: float, until_s: float) -> Trips:
+    """One vehicle every ``3600 / rate_vph`` seconds from ``origin``, destinations taken in turn
+    from ``dest``, departing from 0 to ``until_s``."""
+    depart = np.arange(0.0, until_s, 3600.0 / rate_vph)
+    dest = np.resize(np.asarray(dest), len(depart))
+    return Trips.from_arrays(np.full(len(depart), origin), dest, depart)
+
+
+def concat(*parts: Trips) -> Trips:
+    return Trips.from_arrays(*(np.concatenate([getattr(p, f) for p in parts])
+                               for f in ("origin", "destination", "depart_s", "count")))
+
+
+def flow_vph(load: DynamicLoading, link: int, t_from: float, t_to: float) -> float:
+    """Vehicles leaving ``link`` per hour over ``[t_from, t_to)`` (records of 1 s)."""
+    return float(load.rec_exits[int(t_from) : int(t_to), link].sum()) * 3600.0 / (t_to - t_from)
+
+
+def fixed(horizon_s: float, platoon: int = 1, dt: float = 1.0) -> LoadingSettings:
+    return LoadingSettings(time_step_s=dt, platoon=platoon, route_choice="fixed", record_interval_s=1.0,
+                           horizon_s=horizon_s, route_update_s=horizon_s)
+
+
+def merge_load() -> tuple[DynamicLoading, int, int]:
+    """Links 0->2 (1,800 veh/h) and 1->2 (600 veh/h) merge into 2->3 (1,200 veh/h), each fed at
+    its capacity for an hour: both oversaturated."""
+    net = network([(0, 2, 1, 1800 * VPH), (1, 2, 1, 600 * VPH), (2, 3, 1, 1200 * VPH)],
+                  [0.0, 0.0, 500.0, 1000.0], [-300.0, 300.0, 0.0, 0.0])
+    trips = concat(steady_trips(0, [3], 1800, 3600), steady_trips(1, [3], 600, 3600))
+    load = DynamicLoading(net, trips, fixed(4000.0))
+    return load, link_between(net, 0, 2), link_between(net, 1, 2)
+
+
+def test_merge_shares_the_supply_in_proportion_to_capacity():
+    load, a, b = merge_load()
+    load.advance(4000.0)
+    # Tampere et al.: S = 1200 split 1800 : 600 -> 900 and 300 (each below its demand)
+    assert flow_vph(load, a, 900, 3300) == pytest.approx(900, rel=0.05)
+    assert flow_vph(load, b, 900, 3300) == pytest.approx(300, rel=0.05)
+    # the kernel before issue 12 (equal turns, a vehicle each) gives 600 / 600 and fails the check
+    _, before = reference_loading(load, 900.0, equal_shares=True)
+    _, after = reference_loading(load, 3300.0, equal_shares=True)
+    equal_b = (after[b] - before[b]) * 3600.0 / 2400.0
+    assert equal_b == pytest.approx(600, rel=0.05)
+    assert equal_b > 300 * 1.05
+
+
+def test_diverge_with_a_blocked_branch_holds_back_the_other_by_fifo():
+    # 0->1 (1,800 veh/h) splits half to 1->2 (free) and half to 1->3, whose exit 3->4 lets
+    # 300 veh/h through: once 1->3 is full, FIFO at node 1 gives q = S / p = 300 / 0.5 = 600
+    # in total, so the free branch gets 300 veh/h, not its 900 veh/h demand.
+    net = network([(0, 1, 1, 1800 * VPH), (1, 2, 1, 1800 * VPH), (1, 3, 1, 1800 * VPH),
+                   (3, 4, 1, 300 * VPH)],
+                  [0.0, 500.0, 1000.0, 1000.0, 1500.0], [0.0, 0.0, 300.0, -300.0, -300.0])
+    load = DynamicLoading(net, steady_trips(0, [2, 4], 1800, 5400), fixed(5400.0))
+    load.advance(5400.0)
+    free, blocked = link_between(net, 1, 2), link_between(net, 1, 3)
+    assert flow_vph(load, free, 60, 300) == pytest.approx(900, rel=0.05)  # before the spill-back
+    assert flow_vph(load, free, 900, 5000) == pytest.approx(300, rel=0.05)
+    assert flow_vph(load, blocked, 900, 5000) == pytest.approx(300, rel=0.05)
+
+
+@pytest.mark.parametrize(("platoon", "dt"), [(1, 1.0), (5, 3.0)])
+@pytest.mark.parametrize("signal", [True, False])
+def test_signalised_approach_discharges_saturation_times_green_over_cycle(platoon, dt, signal):
+    # 0->1 (1,800 veh/h, fed at 2,000) into 1->2 (3,600 veh/h): a signal on 0->1 with a 90 s cycle
+    # and 40 s of green lets through 1800 x 40 / 90 = 800 veh/h; without it, 1,800.
+    net = network([(0, 1, 1, 1800 * VPH), (1, 2, 2, 3600 * VPH)], [0.0, 500.0, 1000.0], [0.0, 0.0, 0.0])
+    approach = link_between(net, 0, 1)
+    plan = SignalPlan.none(net.n_links)
+    if signal:
+        plan.cycle_s[approach], plan.start_s[approach], plan.green_s[approach] = 90.0, 17.0, 40.0
+    load = DynamicLoading(net, steady_trips(0, [2], 2000, 3600), fixed(3700.0, platoon, dt), signals=plan)
+    load.advance(3700.0)
+    expected = 800.0 if signal else 1800.0
+    assert flow_vph(load, approach, 900, 900 + 30 * 90) == pytest.approx(expected, rel=0.03)
+    # and the route table sees the effective capacity and the mean red wait
+    assert load.effective_vps[approach] == pytest.approx(expected * VPH)
+    assert load.red_delay_s[approach] == pytest.approx(50.0**2 / 180.0 if signal else 0.0)
+
+
+def test_fixed_time_plan_two_phases_split_by_capacity():
+    # a crossing at node 0: east-west arterials (2 lanes, 3,000 veh/h), north-south locals (600)
+    x, y = [0.0, 300.0, -300.0, 0.0, 0.0, 600.0], [0.0, 0.0, 0.0, 300.0, -300.0, 0.0]
+    net = network([(1, 0, 2, 3000 * VPH), (2, 0, 2, 3000 * VPH), (3, 0, 1, 600 * VPH),
+                   (4, 0, 1, 600 * VPH), (5, 1, 2, 3000 * VPH)], x, y)
+    cls = np.where(net.link_capacity_vph >= 3000, 2, 0)
+    net = net.__class__(**{**{f: getattr(net, f) for f in net.__dataclass_fields__}, "link_class": cls})
+    assert signal_nodes(net, "arterials").tolist() == [True, False, False, False, False, False]
+    assert signal_nodes(net, "all")[0] and not signal_nodes(net, "none").any()
+    plan = fixed_time_plan(net, net.link_capacity_vph, "arterials", 90.0, 4.0)
+    ew = [link_between(net, 1, 0), link_between(net, 2, 0)]
+    ns = [link_between(net, 3, 0), link_between(net, 4, 0)]
+    assert plan.cycle_s[ew + ns].tolist() == [90.0] * 4 and plan.signalised_links == 4
+    # 82 s of effective green split 3000 : 600 is 68.3 / 13.7; the minimum green lifts the second
+    assert plan.green_s[ns].tolist() == pytest.approx([MIN_GREEN_S] * 2)
+    assert plan.green_s[ew].tolist() == pytest.approx([82.0 - MIN_GREEN_S] * 2)
+    # the phases follow each other with the lost time between them
+    assert plan.start_s[ew].tolist() == [0.0, 0.0]
+    assert plan.start_s[ns].tolist() == pytest.approx([82.0 - MIN_GREEN_S + 4.0] * 2)
+
+
+def test_kernel_matches_plain_python_rules_with_signals_and_unequal_merges(testville):
+    net = testville.network
+    rng = np.random.default_rng(5)
+    n = 400
+    o, d = rng.integers(0, net.n_nodes, n), rng.integers(0, net.n_nodes, n)
+    keep = o != d
+    depart, count = rng.uniform(0, 600, keep.sum()), rng.integers(1, 6, keep.sum())
+    trips = Trips.from_arrays(o[keep], d[keep], depart, count)
+    capacity = net.link_capacity_vph * rng.uniform(0.03, 0.3, net.n_links)  # unequal, congested
+    plan = fixed_time_plan(net, capacity, "all", 60.0, 3.0)
+    assert plan.signalised_links > 0
+    for route_choice in ("fixed", "enroute"):
+        settings = LoadingSettings(time_step_s=2.0, platoon=3, route_choice=route_choice, horizon_s=2400.0,
+                                   route_update_s=300.0)
+        load = DynamicLoading(net, trips, settings, capacity_vph=capacity, signals=plan)
+        load.advance(2400.0)
+        assert load.summary()["completed"] < trips.vehicles  # congested enough that queues matter
+        arrive, exits = reference_loading(load, 2400.0)
+        np.testing.assert_array_equal(arrive, load.veh_arrive)
+        np.testing.assert_array_equal(exits, load.rec_exits.sum(axis=0))
+        # the old equal shares move the vehicles differently
+        arrive_equal, _ = reference_loading(load, 2400.0, equal_shares=True)
+        assert not np.array_equal(np.nan_to_num(arrive_equal), np.nan_to_num(arrive))
