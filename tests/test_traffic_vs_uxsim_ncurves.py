@@ -36,7 +36,7 @@ TOL = {
     "cordon_max": 0.07,  # largest count difference, over the total count
     "destination_nrmse": 0.06,  # the worst of the four destination nodes
     "arrived_nrmse": 0.03,
-    "queue_clears_s": 300.0,  # when the cordon queue falls below half of UXsim's peak
+    "queue_clears_s": 300.0,  # when the vehicles on the cordon links fall for good below half UXsim's peak
 }
 WRONG_MODELS = {
     "capacity x0.8": {"capacity": 0.8, "storage": 1.0},
