@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from twin.traffic import DynamicLoading, LoadingSettings, read_network_csv, read_trips_csv
+from twin.city import RoadNetwork
+from twin.traffic import DynamicLoading, LoadingSettings, Trips, read_network_csv, read_trips_csv
 
 CENTRE = (44, 45, 54, 55)
 TOL = {
@@ -54,10 +55,13 @@ def case(reference_data):
     return net, trips, ref, curves
 
 
-def run_ours(net, trips, every_s, capacity=1.0, storage=1.0):
+def run_ours(
+    net: RoadNetwork, trips: Trips, every_s: float, capacity: float = 1.0, storage: float = 1.0
+) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
     """Our loading with the grid benchmark's settings, sampled every ``every_s`` seconds.
 
-    Returns the summary, per-link cumulative arrivals and departures (links x times) and the
+    ``capacity`` and ``storage`` scale every link's (the wrong models). Returns the summary,
+    per-link cumulative arrivals and departures (vehicles, links x times) and the
     vehicles arrived by each time. Departures are the recorded link exits; arrivals are those
     plus the vehicles on the link at the sample time.
     """
@@ -80,7 +84,7 @@ def run_ours(net, trips, every_s, capacity=1.0, storage=1.0):
     return load.summary(), arrivals, departures, arrived
 
 
-def disagreement(case, capacity=1.0, storage=1.0) -> dict:
+def disagreement(case: tuple, capacity: float = 1.0, storage: float = 1.0) -> dict:
     """Each compared figure's disagreement with UXsim (dimensionless, or seconds for the queue)."""
     net, trips, ref, curves = case
     summary, arrivals, departures, arrived = run_ours(net, trips, ref["every_s"], capacity, storage)
