@@ -19,7 +19,8 @@ from test_traffic_kinematic_wave import link_between, network
 from traffic_twin import reference_loading
 
 from twin.traffic import DynamicLoading, LoadingSettings, Trips
-from twin.traffic.signals import MIN_GREEN_S, SignalPlan, fixed_time_plan, signal_nodes
+from twin.traffic.config import MIN_GREEN_S
+from twin.traffic.signals import SignalPlan, fixed_time_plan, signal_nodes
 
 VPH = 1 / 3600.0  # veh/s per veh/h
 

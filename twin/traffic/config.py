@@ -21,6 +21,14 @@ LINK_MODELS = ("kinematic_wave", "spatial_queue")
 """Link model of the loading: Newell's kinematic wave (space frees after the backward wave has
 crossed the link), or the spatial queue (space frees the instant a vehicle leaves)."""
 
+SIGNAL_MODES = ("none", "arterials", "all")
+"""Which junctions get fixed-time signals: none; those with three or more approaches of which
+two or more are arterial-or-higher roads; every junction with three or more approaches."""
+
+MIN_GREEN_S = 15.0
+"""Shortest green of a signal phase, seconds (an assumption: pedestrians crossing a two-lane street
+at 1.2 m/s plus a start-up margin)."""
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class TrafficConfig:
@@ -60,6 +68,18 @@ class TrafficConfig:
         choices=LINK_MODELS,
         doc="kinematic_wave: space a vehicle leaves frees after the backward wave has crossed the "
         "link (Newell); spatial_queue: it frees at once (no backward wave)",
+    )
+    signals: str = option(
+        "arterials",
+        choices=SIGNAL_MODES,
+        doc="fixed-time two-phase signals at junctions: none; arterials (3+ approaches, 2+ of them "
+        "arterial or highway); all (every junction of 3+ approaches)",
+    )
+    signal_cycle_s: float = option(
+        90.0, ge=30, le=240, unit="s", doc="signal cycle length (green split by approach capacity)"
+    )
+    signal_lost_time_s: float = option(
+        4.0, ge=0, le=15, unit="s", doc="lost time per signal phase (start-up and clearance)"
     )
     route_update_s: float = option(
         600.0, ge=10, le=3600, unit="s", doc="how often current link times and routes are recomputed"
@@ -120,6 +140,10 @@ class TrafficConfig:
     def check(self) -> str | None:
         if len(self.hourly_profile) != 24 or sum(self.hourly_profile) <= 0:
             return "hourly_profile: give 24 non-negative weights, not all zero"
+        if self.signal_cycle_s - 2 * self.signal_lost_time_s < 2 * MIN_GREEN_S:
+            return (f"signal_cycle_s: {self.signal_cycle_s:g} s with {self.signal_lost_time_s:g} s lost "
+                    f"per phase leaves under {MIN_GREEN_S:g} s of green per phase; allowed "
+                    f"signal_cycle_s >= 2 x signal_lost_time_s + {2 * MIN_GREEN_S:g}")
         if self.new_link and len(self.new_link) != 4:
             return "new_link: give four numbers [x1, y1, x2, y2] in metres"
         return None

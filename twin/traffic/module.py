@@ -30,6 +30,7 @@ from twin.traffic.config import TrafficConfig
 from twin.traffic.demand import generate_trips, gravity_probabilities
 from twin.traffic.equilibrium import relative_difference, smooth_skim
 from twin.traffic.loading import DynamicLoading, LoadingSettings
+from twin.traffic.signals import fixed_time_plan
 
 
 def _with_new_link(net: RoadNetwork, cfg: TrafficConfig) -> RoadNetwork:
@@ -82,6 +83,8 @@ class TrafficModule(Module):
             closed[self.network.links_of_road(road)] = True
         self.capacity, self.closed = capacity * cfg.sample_share, closed
         self.storage = self.network.storage_veh * cfg.sample_share
+        self.signals = fixed_time_plan(self.network, capacity, cfg.signals, cfg.signal_cycle_s,
+                                       cfg.signal_lost_time_s)
         self.settings = LoadingSettings(
             time_step_s=cfg.time_step_s,
             platoon=cfg.platoon,
@@ -169,6 +172,7 @@ class TrafficModule(Module):
             capacity_vph=self.capacity,
             storage_veh=self.storage,
             closed=self.closed,
+            signals=self.signals,
         )
 
     def _experienced_skim(self, model: TwinModel, load: DynamicLoading) -> np.ndarray:

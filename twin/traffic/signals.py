@@ -20,17 +20,11 @@ import dataclasses
 import numpy as np
 
 from twin.city import RoadNetwork
-
-SIGNAL_MODES = ("none", "arterials", "all")
-"""Which nodes get fixed-time signals: none; junctions of two or more arterial-or-higher
-approaches with three or more approaches; every junction with three or more approaches."""
+from twin.errors import TwinInputError
+from twin.traffic.config import MIN_GREEN_S, SIGNAL_MODES
 
 ARTERIAL_CLASS = 2
 """``RoadNetwork.link_class`` of an arterial (``twin.city.LINK_CLASSES``); higher is a highway."""
-
-MIN_GREEN_S = 15.0
-"""Shortest green of a phase, seconds (an assumption: pedestrians crossing a two-lane street at
-1.2 m/s plus a start-up margin)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +66,7 @@ def signal_nodes(network: RoadNetwork, mode: str) -> np.ndarray:
     if mode == "all":
         return n_in >= 3
     if mode != "arterials":
-        raise ValueError(f"signal mode {mode!r}: allowed {', '.join(SIGNAL_MODES)}")
+        raise TwinInputError(f"signal mode {mode!r}: allowed {', '.join(SIGNAL_MODES)}")
     major = network.link_class[network.in_links] >= ARTERIAL_CLASS
     node_of = np.repeat(np.arange(network.n_nodes), n_in)
     n_major = np.bincount(node_of[major], minlength=network.n_nodes)
