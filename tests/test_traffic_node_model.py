@@ -107,12 +107,15 @@ def test_signalised_approach_discharges_saturation_times_green_over_cycle(platoo
 
 
 def test_fixed_time_plan_two_phases_split_by_capacity():
-    # a crossing at node 0: east-west arterials (2 lanes, 3,000 veh/h), north-south locals (600)
+    # a crossing at node 0: east-west arterials (2 lanes, 3,000 veh/h), north-south collectors (600)
     x, y = [0.0, 300.0, -300.0, 0.0, 0.0, 600.0], [0.0, 0.0, 0.0, 300.0, -300.0, 0.0]
     net = network([(1, 0, 2, 3000 * VPH), (2, 0, 2, 3000 * VPH), (3, 0, 1, 600 * VPH),
                    (4, 0, 1, 600 * VPH), (5, 1, 2, 3000 * VPH)], x, y)
-    cls = np.where(net.link_capacity_vph >= 3000, 2, 0)
-    net = net.__class__(**{**{f: getattr(net, f) for f in net.__dataclass_fields__}, "link_class": cls})
+    fields = {f: getattr(net, f) for f in net.__dataclass_fields__}
+    # north-south locals joining the arterial keep priority control; collectors get a signal
+    local = net.__class__(**{**fields, "link_class": np.where(net.link_capacity_vph >= 3000, 2, 0)})
+    assert not signal_nodes(local, "arterials").any() and signal_nodes(local, "all")[0]
+    net = net.__class__(**{**fields, "link_class": np.where(net.link_capacity_vph >= 3000, 2, 1)})
     assert signal_nodes(net, "arterials").tolist() == [True, False, False, False, False, False]
     assert signal_nodes(net, "all")[0] and not signal_nodes(net, "none").any()
     plan = fixed_time_plan(net, net.link_capacity_vph, "arterials", 90.0, 4.0)

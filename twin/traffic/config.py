@@ -22,8 +22,10 @@ LINK_MODELS = ("kinematic_wave", "spatial_queue")
 crossed the link), or the spatial queue (space frees the instant a vehicle leaves)."""
 
 SIGNAL_MODES = ("none", "arterials", "all")
-"""Which junctions get fixed-time signals: none; those with three or more approaches of which
-two or more are arterial-or-higher roads; every junction with three or more approaches."""
+"""Which junctions get fixed-time signals: none; crossings of an arterial (or highway) with
+another arterial or a collector (three or more collector-or-higher approaches, two or more of them
+arterial-or-higher; local streets joining an arterial keep priority control, as GB 50647-2011
+plans them); every junction with three or more approaches."""
 
 MIN_GREEN_S = 15.0
 """Shortest green of a signal phase, seconds (an assumption: pedestrians crossing a two-lane street
@@ -72,8 +74,9 @@ class TrafficConfig:
     signals: str = option(
         "arterials",
         choices=SIGNAL_MODES,
-        doc="fixed-time two-phase signals at junctions: none; arterials (3+ approaches, 2+ of them "
-        "arterial or highway); all (every junction of 3+ approaches)",
+        doc="fixed-time two-phase signals at junctions: none; arterials (arterial x arterial and "
+        "arterial x collector: 3+ collector-or-higher approaches, 2+ of them arterial or highway); "
+        "all (every junction of 3+ approaches)",
     )
     signal_cycle_s: float = option(
         90.0, ge=30, le=240, unit="s", doc="signal cycle length (green split by approach capacity)"

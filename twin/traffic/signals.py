@@ -23,8 +23,9 @@ from twin.city import RoadNetwork
 from twin.errors import TwinInputError
 from twin.traffic.config import MIN_GREEN_S, SIGNAL_MODES
 
-ARTERIAL_CLASS = 2
-"""``RoadNetwork.link_class`` of an arterial (``twin.city.LINK_CLASSES``); higher is a highway."""
+COLLECTOR_CLASS, ARTERIAL_CLASS = 1, 2
+"""``RoadNetwork.link_class`` of a collector and of an arterial (``twin.city.LINK_CLASSES``);
+higher is a highway."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,10 +68,11 @@ def signal_nodes(network: RoadNetwork, mode: str) -> np.ndarray:
         return n_in >= 3
     if mode != "arterials":
         raise TwinInputError(f"signal mode {mode!r}: allowed {', '.join(SIGNAL_MODES)}")
-    major = network.link_class[network.in_links] >= ARTERIAL_CLASS
+    cls = network.link_class[network.in_links]
     node_of = np.repeat(np.arange(network.n_nodes), n_in)
-    n_major = np.bincount(node_of[major], minlength=network.n_nodes)
-    return (n_in >= 3) & (n_major >= 2)
+    n_arterial = np.bincount(node_of[cls >= ARTERIAL_CLASS], minlength=network.n_nodes)
+    n_collector = np.bincount(node_of[cls >= COLLECTOR_CLASS], minlength=network.n_nodes)
+    return (n_collector >= 3) & (n_arterial >= 2)
 
 
 def fixed_time_plan(
