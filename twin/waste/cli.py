@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 
 from twin.cli_types import SEED, bounded_int, finite_float
@@ -46,6 +47,44 @@ def _cmd_route(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_size(args: argparse.Namespace) -> int:
+    from twin.city import load_city
+    from twin.errors import ScenarioError, TwinInputError
+    from twin.scenario import load_scenario
+    from twin.waste.sizing import size_fleet
+
+    scenario = load_scenario(args.scenario)
+    cfg = scenario.modules.get("waste")
+    if cfg is None:
+        raise ScenarioError(f"{scenario.source}: [waste]: the scenario does not run the waste module")
+    run = scenario.scenario
+    city = load_city(run.city, scenario.file_of("scenario.city"))
+    try:
+        sizing = size_fleet(city, cfg, seed=run.seed, start_year=run.start_year, slack=args.slack,
+                            iterations=args.iterations)
+    except TwinInputError as exc:
+        raise type(exc)(f"{scenario.source}: {exc}") from None
+    trucks = {k: sum(v) for k, v in sizing.depot_trucks.items()}
+    if args.json:
+        print(json.dumps({"trucks": trucks, "depot_trucks": sizing.depot_trucks,
+                          "rows": [dataclasses.asdict(r) for r in sizing.rows],
+                          "assumptions": list(sizing.assumptions)}))
+        return 0
+    print(f"{'stream':<11} {'depot':>5} {'bins':>5} {'t/day':>7} {'every':>5} {'trucks':>6} {'longest h':>9}")
+    for r in sizing.rows:
+        flag = "" if r.feasible else "  (a sector cannot be served: a bin beyond the shift)"
+        print(f"{r.stream:<11} {r.depot:>5} {r.bins:>5} {r.tonnes_day:>7.1f} {r.every_days:>5} {r.needed:>6} "
+              f"{r.longest_h:>9.2f}{flag}")
+    print(f"\nproposed [waste] fleet ({sum(trucks.values())} trucks; per stream: "
+          + ", ".join(f"{k} {v}" for k, v in trucks.items()) + "):")
+    print("depot_trucks = { " + ", ".join(
+        f"{k} = [{', '.join(map(str, v))}]" for k, v in sizing.depot_trucks.items()) + " }")
+    print("\nassumed:")
+    for line in sizing.assumptions:
+        print(f"- {line}")
+    return 0
+
+
 def register(subparsers) -> None:
     """Add ``twin waste ...`` to the ``twin`` command line."""
     waste = subparsers.add_parser("waste", help="waste collection tools").add_subparsers(
@@ -67,3 +106,14 @@ def register(subparsers) -> None:
                    "the distance matrix takes 8 x DIMENSION x DIMENSION bytes)")
     p.add_argument("--json", action="store_true", help="print JSON: cost, routes, seconds")
     p.set_defaults(func=_cmd_route)
+    p = waste.add_parser(
+        "size",
+        help="propose trucks per stream and depot so that the fixed schedule keeps up with the waste",
+    )
+    p.add_argument("scenario", help="scenario file with a [waste] section")
+    p.add_argument("--slack", type=finite_float(low=0, high=0.9), default=0.15,
+                   help="share of the shift left free on a mean day (default 0.15)")
+    p.add_argument("--iterations", type=bounded_int(1, 100_000),
+                   help="planner iterations per sector (default: the scenario's route_iterations)")
+    p.add_argument("--json", action="store_true", help="print JSON: trucks, rows, assumptions")
+    p.set_defaults(func=_cmd_size)

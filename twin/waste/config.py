@@ -139,6 +139,14 @@ class WasteConfig:
         le=1000,
         doc="trucks per stream, spread over the waste depots",
     )
+    depot_trucks: Mapping[str, tuple[int, ...]] = option(
+        default_factory=frozen_mapping,
+        ge=0,
+        le=1000,
+        doc="trucks of a stream at each waste depot (in the city's depot order); for the streams "
+        "listed it replaces trucks (twin waste size proposes it); unlisted streams share trucks "
+        "between depots by expected work",
+    )
     truck_capacity_kg: Mapping[str, float] = option(
         default_factory=lambda: _per_stream(TRUCK_CAPACITY_KG),
         gt=0,
@@ -187,6 +195,7 @@ class WasteConfig:
             "container_l",
             "design_days",
             "trucks",
+            "depot_trucks",
             "truck_capacity_kg",
             "plants",
         ):
@@ -194,7 +203,13 @@ class WasteConfig:
                 if stream not in STREAMS:
                     return f"{key}: unknown stream {stream!r}; streams: {', '.join(STREAMS)}"
         for stream in STREAMS:
-            if self.trucks.get(stream, TRUCKS[stream]) < 1:
+            if stream in self.depot_trucks:
+                if sum(self.depot_trucks[stream]) < 1:
+                    return (
+                        f"stream {stream!r} has no trucks (depot_trucks.{stream} = "
+                        f"{list(self.depot_trucks[stream])}); every stream needs at least one"
+                    )
+            elif self.trucks.get(stream, TRUCKS[stream]) < 1:
                 return (
                     f"stream {stream!r} has no trucks (trucks.{stream} = 0); every stream needs at least one"
                 )

@@ -25,6 +25,20 @@ from twin.engine.published import Published
 from twin.kernels.shortest_path import path_links, shortest_path_trees
 
 
+def split_fleet(total: int, work_s: np.ndarray) -> np.ndarray:
+    """Share ``total`` trucks between depots whose territories need ``work_s`` truck-seconds a day.
+
+    Each depot gets one truck, then each further truck goes to the depot with the most work per
+    truck so far (the D'Hondt rule: it keeps the busiest truck's load as low as whole trucks
+    allow; ties go to the lower depot index). ``total`` must be at least ``len(work_s)``.
+    """
+    work = np.asarray(work_s, dtype=np.float64)
+    counts = np.ones(work.size, dtype=np.int64)
+    for _ in range(int(total) - work.size):
+        counts[int(np.argmax(work / counts))] += 1
+    return counts
+
+
 class Roads:
     """Link travel times and the extra-vehicle board, as the trucks see them."""
 
@@ -69,7 +83,8 @@ class Truck(mesa.Agent):
         depot_node: home depot's road node.
         plant_nodes: nodes of the plants that accept its stream.
         load_g: what it carries now, grams.
-        km, hours, visits, trips, delivered_g: counters over the current year.
+        km, hours, visits, trips, delivered_g: counters over the current year; missed: planned
+            bins not emptied (the shift ended first, or a closed road cut them off).
     """
 
     def __init__(
@@ -97,6 +112,7 @@ class Truck(mesa.Agent):
         self.km = 0.0
         self.hours = 0.0
         self.visits = 0
+        self.missed = 0
         self.trips = 0
         self.delivered_g = 0
 
@@ -160,15 +176,17 @@ class Truck(mesa.Agent):
 
         if on_position is not None:
             on_position(env.now, self.node)
-        for kind, index in stops:
+        for k, (kind, index) in enumerate(stops):
             if kind == "plant":
                 if self.load_g > 0:
                     yield from unload_at(index)
                 continue
             if env.now >= shift_end_s:
+                self.missed += sum(1 for later, _ in stops[k:] if later == "bin")
                 break
             node = int(bin_node[index])
             if not (yield from drive(node)):
+                self.missed += 1
                 continue
             yield env.timeout(service_s(index))
             self.visits += 1

@@ -17,7 +17,9 @@ overflow_g + in_bins_end_g``).
 
 from __future__ import annotations
 
+import dataclasses
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -30,9 +32,9 @@ from twin.indicators import Indicator
 from twin.kernels.shortest_path import many_to_many, travel_time_matrix
 from twin.waste.bins import Bins, build_bins, cluster_buildings, deposit
 from twin.waste.config import WasteConfig
-from twin.waste.fleet import Roads, Truck
+from twin.waste.fleet import Roads, Truck, split_fleet
 from twin.waste.generation import building_generation, sum_into_bins
-from twin.waste.planner import collection_problem, solve
+from twin.waste.planner import RoutingProblem, collection_problem, solve
 from twin.waste.policies import FillForecast, FixedSchedule, Selection, ThresholdPolicy, read_sensors
 from twin.waste.streams import (
     COLLECT_EVERY_DAYS,
@@ -62,8 +64,26 @@ DAILY_COLUMNS = [
     "km",
     "truck_hours",
     "placed_wrong_g",
+    "deferred_bins",
+    "missed_bins",
+    "infeasible_plans",
 ]
-"""Columns of the ``waste_daily`` time series (mass in integer grams, so the balance is exact)."""
+"""Columns of the ``waste_daily`` time series (mass in integer grams, so the balance is exact).
+
+``deferred_bins``: must bins the planner could not fit (an infeasible plan, repaired);
+``missed_bins``: planned bins a truck did not reach (shift over, or cut off by a closed road);
+``infeasible_plans``: routing problems whose first plan was infeasible."""
+
+DEFERRED_COLUMNS = ["year", "day", "stream", "depot", "bin"]
+"""Columns of the ``waste_deferred`` table: each must bin an infeasible plan left out, by day."""
+
+PLAN_COLUMNS = [
+    "year", "day", "stream", "depot", "bins", "required", "trucks", "routes", "feasible",
+    "feasible_after_repair", "deferred_bins", "cost", "seconds", "reused",
+]
+"""Columns of the ``waste_plans`` table: one row per routing problem planned or reused that day
+(``cost``: the planner's objective, seconds or metres less collected prizes; ``seconds``: the
+search time when it was planned)."""
 
 HOUR_S = 3600.0
 
@@ -161,31 +181,69 @@ class WasteModule(Module):
         n_trucks = cfg.stream_values("trucks", TRUCKS).astype(np.int64)
         capacity_kg = cfg.stream_values("truck_capacity_kg", TRUCK_CAPACITY_KG)
         self.capacity_kg = capacity_kg
+        self.every_days = cfg.stream_values("collect_every_days", COLLECT_EVERY_DAYS).astype(np.int64)
         self.trucks: dict[tuple[int, int], list[Truck]] = {}
         self.territory = np.zeros(len(self.bins), dtype=np.int64)
         cluster_nodes = self.bins.node[self.bins.stream == 0]
         from_depots = travel_time_matrix(net, net.free_flow_time_s, self.depot_node, cluster_nodes)
-        for s in range(self.k):
-            used = np.arange(min(int(n_trucks[s]), len(depots)))
-            for j in range(int(n_trucks[s])):
-                d = int(used[j % used.size])
-                truck = Truck(
-                    model, s, int(capacity_kg[s] * 1000), d, int(self.depot_node[d]), self.plant_nodes[s]
+        self.depot_work_s: dict[int, np.ndarray] = {}
+        for s, stream in enumerate(STREAMS):
+            given = cfg.depot_trucks.get(stream)
+            if given is not None and len(given) != len(depots):
+                raise TwinInputError(
+                    f"waste.depot_trucks.{stream}: {len(given)} values for the {len(depots)} waste depots "
+                    f"of city {city.name!r} (one count per depot, in the city's order)"
                 )
-                self.trucks.setdefault((s, d), []).append(truck)
+            used = np.arange(min(int(n_trucks[s]), len(depots))) if given is None else np.flatnonzero(given)
             self.territory[self.bins.stream == s] = used[np.argmin(from_depots[used], axis=0)]
+            to_plant = travel_time_matrix(
+                net, net.free_flow_time_s, self.depot_node[used], self.plant_nodes[s]
+            )
+            self.depot_work_s[s] = self._depot_work_s(s, used, to_plant.min(axis=1))
+            counts = (
+                split_fleet(int(n_trucks[s]), self.depot_work_s[s])
+                if given is None
+                else np.asarray(given, dtype=np.int64)[used]
+            )
+            for d, count in zip(used, counts, strict=True):
+                self.trucks[(s, int(d))] = [
+                    Truck(model, s, int(capacity_kg[s] * 1000), int(d), int(self.depot_node[d]),
+                          self.plant_nodes[s])
+                    for _ in range(int(count))
+                ]
         self.fleet = AgentSet([t for group in self.trucks.values() for t in group], random=model.random)
         self.roads = Roads(net, model.published)
         if cfg.policy == "fixed":
-            every = cfg.stream_values("collect_every_days", COLLECT_EVERY_DAYS).astype(np.int64)
-            self.policy = FixedSchedule(self.bins, every, self.depot_xy, self.territory)
+            self.policy = FixedSchedule(self.bins, self.every_days, self.depot_xy, self.territory)
         else:
             self.policy = ThresholdPolicy(
                 self.bins, cfg.must_threshold, cfg.optional_threshold, cfg.optional_prize
             )
         self.daily_rows: list[tuple] = []
+        self.plan_rows: list[tuple] = []
+        self.deferred_rows: list[tuple] = []
         self.position_rows: list[tuple] = []
         self.routing_s = 0.0
+
+    def _depot_work_s(self, s: int, used: np.ndarray, to_plant_s: np.ndarray) -> np.ndarray:
+        """Expected truck seconds a day in each used depot's territory of stream ``s``.
+
+        Emptying: the territory's containers times ``service_s``, divided by the stream's
+        ``collect_every_days``; unloading: the expected truckloads a day times ``unload_min`` plus
+        a return drive from the depot to its nearest plant (``to_plant_s``, one per used depot).
+        Driving between bins is left out. This is how a stream's trucks are shared out between
+        depots (:func:`~twin.waste.fleet.split_fleet`).
+        """
+        cfg = self.config
+        bins = self.bins
+        mine = bins.stream == s
+        n = len(self.depot_node)
+        territory = self.territory[mine]
+        service = np.bincount(territory, weights=bins.containers[mine] * cfg.service_s, minlength=n)
+        loads = np.bincount(territory, weights=bins.expected_day_g[mine], minlength=n)
+        service = service[used] / float(self.every_days[s])
+        loads = loads[used] / (1000.0 * self.capacity_kg[s])
+        return service + loads * (cfg.unload_min * 60.0 + 2.0 * np.asarray(to_plant_s, dtype=np.float64))
 
     def _generation(self, residents, jobs, factor, noise):
         cfg = self.config
@@ -222,7 +280,7 @@ class WasteModule(Module):
         self.gen_rng = model.rng_for("waste/generation", year)
         self.sensor_rng = model.rng_for("waste/sensors", year)
         self.route_seed = int(model.seed_sequence("waste/routing", year).generate_state(1)[0])
-        self.static_routes: dict[tuple[int, int, int], list[list[tuple[str, int]]]] = {}
+        self.static_routes: dict[tuple[int, int, int], tuple] = {}
         self.fleet.do("reset_year")
         self.year = year
         self.day = -1
@@ -239,6 +297,16 @@ class WasteModule(Module):
         if self.day >= 0:
             self._close_day()
         self.roads.withdraw()
+        days = pd.DataFrame(self.daily_rows[self.first_row :], columns=DAILY_COLUMNS)
+        infeasible, deferred, missed = (int(days[c].sum()) for c in ("infeasible_plans", "deferred_bins",
+                                                                       "missed_bins"))
+        if infeasible or missed:
+            warnings.warn(
+                f"waste {year}: {infeasible} routing problems had no feasible plan for the fleet and shift "
+                f"(repaired: {deferred} bin visits deferred, table waste_deferred); {missed} planned bin "
+                "visits missed at the shift's end or behind closed roads (twin waste size proposes a fleet)",
+                stacklevel=2,
+            )
 
     # -- hourly generation ---------------------------------------------------------------------
     def _hour(self, model: TwinModel, now: float) -> None:
@@ -279,9 +347,16 @@ class WasteModule(Module):
         stream = np.array(self.fleet.get("stream"), dtype=np.int64)
         totals["km"] = np.bincount(stream, weights=self.fleet.get("km"), minlength=self.k)
         totals["hours"] = np.bincount(stream, weights=self.fleet.get("hours"), minlength=self.k)
-        totals["visits"] = np.bincount(stream, weights=self.fleet.get("visits"), minlength=self.k).astype(
-            np.int64
-        )
+        for name in ("visits", "missed"):
+            counts = np.bincount(stream, weights=self.fleet.get(name), minlength=self.k)
+            totals[name] = counts.astype(np.int64)
+        plans = [r for r in self.plan_rows if r[0] == self.year and r[1] == self.day]
+        totals["deferred"] = np.bincount(
+            [STREAMS.index(r[2]) for r in plans], weights=[r[10] for r in plans], minlength=self.k
+        ).astype(np.int64)
+        totals["infeasible"] = np.bincount(
+            [STREAMS.index(r[2]) for r in plans], weights=[not r[8] for r in plans], minlength=self.k
+        ).astype(np.int64)
         return totals
 
     def _close_day(self) -> None:
@@ -305,6 +380,9 @@ class WasteModule(Module):
                     float(end["km"][s] - start["km"][s]),
                     float(end["hours"][s] - start["hours"][s]),
                     int(end["wrong_g"][s] - start["wrong_g"][s]),
+                    int(end["deferred"][s]),
+                    int(end["missed"][s] - start["missed"][s]),
+                    int(end["infeasible"][s]),
                 )
             )
 
@@ -343,49 +421,47 @@ class WasteModule(Module):
         for (s, d), sel in selections.items():
             key = (s, d, -1 if sel.static_key is None else sel.static_key)
             if sel.static_key is not None and key in self.static_routes:
-                plans[(s, d)] = self.static_routes[key]
-                continue
-            cap = self.config.route_seconds
-            share = (sel.must.size + sel.optional.size) / total
-            plans[(s, d)] = self._route(s, d, sel, day, None if cap is None else max(cap * share, 0.05))
-            if sel.static_key is not None:
-                self.static_routes[key] = plans[(s, d)]
+                plans[(s, d)], deferred, row = self.static_routes[key]
+            else:
+                cap = self.config.route_seconds
+                share = (sel.must.size + sel.optional.size) / total
+                plans[(s, d)], deferred, row = self._route(
+                    s, d, sel, day, None if cap is None else max(cap * share, 0.05)
+                )
+                if sel.static_key is not None:
+                    self.static_routes[key] = (plans[(s, d)], deferred, row)
+            if row is not None:
+                self.plan_rows.append((self.year, day, STREAMS[s], d, *row, sel.static_key is not None))
+            self.deferred_rows.extend((self.year, day, STREAMS[s], d, int(b)) for b in deferred)
         return plans
 
     def _route(
         self, s: int, d: int, sel: Selection, day: int, seconds: float | None
-    ) -> list[list[tuple[str, int]]]:
+    ) -> tuple[list[list[tuple[str, int]]], np.ndarray, tuple | None]:
+        """Routes of depot ``d``'s trucks of stream ``s``, the must bins deferred, the plan's row.
+
+        An infeasible plan (a required bin beyond the shift or the fleet) is never driven: the
+        problem is solved again with every bin optional, each worth a shift plus its expected fill
+        share of a shift, so the planner keeps as many bins as fit, fullest first; the must bins
+        it leaves out are deferred (``waste_deferred``) and counted (``deferred_bins``).
+        """
         cfg = self.config
-        chosen = np.concatenate([sel.must, sel.optional]).astype(np.int64)
-        if chosen.size == 0:
-            return []
-        required = np.concatenate([np.ones(sel.must.size, bool), np.zeros(sel.optional.size, bool)])
-        prize = np.concatenate([np.zeros(sel.must.size), sel.prize])
+        if sel.must.size + sel.optional.size == 0:
+            return [], np.zeros(0, np.int64), None
         static = sel.static_key is not None
         link_time = self.roads.network.free_flow_time_s if static else self.roads.link_time_s()
-        problem, kept = collection_problem(
-            self.roads.network,
-            link_time,
-            int(self.depot_node[d]),
-            self.plant_nodes[s],
-            self.bins.node[chosen],
-            sel.demand_g / 1000.0,
-            cfg.service_s * self.bins.containers[chosen],
-            prize,
-            required,
-            len(self.trucks[(s, d)]),
-            int(self.capacity_kg[s]),
-            cfg.unload_min * 60.0,
-            cfg.shift_h * HOUR_S,
-            "duration" if cfg.route_objective == "time" else "distance",
-        )
-        chosen = chosen[kept]
-        plan = solve(
-            problem,
-            seconds=seconds,
-            iterations=cfg.route_iterations,
-            seed=(self.route_seed + 7919 * day + 31 * s + d) % 2**31,
-        )
+        problem, chosen = self.problem(s, d, sel, len(self.trucks[(s, d)]), link_time)
+        seed = (self.route_seed + 7919 * day + 31 * s + d) % 2**31
+        plan = solve(problem, seconds=seconds, iterations=cfg.route_iterations, seed=seed)
+        first_feasible = plan.feasible
+        if not plan.feasible:
+            shift = cfg.shift_h * HOUR_S
+            demand = np.concatenate([sel.demand_g[: sel.must.size], np.zeros(sel.optional.size)])
+            kept = np.isin(np.concatenate([sel.must, sel.optional]), chosen)
+            fill = np.minimum(demand[kept] / self.bins.capacity_g[chosen], 1.0)
+            prize = np.where(problem.required, np.rint(shift * (1.0 + fill)), problem.prize).astype(np.int64)
+            repaired = dataclasses.replace(problem, required=np.zeros(problem.n_clients, bool), prize=prize)
+            plan = solve(repaired, seconds=seconds, iterations=cfg.route_iterations, seed=seed)
         plants = self.plant_nodes[s]
         routes = []
         for route in plan.routes:
@@ -395,7 +471,44 @@ class WasteModule(Module):
                     for kind, i in route.stops[1:]
                 ]
             )
-        return routes
+        visited = chosen[[c for route in plan.routes for c in route.clients]]
+        deferred = np.setdiff1d(sel.must, visited)
+        row = (
+            problem.n_clients, int(problem.required.sum()), problem.vehicles[0].count, len(plan.routes),
+            first_feasible, plan.feasible, int(deferred.size), plan.cost, round(plan.seconds, 3),
+        )
+        return routes, deferred, row
+
+    def problem(
+        self, s: int, d: int, sel: Selection, n_trucks: int, link_time_s: np.ndarray
+    ) -> tuple[RoutingProblem, np.ndarray]:
+        """The routing problem of depot ``d``'s bins of stream ``s`` in ``sel``, and its bins.
+
+        ``n_trucks`` trucks of the stream's payload and shift; travel times on ``link_time_s``
+        (seconds per link). Returns the problem and the bin index of each of its clients (bins
+        cut off by closed roads are left out).
+        """
+        cfg = self.config
+        chosen = np.concatenate([sel.must, sel.optional]).astype(np.int64)
+        required = np.concatenate([np.ones(sel.must.size, bool), np.zeros(sel.optional.size, bool)])
+        prize = np.concatenate([np.zeros(sel.must.size), sel.prize])
+        problem, kept = collection_problem(
+            self.roads.network,
+            link_time_s,
+            int(self.depot_node[d]),
+            self.plant_nodes[s],
+            self.bins.node[chosen],
+            sel.demand_g / 1000.0,
+            cfg.service_s * self.bins.containers[chosen],
+            prize,
+            required,
+            n_trucks,
+            int(self.capacity_kg[s]),
+            cfg.unload_min * 60.0,
+            cfg.shift_h * HOUR_S,
+            "duration" if cfg.route_objective == "time" else "distance",
+        )
+        return problem, chosen[kept]
 
     def _shift(self, model: TwinModel, truck: Truck, stops, shift_end: float):
         cfg = self.config
@@ -453,6 +566,9 @@ class WasteModule(Module):
                 overflow=("overflow_g", "sum"),
                 wrong=("placed_wrong_g", "sum"),
                 spilled=("overflow_bins", "sum"),
+                deferred=("deferred_bins", "sum"),
+                missed=("missed_bins", "sum"),
+                infeasible=("infeasible_plans", "sum"),
                 km=("km", "sum"),
                 hours=("truck_hours", "sum"),
             )
@@ -492,6 +608,12 @@ class WasteModule(Module):
             ind("overflow_kg", row["overflow"] / 1000.0, "kg", "", None, "waste spilled beside full bins")
             ind("litter_share", litter, "%", "lower", (5.0, 0.0), "overflowed share of generated waste")
             ind("overflow_bin_days", row["spilled"], "bin-days", "", None, "days on which a bin overflowed")
+            ind("deferred_bin_visits", row["deferred"], "bin visits", "", None,
+                "must bins left out of infeasible plans (repaired, not driven)")
+            ind("missed_bin_visits", row["missed"], "bin visits", "", None,
+                "planned bins not reached: shift over or road closed")
+            ind("infeasible_plans", row["infeasible"], "plans", "", None,
+                "routing problems whose fleet and shift could not serve every must bin")
             ind("truck_km", row["km"], "km", "", None, "distance driven by the trucks")
             ind("truck_hours", row["hours"], "h", "", None, "truck time out of the depot")
             ind("co2_per_tonne", co2, "kg/t", "lower", (30.0, 2.0), "truck CO2 per tonne collected")
@@ -540,7 +662,12 @@ class WasteModule(Module):
 
     def timeseries(self) -> dict[str, pd.DataFrame]:
         positions = pd.DataFrame(self.position_rows, columns=["year", "time_s", "truck", "stream", "x", "y"])
-        return {"waste_daily": self.daily_frame(), "truck_positions": positions}
+        return {
+            "waste_daily": self.daily_frame(),
+            "truck_positions": positions,
+            "waste_plans": pd.DataFrame(self.plan_rows, columns=PLAN_COLUMNS),
+            "waste_deferred": pd.DataFrame(self.deferred_rows, columns=DEFERRED_COLUMNS),
+        }
 
     def snapshot(self) -> dict[str, pd.DataFrame]:
         bins = self.bins

@@ -132,7 +132,13 @@ class PlannedRoute:
 
 @dataclasses.dataclass(frozen=True)
 class Plan:
-    """What :func:`solve` returns: the objective value, the routes and the search time."""
+    """What :func:`solve` returns: the objective value, the routes and the search time.
+
+    ``cost`` is the objective of the returned routes whether or not they are feasible (travel
+    cost, fixed truck costs and the prizes of optional clients left out); ``feasible`` says
+    whether they respect every constraint (shift, capacity, every required client visited).
+    ``unplanned`` lists the clients on no route.
+    """
 
     cost: int
     routes: tuple[PlannedRoute, ...]
@@ -172,8 +178,11 @@ def solve(
             PlannedRoute(int(route.vehicle_type()), stops, int(route.distance()), int(route.duration()))
         )
     unplanned = tuple(sorted(int(a.idx) for a in best.unplanned()))
+    objective = (
+        best.distance_cost() + best.duration_cost() + best.fixed_vehicle_cost() + best.uncollected_prizes()
+    )
     return Plan(
-        int(result.cost()) if best.is_feasible() else int(best.distance()),
+        int(objective),
         tuple(routes),
         unplanned,
         bool(best.is_feasible()),
