@@ -5,8 +5,9 @@ The folder's design, one idea per file: ``spec`` (sweep TOML validated with :mod
 ``design`` (full factorial, Latin hypercube, Sobol, Saltelli, Morris), ``executor`` (one run as a
 worker sees it; serial and Dask executors), ``store`` (one atomic file per run, consolidation to
 results.parquet), ``runner`` (:func:`sweep`), ``compare`` (paired differences with confidence
-intervals), ``analyze`` (Sobol/Morris indices, regret, PRIM), ``report`` (Markdown or HTML with
-plots) and ``cli`` (``twin sweep | compare | analyze``).
+intervals), ``experiment`` (policies against their parent, common random numbers, effects with
+signal-to-noise flags), ``analyze`` (Sobol/Morris indices, regret, PRIM), ``report`` (Markdown or
+HTML with plots) and ``cli`` (``twin sweep | experiment | compare | analyze``).
 """
 
 import sys
@@ -17,6 +18,7 @@ export_lazily(__name__, {
     "twin.sweep.analyze": ("Analysis", "analyze"),
     "twin.sweep.compare": ("Comparison", "compare"),
     "twin.sweep.design": ("Design", "make_design"),
+    "twin.sweep.experiment": ("Experiment", "experiment", "load_experiment"),
     "twin.sweep.runner": ("sweep",),
     "twin.sweep.spec": ("SweepSpec", "Variable", "is_sweep_file", "load_sweep", "sweep_from_dict"),
     "twin.sweep.store": ("SweepStore",),
@@ -27,11 +29,14 @@ __all__ = [
     "Comparison",
     "analyze",
     "compare",
+    "experiment",
     "Design",
+    "Experiment",
     "SweepSpec",
     "SweepStore",
     "Variable",
     "is_sweep_file",
+    "load_experiment",
     "load_sweep",
     "make_design",
     "sweep",

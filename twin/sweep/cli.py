@@ -1,4 +1,5 @@
-"""``twin sweep``, ``twin compare`` and ``twin analyze``: the command-line face of twin.sweep.
+"""``twin sweep``, ``twin experiment``, ``twin compare`` and ``twin analyze``: the command-line face
+of twin.sweep.
 
 Bad input (sweep files, folders, scheduler addresses) raises :class:`~twin.errors.TwinInputError`,
 which the CLI prints as one line with exit status 2.
@@ -60,6 +61,49 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_experiment(args: argparse.Namespace) -> int:
+    from twin.sweep.experiment import experiment, format_experiment
+    from twin.sweep.report import check_report_path, write_experiment_report
+    from twin.warmup import warm_up
+
+    report = check_report_path(args.report or Path(args.out) / "report.md")  # before any run
+    result = experiment(
+        args.policy,
+        args.out,
+        replicates=args.replicates,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        connect_timeout_s=args.connect_timeout,
+        resume=args.resume,
+        retry_failed=args.retry_failed,
+        confidence=args.confidence,
+        progress=not args.quiet,
+        ready=lambda: warm_up("run", when_cold_only=True),
+    )
+    print(format_experiment(result))
+    print(f"\nreport: {write_experiment_report(result, report)}")
+    print(f"results: {Path(args.out) / 'results.parquet'}")
+    return 0
+
+
+def _executor_options(p: argparse.ArgumentParser) -> None:
+    """--workers | --scheduler, --connect-timeout: where the runs go (twin sweep, twin experiment)."""
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes of a local Dask cluster (default: one per core; 0: serially in this process)",
+    )
+    where.add_argument("--scheduler", help="address of an existing Dask scheduler, tcp://HOST:PORT")
+    p.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=CONNECT_TIMEOUT_S,
+        metavar="S",
+        help=f"seconds to wait for --scheduler (default {CONNECT_TIMEOUT_S:g})",
+    )
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from twin.sweep.compare import compare, format_comparison
     from twin.sweep.report import write_compare_report
@@ -85,29 +129,29 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``twin sweep``, ``twin compare`` and ``twin analyze``."""
+    """Add ``twin sweep``, ``twin experiment``, ``twin compare`` and ``twin analyze``."""
     p = sub.add_parser("sweep", help="run a sweep of levers x uncertainties x replicates")
     p.add_argument("sweep", help="sweep TOML file (with a [sweep] table)")
     p.add_argument("--out", help="sweep folder (results stream into it)")
-    where = p.add_mutually_exclusive_group()
-    where.add_argument(
-        "--workers",
-        type=int,
-        help="worker processes of a local Dask cluster (default: one per core; 0: serially in this process)",
-    )
-    where.add_argument("--scheduler", help="address of an existing Dask scheduler, tcp://HOST:PORT")
-    p.add_argument(
-        "--connect-timeout",
-        type=float,
-        default=CONNECT_TIMEOUT_S,
-        metavar="S",
-        help=f"seconds to wait for --scheduler (default {CONNECT_TIMEOUT_S:g})",
-    )
+    _executor_options(p)
     p.add_argument("--resume", action="store_true", help="finish the sweep in --out: run only missing runs")
     p.add_argument("--retry-failed", action="store_true", help="with --resume, also rerun failed runs")
     p.add_argument("--check", action="store_true", help="validate the sweep file and its design; run nothing")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser("experiment", help="does a policy help, and by how much: policy vs its parent, "
+                                          "replicated with common random numbers")
+    p.add_argument("policy", nargs="+", help="policy scenario file(s), each extending the same parent")
+    p.add_argument("--out", required=True, help="experiment folder (a sweep folder: point 0 the parent)")
+    p.add_argument("--replicates", type=int, default=10, help="runs per side (default 10)")
+    _executor_options(p)
+    p.add_argument("--confidence", type=float, default=0.95, help="confidence level (default 0.95)")
+    p.add_argument("--report", help="report file, .md or .html, with plots beside it (default DIR/report.md)")
+    p.add_argument("--resume", action="store_true", help="finish the experiment in --out: only missing runs")
+    p.add_argument("--retry-failed", action="store_true", help="with --resume, also rerun failed runs")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_experiment)
 
     p = sub.add_parser("compare", help="indicator differences between two runs or sweeps, with intervals")
     p.add_argument("a", help="run folder or sweep folder (the reference)")

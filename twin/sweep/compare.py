@@ -148,8 +148,9 @@ def load_side(spec: str) -> Side:
         if (table := _concat(frames)) is not None:
             tables[name] = table
     base = manifest.get("spec", {}).get("base_scenario", {})
-    return Side(spec, int(manifest["seed"]), indicators, tables,
-                definition(_point_scenario(base, store.design(), point) if base else {}))
+    scenarios = manifest.get("spec", {}).get("scenarios")  # an experiment's: each point's whole scenario
+    scenario = scenarios[point] if scenarios else _point_scenario(base, store.design(), point) if base else {}
+    return Side(spec, int(manifest["seed"]), indicators, tables, definition(scenario))
 
 
 @dataclasses.dataclass

@@ -28,6 +28,7 @@ from twin.sweep.compare import (  # noqa: E402
     missing_note,
     readable_table,
 )
+from twin.sweep.experiment import FLAGS, Experiment, readable_effects, summary_line  # noqa: E402
 from twin.writing import atomic_file, atomic_write_text, output_errors  # noqa: E402
 
 
@@ -41,12 +42,19 @@ def _markdown_table(frame: pd.DataFrame) -> str:
     return "\n".join([head, rule, *body])
 
 
+def check_report_path(path: str | Path) -> Path:
+    """``path`` as a Path if it names a Markdown or HTML report; one line otherwise."""
+    path = Path(path)
+    if path.suffix not in (".md", ".html"):
+        raise TwinInputError(f"--report {path}: the report must end in .md or .html")
+    return path
+
+
 class _Document:
     """A report being written: headings, paragraphs, tables and images, as Markdown or HTML."""
 
     def __init__(self, path: Path):
-        if path.suffix not in (".md", ".html"):
-            raise TwinInputError(f"--report {path}: the report must end in .md or .html")
+        path = check_report_path(path)
         self.path, self.html = path, path.suffix == ".html"
         self.parts: list[str] = []
 
@@ -94,7 +102,7 @@ class _Document:
         return self.path
 
 
-def _difference_plot(table: pd.DataFrame, confidence: float):
+def _difference_plot(table: pd.DataFrame, confidence: float, sides: tuple[str, str] = ("A", "B")):
     """Differences B - A relative to A's mean (%), with intervals, one bar per indicator."""
     base = table.mean_a.abs().replace(0, np.nan)
     rel = 100 * table["diff"] / base
@@ -109,7 +117,7 @@ def _difference_plot(table: pd.DataFrame, confidence: float):
     ax.axvline(0, color="k", lw=0.8)
     reach = max(5.0, 1.3 * float(rel.abs().max(skipna=True) if rel.notna().any() else 0.0))
     ax.set_xlim(-reach, reach)  # wide intervals of small means run off the axis, not the bars
-    ax.set_xlabel(f"B - A, % of A's mean ({confidence:.0%} interval)")
+    ax.set_xlabel(f"{sides[1]} - {sides[0]}, % of {sides[0]}'s mean ({confidence:.0%} interval)")
     return fig
 
 
@@ -159,24 +167,83 @@ def write_compare_report(comparison: Comparison, path: str | Path) -> Path:
     for label, keys in (("A", c.only_a), ("B", c.only_b)):
         if keys:
             doc.paragraph(missing_note(label, keys) + ".")
+    _comparison_figures(doc, c)
+    return doc.write("Comparison")
+
+
+def _comparison_figures(doc: _Document, c: Comparison, labels: tuple[str, str] = ("A", "B"),
+                        prefix: str = "", level: int = 2) -> None:
+    """The plots of a comparison: differences with intervals; response times and population by
+    district when both sides kept those tables. ``prefix`` names the image files apart."""
     if not c.table.empty:
-        doc.figure(_difference_plot(c.table, c.confidence), "indicators", "indicator differences B - A")
-    labels = ("A", "B")
+        doc.figure(_difference_plot(c.table, c.confidence, labels), f"{prefix}indicators",
+                   f"indicator differences {labels[1]} - {labels[0]}")
     if "incidents" in c.a.tables and "incidents" in c.b.tables:
-        doc.heading("Emergency response time")
+        doc.heading("Emergency response time", level)
         doc.figure(
             _response_plot(c.a.tables["incidents"], c.b.tables["incidents"], labels),
-            "response_time",
+            f"{prefix}response_time",
             "distribution of response time, all replicates",
         )
     if "zone_population" in c.a.tables and "zone_population" in c.b.tables:
-        doc.heading("Population by district")
+        doc.heading("Population by district", level)
         doc.figure(
             _population_plot(c.a.tables["zone_population"], c.b.tables["zone_population"], labels),
-            "population",
+            f"{prefix}population",
             "population by district over the years (mean over replicates)",
         )
-    return doc.write("Comparison")
+
+
+def _headline_plot(result: Experiment):
+    """The effect of every policy on the headline indicator (the governance index, else the
+    first indicator), with its interval."""
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(result.effects) + 1.3))
+    names, centre, low, high = [], [], [], []
+    label = ""
+    for effect in result.effects:
+        t = effect.table
+        rows = t[t.domain == "governance"]
+        rows = rows[rows.indicator.isin(["index", "index_partial"])] if not rows.empty else rows
+        row = (rows if not rows.empty else t).iloc[0]
+        label = f"{row.domain}.{row.indicator} ({row.unit})"
+        names.append(Path(effect.file).stem)
+        centre.append(row.effect)
+        low.append(row.effect - row.ci_low if np.isfinite(row.ci_low) else 0.0)
+        high.append(row.ci_high - row.effect if np.isfinite(row.ci_high) else 0.0)
+    y = np.arange(len(names))
+    ax.errorbar(centre, y, xerr=np.vstack([low, high]), fmt="o", capsize=4)
+    ax.set_yticks(y, names, fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(0, color="k", lw=0.8)
+    ax.set_xlabel(f"effect on {label}, policy - parent")
+    return fig
+
+
+def write_experiment_report(result: Experiment, path: str | Path, title: str = "Experiment") -> Path:
+    """Write the experiment report (``.md`` or ``.html``): for each policy, its effects against
+    the parent with intervals and signal-to-noise flags, and the comparison plots."""
+    doc = _Document(Path(path))
+    doc.paragraph(
+        f"Each policy against its parent {result.parent_file}, {result.replicates} replicates a side with "
+        "common random numbers (replicate r of every side runs with the same seed); folder "
+        f"{result.folder}. Effect = policy - parent in the last simulated year; s/n = |effect| / "
+        "half-width of its interval.")
+    doc.table(pd.DataFrame({"flag": list(FLAGS), "meaning": list(FLAGS.values())}))
+    if result.failed:
+        doc.paragraph(f"{result.failed} runs failed and are left out (results.parquet, status 'error').")
+    if len(result.effects) > 1:
+        doc.figure(_headline_plot(result), "headline", "headline effect of each policy with its interval")
+    for i, effect in enumerate(result.effects):
+        c = effect.comparison
+        doc.heading(f"{Path(effect.file).name}")
+        doc.paragraph(f"{effect.file} against {result.parent_file}; year {c.year}; {design_note(c)}.")
+        doc.paragraph(f"Summary: {summary_line(effect)}.")
+        doc.table(readable_effects(effect))
+        for label, keys in (("the parent", c.only_a), ("the policy", c.only_b)):
+            if keys:
+                doc.paragraph(missing_note(label, keys) + ".")
+        _comparison_figures(doc, c, ("parent", "policy"), prefix=f"{i + 1}_", level=3)
+    return doc.write(title)
 
 
 def _sensitivity_plot(table: pd.DataFrame, column: str):
