@@ -114,7 +114,7 @@ def test_incident_counts_match_the_poisson_rates(testville):
 
 def test_surge_multiplies_rates_in_its_zones_only(testville):
     cfg = config(surge=[{"start_h": 0.0, "end_h": 240.0, "rate_multiplier": 5.0, "districts": ["new_town"]}])
-    windows = resolve_surges(cfg.surge, testville)
+    windows = resolve_surges(cfg.surge, testville, tuple(cfg.types))
     types = tuple(cfg.types.values())
     exposure = zone_exposure(types, testville.zones.population, testville.zones.jobs)
     base = generate_incidents(
@@ -226,8 +226,7 @@ def test_surge_rules_standby_mutual_aid_and_deferral(testville):
     for p in module.processes(model):
         model.env.process(p)
     centre = module.centre
-    centre.first_dispatch_s = np.full(10, np.nan)
-    centre.first_arrival_s = np.full(10, np.nan)
+    centre.start_period(model.env, 10)
     standby = [u for u in centre.unit_list if u.standby]
     assert standby and all(u.state == OFF_DUTY for u in standby)
     model.env.run(until=1.5 * 3600)
@@ -246,7 +245,7 @@ def test_surge_rules_standby_mutual_aid_and_deferral(testville):
 
 
 def test_unit_goes_through_its_states_on_a_transport_call(testville):
-    cfg = config(rate_scale=0.0, turnout_min=1.0, handover_min=10.0)
+    cfg = config(rate_scale=0.0, turnout_min={"ambulance": 1.0}, turnout_cv=0.0, handover_min=10.0)
     module = EmergencyModule(cfg)
     model = TwinModel(testville, [module], seed=1, horizon_years=1, period_days=1.0)
     model.setup()

@@ -1,11 +1,14 @@
 """The dispatch centre: takes calls in priority order and sends units chosen by a policy.
 
+A call reaches the centre's queue when its call handling is done (the module feeds it then).
 Calls wait in one queue ordered by (priority, call time). Whenever a call comes in or a unit
 comes free, the centre walks the queue from the top and asks the dispatch policy for a unit for
 each unfilled need; a call leaves the queue when every unit it needs is on its way. In a loss
 system (``loss_system = true``, used to validate against the hypercube model) a need that finds
 no free unit at once is dropped. Outcomes go into per-call arrays (first dispatch, first arrival)
-and a columnar log of unit busy periods, from which every KPI is computed.
+and a columnar log of unit busy periods, from which every KPI is computed; for the first unit
+to arrive, its dispatch time, turnout and drive are kept, so that a response splits exactly into
+call handling + wait for a unit + turnout + travel.
 """
 
 from __future__ import annotations
@@ -29,7 +32,10 @@ if TYPE_CHECKING:
 class Call:
     """A call waiting for units; ``needs`` lists the unit kinds still to send."""
 
-    __slots__ = ("id", "priority", "time_s", "node", "needs", "on_scene_s", "transport", "transported")
+    __slots__ = (
+        "id", "priority", "time_s", "node", "needs", "on_scene_s", "transport", "transported",
+        "type_code", "turnout_factor", "handover_s",
+    )
 
     def __init__(
         self,
@@ -40,6 +46,9 @@ class Call:
         needs: list[str],
         on_scene_s: float,
         transport: bool,
+        type_code: int = 0,
+        turnout_factor: float = 1.0,
+        handover_s: float | None = None,
     ) -> None:
         self.id = id
         self.priority = priority
@@ -49,6 +58,10 @@ class Call:
         self.on_scene_s = on_scene_s
         self.transport = transport
         self.transported = False
+        self.type_code = type_code
+        self.turnout_factor = turnout_factor
+        self.handover_s = handover_s
+        """Seconds of the hospital handover (None: the centre's mean)."""
 
     def key(self) -> tuple[int, float, int]:
         return (self.priority, self.time_s, self.id)
@@ -62,10 +75,12 @@ class DispatchCentre(mesa.Agent):
         units: every unit, regular and standby (an AgentSet; order = ``Unit.index``).
         policy: chooses a unit among the free candidates for one need of a call.
         travel: the travel-time trees.
-        turnout_s, handover_s: fixed times (seconds).
+        turnout_s: mean turnout by unit kind (seconds; a call's ``turnout_factor`` scales it).
+        handover_s: mean hospital handover (seconds), for calls that carry none of their own.
         loss_system: drop needs that find no free unit instead of queueing them.
         defer_priority: during a surge, calls with priority >= this wait for the surge to end.
         mutual_aid: kinds that may stand in for each kind during a surge.
+        wartime_priority: priority by incident type code during a surge (types left out keep theirs).
     """
 
     def __init__(
@@ -75,11 +90,12 @@ class DispatchCentre(mesa.Agent):
         units: mesa.agent.AgentSet,
         policy: DispatchPolicy,
         travel: TravelTimes,
-        turnout_s: float,
+        turnout_s: dict[str, float],
         handover_s: float,
         loss_system: bool,
         defer_priority: int,
         mutual_aid: dict[str, tuple[str, ...]],
+        wartime_priority: dict[int, int] | None = None,
     ) -> None:
         super().__init__(model)
         self.units = units
@@ -94,6 +110,7 @@ class DispatchCentre(mesa.Agent):
         self.loss_system = loss_system
         self.defer_priority = defer_priority
         self.mutual_aid = mutual_aid
+        self.wartime_priority = wartime_priority or {}
         self.start_period(model.env, 0)
 
     def start_period(self, env: simpy.Environment, n_calls: int) -> None:
@@ -105,6 +122,11 @@ class DispatchCentre(mesa.Agent):
         self.surge_s = 0.0
         self.first_dispatch_s = np.full(n_calls, np.nan)
         self.first_arrival_s = np.full(n_calls, np.nan)
+        self.arrival_dispatch_s = np.full(n_calls, np.nan)
+        """Dispatch time of the first unit to arrive (it may not be the first one sent)."""
+        self.arrival_turnout_s = np.full(n_calls, np.nan)
+        self.arrival_travel_s = np.full(n_calls, np.nan)
+        self.base_priority: dict[int, int] = {}
         self.busy_unit = array("l")
         self.busy_time = array("d")
         self.busy_flag = array("b")
@@ -119,8 +141,8 @@ class DispatchCentre(mesa.Agent):
     def in_surge(self) -> bool:
         return self.surge_level > 0
 
-    def enter_surge(self) -> None:
-        """Wartime rules on: standby units come on duty."""
+    def enter_surge(self, window: object = None) -> None:
+        """Wartime rules on: standby units come on duty, wartime priorities apply (``window`` unused)."""
         if self.surge_level == 0:
             self.surge_started_s = self.env.now
             for unit in self.unit_list:
@@ -129,9 +151,10 @@ class DispatchCentre(mesa.Agent):
                     if unit.state == OFF_DUTY:
                         unit.state = AVAILABLE
         self.surge_level += 1
+        self._reprioritise()
         self.dispatch_waiting()
 
-    def leave_surge(self) -> None:
+    def leave_surge(self, window: object = None) -> None:
         """Wartime rules off: standby units go off duty once free; deferred calls are served."""
         self.surge_level -= 1
         if self.surge_level == 0:
@@ -141,11 +164,27 @@ class DispatchCentre(mesa.Agent):
                     unit.on_duty = False
                     if unit.state == AVAILABLE:
                         unit.state = OFF_DUTY
+        self._reprioritise()
         self.dispatch_waiting()
+
+    def _priority(self, call: Call) -> int:
+        """The call's priority under the rules in force (its type's own in peacetime)."""
+        own = self.base_priority.setdefault(call.id, call.priority)
+        return self.wartime_priority.get(call.type_code, own) if self.in_surge else own
+
+    def _reprioritise(self) -> None:
+        """Re-rank the waiting calls after a switch of rules."""
+        if not self.wartime_priority:
+            return
+        for _, call in self.queue:
+            call.priority = self._priority(call)
+        self.queue = sorted(((call.key(), call) for _, call in self.queue), key=lambda item: item[0])
 
     # -- calls ---------------------------------------------------------------------------------
     def receive(self, call: Call) -> None:
         """A new call: queue it and try to send units at once."""
+        if self.wartime_priority:
+            call.priority = self._priority(call)
         if self.loss_system:
             self._fill(call, {})
             return
@@ -158,10 +197,13 @@ class DispatchCentre(mesa.Agent):
         if self.queue:
             self.dispatch_waiting()
 
-    def arrived(self, call: Call, unit: Unit) -> None:
-        """A unit reached the scene; the first one sets the call's response time."""
+    def arrived(self, call: Call, unit: Unit, dispatched_s: float, turnout_s: float, travel_s: float) -> None:
+        """A unit reached the scene; the first one sets the call's response time and its split."""
         if np.isnan(self.first_arrival_s[call.id]):
             self.first_arrival_s[call.id] = self.env.now
+            self.arrival_dispatch_s[call.id] = dispatched_s
+            self.arrival_turnout_s[call.id] = turnout_s
+            self.arrival_travel_s[call.id] = travel_s
 
     def dispatch_waiting(self) -> None:
         """Walk the queue in priority order and send what can be sent."""
@@ -213,8 +255,9 @@ class DispatchCentre(mesa.Agent):
         """Send ``unit`` to ``call`` (synchronously marks it dispatched, then starts its process)."""
         now = self.env.now
         from_station = unit.state != RETURNING
-        turnout = self.turnout_s if from_station else 0.0
-        travel = float(unit.eta_s(self, call.node)) - turnout
+        mean_turnout = self.turnout_s.get(unit.kind, 0.0) if from_station else 0.0
+        travel = float(unit.eta_s(self, call.node)) - mean_turnout
+        turnout = mean_turnout * call.turnout_factor
         unit.state = DISPATCHED
         unit.job += 1
         self._log_busy(unit, True)

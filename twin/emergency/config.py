@@ -29,6 +29,9 @@ MAX_UNITS = 1000
 """Most units of one kind a station may hold (a bound on the simulation's size, not a rule of
 the service; raise it here for a larger model)."""
 
+DEFAULT_TURNOUT_MIN = {"ambulance": 1.5, "fire_engine": 1.33, "police_car": 1.0, "utility_crew": 10.0}
+"""Mean turnout by unit kind, minutes (sources in docs/emergency.md, "Phase model and sources")."""
+
 POLICIES = ("nearest_available", "closest_station", "tiered")
 """Built-in dispatch policies (see :mod:`twin.emergency.dispatch`)."""
 
@@ -81,6 +84,13 @@ class IncidentType:
         choices=UNIT_KINDS,
         doc="unit kinds sent, one entry per unit (repeat a kind to send two)",
     )
+    call_handling_min: float = option(
+        1.5, ge=0, le=1440, unit="minutes",
+        doc="mean time from the call to the dispatch decision (answer, interrogate, dispatch)",
+    )
+    call_handling_cv: float = option(
+        0.5, ge=0, le=10, doc="coefficient of variation of lognormal call-handling times (0 = fixed)"
+    )
     on_scene_min: float = option(20.0, gt=0, le=1440, unit="minutes", doc="mean time a unit spends on scene")
     on_scene_distribution: str = option(
         "lognormal", choices=("exponential", "lognormal"), doc="distribution of on-scene times"
@@ -101,23 +111,26 @@ def default_types() -> Mapping[str, IncidentType]:
                 rate_per_1000=0.30,
                 priority=1,
                 units=("ambulance",),
+                call_handling_min=2.0,
                 on_scene_min=20.0,
                 transport_share=0.7,
-                target_min=8.0,
+                target_min=12.0,
             ),
             "fire": IncidentType(
                 rate_per_1000=0.02,
                 jobs_weight=0.5,
                 priority=1,
                 units=("fire_engine", "fire_engine", "ambulance"),
+                call_handling_min=1.0,
                 on_scene_min=45.0,
-                target_min=10.0,
+                target_min=7.0,
             ),
             "traffic_accident": IncidentType(
                 rate_per_1000=0.04,
                 jobs_weight=1.0,
                 priority=2,
                 units=("police_car", "ambulance"),
+                call_handling_min=1.5,
                 on_scene_min=30.0,
                 transport_share=0.4,
                 target_min=12.0,
@@ -127,11 +140,17 @@ def default_types() -> Mapping[str, IncidentType]:
                 jobs_weight=0.5,
                 priority=2,
                 units=("police_car",),
+                call_handling_min=1.5,
                 on_scene_min=30.0,
                 target_min=15.0,
             ),
             "flood_or_utility": IncidentType(
-                rate_per_1000=0.02, priority=3, units=("utility_crew",), on_scene_min=90.0, target_min=60.0
+                rate_per_1000=0.02,
+                priority=3,
+                units=("utility_crew",),
+                call_handling_min=3.0,
+                on_scene_min=90.0,
+                target_min=60.0,
             ),
         }
     )
@@ -160,6 +179,22 @@ class SurgeEvent:
                                     doc="call rates in the surge zones are multiplied by this")
     zones: tuple[str, ...] = option((), doc="zone names hit by the surge; empty = every zone")
     districts: tuple[str, ...] = option((), doc="district names hit by the surge (added to zones)")
+    circle: tuple[float, ...] = option(
+        (), ge=-1e7, le=1e7, unit="m", doc="hazard area: [x, y, radius] in city coordinates"
+    )
+    polygon: tuple[tuple[float, ...], ...] = option(
+        (), ge=-1e7, le=1e7, unit="m", doc="hazard area: [[x, y], ...] corners in city coordinates"
+    )
+    type_multipliers: Mapping[str, float] = option(
+        default_factory=frozen_mapping, ge=0, le=100,
+        doc="extra multiplier of some types' rates in the place (e.g. flood_or_utility = 10)",
+    )
+    road_speed_factor: float = option(
+        1.0, gt=0, le=1, doc="speeds on roads inside the circle, polygon or districts are multiplied by this"
+    )
+    close_roads: bool = option(
+        False, doc="roads inside are closed to general traffic (units still pass, at road_speed_factor)"
+    )
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -199,14 +234,26 @@ class EmergencyConfig:
         doc="policy 'tiered': units of a kind kept free for priority-1 calls",
     )
     speed_factor: float = option(
-        1.25, gt=0, le=3, doc="emergency vehicles drive this much faster than traffic"
+        1.15, gt=0, le=3, doc="emergency vehicles drive this much faster than traffic (lights and sirens)"
     )
     queue_bypass_share: float = option(
         0.5, ge=0, le=1, doc="share of the congestion delay (over free flow) units avoid"
     )
-    turnout_min: float = option(1.0, ge=0, le=1440, unit="minutes",
-                                doc="time from dispatch to leaving the station")
-    handover_min: float = option(15.0, ge=0, le=1440, unit="minutes", doc="patient handover time at hospital")
+    turnout_min: Mapping[str, float] = option(
+        default_factory=lambda: frozen_mapping(DEFAULT_TURNOUT_MIN),
+        ge=0,
+        le=1440,
+        unit="minutes",
+        doc="mean time from dispatch to leaving the station, by unit kind (kinds left out keep the default)",
+    )
+    turnout_cv: float = option(
+        0.3, ge=0, le=10, doc="coefficient of variation of lognormal turnout times (0 = fixed)"
+    )
+    handover_min: float = option(15.0, ge=0, le=1440, unit="minutes",
+                                 doc="mean patient handover time at hospital")
+    handover_cv: float = option(
+        0.5, ge=0, le=10, doc="coefficient of variation of lognormal handover times (0 = fixed)"
+    )
     skim_refresh_min: float = option(
         60.0, ge=1, le=1440, unit="minutes",
         doc="how often travel-time trees are rebuilt when link times change"
@@ -219,6 +266,10 @@ class EmergencyConfig:
     surge: tuple[SurgeEvent, ...] = option((), doc="surge windows (wartime rules apply inside them)")
     defer_priority: int = option(
         3, ge=1, le=4, doc="in a surge, calls of this priority number or higher wait until it ends (4 = none)"
+    )
+    wartime_priority: Mapping[str, int] = option(
+        default_factory=frozen_mapping, ge=1, le=3,
+        doc="in a surge, these incident types take this priority instead of their own",
     )
     mutual_aid: Mapping[str, tuple[str, ...]] = option(
         default_factory=lambda: frozen_mapping(
@@ -244,6 +295,7 @@ class EmergencyConfig:
             ("standby_per_station", self.standby_per_station),
             ("tiered_reserve", self.tiered_reserve),
             ("mutual_aid", self.mutual_aid),
+            ("turnout_min", self.turnout_min),
         ):
             for kind in table:
                 if kind not in UNIT_KINDS:
@@ -264,11 +316,34 @@ class EmergencyConfig:
                         f"types.{name}.units needs a {kind!r} but no station has one "
                         f"(units_per_station.{kind} is 0 and no [[emergency.stations]] of that kind)"
                     )
+        for name in self.wartime_priority:
+            if name not in self.types:
+                allowed = ", ".join(self.types)
+                return f"wartime_priority.{name} is not a simulated incident type; allowed: {allowed}"
         for i, event in enumerate(self.surge):
-            if event.end_h <= event.start_h:
-                return f"surge[{i}].end_h must be after start_h ({event.start_h:g})"
+            problem = surge_problem(event, tuple(self.types))
+            if problem:
+                return f"surge[{i}].{problem}"
         return None
+
+    def turnout_s(self, kind: str) -> float:
+        """Mean turnout of ``kind`` in seconds (its default when ``turnout_min`` leaves it out)."""
+        return float(self.turnout_min.get(kind, DEFAULT_TURNOUT_MIN[kind])) * 60.0
 
     def station_units(self, kind: str) -> int:
         """Units of ``kind`` at each city station of the kind's facility."""
         return int(self.units_per_station.get(kind, 0))
+
+
+def surge_problem(event: SurgeEvent, types: tuple[str, ...]) -> str | None:
+    """What is wrong with one surge event (a key and the rule), or None."""
+    if event.end_h <= event.start_h:
+        return f"end_h must be after start_h ({event.start_h:g})"
+    if event.circle and (len(event.circle) != 3 or event.circle[2] <= 0):
+        return f"circle must be [x, y, radius] with radius > 0 (metres), got {list(event.circle)}"
+    if event.polygon and (len(event.polygon) < 3 or any(len(p) != 2 for p in event.polygon)):
+        return "polygon must be a list of at least 3 [x, y] corners (metres)"
+    for name in event.type_multipliers:
+        if name not in types:
+            return f"type_multipliers.{name} is not a simulated incident type; allowed: {', '.join(types)}"
+    return None

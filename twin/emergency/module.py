@@ -1,9 +1,11 @@
 """EmergencyModule: incidents, stations, units and the dispatch centre on the shared clock.
 
 Each year the module draws the operating period's calls (:mod:`twin.emergency.incidents`),
-then runs, on ``model.env``: a feeder that hands each call to the dispatch centre at its time,
+then runs, on ``model.env``: a feeder that hands each call to the dispatch centre when its call
+handling ends,
 a refresher that rebuilds the travel-time trees when the published link times change, a sampler
-of busy units, and the surge switches. Units and stations are mesa Agents; KPIs come from the
+of busy units, and the surge switches (which also publish ``link_speed_factor`` for the roads
+of hazard areas and refresh the trees). Units and stations are mesa Agents; KPIs come from the
 centre's per-call arrays and busy log at the end of the year.
 """
 
@@ -18,7 +20,7 @@ from twin.emergency.config import STATION_FACILITY, UNIT_KINDS, EmergencyConfig
 from twin.emergency.dispatch import DispatchPolicy, make_policy
 from twin.emergency.incidents import IncidentTable, generate_incidents, zone_exposure
 from twin.emergency.kpis import year_indicators
-from twin.emergency.surge import resolve_surges, surge_switch
+from twin.emergency.surge import link_speed_factors, resolve_surges, surge_switch
 from twin.emergency.travel import TravelTimes, emergency_link_times
 from twin.emergency.units import DISPATCHED, EN_ROUTE, ON_SCENE, TRANSPORTING, Station, Unit
 from twin.engine import Module, TwinModel
@@ -73,17 +75,20 @@ class EmergencyModule(Module):
         self._check_coverage(city)
         hospitals = city.facilities.node[city.facilities.of_kind("hospital")]
         self.travel = TravelTimes(city.network, np.array([s.node for s in self.stations]), hospitals)
-        self.windows = resolve_surges(cfg.surge, city)
+        self.windows = resolve_surges(cfg.surge, city, self.type_names)
+        self._open: list[int] = []
+        self.hazard_units = self.hazard_traffic = np.ones(city.network.n_links)
         self.centre = DispatchCentre(
             model,
             units=self.units,
             policy=self.policy,
             travel=self.travel,
-            turnout_s=cfg.turnout_min * 60.0,
+            turnout_s={kind: cfg.turnout_s(kind) for kind in UNIT_KINDS},
             handover_s=cfg.handover_min * 60.0,
             loss_system=cfg.loss_system,
             defer_priority=cfg.defer_priority,
             mutual_aid={k: tuple(v) for k, v in cfg.mutual_aid.items()},
+            wartime_priority={self.type_names.index(k): v for k, v in cfg.wartime_priority.items()},
         )
         self._incident_frames: list[pd.DataFrame] = []
         self._dispatch_frames: list[pd.DataFrame] = []
@@ -162,41 +167,73 @@ class EmergencyModule(Module):
             self.config.rate_scale,
             model.period_s,
             self.windows,
+            turnout_cv=self.config.turnout_cv,
+            handover_s=self.config.handover_min * 60.0,
+            handover_cv=self.config.handover_cv,
         )
         self._busy_samples: list[tuple[int, float, str, int]] = []
 
     def _link_times(self, model: TwinModel) -> np.ndarray:
         free = model.city.network.free_flow_time_s
         current = model.published.get("link_travel_time_s", free)
-        return emergency_link_times(free, current, self.config.speed_factor, self.config.queue_bypass_share)
+        return emergency_link_times(
+            free,
+            current,
+            self.config.speed_factor,
+            self.config.queue_bypass_share,
+            self.hazard_units,
+            self.hazard_traffic,
+        )
+
+    def _roads_changed(self, model: TwinModel) -> None:
+        """Republish the hazard areas' road speed factors for the open windows; refresh the trees."""
+        env = model.env
+        self._open = [k for k, w in enumerate(self.windows) if w.start_s <= env.now < w.end_s]
+        n_links = model.city.network.n_links
+        self.hazard_units, self.hazard_traffic = link_speed_factors(
+            [self.windows[k] for k in self._open], n_links
+        )
+        if any(w.link_in.any() for w in self.windows):
+            model.published.publish("link_speed_factor", self.hazard_traffic, "", self.name)
+        self.travel.update(self._link_times(model))
 
     def processes(self, model: TwinModel):
         for unit in self.units:
             unit.reset()
         self.centre.start_period(model.env, len(self.table))
+        self.hazard_units = self.hazard_traffic = np.ones(model.city.network.n_links)
         self.travel.update(self._link_times(model))
         yield self._feed(model)
         yield self._refresh(model)
         yield self._sample(model)
         for window in self.windows:
-            yield surge_switch(model.env, self.centre, window)
+            yield surge_switch(model.env, self.centre, window, lambda: self._roads_changed(model))
 
     def _feed(self, model: TwinModel):
         env, centre, t = model.env, self.centre, self.table
         priority = [spec.priority for spec in self.types]
         needs = [list(spec.units) for spec in self.types]
+        ready = t.time_s + t.call_handling_s
+        order = np.argsort(ready, kind="stable")
         columns = zip(
-            t.time_s.tolist(),
-            t.type.tolist(),
-            t.node.tolist(),
-            t.on_scene_s.tolist(),
-            t.transport.tolist(),
+            order.tolist(),
+            ready[order].tolist(),
+            t.time_s[order].tolist(),
+            t.type[order].tolist(),
+            t.node[order].tolist(),
+            t.on_scene_s[order].tolist(),
+            t.transport[order].tolist(),
+            t.turnout_factor[order].tolist(),
+            t.handover_s[order].tolist(),
             strict=True,
         )
-        for i, (time_s, code, node, on_scene, transport) in enumerate(columns):
-            if time_s > env.now:
-                yield env.timeout(time_s - env.now)
-            centre.receive(Call(i, priority[code], time_s, node, list(needs[code]), on_scene, transport))
+        for i, ready_s, time_s, code, node, on_scene, transport, turnout, handover in columns:
+            if ready_s > env.now:
+                yield env.timeout(ready_s - env.now)
+            centre.receive(
+                Call(i, priority[code], time_s, node, list(needs[code]), on_scene, transport,
+                     code, turnout, handover)
+            )
 
     def _refresh(self, model: TwinModel):
         interval = self.config.skim_refresh_min * 60.0
@@ -232,8 +269,13 @@ class EmergencyModule(Module):
                 "zone": t.zone,
                 "district": np.asarray(city.districts.name, dtype=object)[city.zones.district[t.zone]],
                 "response_s": centre.first_arrival_s - t.time_s,
-                "queue_s": centre.first_dispatch_s - t.time_s,
+                "queue_s": np.maximum(centre.first_dispatch_s - t.time_s - t.call_handling_s, 0.0),
                 "surge": t.surge,
+                "call_handling_s": t.call_handling_s,
+                "wait_s": np.maximum(centre.arrival_dispatch_s - t.time_s - t.call_handling_s, 0.0),
+                "turnout_s": centre.arrival_turnout_s,
+                "travel_s": centre.arrival_travel_s,
+                "in_hazard": self._in_hazard(model, t),
             }
         )
         unit_kind = np.array([u.kind for u in centre.unit_list], dtype=object)
@@ -263,6 +305,19 @@ class EmergencyModule(Module):
             pd.DataFrame(self._busy_samples, columns=["year", "time_s", "unit_kind", "busy"])
         )
         self.last_incidents = incidents
+
+    def _in_hazard(self, model: TwinModel, t) -> np.ndarray:
+        """Calls made inside an open window's place (its zones, districts or hazard area)."""
+        inside = np.zeros(len(t), dtype=bool)
+        for w in self.windows:
+            during = (t.time_s >= w.start_s) & (t.time_s < w.end_s)
+            if w.building_in is None:
+                inside |= during & w.zone_mask[t.zone]
+            else:
+                has = t.building >= 0
+                in_area = np.where(has, w.building_in[np.maximum(t.building, 0)], w.zone_mask[t.zone])
+                inside |= during & in_area
+        return inside
 
     def busy_log(self) -> pd.DataFrame:
         """Busy/free switches of the current period: unit, time_s, busy (True when dispatched)."""

@@ -3,7 +3,12 @@
 Units route on the traffic model's current link times (``link_travel_time_s`` in
 ``model.published``; free-flow times without traffic), made faster for blue lights:
 
-    t_link = (free_flow + (1 - queue_bypass_share) * max(current - free_flow, 0)) / speed_factor
+    t_link = (free_flow / f_units + (1 - queue_bypass_share) * max(current - free_flow / f_traffic, 0))
+             / speed_factor
+
+where ``f_units`` and ``f_traffic`` are the hazard areas' speed multipliers for units and for
+general traffic (1 outside any open surge window; the traffic model's current times already hold
+``free_flow / f_traffic``, so only the queue over it counts as congestion).
 
 Every question a dispatcher asks is a lookup in four trees rebuilt only when link times change:
 from each station to every node, from every node back to each station, and from every node to
@@ -22,11 +27,21 @@ from twin.kernels.shortest_path import many_to_many
 
 
 def emergency_link_times(
-    free_flow_s: np.ndarray, current_s: np.ndarray, speed_factor: float, queue_bypass_share: float
+    free_flow_s: np.ndarray,
+    current_s: np.ndarray,
+    speed_factor: float,
+    queue_bypass_share: float,
+    hazard_units: np.ndarray | float = 1.0,
+    hazard_traffic: np.ndarray | float = 1.0,
 ) -> np.ndarray:
-    """Link times (s) for an emergency vehicle, given free-flow and current link times (s)."""
-    delay = np.maximum(current_s - free_flow_s, 0.0)
-    base = np.minimum(free_flow_s, current_s)
+    """Link times (s) for an emergency vehicle, given free-flow and current link times (s).
+
+    ``hazard_units`` and ``hazard_traffic`` are the speed multipliers of hazard areas for units
+    and for general traffic (the module docstring gives the formula).
+    """
+    free_traffic = free_flow_s / hazard_traffic
+    delay = np.maximum(current_s - free_traffic, 0.0)
+    base = np.minimum(free_flow_s, current_s) / hazard_units
     return (base + (1.0 - queue_bypass_share) * delay) / speed_factor
 
 

@@ -100,19 +100,20 @@ class Unit(mesa.Agent):
         to_node = centre.travel.from_station[self.station.index, node]
         if self.state == RETURNING:
             return max(self.home_at_s - centre.env.now, 0.0) + to_node
-        return centre.turnout_s + to_node
+        return centre.turnout_s.get(self.kind, 0.0) + to_node
 
     def respond(self, centre: DispatchCentre, call: Call, travel_s: float, turnout_s: float) -> Generator:
         """The unit's life for one call, from dispatch to home (a SimPy process)."""
         env = centre.env
         job = self.job
+        dispatched_s = env.now
         if turnout_s > 0.0:
             yield env.timeout(turnout_s)
         self.state = EN_ROUTE
         yield env.timeout(travel_s)
         self.state = ON_SCENE
         self.node = call.node
-        centre.arrived(call, self)
+        centre.arrived(call, self, dispatched_s, turnout_s, travel_s)
         yield env.timeout(call.on_scene_s)
         travel = centre.travel
         if (
@@ -124,7 +125,8 @@ class Unit(mesa.Agent):
             call.transported = True
             self.state = TRANSPORTING
             hospital = travel.hospital_nodes[travel.nearest_hospital[call.node]]
-            yield env.timeout(travel.time_to_hospital[call.node] + centre.handover_s)
+            handover = centre.handover_s if call.handover_s is None else call.handover_s
+            yield env.timeout(travel.time_to_hospital[call.node] + handover)
             self.node = int(hospital)
         self.state = RETURNING
         self.home_at_s = env.now + travel.to_station[self.station.index, self.node]

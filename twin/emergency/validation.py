@@ -27,7 +27,7 @@ from twin.city.buildings import Buildings
 from twin.city.facilities import FACILITY_KINDS, Facilities
 from twin.city.zones import Districts, Zones
 from twin.config import parse
-from twin.emergency.config import EmergencyConfig
+from twin.emergency.config import UNIT_KINDS, EmergencyConfig
 from twin.emergency.module import EmergencyModule, busy_time_per_unit
 from twin.emergency.queueing import erlang_c, hypercube_loss
 from twin.engine import TwinModel
@@ -110,13 +110,14 @@ def _section(
                 "units": ["ambulance"],
                 "on_scene_min": 60.0 / service_rate,
                 "on_scene_distribution": "exponential",
+                "call_handling_min": 0.0,
                 "transport_share": 0.0,
             }
         },
         "hourly_profile": [1.0] * 24,
         "units_per_station": {"ambulance": units, "fire_engine": 0, "police_car": 0, "utility_crew": 0},
         "standby_per_station": {},
-        "turnout_min": 0.0,
+        "turnout_min": dict.fromkeys(UNIT_KINDS, 0.0),
         "speed_factor": 1.0,
         **extra,
     }
