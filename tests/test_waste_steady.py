@@ -1,4 +1,4 @@
-"""Waste collection an operator would sign: a sized fleet keeps up, and no infeasible plan is driven silently."""
+"""Waste collection an operator would sign: a sized fleet keeps up; no infeasible plan is driven silently."""
 
 from __future__ import annotations
 

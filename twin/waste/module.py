@@ -117,6 +117,16 @@ def check_reachable(
         )
 
 
+def check_depot_trucks(cfg: WasteConfig, n_depots: int, city_name: str) -> None:
+    """Raise a one-line error if a ``depot_trucks`` list does not give one count per waste depot."""
+    for stream, given in cfg.depot_trucks.items():
+        if len(given) != n_depots:
+            raise TwinInputError(
+                f"waste.depot_trucks.{stream}: {len(given)} values for the {n_depots} waste depots "
+                f"of city {city_name!r} (one count per depot, in the city's order)"
+            )
+
+
 class WasteModule(Module):
     """Four-stream waste collection with fill sensors, PyVRP routing and trucks on the shared clock."""
 
@@ -187,13 +197,9 @@ class WasteModule(Module):
         cluster_nodes = self.bins.node[self.bins.stream == 0]
         from_depots = travel_time_matrix(net, net.free_flow_time_s, self.depot_node, cluster_nodes)
         self.depot_work_s: dict[int, np.ndarray] = {}
+        check_depot_trucks(cfg, len(depots), city.name)
         for s, stream in enumerate(STREAMS):
             given = cfg.depot_trucks.get(stream)
-            if given is not None and len(given) != len(depots):
-                raise TwinInputError(
-                    f"waste.depot_trucks.{stream}: {len(given)} values for the {len(depots)} waste depots "
-                    f"of city {city.name!r} (one count per depot, in the city's order)"
-                )
             used = np.arange(min(int(n_trucks[s]), len(depots))) if given is None else np.flatnonzero(given)
             self.territory[self.bins.stream == s] = used[np.argmin(from_depots[used], axis=0)]
             to_plant = travel_time_matrix(

@@ -19,7 +19,7 @@ from twin.city import City
 from twin.config import frozen_mapping
 from twin.engine import TwinModel
 from twin.waste.config import WasteConfig
-from twin.waste.module import HOUR_S, WasteModule
+from twin.waste.module import HOUR_S, WasteModule, check_depot_trucks
 from twin.waste.planner import solve
 from twin.waste.streams import STREAMS
 
@@ -155,6 +155,7 @@ def size_fleet(
     """
     iterations = cfg.route_iterations if iterations is None else iterations
     n_depots = len(city.facilities.of_kind("waste_depot"))
+    check_depot_trucks(cfg, n_depots, city.name)  # the scenario's own fleet must make sense too
     full = _module(city, cfg, [1] * max(n_depots, 1), seed, start_year)
     depot_trucks: dict[str, tuple[int, ...]] = {}
     rows: list[DepotNeed] = []
