@@ -45,7 +45,9 @@ class Recorder(Module):
         self.log.append((self.tag, "end", year))
 
     def indicators(self, model, year):
-        return [Indicator("test", "year_value", float(year - 2000), "-", "higher", (0.0, 100.0))]
+        # one indicator of the index's system: 3 min of delay in 2030, 4.5 in 2031 (bound 15, target 0)
+        delay = 3.0 + 1.5 * (year - 2030)
+        return [Indicator("traffic", "delay_per_trip", delay, "min", "lower", (15.0, 0.0))]
 
 
 def test_yearly_loop_runs_modules_in_order_on_one_clock(testville):
@@ -60,8 +62,9 @@ def test_yearly_loop_runs_modules_in_order_on_one_clock(testville):
     assert ("a", "end", 2031) in log
     years = sorted({y for y, _ in model.indicator_rows})
     assert years == [2030, 2031]
-    index = [i for y, i in model.indicator_rows if i.domain == "governance" and i.name == "index"]
-    assert [round(i.value, 6) for i in index] == [30.0, 31.0]
+    index = [i for y, i in model.indicator_rows if i.domain == "governance" and i.name == "index_partial"]
+    assert [round(i.value, 6) for i in index] == [80.0, 70.0]  # one dimension of five: partial only
+    assert not [i for y, i in model.indicator_rows if i.name == "index"]
 
 
 def test_random_streams_are_keyed_not_ordered(testville):

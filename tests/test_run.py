@@ -11,6 +11,7 @@ import pytest
 import twin
 from twin import TwinInputError
 from twin.access import AccessModule
+from twin.indicators import load_system
 from twin.scenario import store
 
 
@@ -34,7 +35,8 @@ def test_run_folder_contents(tmp_path, quick_scenario):
     table = pd.read_parquet(tmp_path / "run" / "indicators.parquet")
     assert list(table.columns) == ["year", "domain", "indicator", "value", "unit"]
     assert sorted(table.year.unique()) == [2025, 2026]
-    assert ((table.domain == "governance") & (table.indicator == "index")).sum() == 2
+    assert ((table.domain == "governance") & (table.indicator == "index")).sum() == 2  # every dimension
+    assert manifest["index_system"] == load_system().identity()  # twin compare checks it
     loaded = twin.RunResult.load(tmp_path / "run")
     pd.testing.assert_frame_equal(loaded.indicators, result.indicators)
     assert "access_share" in loaded.timeseries

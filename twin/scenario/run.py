@@ -17,7 +17,7 @@ import twin
 from twin.city import City, load_city
 from twin.engine import TwinModel
 from twin.errors import TwinInputError
-from twin.indicators import indicator_table
+from twin.indicators import indicator_table, load_system
 from twin.registry import module_classes
 from twin.scenario.spec import Scenario, load_scenario, scenario_from_dict
 from twin.scenario.store import RunResult, sha256_file, write_table
@@ -170,6 +170,7 @@ def _write_run(tmp: Path, out: Path, scenario: Scenario, model: TwinModel, table
             "replicate": scenario.scenario.replicate,
             "city": {k: v for k, v in model.city.info().items() if not isinstance(v, dict)},
             "modules": list(scenario.modules),
+            "index_system": load_system().identity(),
             "inputs": _input_hashes(scenario, model.city),
             "outputs": outputs,
             "timings_s": {k: round(v, 4) for k, v in timings.items()},

@@ -32,6 +32,7 @@ from twin.config import (
     written_in,
 )
 from twin.errors import ScenarioError
+from twin.indicators.system import load_system
 from twin.registry import DOMAINS, config_classes
 from twin.writing import name_problem
 
@@ -53,11 +54,13 @@ class RunSection:
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class IndicatorsSection:
     weights: Mapping[str, float] = option(
-        default_factory=frozen_mapping, ge=0, doc="weight per domain in the index (default 1)"
+        default_factory=frozen_mapping, ge=0,
+        doc="weight per dimension (domain) in the governance index (default: the indicator system's, 1)",
     )
     bounds: Mapping[str, tuple[float, ...]] = option(
         default_factory=frozen_mapping,
-        doc="'domain.indicator' = [worst, best] overrides of the normalisation bounds",
+        doc="'domain.indicator' = [worst, best] overrides of an index indicator's bound and target "
+            "(docs/governance_index.md)",
     )
 
     def check(self) -> str | None:
@@ -169,11 +172,8 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<memory>") -> Sce
 
 
 def _indicators_problem(section: IndicatorsSection, modules: Mapping[str, Any]) -> str | None:
-    """Weights and bounds that name no domain, or weights that leave no index (``None`` if fine).
-
-    Indicator names inside a domain are known only once the modules report, so
-    :func:`twin.indicators.governance_index` checks those.
-    """
+    """Weights and bounds that name no domain, bounds that name no indicator of the index's
+    system or turn its direction round, or weights that leave no index (``None`` if fine)."""
     domains = sorted(set(DOMAINS.values()))
     keys = [("weights", k, k) for k in section.weights]
     keys += [("bounds", k, k.split(".", 1)[0]) for k in section.bounds]
@@ -182,8 +182,12 @@ def _indicators_problem(section: IndicatorsSection, modules: Mapping[str, Any]) 
             hint = difflib.get_close_matches(domain, domains, n=1)
             did = f" (did you mean {hint[0]!r}?)" if hint else ""
             return f"{table}.{key}': {domain!r} is not a domain{did}; domains: {', '.join(domains)}"
+    system = load_system()
+    for key, pair in section.bounds.items():
+        if problem := system.bounds_problem(key, pair):
+            return f"bounds.{key}': {problem}"
     running = sorted({DOMAINS[name] for name in modules})
-    if not any(section.weights.get(d, 1.0) > 0 for d in running):
+    if not any(section.weights.get(d, system.dimension(d).weight) > 0 for d in running):
         return (f"weights': every domain that runs ({', '.join(running)}) has weight 0, which leaves "
                 "no index; give at least one a weight > 0")
     return None

@@ -29,6 +29,10 @@ import pandas as pd
 from twin.errors import TwinInputError
 from twin.sweep.store import SweepStore
 
+INDEX_OUTCOMES = ("governance.index", "governance.index_partial")
+"""The default PRIM outcome: the full governance index, else the partial one (a sweep with a small
+module set; every point of a sweep runs the same modules, so its points compare like with like)."""
+
 THRESHOLD = re.compile(r"^\s*([\w.]+)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$")
 PRIM_DENSITY = 0.8
 """PRIM peels until the box's share of failing runs reaches this density."""
@@ -278,10 +282,10 @@ def analyze(folder: str | Path, *, year: int | None = None, thresholds: list[str
     regret = _regret(outcomes, levers, uncertainties, better, notes)
     if thresholds:
         parsed = [parse_threshold(t, indicators) for t in thresholds]
-    elif "governance.index" in indicators:
-        cut = float(outcomes["governance.index"].quantile(0.25))
-        parsed = [("governance.index", "<", cut)]
-        notes.append(f"PRIM threshold: governance.index < {cut:.4g} (its lower quartile; set --threshold)")
+    elif index := next((n for n in INDEX_OUTCOMES if n in indicators), None):
+        cut = float(outcomes[index].quantile(0.25))
+        parsed = [(index, "<", cut)]
+        notes.append(f"PRIM threshold: {index} < {cut:.4g} (its lower quartile; set --threshold)")
     else:
         parsed = []
     prim_table = _prim(outcomes, levers, uncertainties, parsed, notes)

@@ -8,8 +8,9 @@ Welch's t on the two means. With one replicate a side, the interval is unknown (
 says why).
 
 Only like is compared with like: sides that differ in city, module set, horizon, operating period
-or index definition (weights, bounds) are refused unless ``allow_different`` is given, and then
-the differences head the output. Indicators that only one side reports are listed, not dropped.
+or index definition (weights, bounds, the indicator system's version and hash) are refused unless
+``allow_different`` is given, and then the differences head the output; so is a full governance
+index against a partial one. Indicators that only one side reports are listed, not dropped.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from twin.errors import TwinInputError
+from twin.indicators.index import FULL_INDEX, INDEX_DOMAIN, PARTIAL_INDEX
 from twin.scenario.store import RunResult
 from twin.sweep.store import SweepStore, run_id
 
@@ -51,11 +53,15 @@ LIKE_FOR_LIKE = ("city", "city_data", "modules", "horizon_years", "period_days",
 """The parts of two sides' scenarios that must be equal for :func:`compare` (without
 ``allow_different``): the city (its name and, where both sides are run folders, the hash of its
 data), the module set, the horizon (years), the operating period (days) and the index definition
-(``[indicators]`` weights and bounds)."""
+(``[indicators]`` weights and bounds, and the indicator system where the side records it)."""
 
 
-def definition(scenario: dict[str, Any], city_hash: str | None = None) -> dict[str, Any]:
-    """The like-for-like parts of a resolved scenario (as plain data, e.g. a manifest's)."""
+def definition(scenario: dict[str, Any], city_hash: str | None = None,
+               index_system: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The like-for-like parts of a resolved scenario (as plain data, e.g. a manifest's).
+
+    ``index_system``: the manifest's ``index_system`` (version and sha256 of the indicator system).
+    """
     if not scenario:
         return {}
     run = scenario.get("scenario", {})
@@ -63,6 +69,8 @@ def definition(scenario: dict[str, Any], city_hash: str | None = None) -> dict[s
     indicators = scenario.get("indicators") or {}
     index = {"weights": {k: w for k, w in (indicators.get("weights") or {}).items() if w != 1.0},
              "bounds": indicators.get("bounds") or {}}  # a domain's weight is 1 unless written
+    if index_system:
+        index["system"] = f"v{index_system.get('version')} {str(index_system.get('sha256'))[:12]}"
     found = {"city": run.get("city"), "modules": ", ".join(modules),
              "horizon_years": run.get("horizon_years"), "period_days": run.get("period_days"),
              "index": index}
@@ -90,12 +98,27 @@ def side_differences(side_a: Side, side_b: Side) -> list[str]:
     for part in LIKE_FOR_LIKE:
         if part in a and part in b and a[part] != b[part]:
             if part == "index":
-                found.append("index definition ([indicators] weights or bounds)")
+                if a[part].get("system") and b[part].get("system") and a[part]["system"] != b[part]["system"]:
+                    found.append(f"index definition (indicator system A {a[part]['system']}, "
+                                 f"B {b[part]['system']})")
+                elif _without_system(a[part]) != _without_system(b[part]):
+                    found.append("index definition ([indicators] weights or bounds)")
             elif part == "city_data":
                 found.append(f"city data (source hash A {a[part]}, B {b[part]})")
             else:
                 found.append(f"{part} (A {a[part]}, B {b[part]})")
     return found
+
+
+def _without_system(index: dict[str, Any]) -> dict[str, Any]:
+    """An index definition less the system's identity (a side that does not record it matches any)."""
+    return {k: v for k, v in index.items() if k != "system"}
+
+
+def index_kind(indicators: pd.DataFrame) -> str | None:
+    """'full' or 'partial': which governance index the rows hold (None: neither)."""
+    names = set(indicators.indicator[indicators.domain == INDEX_DOMAIN])
+    return "full" if FULL_INDEX in names else "partial" if PARTIAL_INDEX in names else None
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
@@ -117,7 +140,7 @@ def load_side(spec: str) -> Side:
         }
         city_hash = run.manifest.get("inputs", {}).get("city")
         return Side(spec, int(run.manifest.get("seed", 0)), indicators, tables,
-                    definition(run.manifest.get("scenario", {}), city_hash))
+                    definition(run.manifest.get("scenario", {}), city_hash, run.manifest.get("index_system")))
     store = SweepStore(path)
     if not store.exists():
         raise TwinInputError(f"{spec}: neither a run folder (manifest.json) nor a sweep folder (sweep.json)")
@@ -150,7 +173,8 @@ def load_side(spec: str) -> Side:
     base = manifest.get("spec", {}).get("base_scenario", {})
     scenarios = manifest.get("spec", {}).get("scenarios")  # an experiment's: each point's whole scenario
     scenario = scenarios[point] if scenarios else _point_scenario(base, store.design(), point) if base else {}
-    return Side(spec, int(manifest["seed"]), indicators, tables, definition(scenario))
+    return Side(spec, int(manifest["seed"]), indicators, tables,
+                definition(scenario, None, manifest.get("index_system")))
 
 
 @dataclasses.dataclass
@@ -231,6 +255,14 @@ def compare_sides(
         )
     ia = side_a.indicators[side_a.indicators.year == year]
     ib = side_b.indicators[side_b.indicators.year == year]
+    kinds = index_kind(ia), index_kind(ib)
+    if None not in kinds and kinds[0] != kinds[1]:
+        what = f"governance index (A {kinds[0]}, B {kinds[1]}: a partial index leaves out dimensions)"
+        if not allow_different:
+            raise TwinInputError(
+                f"{a} and {b} are not like for like: they differ in {what} in {year}; compare runs "
+                "that both report every dimension, or pass --allow-different")
+        differences = [*differences, what]
     reps_a, reps_b = sorted(set(ia.replicate)), sorted(set(ib.replicate))
     paired = side_a.seed == side_b.seed and reps_a == reps_b and len(reps_a) > 1
     keys_a = list(dict.fromkeys(zip(ia.domain, ia.indicator, strict=True)))

@@ -20,7 +20,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from twin.errors import TwinInputError  # noqa: E402
-from twin.sweep.analyze import Analysis  # noqa: E402
+from twin.sweep.analyze import INDEX_OUTCOMES, Analysis  # noqa: E402
 from twin.sweep.compare import (  # noqa: E402
     Comparison,
     beyond_interval,
@@ -287,11 +287,7 @@ def write_analysis_report(analysis: Analysis, path: str | Path) -> Path:
         doc.paragraph("Not available for this design.")
     else:
         doc.table(a.regret)
-        focus = (
-            "governance.index"
-            if "governance.index" in set(a.regret.indicator)
-            else a.regret.indicator.iloc[0]
-        )
+        focus = next((n for n in INDEX_OUTCOMES if n in set(a.regret.indicator)), a.regret.indicator.iloc[0])
         doc.figure(_regret_plot(a.regret, focus), "regret", f"maximum regret per policy: {focus}")
     doc.heading("Scenario discovery (PRIM)")
     if a.prim.empty:
