@@ -1,0 +1,148 @@
+"""The response-time phase model, hazard areas and the wartime switch, on the test city.
+
+Each check runs the real module on testville (one station of each kind) and reads the incidents
+table a city run writes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from twin.config import parse
+from twin.emergency import EmergencyConfig, EmergencyModule
+from twin.emergency.surge import CLOSED_SPEED_FACTOR
+from twin.engine import TwinModel
+
+FLOOD = {"start_h": 2.0, "end_h": 8.0, "rate_multiplier": 4.0, "circle": [2400.0, 0.0, 700.0]}
+"""A six-hour flood in New Town: a circle of 700 m around (2400, 0), four times the call rate."""
+
+
+def config(**data) -> EmergencyConfig:
+    return parse(EmergencyConfig, data, source="test", key="emergency")
+
+
+def run(city, cfg, days=1.0, seed=3):
+    module = EmergencyModule(cfg)
+    model = TwinModel(city, [module], seed=seed, horizon_years=1, period_days=days)
+    model.step()
+    return module, model
+
+
+def test_response_splits_into_its_phases(testville):
+    """call handling + wait for a unit + turnout + travel = response, call by call (waits included)."""
+    module, _ = run(testville, config(rate_scale=20.0))
+    incidents = module.last_incidents
+    answered = incidents[incidents["response_s"].notna()]
+    parts = answered[["call_handling_s", "wait_s", "turnout_s", "travel_s"]].sum(axis=1)
+    np.testing.assert_allclose(parts, answered["response_s"], rtol=1e-9, atol=1e-6)
+    assert (answered["wait_s"] > 0).mean() > 0.05  # the load is high enough for calls to wait
+    assert (answered["call_handling_s"] > 0).all() and (answered["travel_s"] >= 0).all()
+    # the dispatch decision never comes before the call handling ends
+    assert (answered["queue_s"] >= 0).all()
+
+
+def test_phase_means_follow_the_configured_distributions(testville):
+    cfg = config(rate_scale=5.0)
+    module, _ = run(testville, cfg, days=20.0)
+    t = module.table
+    medical = cfg.types["medical"]
+    rows = t.type == list(cfg.types).index("medical")
+    mean = t.call_handling_s[rows].mean() / 60.0
+    sd = medical.call_handling_min * medical.call_handling_cv / np.sqrt(rows.sum())
+    assert abs(mean - medical.call_handling_min) < 4 * sd
+    assert t.turnout_factor.mean() == pytest.approx(1.0, abs=4 * cfg.turnout_cv / np.sqrt(len(t)))
+    fixed = config(rate_scale=5.0, turnout_cv=0.0, handover_cv=0.0)
+    module, _ = run(testville, fixed, days=1.0)
+    assert np.all(module.table.turnout_factor == 1.0)
+    assert np.all(module.table.handover_s == fixed.handover_min * 60.0)
+
+
+def test_medical_response_is_in_the_published_range(testville):
+    """Mean medical response (call to first arrival) in 4.5-16 min with the documented phases.
+
+    4.5 min is about the mean of a system meeting NFPA 1710's 90th-percentile budgets (64 s call
+    processing + 60 s turnout + 240 s travel = 6.1 min); 16 min is above the 10-15 min averages
+    Chinese cities report. The earlier model (no call handling, a fixed 1-minute turnout, units
+    25 % faster than traffic) lands below the range and is rejected.
+    """
+    module, _ = run(testville, config(), days=60.0)
+    medical = module.last_incidents.query("type == 'medical'")["response_s"].mean() / 60.0
+    assert 4.5 <= medical <= 16.0
+    no_phases = {name: {"call_handling_min": 0.0} for name in ("medical",)}
+    old = config(
+        types=no_phases,
+        turnout_min={"ambulance": 1.0},
+        turnout_cv=0.0,
+        speed_factor=1.25,
+        units_per_station={"ambulance": 3, "fire_engine": 0, "police_car": 0, "utility_crew": 0},
+    )
+    module, _ = run(testville, old, days=60.0)
+    assert module.last_incidents["response_s"].mean() / 60.0 < 4.5
+
+
+def test_hazard_area_raises_calls_inside_it(testville):
+    """Calls per building inside the circle during the window: about 4x those just outside it."""
+    cfg = config(rate_scale=10.0, surge=[FLOOD])
+    counts = np.zeros(2)
+    exposure = np.zeros(2)
+    b = testville.buildings
+    inside_b = np.hypot(b.x - 2400.0, b.y) <= 700.0
+    new_town = testville.zones.district[b.zone] == testville.districts.name.index("new_town")
+    for seed in range(6):
+        module, _ = run(testville, cfg, seed=seed)
+        inc = module.last_incidents
+        during = inc[(inc["time_s"] >= 2 * 3600) & (inc["time_s"] < 8 * 3600)]
+        building = module.table.building[during.index.to_numpy()]
+        building = building[building >= 0]
+        counts += [inside_b[building].sum(), (~inside_b[building] & new_town[building]).sum()]
+        assert during["in_hazard"].to_numpy().sum() == inside_b[building].sum()
+    exposure += [inside_b.sum(), (~inside_b & new_town).sum()]
+    per_building = counts / exposure
+    assert per_building[0] > 2.5 * per_building[1]  # 4x in expectation; no area: 1x
+
+
+def test_hazard_area_slows_units_and_publishes_road_factors(testville):
+    slow = {**FLOOD, "road_speed_factor": 0.25, "close_roads": True}
+    free_module, _ = run(testville, config(rate_scale=10.0, surge=[FLOOD]))
+    slow_module, model = run(testville, config(rate_scale=10.0, surge=[slow]))
+    a, b = free_module.last_incidents, slow_module.last_incidents
+    assert np.array_equal(a["time_s"], b["time_s"])  # same calls: the roads change nothing else
+    inside = a["in_hazard"].to_numpy()
+    assert inside.sum() >= 5
+    assert b["travel_s"][inside].mean() > 1.5 * a["travel_s"][inside].mean()
+    assert b["response_s"][inside].mean() > a["response_s"][inside].mean()
+    # after the window the factors are back to 1; traffic is told the roads were closed meanwhile
+    assert np.all(model.published.get("link_speed_factor") == 1.0)
+    windows = slow_module.windows
+    assert windows[0].link_in.any()
+    from twin.emergency.surge import link_speed_factors
+
+    units, traffic = link_speed_factors(windows, testville.network.n_links)
+    assert np.all(units[windows[0].link_in] == 0.25)
+    assert np.all(traffic[windows[0].link_in] == CLOSED_SPEED_FACTOR)
+
+
+def test_wartime_priorities_serve_flood_calls_during_the_surge(testville):
+    """Peacetime rules defer priority-3 flood calls to the surge's end; the wartime switch
+    (``wartime_priority``) raises them to priority 1 and they are served inside the window."""
+    flood = {**FLOOD, "type_multipliers": {"flood_or_utility": 100.0}}
+    deferred, _ = run(testville, config(rate_scale=10.0, surge=[flood], defer_priority=3))
+    raised, _ = run(
+        testville,
+        config(rate_scale=10.0, surge=[flood], defer_priority=3, wartime_priority={"flood_or_utility": 1}),
+    )
+
+    def flood_waits(module):
+        inc = module.last_incidents
+        rows = inc[(inc["type"] == "flood_or_utility") & inc["surge"]]
+        sent_h = (rows["time_s"] + rows["call_handling_s"] + rows["queue_s"]).to_numpy() / 3600.0
+        return rows["queue_s"].to_numpy() / 3600.0, sent_h
+
+    wait_deferred, sent_deferred = flood_waits(deferred)
+    wait_raised, sent_raised = flood_waits(raised)
+    assert sent_deferred.size >= 5
+    # deferred: nobody is sent before the window closes at 8 h; raised: most are sent inside it
+    np.testing.assert_array_less(8.0 - 1e-6, sent_deferred)
+    assert (sent_raised < 8.0).mean() > 0.5
+    assert np.nanmean(wait_raised) < 0.5 * np.nanmean(wait_deferred)
