@@ -57,7 +57,7 @@ FLAGS = {
     "clear": "the interval excludes 0 and its half-width is at most half the effect (s/n >= 2)",
     "weak": "the interval excludes 0 but is wider than half the effect (1 < s/n < 2)",
     "noise": "the interval includes 0: no effect told apart from noise (s/n <= 1)",
-    "unchanged": "identical in every replicate: the policy does not touch this indicator",
+    "unchanged": "identical in every replicate (to 1e-9): the policy does not touch this indicator",
     "n/a": "no interval (fewer than two replicates)",
 }
 """The signal-to-noise flags of an effect table and what each means."""
@@ -198,10 +198,15 @@ class Experiment:
     """Runs that ended in an error row (left out of the effects)."""
 
 
-def _flag(diff: float, low: float, high: float, snr: float) -> str:
+UNCHANGED_RTOL = 1e-9
+"""An effect and interval within this share of the parent's mean (or of 1 for a mean below 1) are
+'unchanged': floating-point noise of a sum in another order, not a policy's effect."""
+
+
+def _flag(diff: float, low: float, high: float, snr: float, scale: float) -> str:
     if not (math.isfinite(low) and math.isfinite(high)):
         return "n/a"
-    if diff == 0 and low == 0 and high == 0:
+    if max(abs(diff), abs(low), abs(high)) <= UNCHANGED_RTOL * max(abs(scale), 1.0):
         return "unchanged"
     if snr >= CLEAR_SNR:
         return "clear"
@@ -228,7 +233,7 @@ def effect_table(comparison: Comparison, better: dict[tuple[str, str], str]) -> 
         half = (r.ci_high - r.ci_low) / 2
         size = abs(r.diff)
         snr = size / half if half > 0 else (math.inf if size > 0 else math.nan)
-        flag = _flag(r.diff, r.ci_low, r.ci_high, snr)
+        flag = _flag(r.diff, r.ci_low, r.ci_high, snr, r.mean_a)
         pct = 100 * r.diff / abs(r.mean_a) if r.mean_a else math.nan
         need = math.nan
         if flag in ("weak", "noise") and size > 0:

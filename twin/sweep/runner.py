@@ -119,12 +119,13 @@ def _prepare(store: SweepStore, plan: Plan, resume: bool) -> None:
     The caller holds the folder's claim, so every temporary file in it is a killed run's.
     """
     kind = plan.kind
+    a_kind = f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
     if store.path.exists() and not store.path.is_dir():
         raise TwinInputError(f"{store.path}: exists and is not a folder; choose another --out")
     if store.exists():
         if not resume:
             raise TwinInputError(
-                f"{store.path}: already holds a {kind}; pass --resume to finish it, or choose a new --out"
+                f"{store.path}: already holds {a_kind}; pass --resume to finish it, or choose a new --out"
             )
         if store.manifest().get("digest") != plan.digest:
             raise TwinInputError(
@@ -139,7 +140,7 @@ def _prepare(store: SweepStore, plan: Plan, resume: bool) -> None:
     elif resume:
         raise TwinInputError(f"{store.path}: no {kind} to resume (no sweep.json); drop --resume to start one")
     elif store.path.exists() and any(store.path.iterdir()):
-        raise TwinInputError(f"{store.path}: exists and is not a {kind} folder; choose a new --out")
+        raise TwinInputError(f"{store.path}: exists and is not {a_kind} folder; choose a new --out")
     store.create(plan.manifest, plan.points)
 
 
