@@ -146,3 +146,23 @@ def test_wartime_priorities_serve_flood_calls_during_the_surge(testville):
     np.testing.assert_array_less(8.0 - 1e-6, sent_deferred)
     assert (sent_raised < 8.0).mean() > 0.5
     assert np.nanmean(wait_raised) < 0.5 * np.nanmean(wait_deferred)
+
+
+def test_traffic_reads_the_hazard_roads(testville):
+    """While a window with closed roads is open, the traffic model's free-flow times on them are
+    divided by CLOSED_SPEED_FACTOR (it reads ``link_speed_factor``), and its published link times,
+    which units drive on, hold the slowdown."""
+    from twin.traffic import TrafficConfig, TrafficModule
+
+    flood = {**FLOOD, "start_h": 0.5, "end_h": 24.0, "close_roads": True, "road_speed_factor": 0.5}
+    emergency = EmergencyModule(config(surge=[flood]))
+    traffic = TrafficModule(parse(TrafficConfig, {"time_step_s": 2.0}, source="test", key="traffic"))
+    model = TwinModel(testville, [traffic, emergency], seed=1, horizon_years=1, period_days=0.1)
+    model.step()
+    closed = emergency.windows[0].link_in
+    free = testville.network.free_flow_time_s
+    links = traffic.city_links[closed]
+    np.testing.assert_allclose(traffic.loading.fft[links], free[closed] / CLOSED_SPEED_FACTOR)
+    np.testing.assert_allclose(traffic.loading.fft[traffic.city_links[~closed]], free[~closed])
+    published = model.published.get("link_travel_time_s")
+    assert np.all(published[closed] >= free[closed] / CLOSED_SPEED_FACTOR - 1e-9)

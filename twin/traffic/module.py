@@ -4,7 +4,9 @@
 jobs and the remembered zone skim (after ``warmup_days`` unrecorded days in the first year);
 ``processes`` advances the loading kernel in chunks of
 ``publish_interval_s`` on a :func:`~twin.engine.ticker` and publishes ``link_travel_time_s`` after
-each chunk (reading ``link_extra_vehicles`` into the occupancy); ``end_year`` finishes the period,
+each chunk (reading ``link_extra_vehicles`` into the occupancy, and ``link_speed_factor``, the
+speed multipliers of hazard areas that emergency publishes, into the links' free-flow times);
+``end_year`` finishes the period,
 publishes the remembered zone skim ``zone_travel_time_s`` (an exponential average, weight
 ``skim_smoothing``, of the days' skims on experienced link times, queueing included), and
 records the KPIs (day-to-day gap, unfinished trips and stuck vehicles among them), the link time
@@ -198,6 +200,11 @@ class TrafficModule(Module):
         extra = model.published.get("link_extra_vehicles")
         if extra is not None:
             self.loading.link_extra[self.city_links] = extra
+        speed = model.published.get("link_speed_factor")
+        if speed is not None:  # hazard areas: slowed roads, or (a crawl) closed ones
+            fft = self.network.free_flow_time_s.copy()
+            fft[self.city_links] /= speed
+            self.loading.fft = fft
         self.loading.advance(now)
         self._publish_link_times(model)
 
