@@ -201,8 +201,7 @@ class EmergencyModule(Module):
         for unit in self.units:
             unit.reset()
         self.centre.start_period(model.env, len(self.table))
-        self.hazard_units = self.hazard_traffic = np.ones(model.city.network.n_links)
-        self.travel.update(self._link_times(model))
+        self._roads_changed(model)
         yield self._feed(model)
         yield self._refresh(model)
         yield self._sample(model)

@@ -6,6 +6,9 @@ A module publishes a named array (with its unit) and others read the latest valu
   standing queue over the capacity: queueing delay included); traffic publishes it,
   emergency units, waste trucks and access read it (free-flow times when nobody publishes).
 - ``link_extra_vehicles`` (n_links): vehicles other modules add to the roads (e.g. trucks).
+- ``link_speed_factor`` (n_links): speed multipliers of the roads in open hazard areas (1 elsewhere;
+  a crawl, ``CLOSED_SPEED_FACTOR``, on roads closed to traffic); emergency publishes it while a
+  surge window with a place is open, traffic divides its free-flow times by it.
 - ``zone_population`` (n_zones): current residents; migration publishes it each year and demand,
   incidents and waste generation read it (the City's figures when nobody publishes).
 - ``zone_jobs`` (n_zones): current jobs, likewise.
