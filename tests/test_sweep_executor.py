@@ -223,3 +223,15 @@ def test_a_lost_worker_loses_no_run(tmp_path, client):
     assert killed and killed[0] < 48, "the sweep ended before a worker could be killed"
     assert killed[1] not in client.scheduler_info()["workers"]  # it died (its nanny started a new one)
     pd.testing.assert_frame_equal(results, reference)
+
+
+def test_batches_hold_about_a_second_of_runs_and_a_fair_share_of_the_rest():
+    from twin.sweep.executor import BATCH_TARGET_S, batch_size
+
+    assert BATCH_TARGET_S == 1.0
+    assert batch_size(None, 1000, 2) == 1  # nothing measured yet: one run a task
+    assert batch_size(0.02, 1000, 2) == 50  # 20 ms runs: 50 to a task
+    assert batch_size(0.02, 40, 2) == 10  # near the end: 40 left over 2 workers x 2 tasks in flight
+    assert batch_size(0.02, 1, 2) == 1
+    assert batch_size(30.0, 1000, 2) == 1  # long runs go one a task
+    assert batch_size(0.0, 1000, 1) == 500  # a failing run takes no time: the fair share caps it
