@@ -1,11 +1,17 @@
-"""Sweep throughput and executor overhead: serial, Dask with 1 and 2 worker processes.
+"""Sweep throughput and executor overhead: serial, Dask with 1 and 2 worker processes, with and
+without batching short runs into one Dask task.
 
-A sweep of short runs (testville, access module, ~30 ms a run) measures what the executor adds
+A sweep of short runs (testville, access module, ~20-60 ms a run) measures what the executor adds
 to each run: overhead per run = wall time x workers / runs - mean time inside a run (measured on
 the worker). Workers write their run files; only a small outcome crosses the scheduler. Cluster
 start-up is excluded (reported apart); each cluster is warmed up by one sweep first.
 
-    python benchmarks/sweep_throughput.py [--runs 64]
+Efficiency of 2 workers against the ideal (twice the runs per second of 1 worker of the same
+executor): ``runs/s with 2 workers / (2 x runs/s with 1 worker)``; "busy" is the share of the
+workers' wall time spent inside runs (sum of the runs' seconds / (workers x wall)), which the
+executor's overhead lowers and other programs on the machine do not.
+
+    python benchmarks/sweep_throughput.py [--runs 256]
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from twin.sweep import load_sweep, make_design
-from twin.sweep.executor import RunPayload, connect, run_dask, run_local
+from twin.sweep.executor import BATCH_TARGET_S, RunPayload, connect, run_dask, run_local
 from twin.sweep.runner import plan_tasks
 from twin.sweep.store import SweepStore
 
@@ -37,7 +43,8 @@ def write_sweep(folder: Path, runs: int) -> Path:
     return path
 
 
-def timed_sweep(spec, folder: Path, client=None) -> tuple[float, list[float]]:
+def timed_sweep(spec, folder: Path, client=None, batch_target_s: float = BATCH_TARGET_S
+                ) -> tuple[float, list[float]]:
     """Wall seconds for every run of ``spec`` into ``folder``, and seconds inside each run."""
     store = SweepStore(folder)
     store.runs.mkdir(parents=True, exist_ok=True)
@@ -50,15 +57,15 @@ def timed_sweep(spec, folder: Path, client=None) -> tuple[float, list[float]]:
     if client is None:
         run_local(payload, tasks, lambda o: inside.append(o.seconds))
     else:
-        run_dask(payload, tasks, lambda o: inside.append(o.seconds), client)
+        run_dask(payload, tasks, lambda o: inside.append(o.seconds), client, batch_target_s)
     return time.perf_counter() - start, inside
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=64)
+    parser.add_argument("--runs", type=int, default=256)
     args = parser.parse_args()
-    print(f"load average: {os.getloadavg()[0]:.2f}, cores: {os.cpu_count()}")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, cores: {os.cpu_count()}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         spec = load_sweep(write_sweep(tmp, args.runs))
@@ -73,35 +80,28 @@ def main() -> None:
             startup = time.perf_counter() - start
             try:
                 timed_sweep(spec, tmp / f"warm-{workers}", client)
-                wall, inside = timed_sweep(spec, tmp / f"dask-{workers}", client)
+                modes = (("one run a task", 0.0), (f"batches of ~{BATCH_TARGET_S:g} s", BATCH_TARGET_S))
+                for label, target in modes:
+                    wall, inside = timed_sweep(spec, tmp / f"dask-{workers}-{target}", client, target)
+                    rows.append((f"dask {workers} worker(s), {label}", workers, wall, inside, startup))
             finally:
                 cluster = client.cluster
                 client.close()
                 cluster.close()
-            rows.append((f"dask LocalCluster, {workers} worker(s)", workers, wall, inside, startup))
-        identical = (
-            len(
-                {
-                    (tmp / d / "runs" / "p000000-r0000.parquet").read_bytes()
-                    for d in ("serial", "dask-1", "dask-2")
-                }
-            )
-            == 1
-        )
+        folders = ["serial"] + [f"dask-{w}-{t}" for w in (1, 2) for t in (0.0, BATCH_TARGET_S)]
+        identical = len({(tmp / d / "runs" / "p000000-r0000.parquet").read_bytes() for d in folders}) == 1
     print(f"{n} runs of ~{1000 * np.mean(rows[0][3]):.0f} ms; same run files everywhere: {identical}")
-    print(f"{'executor':<30} {'runs/s':>8} {'ms/run in run':>14} {'overhead ms/run':>16} {'start-up s':>11}")
-    base = None
+    print(f"{'executor':<42} {'runs/s':>8} {'ms in run':>10} {'overhead ms':>12} {'busy':>6}"
+          f" {'start-up s':>11}")
     for name, workers, wall, inside, startup in rows:
-        throughput = n / wall
         overhead = 1000 * (wall * workers / n - float(np.mean(inside)))
-        print(
-            f"{name:<30} {throughput:>8.1f} {1000 * np.mean(inside):>14.1f} {overhead:>16.1f}"
-            f" {startup:>11.1f}"
-        )
-        if workers == 1 and name.startswith("dask"):
-            base = throughput
-        if workers == 2 and base:
-            print(f"scaling efficiency 1 -> 2 workers: {throughput / (2 * base):.0%}")
+        busy = sum(inside) / (workers * wall)
+        print(f"{name:<42} {n / wall:>8.1f} {1000 * np.mean(inside):>10.1f} {overhead:>12.1f} {busy:>6.0%}"
+              f" {startup:>11.1f}")
+    for label in ("one run a task", "batches"):
+        one, two = (next(r for r in rows if r[0].startswith(f"dask {w} ") and label in r[0]) for w in (1, 2))
+        print(f"efficiency of 2 workers against ideal ({label}): {(n / two[2]) / (2 * n / one[2]):.0%}")
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -153,22 +153,25 @@ def execute_batch(payload: RunPayload, tasks: tuple[RunTask, ...]) -> list[RunOu
     return [execute_run(payload, task) for task in tasks]
 
 
-def batch_size(seconds_per_run: float | None, remaining: int, workers: int) -> int:
-    """How many runs the next Dask task takes: about :data:`BATCH_TARGET_S` of running, never
-    more than a fair share of what remains (``remaining / (BATCHES_PER_WORKER x workers)``), at
-    least one; one while no run has finished (``seconds_per_run`` None)."""
+def batch_size(seconds_per_run: float | None, remaining: int, workers: int,
+               target_s: float = BATCH_TARGET_S) -> int:
+    """How many runs the next Dask task takes: about ``target_s`` seconds of running, never more
+    than a fair share of what remains (``remaining / (BATCHES_PER_WORKER x workers)``), at least
+    one; one while no run has finished (``seconds_per_run`` None) or with ``target_s`` 0."""
     if seconds_per_run is None:
         return 1
-    wanted = int(BATCH_TARGET_S / max(seconds_per_run, 1e-3))
+    wanted = int(target_s / max(seconds_per_run, 1e-3))
     fair = -(-remaining // (BATCHES_PER_WORKER * max(workers, 1)))
     return max(1, min(wanted, fair))
 
 
-def run_dask(payload: RunPayload, tasks: Iterable[RunTask], report: Report, client) -> None:
+def run_dask(payload: RunPayload, tasks: Iterable[RunTask], report: Report, client,
+             batch_target_s: float = BATCH_TARGET_S) -> None:
     """Run the tasks on a Dask cluster; workers write the files, outcomes stream back.
 
-    Runs go in batches (:func:`batch_size`, from the mean time of the runs of the last finished
-    task), :data:`BATCHES_PER_WORKER` tasks in flight per worker. A task whose worker keeps dying
+    Runs go in batches of about ``batch_target_s`` seconds (:func:`batch_size`, from the mean time
+    of the runs of the last finished task; 0: one run a task), :data:`BATCHES_PER_WORKER` tasks in
+    flight per worker. A task whose worker keeps dying
     (``KilledWorker``) or that cannot be run is reported as error rows written here for its runs
     that left no run file, so the sweep still goes on.
     """
@@ -189,7 +192,7 @@ def run_dask(payload: RunPayload, tasks: Iterable[RunTask], report: Report, clie
         return max(1, len(client.scheduler_info().get("workers", {})))
 
     def submit(workers: int) -> None:
-        size = batch_size(seconds_per_run, len(queue), workers)
+        size = batch_size(seconds_per_run, len(queue), workers, batch_target_s)
         batch = tuple(queue.pop() for _ in range(min(size, len(queue))))
         future = client.submit(execute_batch, shared, batch, key=f"twin-runs-{token}-{batch[0].run_id}",
                                retries=0)

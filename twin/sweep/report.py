@@ -219,10 +219,14 @@ def _headline_plot(result: Experiment):
     return fig
 
 
-def write_experiment_report(result: Experiment, path: str | Path, title: str = "Experiment") -> Path:
+def write_experiment_report(result: Experiment, path: str | Path, title: str = "Experiment",
+                            preface: tuple[str, ...] = ()) -> Path:
     """Write the experiment report (``.md`` or ``.html``): for each policy, its effects against
-    the parent with intervals and signal-to-noise flags, and the comparison plots."""
+    the parent with intervals and signal-to-noise flags, and the comparison plots. ``preface``:
+    paragraphs put first (how the report was made)."""
     doc = _Document(Path(path))
+    for text in preface:
+        doc.paragraph(text)
     doc.paragraph(
         f"Each policy against its parent {result.parent_file}, {result.replicates} replicates a side with "
         "common random numbers (replicate r of every side runs with the same seed); folder "
