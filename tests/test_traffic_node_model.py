@@ -88,18 +88,20 @@ def test_diverge_with_a_blocked_branch_holds_back_the_other_by_fifo():
 
 
 @pytest.mark.parametrize(("platoon", "dt"), [(1, 1.0), (5, 3.0)])
-@pytest.mark.parametrize("signal", [True, False])
-def test_signalised_approach_discharges_saturation_times_green_over_cycle(platoon, dt, signal):
-    # 0->1 (1,800 veh/h, fed at 2,000) into 1->2 (3,600 veh/h): a signal on 0->1 with a 90 s cycle
-    # and 40 s of green lets through 1800 x 40 / 90 = 800 veh/h; without it, 1,800.
-    net = network([(0, 1, 1, 1800 * VPH), (1, 2, 2, 3600 * VPH)], [0.0, 500.0, 1000.0], [0.0, 0.0, 0.0])
+@pytest.mark.parametrize(("capacity", "signal"), [(1800, True), (1800, False), (900, True), (900, False)])
+def test_signalised_approach_discharges_saturation_times_green_over_cycle(platoon, dt, capacity, signal):
+    # 0->1 (1,800 or 900 veh/h, fed at 2,000) into 1->2 (3,600 veh/h): a signal on 0->1 with a
+    # 90 s cycle, 40 s of green and a saturation flow of 1,800 veh/h lets through
+    # 1800 x 40 / 90 = 800 veh/h; without it, the link's capacity.
+    net = network([(0, 1, 1, capacity * VPH), (1, 2, 2, 3600 * VPH)], [0.0, 500.0, 1000.0], [0.0] * 3)
     approach = link_between(net, 0, 1)
     plan = SignalPlan.none(net.n_links)
     if signal:
         plan.cycle_s[approach], plan.start_s[approach], plan.green_s[approach] = 90.0, 17.0, 40.0
+        plan.saturation_vph[approach] = 1800.0
     load = DynamicLoading(net, steady_trips(0, [2], 2000, 3600), fixed(3700.0, platoon, dt), signals=plan)
     load.advance(3700.0)
-    expected = 800.0 if signal else 1800.0
+    expected = 800.0 if signal else capacity
     assert flow_vph(load, approach, 900, 900 + 30 * 90) == pytest.approx(expected, rel=0.03)
     # and the route table sees the effective capacity and the mean red wait
     assert load.effective_vps[approach] == pytest.approx(expected * VPH)
@@ -107,10 +109,10 @@ def test_signalised_approach_discharges_saturation_times_green_over_cycle(platoo
 
 
 def test_fixed_time_plan_two_phases_split_by_capacity():
-    # a crossing at node 0: east-west arterials (2 lanes, 3,000 veh/h), north-south collectors (600)
+    # a crossing at node 0: east-west arterials (2 lanes, 3,000 veh/h), north-south collectors (300)
     x, y = [0.0, 300.0, -300.0, 0.0, 0.0, 600.0], [0.0, 0.0, 0.0, 300.0, -300.0, 0.0]
-    net = network([(1, 0, 2, 3000 * VPH), (2, 0, 2, 3000 * VPH), (3, 0, 1, 600 * VPH),
-                   (4, 0, 1, 600 * VPH), (5, 1, 2, 3000 * VPH)], x, y)
+    net = network([(1, 0, 2, 3000 * VPH), (2, 0, 2, 3000 * VPH), (3, 0, 1, 300 * VPH),
+                   (4, 0, 1, 300 * VPH), (5, 1, 2, 3000 * VPH)], x, y)
     fields = {f: getattr(net, f) for f in net.__dataclass_fields__}
     # north-south locals joining the arterial keep priority control; collectors get a signal
     local = net.__class__(**{**fields, "link_class": np.where(net.link_capacity_vph >= 3000, 2, 0)})
@@ -118,16 +120,19 @@ def test_fixed_time_plan_two_phases_split_by_capacity():
     net = net.__class__(**{**fields, "link_class": np.where(net.link_capacity_vph >= 3000, 2, 1)})
     assert signal_nodes(net, "arterials").tolist() == [True, False, False, False, False, False]
     assert signal_nodes(net, "all")[0] and not signal_nodes(net, "none").any()
-    plan = fixed_time_plan(net, net.link_capacity_vph, "arterials", 90.0, 4.0)
+    plan = fixed_time_plan(net, net.link_capacity_vph, "arterials", 90.0, 4.0, 1800.0)
     ew = [link_between(net, 1, 0), link_between(net, 2, 0)]
     ns = [link_between(net, 3, 0), link_between(net, 4, 0)]
     assert plan.cycle_s[ew + ns].tolist() == [90.0] * 4 and plan.signalised_links == 4
-    # 82 s of effective green split 3000 : 600 is 68.3 / 13.7; the minimum green lifts the second
+    # Webster: 82 s of effective green split by the flow ratios, here the capacities per lane,
+    # 1500 : 300, is 68.3 / 13.7 s; the minimum green lifts the second
     assert plan.green_s[ns].tolist() == pytest.approx([MIN_GREEN_S] * 2)
     assert plan.green_s[ew].tolist() == pytest.approx([82.0 - MIN_GREEN_S] * 2)
     # the phases follow each other with the lost time between them
     assert plan.start_s[ew].tolist() == [0.0, 0.0]
     assert plan.start_s[ns].tolist() == pytest.approx([82.0 - MIN_GREEN_S + 4.0] * 2)
+    # the stop lines discharge at 1,800 veh/h a lane (or the link's capacity if higher)
+    assert plan.saturation_vph[ew + ns].tolist() == [3600.0, 3600.0, 1800.0, 1800.0]
 
 
 def test_kernel_matches_plain_python_rules_with_signals_and_unequal_merges(testville):
@@ -139,7 +144,7 @@ def test_kernel_matches_plain_python_rules_with_signals_and_unequal_merges(testv
     depart, count = rng.uniform(0, 600, keep.sum()), rng.integers(1, 6, keep.sum())
     trips = Trips.from_arrays(o[keep], d[keep], depart, count)
     capacity = net.link_capacity_vph * rng.uniform(0.03, 0.3, net.n_links)  # unequal, congested
-    plan = fixed_time_plan(net, capacity, "all", 60.0, 3.0)
+    plan = fixed_time_plan(net, capacity, "all", 60.0, 3.0, 150.0)  # saturation above some capacities
     assert plan.signalised_links > 0
     for route_choice in ("fixed", "enroute"):
         settings = LoadingSettings(time_step_s=2.0, platoon=3, route_choice=route_choice, horizon_s=2400.0,

@@ -69,6 +69,8 @@ def reference_loading(load: DynamicLoading, until_s: float, equal_shares: bool =
     dt, cap, m = s.time_step_s, load.capacity_vps, net.n_links
     enroute = s.route_choice == "enroute"
     ceiling = cap * dt + s.platoon
+    rate = load.signals.discharge_vph(cap * 3600.0) / 3600.0  # outflow: saturation flow at signals
+    out_ceiling = rate * dt + s.platoon
     sig = load.signals
     tag, clock = np.zeros(m), np.zeros(net.n_nodes)
     starts, links = load.paths()
@@ -111,14 +113,14 @@ def reference_loading(load: DynamicLoading, until_s: float, equal_shares: bool =
                     if ready[row] > t:
                         break
                     queued[link] += size_of[row]
-            times = load.fft + sig.red_delay_s + queued / (cap * sig.green_share)
+            times = load.fft + sig.red_delay_s + queued / (rate * sig.green_share)
             dist = times_to_destinations(net, times, load.dest_nodes, load.dest_start)
             times, dist = times.tolist(), dist.tolist()
             next_update = t + s.route_update_s
         for link in range(m):
             c, g0, g = sig.cycle_s[link], sig.start_s[link], sig.green_s[link]
             gained = green_time(t, c, g0, g) - green_time(t - dt, c, g0, g) if c > 0 else dt
-            out_b[link] = min(out_b[link] + cap[link] * gained, ceiling[link])
+            out_b[link] = min(out_b[link] + rate[link] * gained, out_ceiling[link])
         in_b[:] = np.minimum(in_b + cap * dt, ceiling)
         while order and load.veh_depart[order[0]] <= t:
             row = order.pop(0)
@@ -155,7 +157,7 @@ def reference_loading(load: DynamicLoading, until_s: float, equal_shares: bool =
                     continue
                 blocked.discard(link)
                 clock[node] = key
-                tag[link] = key + size / (1.0 if equal_shares else cap[link])
+                tag[link] = key + size / (1.0 if equal_shares else rate[link])
                 queue[link].popleft()
                 rows_at[node] -= 1
                 out_b[link] -= size

@@ -92,6 +92,14 @@ class TrafficConfig:
         60.0, ge=1, le=3600, unit="s", doc="kernel chunk length: link times are published this often"
     )
     record_interval_min: float = option(15.0, ge=1, le=240, unit="minutes", doc="link time-series interval")
+    signal_saturation_vph: float = option(
+        1800.0,
+        ge=600,
+        le=2400,
+        unit="veh/h/lane",
+        doc="saturation flow of a signalised approach lane: it discharges during green at the larger "
+        "of its capacity and lanes x this (Webster and Cobbe 1966: 525 pcu/h per metre of width)",
+    )
     # day-to-day memory and gridlock
     skim_smoothing: float = option(
         0.5,

@@ -142,7 +142,8 @@ class DynamicLoading:
             np.ascontiguousarray(a, dtype=np.float64)
             for a in (self.signals.cycle_s, self.signals.start_s, self.signals.green_s)
         )
-        self.effective_vps = self.capacity_vps * self.signals.green_share
+        self.out_vps = np.ascontiguousarray(self.signals.discharge_vph(cap), dtype=np.float64) / 3600.0
+        self.effective_vps = self.out_vps * self.signals.green_share
         self.red_delay_s = self.signals.red_delay_s
         self.link_tag = np.zeros(m)  # node model priority tags, seconds
         self.node_clock = np.zeros(network.n_nodes)
@@ -319,6 +320,7 @@ class DynamicLoading:
             self.veh_link,
             self.veh_ready,
             self.veh_enter,
+            self.out_vps,
             self.veh_arrive,
             self.veh_path_pos,
             self.q_off,

@@ -24,8 +24,9 @@ its share gets all it sends, an idle or blocked link earns no credit (its key ca
 clock), and a head row that cannot enter its next link blocks its link for the step (FIFO, which
 holds back every turn of a diverge). A link with a fixed-time signal (``sig_cycle > 0``) may
 discharge only at steps inside its green window ``[sig_start, sig_start + sig_green)`` modulo
-the cycle, and its outflow budget grows only with green time, so it discharges at its capacity
-(the saturation flow) during green: ``capacity x green / cycle`` on average.
+the cycle, and its outflow budget grows only with green time, so it discharges at its saturation
+flow ``link_out_vps`` during green: ``saturation x green / cycle`` on average. Elsewhere
+``link_out_vps`` is the link's capacity.
 
 Everything is plain arrays; the state lives in :class:`twin.traffic.loading.DynamicLoading`. Times
 are seconds, sizes vehicles. Row states in ``veh_link``: ``WAITING`` (not departed or waiting at
@@ -154,25 +155,26 @@ def is_green(link, t, sig_cycle, sig_start, sig_green):
 
 
 @njit(cache=True, inline="always")
-def _refill(link, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budget, budget_t, sig_cycle,
-            sig_start, sig_green):
-    """Bring a link's outflow and inflow budgets up to time ``t``: capacity x elapsed time (green
-    time only, for the outflow of a signalised link), kept to one step's capacity plus one row
-    (so a platoon can always leave an otherwise idle link)."""
+def _refill(link, t, dt, max_size, link_cap_vps, link_out_vps, link_open, out_budget, in_budget, budget_t,
+            sig_cycle, sig_start, sig_green):
+    """Bring a link's outflow and inflow budgets up to time ``t``: discharge rate (outflow; green
+    time only on a signalised link) or capacity (inflow) x elapsed time, each kept to one step's
+    worth plus one row (so a platoon can always leave an otherwise idle link)."""
     if budget_t[link] < t:
         cap = link_cap_vps[link] * link_open[link]
-        ceiling = cap * dt + max_size * link_open[link]
-        add = cap * (t - budget_t[link])
+        rate = link_out_vps[link] * link_open[link]
+        elapsed = t - budget_t[link]
         cycle = sig_cycle[link]
         if cycle > 0.0:
             green = sig_green[link]
             start = sig_start[link]
             before = green_time(budget_t[link], cycle, start, green)
-            out_add = cap * (green_time(t, cycle, start, green) - before)
+            elapsed_green = green_time(t, cycle, start, green) - before
         else:
-            out_add = add
-        out_budget[link] = min(out_budget[link] + out_add, ceiling)
-        in_budget[link] = min(in_budget[link] + add, ceiling)
+            elapsed_green = elapsed
+        row = max_size * link_open[link]
+        out_budget[link] = min(out_budget[link] + rate * elapsed_green, rate * dt + row)
+        in_budget[link] = min(in_budget[link] + cap * elapsed, cap * dt + row)
         budget_t[link] = t
 
 
@@ -218,6 +220,7 @@ def run_steps(
     link_cap_vps,
     link_length,
     link_open,
+    link_out_vps,
     link_extra,
     link_wave,
     # node model and signals
@@ -326,8 +329,8 @@ def run_steps(
                     continue
                 row = q_buf[q_off[link] + q_head[link]]
                 size = veh_size[row]
-                _refill(link, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budget, budget_t,
-                        sig_cycle, sig_start, sig_green)
+                _refill(link, t, dt, max_size, link_cap_vps, link_out_vps, link_open, out_budget, in_budget,
+                        budget_t, sig_cycle, sig_start, sig_green)
                 if out_budget[link] < size - BUDGET_EPS:
                     continue
                 if veh_dest_node[row] == node:
@@ -336,14 +339,14 @@ def run_steps(
                     nxt = _next_link(row, node, enroute, veh_dest_idx, veh_path_pos, path_buf, out_start,
                                      link_to, route_time, dist, noise)
                     if nxt >= 0:
-                        _refill(nxt, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budget,
-                                budget_t, sig_cycle, sig_start, sig_green)
+                        _refill(nxt, t, dt, max_size, link_cap_vps, link_out_vps, link_open, out_budget,
+                                in_budget, budget_t, sig_cycle, sig_start, sig_green)
                     if nxt < 0 or not _fits(nxt, size, t, occ, link_extra, link_storage, in_budget, q_off,
                                             q_head, q_buf, g_time, g_len, ghost, veh_size):
                         continue
                 link_stamp[link] = 0
                 node_clock[node] = key
-                link_tag[link] = key + size / link_cap_vps[link]
+                link_tag[link] = key + size / link_out_vps[link]
                 _leave(link, size, t, link_wave, q_off, q_head, q_len, g_time, g_len, ghost, occ)
                 out_budget[link] -= size
                 node_rows[node] -= 1
@@ -379,8 +382,8 @@ def run_steps(
             else:
                 first_link = path_buf[veh_path_pos[row]]
             if first_link >= 0:
-                _refill(first_link, t, dt, max_size, link_cap_vps, link_open, out_budget, in_budget, budget_t,
-                        sig_cycle, sig_start, sig_green)
+                _refill(first_link, t, dt, max_size, link_cap_vps, link_out_vps, link_open, out_budget,
+                        in_budget, budget_t, sig_cycle, sig_start, sig_green)
             if first_link >= 0 and _fits(first_link, size, t, occ, link_extra, link_storage, in_budget,
                                          q_off, q_head, q_buf, g_time, g_len, ghost, veh_size):
                 _enter(first_link, row, size, t, link_to, link_fft, q_off, q_head, q_len, q_buf, in_budget,

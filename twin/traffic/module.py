@@ -85,8 +85,8 @@ class TrafficModule(Module):
             closed[self.network.links_of_road(road)] = True
         self.capacity, self.closed = capacity * cfg.sample_share, closed
         self.storage = self.network.storage_veh * cfg.sample_share
-        self.signals = fixed_time_plan(self.network, capacity, cfg.signals, cfg.signal_cycle_s,
-                                       cfg.signal_lost_time_s)
+        self.signals = fixed_time_plan(self.network, self.capacity, cfg.signals, cfg.signal_cycle_s,
+                                       cfg.signal_lost_time_s, cfg.signal_saturation_vph * cfg.sample_share)
         self.settings = LoadingSettings(
             time_step_s=cfg.time_step_s,
             platoon=cfg.platoon,

@@ -1,16 +1,24 @@
 """Fixed-time signals at intersections: per-link green windows the loading kernel obeys.
 
 A :class:`SignalPlan` gives every link a cycle (0: no signal), the cycle time at which its green
-begins and the green duration, seconds. A signalised link discharges only during its green, at
-its capacity (the saturation flow), so its effective capacity is ``capacity x green / cycle``.
+begins and the green duration, seconds, and its saturation flow. A signalised link discharges
+only during its green, at the saturation flow, so its effective capacity is ``saturation x green
+/ cycle``. The seed city's link capacities of local streets and collectors (600 and 900 veh/h
+per lane) stand for the delays of the junctions along them; at a signal the stop line discharges
+at the saturation flow of its lanes (about 1,800 veh/h per lane: 525 pcu/h per metre of approach
+width, Webster and Cobbe 1966, "Traffic signals", Road Research Technical Paper 56; HCM 2016's
+base is 1,900 pc/h per lane), so a signalised approach discharges at ``max(capacity, lanes x
+saturation_vph_per_lane)``.
 
 :func:`fixed_time_plan` builds the default two-phase plans: at each chosen node the approaches
 (incoming links) are grouped by heading into two phases along the axis of the highest-capacity
 approach (within 45 degrees of it, either direction: phase 1; otherwise phase 2); the cycle less
 the lost time (``lost_time_s`` per phase) is split between the phases in proportion to their
-critical (highest) approach capacity, each phase getting at least ``MIN_GREEN_S``; nodes of
-neighbouring signals are offset by nothing (no coordination). Webster's method splits the green
-by the critical flow ratios; without a demand estimate the approach capacities stand in for it.
+critical flow ratios, as in Webster's method (F. V. Webster 1958, "Traffic signal settings", Road
+Research Technical Paper 39): ``y = q / s`` of the phase's most loaded lane, with the design flow
+``q`` taken as the approach capacity (no demand estimate is at hand), so ``y`` is proportional
+to the capacity per lane. Each phase gets at least ``MIN_GREEN_S``. Signals are not coordinated
+(every cycle starts at time 0).
 """
 
 from __future__ import annotations
@@ -30,16 +38,23 @@ higher is a highway."""
 
 @dataclasses.dataclass(frozen=True)
 class SignalPlan:
-    """Per-link fixed-time signal timings, seconds (cycle 0: the link has no signal)."""
+    """Per-link fixed-time signal timings, seconds (cycle 0: the link has no signal), and the
+    saturation flow at which a signalised link discharges during green, vehicles/hour for the
+    whole link (ignored where there is no signal)."""
 
     cycle_s: np.ndarray
     start_s: np.ndarray
     green_s: np.ndarray
+    saturation_vph: np.ndarray
 
     @classmethod
     def none(cls, n_links: int) -> SignalPlan:
         """No signals on ``n_links`` links."""
-        return cls(np.zeros(n_links), np.zeros(n_links), np.zeros(n_links))
+        return cls(np.zeros(n_links), np.zeros(n_links), np.zeros(n_links), np.zeros(n_links))
+
+    def discharge_vph(self, capacity_vph: np.ndarray) -> np.ndarray:
+        """Each link's discharge rate: the saturation flow where signalised, else ``capacity_vph``."""
+        return np.where(self.cycle_s > 0, self.saturation_vph, capacity_vph)
 
     @property
     def green_share(self) -> np.ndarray:
@@ -76,16 +91,23 @@ def signal_nodes(network: RoadNetwork, mode: str) -> np.ndarray:
 
 
 def fixed_time_plan(
-    network: RoadNetwork, capacity_vph: np.ndarray, mode: str, cycle_s: float, lost_time_s: float
+    network: RoadNetwork,
+    capacity_vph: np.ndarray,
+    mode: str,
+    cycle_s: float,
+    lost_time_s: float,
+    saturation_vph_per_lane: float,
 ) -> SignalPlan:
     """Two-phase fixed-time signals at the nodes ``mode`` picks (see the module docstring).
 
     Args:
         network: the road graph.
-        capacity_vph: per-link capacity (saturation flow of an approach), vehicles/hour.
+        capacity_vph: per-link capacity, vehicles/hour.
         mode: one of :data:`SIGNAL_MODES`.
         cycle_s: cycle length, seconds.
         lost_time_s: lost time per phase (start-up plus clearance), seconds.
+        saturation_vph_per_lane: saturation flow of a signalised approach lane, vehicles/hour;
+            an approach discharges during green at ``max(capacity, lanes x this)``.
     """
     plan = SignalPlan.none(network.n_links)
     dx = network.node_x[network.link_to] - network.node_x[network.link_from]
@@ -99,12 +121,14 @@ def fixed_time_plan(
         off_axis = np.abs(np.sin(heading[links] - axis)) > np.sqrt(0.5)  # more than 45 degrees off
         if off_axis.all() or not off_axis.any():
             continue  # one heading only: nothing to separate
-        crit_axis, crit_off = cap[~off_axis].max(), cap[off_axis].max()
+        per_lane = cap / network.link_lanes[links]  # flow ratio y = q / s with q = capacity
+        crit_axis, crit_off = per_lane[~off_axis].max(), per_lane[off_axis].max()
         floor = min(MIN_GREEN_S, effective / 2.0)
         first = min(max(effective * crit_axis / (crit_axis + crit_off), floor), effective - floor)
         green = np.array([first, effective - first])
         phase = off_axis.astype(np.int64)
         plan.cycle_s[links] = cycle_s
+        plan.saturation_vph[links] = np.maximum(cap, network.link_lanes[links] * saturation_vph_per_lane)
         plan.green_s[links] = green[phase]
         plan.start_s[links] = np.where(phase == 0, 0.0, green[0] + lost_time_s)
     return plan
