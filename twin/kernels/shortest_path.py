@@ -140,6 +140,41 @@ def path_links(pred_link, link_from, target):
     return out
 
 
+@njit(cache=True)
+def point_to_point(out_start, link_to, link_from, weight, source, target):
+    """Links of a shortest path from ``source`` to ``target`` in driving order (empty if none).
+
+    Dijkstra stopped as soon as ``target`` is settled (same heap and tie-breaking as
+    :func:`dijkstra_into`, so the path is one of the shortest, the same on every run); a short leg
+    explores only the nodes nearer than its target.
+    """
+    n = out_start.shape[0] - 1
+    dist = np.full(n, np.inf)
+    pred_link = np.full(n, -1, dtype=np.int64)
+    heap_key = np.empty(link_to.shape[0] + 1, dtype=np.float64)
+    heap_node = np.empty(link_to.shape[0] + 1, dtype=np.int64)
+    done = np.zeros(n, dtype=np.bool_)
+    dist[source] = 0.0
+    size = _heap_push(heap_key, heap_node, 0, 0.0, source)
+    while size > 0:
+        d, u, size = _heap_pop(heap_key, heap_node, size)
+        if done[u]:
+            continue
+        done[u] = True
+        if u == target:
+            break
+        for link in range(out_start[u], out_start[u + 1]):
+            v = link_to[link]
+            nd = d + weight[link]
+            if nd < dist[v]:
+                dist[v] = nd
+                pred_link[v] = link
+                size = _heap_push(heap_key, heap_node, size, nd, v)
+    if not done[target]:
+        return np.empty(0, dtype=np.int64)
+    return path_links(pred_link, link_from, target)
+
+
 def travel_time_matrix(network, weight, sources, targets) -> np.ndarray:
     """Many-to-many costs on a :class:`~twin.city.RoadNetwork` (e.g. seconds from link times)."""
     return many_to_many(

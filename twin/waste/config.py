@@ -137,7 +137,8 @@ class WasteConfig:
         default_factory=lambda: _per_stream(TRUCKS),
         ge=0,
         le=1000,
-        doc="trucks per stream, spread over the waste depots",
+        doc="trucks per stream, shared between the waste depots by expected work (depot_trucks sets them "
+        "depot by depot)",
     )
     depot_trucks: Mapping[str, tuple[int, ...]] = option(
         default_factory=frozen_mapping,

@@ -2,11 +2,12 @@
 
 A :class:`Truck` belongs to one stream and one depot. Each day the planner hands it a list of
 stops (bins to empty and plants to unload at); :meth:`Truck.work_shift` is the SimPy process that
-drives them: shortest paths on the current link travel times, service time at each bin, an extra
-trip to the nearest plant whenever the truck is full, no new bin after the end of the shift, then
-unloading and the way home. While driving a leg the truck adds itself to the published
-``link_extra_vehicles`` (spread over the leg's links in proportion to the time spent on each, so
-that the truck counts as one vehicle in all), which the traffic module reads as extra load.
+drives them: each leg on a shortest path on the link travel times of the moment it starts,
+service time at each bin, an extra trip to the nearest plant whenever the truck is full, no new
+bin after the end of the shift, then unloading and the way home. While driving a leg the truck
+adds itself to the published ``link_extra_vehicles`` (spread over the leg's links in proportion
+to the time spent on each, so that the truck counts as one vehicle in all), which the traffic
+module reads as extra load.
 
 :class:`Roads` is the small view of the network the trucks share: current link times (traffic's
 published ``link_travel_time_s`` when present, free-flow times otherwise) and the extra-vehicle
@@ -22,7 +23,7 @@ import numpy as np
 
 from twin.city import RoadNetwork
 from twin.engine.published import Published
-from twin.kernels.shortest_path import path_links, shortest_path_trees
+from twin.kernels.shortest_path import point_to_point
 
 
 def split_fleet(total: int, work_s: np.ndarray) -> np.ndarray:
@@ -67,11 +68,15 @@ class Roads:
             board -= self.added
         self.added[:] = 0.0
 
-    def trees(self, nodes: np.ndarray) -> np.ndarray:
-        """Shortest-path trees (predecessor links) from each of ``nodes`` on current times."""
+    def path(self, source: int, target: int) -> np.ndarray:
+        """Links of a shortest path from ``source`` to ``target`` on the current link times.
+
+        One search stopped at the target (:func:`~twin.kernels.shortest_path.point_to_point`):
+        a leg between neighbouring bins explores only the streets around them.
+        """
         net = self.network
         weight = np.ascontiguousarray(self.link_time_s(), dtype=np.float64)
-        return shortest_path_trees(net.out_start, net.link_to, weight, np.asarray(nodes, dtype=np.int64))
+        return point_to_point(net.out_start, net.link_to, net.link_from, weight, int(source), int(target))
 
 
 class Truck(mesa.Agent):
@@ -137,16 +142,10 @@ class Truck(mesa.Agent):
         took; ``service_s(b)`` is the time to empty it.
         """
         start = env.now
-        nodes = [self.depot_node, *self.plant_nodes.tolist()]
-        nodes += [int(bin_node[i]) if kind == "bin" else i for kind, i in stops]
-        sources = np.unique(np.asarray(nodes, dtype=np.int64))
-        trees = roads.trees(sources)
-        row = {int(n): k for k, n in enumerate(sources)}
-        link_from = roads.network.link_from
         length_m = roads.network.link_length_m
 
         def drive(target: int):
-            path = path_links(trees[row[self.node]], link_from, target)
+            path = roads.path(self.node, target)
             if path.size == 0 and target != self.node:
                 return False  # unreachable on the current link times (a closed road)
             if path.size:
@@ -171,7 +170,10 @@ class Truck(mesa.Agent):
 
         def nearest_plant() -> int:
             weight = roads.link_time_s()
-            times = [weight[path_links(trees[row[self.node]], link_from, p)].sum() for p in self.plant_nodes]
+            times = []
+            for plant in self.plant_nodes:
+                path = roads.path(self.node, plant)
+                times.append(np.inf if path.size == 0 and plant != self.node else weight[path].sum())
             return int(self.plant_nodes[int(np.argmin(times))])
 
         if on_position is not None:

@@ -220,7 +220,9 @@ class WasteModule(Module):
         self.fleet = AgentSet([t for group in self.trucks.values() for t in group], random=model.random)
         self.roads = Roads(net, model.published)
         if cfg.policy == "fixed":
-            self.policy = FixedSchedule(self.bins, self.every_days, self.depot_xy, self.territory)
+            self.policy = FixedSchedule(
+                self.bins, self.every_days, self.depot_xy, self.territory, max(cfg.weekday_factors)
+            )
         else:
             self.policy = ThresholdPolicy(
                 self.bins, cfg.must_threshold, cfg.optional_threshold, cfg.optional_prize

@@ -71,12 +71,23 @@ def read_sensors(
 
 
 class FixedSchedule:
-    """Every bin of stream ``s`` is emptied every ``every_days[s]`` days, one sector a day."""
+    """Every bin of stream ``s`` is emptied every ``every_days[s]`` days, one sector a day.
+
+    Routes are static, so they are planned for a busy day: each bin's load is ``peak`` (the
+    largest weekday factor) times its mean load over the interval, at most its capacity; the
+    planned unloading trips then cover the busiest weekday.
+    """
 
     def __init__(
-        self, bins: Bins, every_days: np.ndarray, depot_xy: np.ndarray, territory: np.ndarray
+        self,
+        bins: Bins,
+        every_days: np.ndarray,
+        depot_xy: np.ndarray,
+        territory: np.ndarray,
+        peak: float = 1.0,
     ) -> None:
         self.every_days = np.asarray(every_days, dtype=np.int64)
+        self.peak = float(peak)
         k = self.every_days[bins.stream]
         bearing = np.arctan2(bins.y - depot_xy[territory, 1], bins.x - depot_xy[territory, 0])
         self.sector = np.zeros(len(bins), dtype=np.int64)
@@ -91,7 +102,7 @@ class FixedSchedule:
         k = int(self.every_days[stream])
         sector = day % k
         must = candidates[self.sector[candidates] == sector]
-        demand = np.minimum(self.bins.expected_day_g[must] * k, self.bins.capacity_g[must])
+        demand = np.minimum(self.bins.expected_day_g[must] * k * self.peak, self.bins.capacity_g[must])
         empty = np.zeros(0, dtype=np.int64)
         return Selection(must, empty, np.zeros(0), demand, static_key=sector)
 

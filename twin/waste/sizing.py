@@ -52,19 +52,22 @@ class Sizing:
     assumptions: tuple[str, ...]
 
 
-def _module(city: City, cfg: WasteConfig, counts: list[int], seed: int, start_year: int) -> WasteModule:
-    """A fixed-schedule waste module set up for ``start_year`` with ``counts`` trucks per depot."""
-    config = dataclasses.replace(
-        cfg,
-        policy="fixed",
-        depot_trucks=frozen_mapping(dict.fromkeys(STREAMS, tuple(counts))),
-        record_positions=False,
-    )
-    module = WasteModule(config)
+def planning_module(city: City, cfg: WasteConfig, seed: int = 0, start_year: int = 2025) -> WasteModule:
+    """A fixed-schedule waste module set up for ``start_year``: its bins, territories, sectors, trucks.
+
+    What the sizing and the plan-quality benchmark build their routing problems from.
+    """
+    module = WasteModule(dataclasses.replace(cfg, policy="fixed", record_positions=False))
     model = TwinModel(city, [module], seed=seed, start_year=start_year)
     model.setup()
     module.start_year(model, start_year)
     return module
+
+
+def _module(city: City, cfg: WasteConfig, counts: list[int], seed: int, start_year: int) -> WasteModule:
+    """:func:`planning_module` with ``counts`` trucks at each depot for every stream."""
+    config = dataclasses.replace(cfg, depot_trucks=frozen_mapping(dict.fromkeys(STREAMS, tuple(counts))))
+    return planning_module(city, config, seed, start_year)
 
 
 def _fewest(problem, shift_s: float, slack: float, iterations: int, seed: int):
@@ -179,7 +182,8 @@ def size_fleet(
         "fixed schedule: each stream's bins are emptied every collect_every_days days, one sector of "
         "each depot's territory a day (as the module does); a depot needs the trucks of its busiest sector",
         "load at a bin: a mean day's expected waste (the city's residents and jobs in the start year) "
-        "times the interval, at most the bin's capacity",
+        f"times the interval and the busiest weekday's factor ({max(cfg.weekday_factors):g}), at most "
+        "the bin's capacity (the module plans its static routes the same way)",
         f"routes on free-flow times, planned by PyVRP with {iterations} iterations, each truck using at "
         f"most {100 * (1 - slack):.0f} % of its {cfg.shift_h:g} h shift (slack {slack:g}) so that busy "
         f"days (weekday factors up to {max(factors):g}, noise cv {cfg.noise_cv:g}) and congestion fit",
