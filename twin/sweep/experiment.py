@@ -288,10 +288,14 @@ def format_experiment(result: Experiment) -> str:
     return "\n".join(lines)
 
 
-def effects_of(folder: str | Path, *, confidence: float = 0.95) -> Experiment:
-    """The effects of every policy of the experiment folder ``folder`` against its parent."""
+def _check_confidence(confidence: float) -> None:
     if not 0 < confidence < 1:
         raise TwinInputError(f"--confidence must be between 0 and 1, got {confidence}")
+
+
+def effects_of(folder: str | Path, *, confidence: float = 0.95) -> Experiment:
+    """The effects of every policy of the experiment folder ``folder`` against its parent."""
+    _check_confidence(confidence)
     store = SweepStore(folder)
     manifest = store.manifest()
     if manifest.get("kind") != "experiment":
@@ -335,8 +339,7 @@ def experiment(
     Returns:
         An :class:`Experiment`: per policy, the effect of every indicator with its interval.
     """
-    if not 0 < confidence < 1:
-        raise TwinInputError(f"--confidence must be between 0 and 1, got {confidence}")
+    _check_confidence(confidence)  # before any run
     if isinstance(policies, (str, Path)):
         policies = [policies]
     spec = load_experiment(policies, replicates)
