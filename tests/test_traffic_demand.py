@@ -8,6 +8,7 @@ import pytest
 from twin.errors import TwinInputError
 from twin.kernels.shortest_path import travel_time_matrix
 from twin.traffic import generate_trips, gravity_probabilities, read_network_csv, read_trips_csv
+from twin.traffic.connectors import connector_sets, origin_sets
 from twin.traffic.demand import HOURLY_PROFILE
 
 
@@ -25,11 +26,17 @@ def _skim(city):
     return travel_time_matrix(city.network, city.network.free_flow_time_s, city.zones.node, city.zones.node)
 
 
+def _places(city):
+    """Where the zones' trips start and end (residential building nodes, six connectors)."""
+    return {"origins": origin_sets(city), "connectors": connector_sets(city, 6)}
+
+
 def test_trip_counts_departures_and_destinations(testville):
     skim = _skim(testville)
     rng = np.random.default_rng(5)
     trips, dropped = generate_trips(
-        testville, testville.zones.population, testville.zones.jobs, skim, trip_rate=2.0, platoon=1, rng=rng
+        testville, testville.zones.population, testville.zones.jobs, skim, trip_rate=2.0, platoon=1, rng=rng,
+        **_places(testville),
     )
     expected = testville.zones.population.sum() * 2.0
     assert abs(len(trips) + dropped - expected) < 4 * np.sqrt(expected)
@@ -37,14 +44,14 @@ def test_trip_counts_departures_and_destinations(testville):
     # departures follow the hourly profile
     share = np.bincount((trips.depart_s // 3600).astype(int), minlength=24) / len(trips)
     np.testing.assert_allclose(share, np.array(HOURLY_PROFILE) / sum(HOURLY_PROFILE), atol=0.01)
-    # destinations are zone nodes; trips never start at their destination
-    assert np.isin(trips.destination, testville.zones.node).all()
-    assert (trips.origin != trips.destination).all()
+    # destinations are zones; trips never start at a connector of their destination zone
+    assert trips.destination.min() >= 0 and trips.destination.max() < len(testville.zones)
+    assert not _places(testville)["connectors"].contains(trips.destination, trips.origin).any()
 
 
 def test_period_restricts_departures_and_scale_multiplies(testville):
     skim = _skim(testville)
-    args = dict(trip_rate=1.0, platoon=1)
+    args = dict(trip_rate=1.0, platoon=1, **_places(testville))
     day, _ = generate_trips(
         testville,
         testville.zones.population,
@@ -70,7 +77,7 @@ def test_period_restricts_departures_and_scale_multiplies(testville):
 
 def test_platoons_divide_the_row_count(testville):
     skim = _skim(testville)
-    trips, _ = generate_trips(
+    trips, dropped = generate_trips(
         testville,
         testville.zones.population,
         testville.zones.jobs,
@@ -78,9 +85,11 @@ def test_platoons_divide_the_row_count(testville):
         trip_rate=1.0,
         platoon=5,
         rng=np.random.default_rng(2),
+        **_places(testville),
     )
     assert (trips.count == 5).all()
-    assert trips.vehicles == pytest.approx(testville.zones.population.sum(), rel=0.05)
+    # with the platoons dropped as starting at a connector of their destination zone
+    assert trips.vehicles + 5 * dropped == pytest.approx(testville.zones.population.sum(), rel=0.05)
 
 
 @pytest.fixture

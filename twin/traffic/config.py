@@ -49,6 +49,14 @@ class TrafficConfig:
     gravity_beta_per_min: float = option(
         0.08, ge=0, le=2, unit="1/min", doc="destination choice: weight jobs x exp(-beta x minutes)"
     )
+    zone_connectors: int = option(
+        6,
+        ge=1,
+        le=16,
+        unit="nodes",
+        doc="connectors per zone: its arriving car trips leave the network at the first of up to "
+        "this many nodes, spread over its buildings, that they reach (1: one node per zone)",
+    )
     sample_share: float = option(
         1.0,
         ge=0.01,
@@ -84,14 +92,6 @@ class TrafficConfig:
     signal_lost_time_s: float = option(
         4.0, ge=0, le=15, unit="s", doc="lost time per signal phase (start-up and clearance)"
     )
-    route_update_s: float = option(
-        600.0, ge=10, le=3600, unit="s", doc="how often current link times and routes are recomputed"
-    )
-    route_noise: float = option(0.1, ge=0, le=1, doc="relative spread of per-vehicle route cost noise")
-    publish_interval_s: float = option(
-        60.0, ge=1, le=3600, unit="s", doc="kernel chunk length: link times are published this often"
-    )
-    record_interval_min: float = option(15.0, ge=1, le=240, unit="minutes", doc="link time-series interval")
     signal_saturation_vph: float = option(
         1800.0,
         ge=600,
@@ -100,6 +100,18 @@ class TrafficConfig:
         doc="saturation flow of a signalised approach lane: it discharges during green at the larger "
         "of its capacity and lanes x this (Webster and Cobbe 1966: 525 pcu/h per metre of width)",
     )
+    route_update_s: float = option(
+        600.0, ge=10, le=3600, unit="s", doc="how often current link times and routes are recomputed"
+    )
+    route_noise: float = option(0.1, ge=0, le=1, doc="relative spread of per-vehicle route cost noise")
+    route_tolerance: float = option(
+        0.0, ge=0, le=1, doc="a destination's route table is updated only when a link time change shifts "
+        "the time to it by more than this share (0: every table exact at every refresh)"
+    )
+    publish_interval_s: float = option(
+        60.0, ge=1, le=3600, unit="s", doc="kernel chunk length: link times are published this often"
+    )
+    record_interval_min: float = option(15.0, ge=1, le=240, unit="minutes", doc="link time-series interval")
     # day-to-day memory and gridlock
     skim_smoothing: float = option(
         0.5,

@@ -5,9 +5,10 @@ in platoons of ``platoon`` vehicles. A platoon's destination zone is drawn with 
 proportional to ``jobs_j x exp(-beta x t_ij)`` (a doubly-unconstrained gravity model on the zone
 travel-time skim), its departure hour from the hourly profile (restricted to the hours inside
 the operating period, uniform within the hour). Origins are the nodes of the zone's residential
-buildings (weighted by residents), destinations the zone's node, so that routes need one
-shortest-path tree per zone. Platoons whose origin node is their destination node are dropped
-(they would not use a road); their number is returned.
+buildings (weighted by residents), destinations the zone itself: a platoon ends at the first of
+the zone's connectors it reaches (:mod:`twin.traffic.connectors`), so that routes need one
+shortest-path tree per zone. Platoons that start at a connector of their destination zone are
+dropped (they would not use a road); their number is returned.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from twin.city import City
 from twin.traffic.config import HOURLY_PROFILE
+from twin.traffic.connectors import NodeSets
 from twin.traffic.trips import Trips
 
 
@@ -40,8 +42,10 @@ def generate_trips(
     platoon: int = 5,
     period_s: float = 86_400.0,
     rng: np.random.Generator,
+    origins: NodeSets,
+    connectors: NodeSets,
 ) -> tuple[Trips, int]:
-    """The day's car trips as platoons, and the number of platoons dropped as origin == destination.
+    """The day's car trips as platoons (destinations: zone indices), and the number dropped.
 
     Args:
         population, jobs: per zone (residents, jobs).
@@ -52,6 +56,9 @@ def generate_trips(
         scale: demand multiplier (a scenario lever).
         platoon: vehicles per generated row.
         period_s: length of the operating period; departures fall inside it.
+        origins: each zone's origin nodes and their weights (:func:`~.connectors.origin_sets`).
+        connectors: each zone's connectors (:func:`~.connectors.connector_sets`); platoons
+            starting at one of their destination zone's are dropped.
     """
     zones = city.zones
     n_zones = len(zones)
@@ -63,24 +70,19 @@ def generate_trips(
     expected = np.asarray(population, dtype=np.float64) * trip_rate * scale * share_in_period / platoon
     n_out = rng.poisson(np.maximum(expected, 0.0))
     probs = gravity_probabilities(jobs, zone_time_s, beta_per_min)
-    b = city.buildings
-    origins, dests = [], []
+    starts, dests = [], []
     for zone in range(n_zones):
         k = int(n_out[zone])
         if k == 0 or probs[zone].sum() == 0:
             continue
         dests.append(rng.choice(n_zones, size=k, p=probs[zone]))
-        homes = np.flatnonzero((b.zone == zone) & (b.residents > 0))
-        if homes.size:
-            w = b.residents[homes].astype(np.float64)
-            origins.append(b.node[rng.choice(homes, size=k, p=w / w.sum())])
-        else:
-            origins.append(np.full(k, zones.node[zone]))
-    if not origins:
+        own = slice(origins.start[zone], origins.start[zone + 1])
+        starts.append(rng.choice(origins.node[own], size=k, p=origins.weight[own]))
+    if not starts:
         return Trips.from_arrays([], [], [], []), 0
-    origin = np.concatenate(origins).astype(np.int32)
-    dest = zones.node[np.concatenate(dests)].astype(np.int32)
+    origin = np.concatenate(starts).astype(np.int32)
+    dest = np.concatenate(dests).astype(np.int32)
     hour = rng.choice(24, size=len(origin), p=weights / weights.sum())
     depart = np.minimum(hour * 3600.0 + rng.uniform(0.0, 3600.0, len(origin)), period_s - 1.0)
-    keep = origin != dest
+    keep = ~connectors.contains(dest, origin)
     return Trips.from_arrays(origin[keep], dest[keep], depart[keep], platoon), int((~keep).sum())

@@ -20,7 +20,7 @@ import numpy as np
 
 from twin.city import RoadNetwork
 from twin.traffic.loading import DynamicLoading, LoadingSettings
-from twin.traffic.routing import extract_paths, times_to_destinations
+from twin.traffic.routing import extract_paths
 from twin.traffic.trips import Trips
 
 
@@ -99,7 +99,7 @@ def day_to_day(
         new_paths = {}
         for k in np.unique(interval):
             rows = np.flatnonzero(interval == k)
-            dist = times_to_destinations(network, times[k], load.dest_nodes)
+            dist = load.route_table(times[k])
             best[rows] = dist[load.veh_dest_idx[rows], load.veh_origin[rows]]
             movers = rows[switch[rows]]
             new_paths[k] = (
@@ -107,7 +107,6 @@ def day_to_day(
                 *extract_paths(
                     movers,
                     load.veh_origin,
-                    load.veh_dest_node,
                     load.veh_dest_idx,
                     network.out_start,
                     network.link_to,

@@ -20,7 +20,8 @@ from twin.city import RoadNetwork
 from twin.errors import TwinInputError
 from twin.traffic import loading_kernel as lk
 from twin.traffic.config import LINK_MODELS, ROUTE_CHOICES
-from twin.traffic.routing import extract_paths, times_to_destinations
+from twin.traffic.connectors import NodeSets
+from twin.traffic.routing import RouteTables, extract_paths, times_to_destinations
 from twin.traffic.signals import SignalPlan
 from twin.traffic.trips import Trips
 
@@ -37,6 +38,9 @@ class LoadingSettings:
             the link) or ``"spatial_queue"`` (space frees at once); see :mod:`.loading_kernel`.
         route_update_s: how often link times and the times to destinations are recomputed.
         route_noise: relative spread of the per-vehicle tie-breaking noise on route costs.
+        route_tolerance: share of the time to a destination by which a link time change must
+            shift it before that destination's route table is updated (0: every table exact at
+            every refresh; see :class:`~twin.traffic.routing.RouteTables`).
         record_interval_s: length of the link time-series intervals, seconds.
         horizon_s: simulated time; trips still on the road then are reported as incomplete.
     """
@@ -47,6 +51,7 @@ class LoadingSettings:
     link_model: str = "kinematic_wave"
     route_update_s: float = 300.0
     route_noise: float = 0.1
+    route_tolerance: float = 0.0
     record_interval_s: float = 900.0
     horizon_s: float = 86_400.0
 
@@ -59,6 +64,8 @@ class LoadingSettings:
             raise TwinInputError(f"route choice {self.route_choice!r}: allowed {', '.join(ROUTE_CHOICES)}")
         if self.link_model not in LINK_MODELS:
             raise TwinInputError(f"link model {self.link_model!r}: allowed {', '.join(LINK_MODELS)}")
+        if not 0.0 <= self.route_tolerance <= 1.0:
+            raise TwinInputError(f"route tolerance {self.route_tolerance:g}: allowed 0 to 1")
         if self.route_update_s < self.time_step_s:
             raise TwinInputError("route_update_s must be at least the time step")
         if self.horizon_s <= 0 or self.record_interval_s <= 0:
@@ -100,6 +107,9 @@ class DynamicLoading:
         storage_veh: per-link storage override (e.g. scaled with a sampled share of the demand).
         closed: per-link boolean, links that take no vehicles.
         signals: fixed-time signals per link (default none), see :mod:`twin.traffic.signals`.
+        connectors: with zone connectors, ``trips.destination`` holds destination zones (rows of
+            ``connectors``) and a row arrives at the first of its zone's connectors it reaches
+            (:mod:`twin.traffic.connectors`); without, destinations are nodes.
     """
 
     def __init__(
@@ -112,6 +122,7 @@ class DynamicLoading:
         storage_veh: np.ndarray | None = None,
         closed: np.ndarray | None = None,
         signals: SignalPlan | None = None,
+        connectors: NodeSets | None = None,
     ) -> None:
         self.network = network
         self.settings = s = settings
@@ -154,9 +165,13 @@ class DynamicLoading:
         self.trip_of_row = trip_of_row
         self.n_rows = n = len(trip_of_row)
         self.veh_origin = np.ascontiguousarray(trips.origin[trip_of_row], dtype=np.int64)
-        self.veh_dest_node = np.ascontiguousarray(trips.destination[trip_of_row], dtype=np.int64)
-        self.dest_nodes, dest_idx = np.unique(self.veh_dest_node, return_inverse=True)
+        # row k of the route table: destination node destinations[k] (the node dest_nodes[k]), or
+        # zone destinations[k] (its connectors dest_nodes[dest_start[k]:dest_start[k + 1]])
+        self.destinations, dest_idx = np.unique(trips.destination[trip_of_row], return_inverse=True)
         self.veh_dest_idx = np.ascontiguousarray(dest_idx, dtype=np.int64)
+        self.dest_nodes, self.dest_start = self.destinations.astype(np.int64), None
+        if connectors is not None:
+            self.dest_nodes, self.dest_start = connectors.subset(self.destinations)
         self.veh_depart = np.ascontiguousarray(trips.depart_s[trip_of_row], dtype=np.float64)
         self.veh_size = np.ascontiguousarray(size, dtype=np.int64)
         self.veh_order = np.argsort(self.veh_depart, kind="stable").astype(np.int64)
@@ -201,11 +216,17 @@ class DynamicLoading:
         self.seconds = {"routing": 0.0, "loading": 0.0}
         self.link_time_s = self.fft.copy()
         self.link_time_s[self.closed] = np.inf
-        self.dist = times_to_destinations(network, self.link_time_s, self.dest_nodes)
+        self.routes = RouteTables(network, self.link_time_s, self.dest_nodes, self.dest_start,
+                                  tolerance=s.route_tolerance)
+        self.dist = self.routes.dist  # repaired in place at each refresh
         reach = np.isfinite(self.dist[self.veh_dest_idx, self.veh_origin])
         self.veh_link[~reach] = lk.UNREACHABLE
         self.unreachable_vehicles = int(self.veh_size[~reach].sum())
         self.unreachable_trips = int(np.unique(trip_of_row[~reach]).size)
+
+    def route_table(self, link_time_s: np.ndarray) -> np.ndarray:
+        """Time from every node to each destination on ``link_time_s`` (n_dest x n_nodes, seconds)."""
+        return times_to_destinations(self.network, link_time_s, self.dest_nodes, self.dest_start)
 
     # -- stepping --------------------------------------------------------------------------------
     def current_link_times(self) -> np.ndarray:
@@ -236,9 +257,10 @@ class DynamicLoading:
         start = time.perf_counter()
         s = self.settings
         times = self.current_link_times()
-        if not np.array_equal(times, self.link_time_s):  # unchanged times (a quiet night): same table
-            self.link_time_s = times
-            self.dist = times_to_destinations(self.network, times, self.dest_nodes)
+        self.link_time_s = times
+        on_way = (self.veh_link != lk.ARRIVED) & (self.veh_link != lk.UNREACHABLE)
+        needed = np.bincount(self.veh_dest_idx[on_way], minlength=len(self.dist)) > 0
+        self.routes.update(times, needed)  # only the links whose time changed (none on a quiet night)
         self.next_update = self.t + s.route_update_s
         if s.route_choice == "fixed":
             depart = self.veh_depart[self.veh_order]
@@ -247,7 +269,7 @@ class DynamicLoading:
             due = due[self.veh_link[due] == lk.WAITING]
             due = due[self.veh_path_len[due] == 0]
             if due.size:
-                starts, links = extract_paths(due, self.veh_origin, self.veh_dest_node, self.veh_dest_idx,
+                starts, links = extract_paths(due, self.veh_origin, self.veh_dest_idx,
                                               self.network.out_start, self.network.link_to,
                                               self.link_time_s, self.dist, s.route_noise)
                 self.assign_paths(due, starts, links)
@@ -298,6 +320,7 @@ class DynamicLoading:
             self.fft,
             self.storage,
             self.capacity_vps,
+            self.out_vps,
             self.length_m,
             self.link_open,
             self.link_extra,
@@ -313,14 +336,12 @@ class DynamicLoading:
             self.path_buf,
             self.veh_order,
             self.veh_origin,
-            self.veh_dest_node,
             self.veh_dest_idx,
             self.veh_depart,
             self.veh_size,
             self.veh_link,
             self.veh_ready,
             self.veh_enter,
-            self.out_vps,
             self.veh_arrive,
             self.veh_path_pos,
             self.q_off,
@@ -386,7 +407,7 @@ class DynamicLoading:
         """Each row's free-flow shortest time from origin to destination, seconds."""
         fft = self.fft.copy()
         fft[self.closed] = np.inf
-        dist = times_to_destinations(self.network, fft, self.dest_nodes)
+        dist = self.route_table(fft)
         return dist[self.veh_dest_idx, self.veh_origin]
 
     def summary(self) -> dict:

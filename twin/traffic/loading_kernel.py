@@ -30,7 +30,9 @@ flow ``link_out_vps`` during green: ``saturation x green / cycle`` on average. E
 
 Everything is plain arrays; the state lives in :class:`twin.traffic.loading.DynamicLoading`. Times
 are seconds, sizes vehicles. Row states in ``veh_link``: ``WAITING`` (not departed or waiting at
-its origin to enter its first link), a link index, ``ARRIVED``, ``UNREACHABLE``.
+its origin to enter its first link), a link index, ``ARRIVED``, ``UNREACHABLE``. A row arrives at
+the first node whose time to its destination in ``dist`` is 0: the destination node, or any of
+the destination zone's connectors (open links take positive time, so no other node is at 0).
 """
 
 from __future__ import annotations
@@ -218,9 +220,9 @@ def run_steps(
     link_fft,
     link_storage,
     link_cap_vps,
+    link_out_vps,
     link_length,
     link_open,
-    link_out_vps,
     link_extra,
     link_wave,
     # node model and signals
@@ -237,7 +239,6 @@ def run_steps(
     # rows
     veh_order,
     veh_origin,
-    veh_dest_node,
     veh_dest_idx,
     veh_depart,
     veh_size,
@@ -333,7 +334,7 @@ def run_steps(
                         budget_t, sig_cycle, sig_start, sig_green)
                 if out_budget[link] < size - BUDGET_EPS:
                     continue
-                if veh_dest_node[row] == node:
+                if dist[veh_dest_idx[row], node] == 0.0:  # its destination node or zone connector
                     nxt = -1
                 else:
                     nxt = _next_link(row, node, enroute, veh_dest_idx, veh_path_pos, path_buf, out_start,
@@ -369,7 +370,7 @@ def run_steps(
             row = wait_buf[i]
             size = veh_size[row]
             origin = veh_origin[row]
-            if origin == veh_dest_node[row]:
+            if dist[veh_dest_idx[row], origin] == 0.0:
                 veh_link[row] = ARRIVED
                 veh_arrive[row] = t
                 counters[3] += size

@@ -27,8 +27,8 @@ from twin.city import RoadNetwork
 from twin.engine import Module, TwinModel, ticker
 from twin.errors import ScenarioError
 from twin.indicators import Indicator
-from twin.kernels.shortest_path import travel_time_matrix
 from twin.traffic.config import TrafficConfig
+from twin.traffic.connectors import connector_sets, origin_sets, zone_skim
 from twin.traffic.demand import generate_trips, gravity_probabilities
 from twin.traffic.equilibrium import relative_difference, smooth_skim
 from twin.traffic.loading import DynamicLoading, LoadingSettings
@@ -84,6 +84,8 @@ class TrafficModule(Module):
         for road in cfg.closed_roads:
             closed[self.network.links_of_road(road)] = True
         self.capacity, self.closed = capacity * cfg.sample_share, closed
+        self.origins = origin_sets(model.city)  # where each zone's trips start and end
+        self.connectors = connector_sets(model.city, cfg.zone_connectors)
         self.storage = self.network.storage_veh * cfg.sample_share
         self.signals = fixed_time_plan(self.network, self.capacity, cfg.signals, cfg.signal_cycle_s,
                                        cfg.signal_lost_time_s, cfg.signal_saturation_vph * cfg.sample_share)
@@ -94,6 +96,7 @@ class TrafficModule(Module):
             link_model=cfg.link_model,
             route_update_s=cfg.route_update_s,
             route_noise=cfg.route_noise,
+            route_tolerance=cfg.route_tolerance,
             record_interval_s=cfg.record_interval_min * 60.0,
             horizon_s=model.period_s,
         )
@@ -119,7 +122,7 @@ class TrafficModule(Module):
         if skim is None:
             fft = self.network.free_flow_time_s.copy()
             fft[self.closed] = np.inf
-            skim = travel_time_matrix(self.network, fft, city.zones.node, city.zones.node)
+            skim = zone_skim(self.network, fft, self.origins, self.connectors)
         if self._remembered is None:  # the first year: settle the memory on unrecorded days
             for day in range(cfg.warmup_days):
                 rng = model.rng_for("traffic/warmup", day)
@@ -161,6 +164,8 @@ class TrafficModule(Module):
             platoon=cfg.platoon,
             period_s=model.period_s,
             rng=rng,
+            origins=self.origins,
+            connectors=self.connectors,
         )
         wanted = cfg.trip_rate * cfg.demand_scale * float(np.sum(population))
         if len(trips) == 0 and cfg.sample_share < 1 and wanted > 0:
@@ -174,6 +179,7 @@ class TrafficModule(Module):
             capacity_vph=self.capacity,
             storage_veh=self.storage,
             closed=self.closed,
+            connectors=self.connectors,
             signals=self.signals,
         )
 
@@ -189,8 +195,7 @@ class TrafficModule(Module):
             experienced = np.where(exits > 0, load.rec_time.sum(axis=0) / exits, load.fft)
         experienced = np.maximum(experienced, load.current_link_times())
         experienced[self.closed] = np.inf
-        zones = model.city.zones.node
-        return travel_time_matrix(self.network, experienced, zones, zones)
+        return zone_skim(self.network, experienced, self.origins, self.connectors)
 
     def _publish_link_times(self, model: TwinModel) -> None:
         times = self.loading.current_link_times()
