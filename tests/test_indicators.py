@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import csv
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from twin.errors import ScenarioError, TwinInputError
 from twin.indicators import Indicator, governance_index, load_system, score
-from twin.indicators.system import SYSTEM_FILE
+from twin.indicators.system import SYSTEM_FILE, markdown_table
 from twin.registry import DOMAINS
 from twin.scenario import scenario_from_dict
 from twin.sweep.compare import Side, compare_sides, definition
 
 SYSTEM = load_system()
+BASELINE = Path(__file__).parent / "data" / "hezhou_baseline_index_inputs.csv"
 
 
 def _rows(values: dict[str, float]) -> list[Indicator]:
@@ -123,6 +126,20 @@ def test_a_wrong_system_table_is_refused(tmp_path):
         load_system(wrong)
 
 
+def test_the_hezhou_baseline_scores_strictly_inside_every_dimension():
+    """Measured inputs of a Hezhou baseline run (scripts/index_baseline_inputs.py wrote the file):
+    no dimension is pinned at 0 or 100, so a policy can move every one of them either way."""
+    with BASELINE.open() as f:
+        values = {row["key"]: float(row["value"]) for row in csv.DictReader(f)}
+    assert set(values) == set(_at("target"))
+    out = _index(values)
+    for dim in SYSTEM.dimensions:
+        assert 0.0 < out[f"score_{dim.key}"] < 100.0, dim.key
+        inside = [i for i in dim.indicators if 0.0 < score(values[i.key], i.bound, i.target) < 100.0]
+        assert inside, f"every {dim.key} indicator is pinned"
+    assert 0.0 < out["index"] < 100.0
+
+
 def test_the_index_and_domain_scores_are_rows_of_the_governance_domain():
     out = governance_index(_rows(_at("target")), {}, {})
     assert {i.domain for i in out} == {"governance"}
@@ -153,3 +170,25 @@ def test_compare_refuses_another_indicator_system_and_a_partial_against_a_full_i
     allowed = compare_sides(_side("A", "index", now), _side("B", "index_partial", now), allow_different=True)
     assert any("A full, B partial" in d for d in allowed.differences)
     assert compare_sides(_side("A", "index"), _side("B", "index", now)).differences == []  # unrecorded
+
+
+def test_the_system_names_what_the_modules_publish(quick_scenario):
+    """Every indicator of the system is reported by its module on the test city, in the system's
+    unit and, where the module gives a direction, the same one; the year gets the full index."""
+    from twin.scenario.run import simulate
+
+    model, table, *_ = simulate(quick_scenario)
+    first = {(i.domain, i.name): i for year, i in model.indicator_rows if year == 2025}
+    for dim in SYSTEM.dimensions:
+        for ind in dim.indicators:
+            published = first[(dim.key, ind.name)]
+            assert published.unit == ind.unit, ind.key
+            assert published.better in ("", ind.better), ind.key
+    assert ("governance", "index") in first and ("governance", "index_partial") not in first
+
+
+def test_the_documented_table_is_the_system():
+    doc = (Path(__file__).parent.parent / "docs" / "governance_index.md").read_text()
+    assert markdown_table(SYSTEM) in doc, (
+        "docs/governance_index.md is stale: paste `python -m twin.indicators.system` into it")
+    assert f"version {SYSTEM.version}" in doc
