@@ -10,19 +10,22 @@ import numpy as np
 import pytest
 
 from twin import City
-from twin.kernels.shortest_path import travel_time_matrix
 from twin.traffic import DynamicLoading, LoadingSettings, extract_paths, generate_trips, times_to_destinations
+from twin.traffic.connectors import connector_sets, origin_sets, zone_skim
 
 
 @pytest.fixture(scope="module")
 def peak():
     city = City.from_seed("hezhou")
     net = city.network
-    skim = travel_time_matrix(net, net.free_flow_time_s, city.zones.node, city.zones.node)
+    origins, connectors = origin_sets(city), connector_sets(city, 6)
+    skim = zone_skim(net, net.free_flow_time_s, origins, connectors)
     trips, _ = generate_trips(
-        city, city.zones.population, city.zones.jobs, skim, trip_rate=0.5, rng=np.random.default_rng(0)
+        city, city.zones.population, city.zones.jobs, skim, trip_rate=0.5, rng=np.random.default_rng(0),
+        origins=origins, connectors=connectors,
     )
-    load = DynamicLoading(net, trips, LoadingSettings(time_step_s=2.0, platoon=5, route_update_s=600.0))
+    load = DynamicLoading(net, trips, LoadingSettings(time_step_s=2.0, platoon=5, route_update_s=600.0),
+                          connectors=connectors)
     load.advance(8 * 3600.0)
     return city, load
 
@@ -37,8 +40,8 @@ def test_loading_step_hezhou_peak(benchmark, peak):
 def test_route_table_124_zones_hezhou(benchmark, peak):
     city, load = peak
     times = load.current_link_times()
-    dist = benchmark(times_to_destinations, city.network, times, load.dest_nodes)
-    assert dist.shape == (len(load.dest_nodes), city.network.n_nodes)
+    dist = benchmark(times_to_destinations, city.network, times, load.dest_nodes, load.dest_start)
+    assert dist.shape == (len(load.destinations), city.network.n_nodes)
 
 
 def test_fixed_paths_10k_rows_hezhou(benchmark, peak):
@@ -49,7 +52,6 @@ def test_fixed_paths_10k_rows_hezhou(benchmark, peak):
         extract_paths,
         rows,
         load.veh_origin,
-        load.veh_dest_node,
         load.veh_dest_idx,
         net.out_start,
         net.link_to,

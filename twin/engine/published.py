@@ -14,7 +14,9 @@ A module publishes a named array (with its unit) and others read the latest valu
 - ``zone_jobs`` (n_zones): current jobs, likewise.
 - ``zone_travel_time_s`` (n_zones x n_zones): accessibility skim, seconds, from traffic: the
   remembered zone times (exponential average of the days' experienced skims, weight
-  ``traffic.skim_smoothing``) that traffic's destinations and migration's choices both read.
+  ``traffic.skim_smoothing``) that traffic's destinations and migration's choices both read; zone
+  ``i`` to ``j`` is the resident-weighted mean time from ``i``'s homes to ``j``'s nearest
+  connector (:mod:`twin.traffic.connectors`), so the diagonal is a zone's own trips, not 0.
 """
 
 from __future__ import annotations
