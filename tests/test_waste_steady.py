@@ -9,6 +9,7 @@ import pytest
 
 from twin import City
 from twin.config import parse
+from twin.errors import TwinInputError
 from twin.scenario.run import simulate
 from twin.scenario.spec import scenario_from_dict
 from twin.waste import STREAMS, WasteConfig
@@ -107,3 +108,16 @@ def test_an_infeasible_plan_costs_its_objective_not_its_distance():
     assert plan.cost == sum(r.duration for r in plan.routes) + sum(
         int(problem.prize[c]) for c in plan.unplanned
     )
+
+
+def test_warmup_days_are_simulated_but_left_out_of_the_indicators():
+    """Rejects indicators that count the warm-up (the transient from the random start fill)."""
+    _, table, ts, _, _ = simulate(scenario(3.0, warmup_days=1))
+    daily = ts["waste_daily"]
+    assert set(daily.day) == {0, 1, 2}
+    values = table.set_index("indicator").value
+    kept = daily[daily.day >= 1]
+    assert values["generated_kg"] == pytest.approx(kept.generated_g.sum() / 1000.0)
+    assert values["generated_kg"] < daily.generated_g.sum() / 1000.0
+    with pytest.raises(TwinInputError, match=r"waste.warmup_days \(3\) must be shorter than the period"):
+        simulate(scenario(3.0, warmup_days=3))

@@ -268,6 +268,12 @@ class WasteModule(Module):
 
     # -- the year ------------------------------------------------------------------------------
     def start_year(self, model: TwinModel, year: int) -> None:
+        warmup = self.config.warmup_days
+        if warmup and warmup * SECONDS_PER_DAY >= model.period_s:
+            raise TwinInputError(
+                f"waste.warmup_days ({warmup}) must be shorter than the period "
+                f"(period_days = {model.period_s / SECONDS_PER_DAY:g}): no day is left for the indicators"
+            )
         city = model.city
         zones = city.buildings.zone
         population = model.published.get("zone_population", city.zones.population).astype(np.float64)
@@ -564,6 +570,7 @@ class WasteModule(Module):
     def indicators(self, model: TwinModel, year: int) -> list[Indicator]:
         cfg = self.config
         days = pd.DataFrame(self.daily_rows[self.first_row :], columns=DAILY_COLUMNS)
+        days = days[days.day >= cfg.warmup_days]
         if days.empty:
             return []
         by = (
