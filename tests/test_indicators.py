@@ -192,3 +192,12 @@ def test_the_documented_table_is_the_system():
     assert markdown_table(SYSTEM) in doc, (
         "docs/governance_index.md is stale: paste `python -m twin.indicators.system` into it")
     assert f"version {SYSTEM.version}" in doc
+
+
+def test_sweep_manifests_record_the_indicator_system():
+    from twin.sweep.design import make_design
+    from twin.sweep.runner import sweep_manifest
+    from twin.sweep.spec import load_sweep
+
+    spec = load_sweep(Path(__file__).parent.parent / "scenarios" / "sweep_testville_demo.toml")
+    assert sweep_manifest(spec, make_design(spec))["index_system"] == SYSTEM.identity()

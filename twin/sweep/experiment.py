@@ -27,6 +27,7 @@ import pandas as pd
 
 import twin
 from twin.errors import TwinInputError
+from twin.indicators import load_system
 from twin.scenario import Scenario, load_scenario
 from twin.sweep.compare import (
     DISTRIBUTION_TABLES,
@@ -161,6 +162,7 @@ def experiment_plan(spec: ExperimentSpec) -> Plan:
         "kind": "experiment",
         "digest": spec.digest(),
         "twin_version": twin.__version__,
+        "index_system": load_system().identity(),  # twin compare checks it
         "design": "experiment",
         "levers": [],
         "uncertainties": [],

@@ -20,6 +20,7 @@ from tqdm import tqdm
 import twin
 from twin.config import to_dict
 from twin.errors import TwinInputError
+from twin.indicators import load_system
 from twin.scenario import Scenario
 from twin.sweep.design import Design, make_design, salib_problem
 from twin.sweep.executor import (
@@ -98,6 +99,7 @@ def sweep_manifest(spec: SweepSpec, design: Design) -> dict:
         "sweep_file": spec.source,
         "digest": spec.digest(),
         "twin_version": twin.__version__,
+        "index_system": load_system().identity(),  # twin compare checks it
         "design": spec.file.sweep.design,
         "levers": list(design.levers),
         "uncertainties": list(design.uncertainties),
