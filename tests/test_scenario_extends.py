@@ -153,7 +153,7 @@ POLICY_KEYS = {
     "hezhou_sensor_waste": {"waste.policy"},
     "hezhou_surge": {
         "emergency.policy", "emergency.tiered_reserve", "emergency.standby_per_station",
-        "emergency.mutual_aid", "emergency.surge"},
+        "emergency.mutual_aid", "emergency.surge", "emergency.wartime_priority"},
     "hezhou_central_bridge_closure": {"traffic.closed_roads", "traffic.capacity_factor"},
 }
 """The keys each shipped policy changes against the baseline (besides its name and description)."""
