@@ -32,6 +32,9 @@ CONNECT_TIMEOUT_S = 10.0
 BATCH_TARGET_S = 1.0
 """Seconds of running a Dask task of a batch of short runs aims at (runs of 1 s or more go one a task)."""
 
+WORKERS_REFRESH_S = 1.0
+"""How often ``run_dask`` asks the scheduler how many workers it has (seconds)."""
+
 BATCHES_PER_WORKER = 2
 """Tasks in flight per worker, and the tail rule: a batch never takes more than the remaining
 runs divided by this times the worker count, so the end of a sweep stays balanced."""
@@ -187,9 +190,15 @@ def run_dask(payload: RunPayload, tasks: Iterable[RunTask], report: Report, clie
     pending = as_completed()
     seconds_per_run: float | None = None
 
+    known = {"workers": 1, "at": -WORKERS_REFRESH_S}
+
     def connected() -> int:
-        """Workers connected now (an existing cluster's may come and go)."""
-        return max(1, len(client.scheduler_info().get("workers", {})))
+        """Workers connected (an existing cluster's come and go), asked at most once a
+        :data:`WORKERS_REFRESH_S`: each answer lists every worker."""
+        if time.monotonic() - known["at"] >= WORKERS_REFRESH_S:
+            known["workers"] = max(1, len(client.scheduler_info().get("workers", {})))
+            known["at"] = time.monotonic()
+        return known["workers"]
 
     def submit(workers: int) -> None:
         size = batch_size(seconds_per_run, len(queue), workers, batch_target_s)
