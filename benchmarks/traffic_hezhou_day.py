@@ -25,6 +25,7 @@ def main() -> None:
     parser.add_argument("--sample-share", type=float, default=0.2)
     parser.add_argument("--route-update-s", type=float, default=600.0)
     parser.add_argument("--time-step", type=float, default=2.0)
+    parser.add_argument("--route-tolerance", type=float, default=0.0)
     args = parser.parse_args()
     city = City.from_seed("hezhou")
     start = time.perf_counter()
@@ -40,6 +41,7 @@ def main() -> None:
             "route_update_s": args.route_update_s,
             "sample_share": args.sample_share,
             "time_step_s": args.time_step,
+            "route_tolerance": args.route_tolerance,
         },
         source="benchmark",
     )

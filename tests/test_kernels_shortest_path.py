@@ -74,7 +74,8 @@ def _trees(net, w, target_start, target_node, active=None, changed=None, old_wei
     trees_to_targets(net.out_start, net.link_to, net.in_start, net.in_links, net.link_from, w,
                      target_start, target_node, np.ones(n_targets, np.bool_) if active is None else active,
                      fresh, np.zeros(0, np.int64) if changed is None else changed,
-                     np.zeros(0) if old_weight is None else old_weight, dist, next_link, 3)
+                     np.zeros(0) if old_weight is None else old_weight, 0.0, dist, next_link,
+                     np.zeros(n_targets, np.bool_), 3)
     return dist, next_link
 
 

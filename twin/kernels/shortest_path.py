@@ -187,42 +187,111 @@ def travel_time_matrix(network, weight, sources, targets) -> np.ndarray:
 
 
 @njit(cache=True)
-def _settle_towards(in_start, in_links, link_from, weight, dist, next_link, heap_key, heap_node, size):
-    """Dijkstra towards a target on the links into each popped node, from a heap of lowered nodes.
+def _buckets(head, span, width):
+    """Bucket heads (all empty) for queued keys within ``span`` of each other plus one link, and
+    the bucket width: ``width`` (the shortest link time) unless that takes over 2**16 buckets.
+    Reuses ``head`` when it is long enough."""
+    needed = min(int(span / width) + 3, 65536)
+    if needed == 65536:
+        width = span / 65533.0
+    if head.shape[0] < needed:
+        head = np.full(needed, -1, dtype=np.int64)
+    return head, width
 
-    Labels only decrease (a node is pushed again on each strict decrease; older entries are
-    skipped when popped), and each node's first link on its way is kept in ``next_link``.
-    """
-    while size > 0:
-        d, v, size = _heap_pop(heap_key, heap_node, size)
-        if d > dist[v]:
-            continue
-        for k in range(in_start[v], in_start[v + 1]):
-            link = in_links[k]
-            u = link_from[link]
-            nd = d + weight[link]
-            if nd < dist[u]:
-                dist[u] = nd
-                next_link[u] = link
-                size = _heap_push(heap_key, heap_node, size, nd, u)
+
+@njit(cache=True, inline="always")
+def _enqueue(node, key, width, head, nxt, prv, where):
+    """Queue ``node`` at ``key`` (moving it if queued already); returns 1 if it was not queued."""
+    was = where[node]
+    if was >= 0:
+        if prv[node] >= 0:
+            nxt[prv[node]] = nxt[node]
+        else:
+            head[was] = nxt[node]
+        if nxt[node] >= 0:
+            prv[nxt[node]] = prv[node]
+    b = int(key / width) % head.shape[0]
+    nxt[node] = head[b]
+    prv[node] = -1
+    if head[b] >= 0:
+        prv[head[b]] = node
+    head[b] = node
+    where[node] = b
+    return 1 if was < 0 else 0
 
 
 @njit(cache=True)
-def _tree_to(targets, in_start, in_links, link_from, weight, dist, next_link, heap_key, heap_node):
+def _settle_towards(in_start, in_links, in_from, in_weight, dist, next_link, queued, lowest, width,
+                    head, nxt, prv, where):
+    """Dijkstra towards a target on the links into each settled node, from the ``queued`` nodes.
+
+    The queue is Dial's buckets (:func:`_buckets`): a node at time ``d`` sits in bucket
+    ``int(d / width)`` modulo ``len(head)`` (a doubly linked list through ``nxt``/``prv``;
+    ``where`` is its bucket, -1 when not queued), scanned upwards from the ``lowest`` queued
+    time. ``in_from`` and ``in_weight`` are the tail and weight of each link in ``in_links`` order
+    (read in sequence). Links taking at least ``width`` settle each node once; a node lowered within its own
+    bucket is settled again (the same labels, more work). Each node's first link on its way is
+    kept in ``next_link``. Leaves the queue empty.
+    """
+    n_buckets = head.shape[0]
+    cur = int(lowest / width)
+    while queued > 0:
+        b = cur % n_buckets
+        v = head[b]
+        if v < 0:
+            cur += 1
+            continue
+        head[b] = nxt[v]
+        if nxt[v] >= 0:
+            prv[nxt[v]] = -1
+        where[v] = -1
+        queued -= 1
+        d = dist[v]
+        for k in range(in_start[v], in_start[v + 1]):
+            u = in_from[k]
+            nd = d + in_weight[k]
+            if nd < dist[u]:
+                dist[u] = nd
+                next_link[u] = in_links[k]
+                queued += _enqueue(u, nd, width, head, nxt, prv, where)
+
+
+@njit(cache=True)
+def _tree_to(targets, in_start, in_links, in_from, in_weight, width, dist, next_link, head, nxt, prv, where):
     """Time from every node to the nearest of ``targets`` and each node's first link on the way."""
     dist[:] = np.inf
     next_link[:] = -1
-    size = 0
+    queued = 0
     for target in targets:
         if dist[target] > 0.0:
             dist[target] = 0.0
-            size = _heap_push(heap_key, heap_node, size, 0.0, target)
-    _settle_towards(in_start, in_links, link_from, weight, dist, next_link, heap_key, heap_node, size)
+            queued += _enqueue(target, 0.0, width, head, nxt, prv, where)
+    _settle_towards(in_start, in_links, in_from, in_weight, dist, next_link, queued, 0.0, width,
+                    head, nxt, prv, where)
 
 
 @njit(cache=True)
-def _update_tree_to(changed, old_weight, out_start, link_to, in_start, in_links, link_from, weight,
-                    dist, next_link, affected, stack, heap_key, heap_node):
+def _shifts(changed, old_weight, link_to, link_from, weight, dist, next_link, tolerance):
+    """Whether a changed link moves the time to the target from its tail by more than ``tolerance``
+    (a share of that time): a slower link on the tail's way by its increase, a faster link by
+    the time it saves; a link that opens a way to an unreachable node always counts."""
+    for c in range(changed.shape[0]):
+        link = changed[c]
+        u = link_from[link]
+        if weight[link] > old_weight[c]:
+            if next_link[u] == link and weight[link] - old_weight[c] > tolerance * dist[u]:
+                return True
+        else:
+            via = dist[link_to[link]] + weight[link]
+            if via < dist[u] and (dist[u] == np.inf or dist[u] - via > tolerance * dist[u]):
+                return True
+    return False
+
+
+@njit(cache=True)
+def _update_tree_to(changed, old_weight, out_start, link_to, in_start, in_links, in_from, in_weight,
+                    link_from, weight, width, longest, dist, next_link, affected, stack, head, nxt, prv,
+                    where):
     """Bring a tree to a target (``dist``, ``next_link`` on the old weights) to the new ``weight``.
 
     Only ``changed`` links differ (``old_weight`` their previous weights). Nodes whose way runs
@@ -230,6 +299,10 @@ def _update_tree_to(changed, old_weight, out_start, link_to, in_start, in_links,
     again from their unaffected neighbours; links that became faster lower their tail. A
     Dijkstra from the lowered nodes then settles the rest. The labels end as the least fixed
     point of ``dist[u] = min(dist[v] + weight[u -> v])``, the same floats as :func:`_tree_to`.
+
+    Returns the bucket heads (longer ones if the queued keys spread wider than ``head`` holds)
+    and whether the tree was left alone because over a third of the nodes lost their labels (a
+    search from scratch is then cheaper).
     """
     n_affected = 0
     for c in range(changed.shape[0]):
@@ -244,70 +317,103 @@ def _update_tree_to(changed, old_weight, out_start, link_to, in_start, in_links,
         x = stack[i]
         i += 1
         for k in range(in_start[x], in_start[x + 1]):
-            link = in_links[k]
-            u = link_from[link]
-            if next_link[u] == link and not affected[u]:
+            u = in_from[k]
+            if next_link[u] == in_links[k] and not affected[u]:
                 affected[u] = True
                 stack[n_affected] = u
                 n_affected += 1
+    if 3 * n_affected > dist.shape[0]:
+        for i in range(n_affected):
+            affected[stack[i]] = False
+        return head, True
     for i in range(n_affected):
         dist[stack[i]] = np.inf
         next_link[stack[i]] = -1
-    size = 0
-    for i in range(n_affected):
+    for i in range(n_affected):  # the affected nodes' best way through an unaffected neighbour
         a = stack[i]
         for link in range(out_start[a], out_start[a + 1]):
             b = link_to[link]
-            if affected[b]:
-                continue
-            nd = dist[b] + weight[link]
-            if nd < dist[a]:
-                dist[a] = nd
+            if not affected[b] and dist[b] + weight[link] < dist[a]:
+                dist[a] = dist[b] + weight[link]
                 next_link[a] = link
-        if dist[a] < np.inf:
-            size = _heap_push(heap_key, heap_node, size, dist[a], a)
-    for c in range(changed.shape[0]):
+    for c in range(changed.shape[0]):  # faster links ahead of unaffected nodes
         link = changed[c]
         u = link_from[link]
-        if weight[link] < old_weight[c] and not affected[u]:
-            nd = dist[link_to[link]] + weight[link]
-            if nd < dist[u]:
-                dist[u] = nd
-                next_link[u] = link
-                size = _heap_push(heap_key, heap_node, size, nd, u)
+        if weight[link] < old_weight[c] and not affected[u] and dist[link_to[link]] + weight[link] < dist[u]:
+            dist[u] = dist[link_to[link]] + weight[link]
+            next_link[u] = link
+            stack[n_affected] = u  # lowered nodes join the list to queue
+            n_affected += 1
+    lowest = np.inf
+    highest = 0.0
     for i in range(n_affected):
         affected[stack[i]] = False
-    _settle_towards(in_start, in_links, link_from, weight, dist, next_link, heap_key, heap_node, size)
+        d = dist[stack[i]]
+        if d < np.inf:
+            lowest = min(lowest, d)
+            highest = max(highest, d)
+    if lowest == np.inf:
+        return head, False
+    head, width = _buckets(head, highest - lowest + longest, width)
+    queued = 0
+    for i in range(n_affected):
+        if dist[stack[i]] < np.inf:
+            queued += _enqueue(stack[i], dist[stack[i]], width, head, nxt, prv, where)
+    _settle_towards(in_start, in_links, in_from, in_weight, dist, next_link, queued, lowest, width,
+                    head, nxt, prv, where)
+    return head, False
 
 
 @njit(cache=True, parallel=True)
 def trees_to_targets(out_start, link_to, in_start, in_links, link_from, weight, target_start, target_node,
-                     active, fresh, changed, old_weight, dist, next_link, n_blocks):
+                     active, fresh, changed, old_weight, tolerance, dist, next_link, updated, n_blocks):
     """Shortest times from every node to each target, in place (``dist``, ``next_link``: n_targets x
     n_nodes; first link of each node's way, -1 at the target or when unreachable). Target ``i``
     is the node set ``target_node[target_start[i]:target_start[i + 1]]`` (the nearest counts).
 
     With ``fresh`` every active row is computed from scratch; otherwise the rows hold the trees
     on the previous weights, of which only the links ``changed`` differed (``old_weight``), and
-    each active row is updated (:func:`_update_tree_to`) to exactly the from-scratch result.
-    Rows with ``active`` False are left as they are. Parallel over ``n_blocks`` blocks of
+    each active row is updated (:func:`_update_tree_to`) to exactly the from-scratch result,
+    except, with ``tolerance`` > 0, rows on which no change shifts the time from its link's tail
+    by more than that share (:func:`_shifts`). ``updated`` marks the rows computed or updated;
+    rows with ``active`` False are left as they are. Parallel over ``n_blocks`` blocks of
     targets (each with its own work arrays); each row's result is independent of the blocks.
     """
     n = out_start.shape[0] - 1
     m = link_to.shape[0]
     n_targets = target_start.shape[0] - 1
+    width = np.inf  # the shortest and longest finite link times
+    longest = 0.0
+    for link in range(m):
+        w = weight[link]
+        if 0.0 < w < width:
+            width = w
+        if w < np.inf and w > longest:
+            longest = w
+    if width == np.inf:
+        width = 1.0
+    in_from = link_from[in_links]
+    in_weight = weight[in_links]
     for b in prange(n_blocks):
-        heap_key = np.empty(m + n + changed.shape[0] + 1, dtype=np.float64)
-        heap_node = np.empty(m + n + changed.shape[0] + 1, dtype=np.int64)
+        head, block_width = _buckets(np.empty(0, dtype=np.int64), longest, width)
+        nxt = np.empty(n, dtype=np.int64)
+        prv = np.empty(n, dtype=np.int64)
+        where = np.full(n, -1, dtype=np.int64)
         affected = np.zeros(n, dtype=np.bool_)
-        stack = np.empty(n, dtype=np.int64)
+        stack = np.empty(n + changed.shape[0], dtype=np.int64)
         for i in range(b, n_targets, n_blocks):
             if not active[i]:
                 continue
-            if fresh:
+            redo = fresh
+            if not fresh:
+                if tolerance > 0.0 and not _shifts(changed, old_weight, link_to, link_from, weight, dist[i],
+                                                   next_link[i], tolerance):
+                    continue
+                head, redo = _update_tree_to(changed, old_weight, out_start, link_to, in_start, in_links,
+                                             in_from, in_weight, link_from, weight, width, longest, dist[i],
+                                             next_link[i], affected, stack, head, nxt, prv, where)
+            updated[i] = True
+            if redo:
                 targets = target_node[target_start[i] : target_start[i + 1]]
-                _tree_to(targets, in_start, in_links, link_from, weight, dist[i], next_link[i],
-                         heap_key, heap_node)
-            else:
-                _update_tree_to(changed, old_weight, out_start, link_to, in_start, in_links, link_from,
-                                weight, dist[i], next_link[i], affected, stack, heap_key, heap_node)
+                _tree_to(targets, in_start, in_links, in_from, in_weight, block_width, dist[i], next_link[i],
+                         head, nxt, prv, where)

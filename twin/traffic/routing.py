@@ -41,59 +41,76 @@ class RouteTables:
 
     ``dist`` (n_dest x n_nodes, seconds; inf where a destination cannot be reached) and
     ``next_link`` (each node's first link on its shortest way, -1 at the destination or when
-    unreachable) hold the trees on ``weight_s``, the link times they were computed on. An
-    update passes only the links whose time changed to :func:`~twin.kernels.shortest_path.trees_to_targets`,
-    which repairs each tree (the subtrees behind slower links, the nodes before faster ones)
-    to the same floats a search from scratch gives.
+    unreachable) hold one shortest-path tree per destination. An update passes only the links
+    whose time changed to :func:`~twin.kernels.shortest_path.trees_to_targets`, which repairs
+    each tree (the subtrees behind slower links, the nodes before faster ones) to the same
+    floats a search from scratch gives.
+
+    With a ``tolerance`` > 0 a destination's table is left as it is while no link time changed
+    since the times it holds shifts the time from that link's tail to the destination by more
+    than ``tolerance`` (a share: 0.02 is 2 %); its times then lag by at most that share per
+    changed link on a way. Every table is brought up to date at least every ``max_lag``
+    updates. With 0 (the default) every table is exact after every update.
 
     Args:
         network: the road graph.
         link_time_s: the link times of the first tables (inf on closed links), seconds.
         dest_nodes, dest_start: the destinations, as in :func:`times_to_destinations`.
-        tolerance: relative change of a link's time below which the tables keep its old time
-            (0: every change counts and the tables are exact; 0.05: a link's time must move by
-            more than 5 % of the time the tables hold before they take it in).
+        tolerance: the share described above (0 to 1).
+        max_lag: updates a table may be left behind with a tolerance.
     """
 
     def __init__(self, network: RoadNetwork, link_time_s: np.ndarray, dest_nodes: np.ndarray,
-                 dest_start: np.ndarray | None = None, *, tolerance: float = 0.0) -> None:
+                 dest_start: np.ndarray | None = None, *, tolerance: float = 0.0, max_lag: int = 6) -> None:
         self.network = network
         self.dest_nodes = np.ascontiguousarray(dest_nodes, dtype=np.int64)
         n_dest = len(self.dest_nodes) if dest_start is None else len(dest_start) - 1
         whole = np.arange(n_dest + 1, dtype=np.int64)
         self.dest_start = whole if dest_start is None else np.ascontiguousarray(dest_start, dtype=np.int64)
         self.tolerance = tolerance
-        self.weight_s = np.array(link_time_s, dtype=np.float64)
+        self.max_lag = max_lag
         self.dist = np.empty((n_dest, network.n_nodes), dtype=np.float64)
         self.next_link = np.empty((n_dest, network.n_nodes), dtype=np.int32)
-        self._run(np.ones(n_dest, dtype=np.bool_), True, np.zeros(0, dtype=np.int64), np.zeros(0))
+        self.updates = 0
+        self.version = np.zeros(n_dest, dtype=np.int64)  # the update whose link times each table holds
+        self.held_s = {0: np.array(link_time_s, dtype=np.float64)}  # link times of the versions held
+        self._run(self.held_s[0], np.ones(n_dest, dtype=np.bool_), True, np.zeros(0, dtype=np.int64),
+                  np.zeros(0), 0.0)
 
     def update(self, link_time_s: np.ndarray, active: np.ndarray | None = None) -> int:
-        """Take in the new link times (seconds); returns the number of links whose time changed.
+        """Take in the new link times (seconds); returns the number of tables brought up to date.
 
         ``active`` (per destination, optional) marks the tables still needed: the others are
-        left as they are, no longer matching ``weight_s``, and must not be read again.
+        left as they are and must not be read again.
         """
-        new = np.asarray(link_time_s, dtype=np.float64)
-        old = self.weight_s
-        differ = new != old
-        if self.tolerance > 0:
-            with np.errstate(invalid="ignore"):
-                differ &= ~(np.abs(new - old) <= self.tolerance * old)
-        changed = np.flatnonzero(differ)
-        if changed.size:
-            old_weight = old[changed]
-            old[changed] = new[changed]
-            if active is None:
-                active = np.ones(len(self.dist), dtype=np.bool_)
-            self._run(np.asarray(active, dtype=np.bool_), False, changed, old_weight)
-        return int(changed.size)
+        new = np.array(link_time_s, dtype=np.float64)
+        active = np.ones(len(self.dist), dtype=np.bool_) if active is None else np.asarray(active, np.bool_)
+        self.updates += 1
+        updated = np.zeros(len(self.dist), dtype=np.bool_)
+        for version in np.unique(self.version[active]):
+            held = self.held_s[int(version)]
+            changed = np.flatnonzero(new != held)
+            group = active & (self.version == version)
+            if not changed.size:
+                updated |= group
+                continue
+            lagging = self.updates - version >= self.max_lag
+            self._run(new, group, False, changed, held[changed], 0.0 if lagging else self.tolerance, updated)
+        self.version[updated] = self.updates
+        kept = set(self.version[active].tolist())
+        self.held_s = {v: w for v, w in self.held_s.items() if v in kept}
+        if self.updates in kept:
+            self.held_s[self.updates] = new
+        return int(updated.sum())
 
-    def _run(self, active: np.ndarray, fresh: bool, changed: np.ndarray, old_weight: np.ndarray) -> None:
+    def _run(self, weight: np.ndarray, active: np.ndarray, fresh: bool, changed: np.ndarray,
+             old_weight: np.ndarray, tolerance: float, updated: np.ndarray | None = None) -> None:
         net = self.network
-        trees_to_targets(net.out_start, net.link_to, net.in_start, net.in_links, net.link_from, self.weight_s,
-                         self.dest_start, self.dest_nodes, active, fresh, changed, old_weight, self.dist,
-                         self.next_link, max(1, min(len(self.dist), 4 * numba.get_num_threads())))
+        updated = np.zeros(len(self.dist), dtype=np.bool_) if updated is None else updated
+        n_blocks = max(1, min(len(self.dist), 4 * numba.get_num_threads()))
+        trees_to_targets(net.out_start, net.link_to, net.in_start, net.in_links, net.link_from, weight,
+                         self.dest_start, self.dest_nodes, active, fresh, changed, old_weight, tolerance,
+                         self.dist, self.next_link, updated, n_blocks)
 
 
 @njit(cache=True)
