@@ -20,7 +20,7 @@ from traffic_twin import reference_loading
 
 from twin.traffic import DynamicLoading, LoadingSettings, Trips
 from twin.traffic.config import MIN_GREEN_S
-from twin.traffic.signals import SignalPlan, fixed_time_plan, signal_nodes
+from twin.traffic.signals import SignalPlan, fixed_time_plan, retime, signal_nodes
 
 VPH = 1 / 3600.0  # veh/s per veh/h
 
@@ -133,6 +133,15 @@ def test_fixed_time_plan_two_phases_split_by_capacity():
     assert plan.start_s[ns].tolist() == pytest.approx([82.0 - MIN_GREEN_S + 4.0] * 2)
     # the stop lines discharge at 1,800 veh/h a lane (or the link's capacity if higher)
     assert plan.saturation_vph[ew + ns].tolist() == [3600.0, 3600.0, 1800.0, 1800.0]
+    # re-timed on measured flows: critical ratios 2160 / 3600 = 0.6 and 360 / 1800 = 0.2 split
+    # the 82 s 3 : 1 (61.5 / 20.5 s); phases, cycle and saturation flows stay
+    flow = np.zeros(net.n_links)
+    flow[ew], flow[ns] = [2160.0, 1000.0], [360.0, 100.0]
+    timed = retime(plan, net, flow, 4.0)
+    assert timed.green_s[ew + ns].tolist() == pytest.approx([61.5, 61.5, 20.5, 20.5])
+    assert timed.start_s[ns].tolist() == pytest.approx([65.5, 65.5]) and timed.start_s[ew].tolist() == [0, 0]
+    assert np.array_equal(timed.cycle_s, plan.cycle_s)
+    assert np.array_equal(timed.saturation_vph, plan.saturation_vph)
 
 
 def test_kernel_matches_plain_python_rules_with_signals_and_unequal_merges(testville):

@@ -31,9 +31,8 @@ from twin.city import RoadNetwork
 from twin.errors import TwinInputError
 from twin.traffic.config import MIN_GREEN_S, SIGNAL_MODES
 
-COLLECTOR_CLASS, ARTERIAL_CLASS = 1, 2
-"""``RoadNetwork.link_class`` of a collector and of an arterial (``twin.city.LINK_CLASSES``);
-higher is a highway."""
+COLLECTOR_CLASS, ARTERIAL_CLASS, HIGHWAY_CLASS = 1, 2, 3
+"""``RoadNetwork.link_class`` of a collector, an arterial and a highway (``twin.city.LINK_CLASSES``)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,19 +74,26 @@ class SignalPlan:
 
 
 def signal_nodes(network: RoadNetwork, mode: str) -> np.ndarray:
-    """Boolean per node: whether ``mode`` (see :data:`SIGNAL_MODES`) signalises it."""
+    """Boolean per node: whether ``mode`` (see :data:`SIGNAL_MODES`) signalises it.
+
+    A junction with a highway approach is an interchange (grade-separated, as GB 50647-2011 plans
+    expressway junctions) and never gets a signal.
+    """
+    if mode not in SIGNAL_MODES:
+        raise TwinInputError(f"signal mode {mode!r}: allowed {', '.join(SIGNAL_MODES)}")
     n_in = np.diff(network.in_start)
+    cls = network.link_class[network.in_links]
+    node_of = np.repeat(np.arange(network.n_nodes), n_in)
+
+    def approaches(least: int) -> np.ndarray:
+        return np.bincount(node_of[cls >= least], minlength=network.n_nodes)
+
+    at_grade = approaches(HIGHWAY_CLASS) == 0
     if mode == "none":
         return np.zeros(network.n_nodes, dtype=bool)
     if mode == "all":
-        return n_in >= 3
-    if mode != "arterials":
-        raise TwinInputError(f"signal mode {mode!r}: allowed {', '.join(SIGNAL_MODES)}")
-    cls = network.link_class[network.in_links]
-    node_of = np.repeat(np.arange(network.n_nodes), n_in)
-    n_arterial = np.bincount(node_of[cls >= ARTERIAL_CLASS], minlength=network.n_nodes)
-    n_collector = np.bincount(node_of[cls >= COLLECTOR_CLASS], minlength=network.n_nodes)
-    return (n_collector >= 3) & (n_arterial >= 2)
+        return (n_in >= 3) & at_grade
+    return (approaches(COLLECTOR_CLASS) >= 3) & (approaches(ARTERIAL_CLASS) >= 2) & at_grade
 
 
 def fixed_time_plan(
@@ -122,13 +128,46 @@ def fixed_time_plan(
         if off_axis.all() or not off_axis.any():
             continue  # one heading only: nothing to separate
         per_lane = cap / network.link_lanes[links]  # flow ratio y = q / s with q = capacity
-        crit_axis, crit_off = per_lane[~off_axis].max(), per_lane[off_axis].max()
-        floor = min(MIN_GREEN_S, effective / 2.0)
-        first = min(max(effective * crit_axis / (crit_axis + crit_off), floor), effective - floor)
-        green = np.array([first, effective - first])
+        first = _first_green(effective, per_lane[~off_axis].max(), per_lane[off_axis].max())
         phase = off_axis.astype(np.int64)
         plan.cycle_s[links] = cycle_s
         plan.saturation_vph[links] = np.maximum(cap, network.link_lanes[links] * saturation_vph_per_lane)
-        plan.green_s[links] = green[phase]
-        plan.start_s[links] = np.where(phase == 0, 0.0, green[0] + lost_time_s)
+        plan.green_s[links] = np.where(phase == 0, first, effective - first)
+        plan.start_s[links] = np.where(phase == 0, 0.0, first + lost_time_s)
     return plan
+
+
+def _first_green(effective_s: float, y_first, y_second):
+    """Webster's split of ``effective_s`` seconds of green between two phases of critical flow
+    ratios ``y_first`` and ``y_second`` (arrays or numbers): the first phase's green, seconds,
+    each phase getting at least ``MIN_GREEN_S`` (half the green if that is less); an even split
+    where both ratios are 0."""
+    total = np.asarray(y_first + y_second, dtype=np.float64)
+    share = np.divide(y_first, total, out=np.full(total.shape, 0.5), where=total > 0)
+    floor = np.minimum(MIN_GREEN_S, effective_s / 2.0)
+    return np.clip(effective_s * share, floor, effective_s - floor)
+
+
+def retime(plan: SignalPlan, network: RoadNetwork, flow_vph: np.ndarray, lost_time_s: float) -> SignalPlan:
+    """The same phases and cycles with the green split again by Webster's rule on measured flows.
+
+    Each signalised node's effective green (cycle less the lost time of its two phases) is split
+    in proportion to the phases' critical flow ratios ``max(flow / saturation)`` over their
+    approaches; ``flow_vph`` is per link, vehicles/hour (e.g. a day's busiest 15 minutes).
+    """
+    signal = np.flatnonzero(plan.cycle_s > 0)
+    if signal.size == 0:
+        return plan
+    node = network.link_to[signal]
+    second = plan.start_s[signal] > 0
+    y = np.asarray(flow_vph, dtype=np.float64)[signal] / plan.saturation_vph[signal]
+    y_phase = np.zeros((network.n_nodes, 2))
+    np.maximum.at(y_phase, (node, second.astype(np.int64)), y)
+    effective = plan.cycle_s[signal] - 2.0 * lost_time_s
+    first = _first_green(effective, y_phase[node, 0], y_phase[node, 1])
+    green = np.where(second, effective - first, first)
+    start = np.where(second, first + lost_time_s, 0.0)
+    cycle, saturation = plan.cycle_s.copy(), plan.saturation_vph.copy()
+    green_all, start_all = plan.green_s.copy(), plan.start_s.copy()
+    green_all[signal], start_all[signal] = green, start
+    return SignalPlan(cycle, start_all, green_all, saturation)
