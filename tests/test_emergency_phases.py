@@ -166,3 +166,27 @@ def test_traffic_reads_the_hazard_roads(testville):
     np.testing.assert_allclose(traffic.loading.fft[traffic.city_links[~closed]], free[~closed])
     published = model.published.get("link_travel_time_s")
     assert np.all(published[closed] >= free[closed] / CLOSED_SPEED_FACTOR - 1e-9)
+
+
+def test_the_load_switches_wartime_on_and_off(testville):
+    """With ``wartime_trigger_calls`` the centre switches to wartime when that many calls wait:
+    standby ambulances and mutual aid go out although no surge window is declared; without it,
+    never. A hold of 30 min, then peacetime again once no call waits."""
+    base = {
+        "rate_scale": 25.0,
+        "units_per_station": {"ambulance": 1, "fire_engine": 1, "police_car": 2, "utility_crew": 1},
+        "standby_per_station": {"ambulance": 2},
+        "mutual_aid": {"ambulance": ["fire_engine"]},
+        "wartime_hold_min": 30.0,
+    }
+    peace, model = run(testville, config(**base))
+    switched, model_w = run(testville, config(**base, wartime_trigger_calls=3))
+    standby = {u.index for u in switched.centre.unit_list if u.standby}
+    assert not set(peace.centre.dispatch_unit) & standby
+    assert set(switched.centre.dispatch_unit) & standby
+    names = {i.name: i.value for i in switched.indicators(model_w, model_w.year)}
+    assert names["wartime_switches"] >= 1
+    assert 0.5 * names["wartime_switches"] <= names["wartime_hours"] < 24.0
+    assert "wartime_switches" not in {i.name for i in peace.indicators(model, model.year)}
+    wait = switched.last_incidents["queue_s"].mean()
+    assert wait < peace.last_incidents["queue_s"].mean()

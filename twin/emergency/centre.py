@@ -81,6 +81,9 @@ class DispatchCentre(mesa.Agent):
         defer_priority: during a surge, calls with priority >= this wait for the surge to end.
         mutual_aid: kinds that may stand in for each kind during a surge.
         wartime_priority: priority by incident type code during a surge (types left out keep theirs).
+        wartime_trigger: switch to wartime rules when this many calls wait for a unit (0: only
+            in surge windows); such a wartime lasts at least ``wartime_hold_s`` and ends when no
+            call (deferred ones aside) waits.
     """
 
     def __init__(
@@ -96,6 +99,8 @@ class DispatchCentre(mesa.Agent):
         defer_priority: int,
         mutual_aid: dict[str, tuple[str, ...]],
         wartime_priority: dict[int, int] | None = None,
+        wartime_trigger: int = 0,
+        wartime_hold_s: float = 0.0,
     ) -> None:
         super().__init__(model)
         self.units = units
@@ -111,6 +116,8 @@ class DispatchCentre(mesa.Agent):
         self.defer_priority = defer_priority
         self.mutual_aid = mutual_aid
         self.wartime_priority = wartime_priority or {}
+        self.wartime_trigger = wartime_trigger
+        self.wartime_hold_s = wartime_hold_s
         self.start_period(model.env, 0)
 
     def start_period(self, env: simpy.Environment, n_calls: int) -> None:
@@ -120,6 +127,10 @@ class DispatchCentre(mesa.Agent):
         self.surge_level = 0
         self.surge_started_s = 0.0
         self.surge_s = 0.0
+        self.switches = 0
+        """Times the centre switched from peacetime to wartime rules this period."""
+        self.load_wartime_since: float | None = None
+        """When the load switched wartime on (None: not switched on by the load)."""
         self.first_dispatch_s = np.full(n_calls, np.nan)
         self.first_arrival_s = np.full(n_calls, np.nan)
         self.arrival_dispatch_s = np.full(n_calls, np.nan)
@@ -145,6 +156,7 @@ class DispatchCentre(mesa.Agent):
         """Wartime rules on: standby units come on duty, wartime priorities apply (``window`` unused)."""
         if self.surge_level == 0:
             self.surge_started_s = self.env.now
+            self.switches += 1
             for unit in self.unit_list:
                 if unit.standby:
                     unit.on_duty = True
@@ -196,6 +208,8 @@ class DispatchCentre(mesa.Agent):
         self._log_busy(unit, False)
         if self.queue:
             self.dispatch_waiting()
+        elif self.load_wartime_since is not None:
+            self._switch_on_load()
 
     def arrived(self, call: Call, unit: Unit, dispatched_s: float, turnout_s: float, travel_s: float) -> None:
         """A unit reached the scene; the first one sets the call's response time and its split."""
@@ -219,6 +233,21 @@ class DispatchCentre(mesa.Agent):
             if call.needs:
                 kept.append(item)
         self.queue = kept
+        if self.wartime_trigger:
+            self._switch_on_load()
+
+    def _switch_on_load(self) -> None:
+        """The load-triggered switch: wartime when ``wartime_trigger`` calls wait for a unit,
+        peacetime again when none waits (deferred calls aside) after ``wartime_hold_s``."""
+        deferred = self.defer_priority if self.in_surge else 99
+        waiting = sum(1 for _, call in self.queue if call.priority < deferred)
+        if self.load_wartime_since is None:
+            if waiting >= self.wartime_trigger:
+                self.load_wartime_since = self.env.now
+                self.enter_surge()
+        elif waiting == 0 and self.env.now - self.load_wartime_since >= self.wartime_hold_s:
+            self.load_wartime_since = None
+            self.leave_surge()
 
     def _fill(self, call: Call, free: dict[str, list[Unit]]) -> None:
         """Send units to the unfilled needs of ``call``; ``free`` caches the free units by kind."""

@@ -271,6 +271,14 @@ class EmergencyConfig:
         default_factory=frozen_mapping, ge=1, le=3,
         doc="in a surge, these incident types take this priority instead of their own",
     )
+    wartime_trigger_calls: int = option(
+        0, ge=0, le=100_000,
+        doc="switch to wartime rules when this many calls wait for a unit (0 = only in surge windows)",
+    )
+    wartime_hold_min: float = option(
+        60.0, ge=0, le=1440, unit="minutes",
+        doc="a wartime switched on by the load lasts at least this long, then ends when no call waits",
+    )
     mutual_aid: Mapping[str, tuple[str, ...]] = option(
         default_factory=lambda: frozen_mapping(
             {

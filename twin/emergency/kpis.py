@@ -166,6 +166,12 @@ def year_indicators(
             )
         )
     rows += _utilisation(module, model, busy_s)
+    centre = module.centre
+    if module.windows or cfg.wartime_trigger_calls:
+        rows.append(Indicator(DOMAIN, "wartime_switches", float(centre.switches), "switches",
+                              description="times the centre switched from peacetime to wartime rules"))
+        rows.append(Indicator(DOMAIN, "wartime_hours", centre.surge_s / 3600.0, "h",
+                              description="hours under wartime rules (surge windows or load)"))
     if module.windows:
         rows += _surge_split(incidents, target_s, minutes, answered)
     return rows

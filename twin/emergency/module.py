@@ -89,6 +89,8 @@ class EmergencyModule(Module):
             defer_priority=cfg.defer_priority,
             mutual_aid={k: tuple(v) for k, v in cfg.mutual_aid.items()},
             wartime_priority={self.type_names.index(k): v for k, v in cfg.wartime_priority.items()},
+            wartime_trigger=cfg.wartime_trigger_calls,
+            wartime_hold_s=cfg.wartime_hold_min * 60.0,
         )
         self._incident_frames: list[pd.DataFrame] = []
         self._dispatch_frames: list[pd.DataFrame] = []
