@@ -19,14 +19,15 @@ from twin import City, TwinModel
 from twin.config import parse
 from twin.waste import WasteConfig, WasteModule
 
-HEZHOU_FLEET = {"kitchen": 16, "recyclable": 10, "hazardous": 2, "residual": 24}
+HEZHOU_FLEET = {"kitchen": [3, 7, 5], "recyclable": [3, 7, 4], "hazardous": [1, 0, 0], "residual": [4, 12, 3]}
+"""The Hezhou baseline's fleet (``depot_trucks``, from ``twin waste size``)."""
 
 
 def run(city_name: str, days: float, cluster_m: float, policy: str, iterations: int, seed: int) -> dict:
     city = City.from_seed(city_name)
     waste = {"policy": policy, "cluster_m": cluster_m, "route_iterations": iterations}
     if city_name == "hezhou":
-        waste["trucks"] = HEZHOU_FLEET
+        waste["depot_trucks"] = HEZHOU_FLEET
     module = WasteModule(parse(WasteConfig, waste, source="benchmark", key="waste"))
     model = TwinModel(city, [module], seed=seed, period_days=days)
     start = time.perf_counter()
@@ -43,7 +44,9 @@ def run(city_name: str, days: float, cluster_m: float, policy: str, iterations: 
         "per_day_s": round(total_s / days, 2), "routing_per_day_s": round(module.routing_s / days, 2),
         "simulation_per_day_s": round((total_s - module.routing_s) / days, 2),
         "truck_km": round(float(daily.km.sum()), 1), "truck_hours": round(float(daily.truck_hours.sum()), 1),
-        "visits": int(daily.visits.sum()), "collected_t": round(daily.collected_g.sum() / 1e6, 1),
+        "visits": int(daily.visits.sum()), "missed_bins": int(daily.missed_bins.sum()),
+        "deferred_bins": int(daily.deferred_bins.sum()),
+        "collected_t": round(daily.collected_g.sum() / 1e6, 1),
         "generated_t": round(generated / 1e6, 1), "overflow_t": round(daily.overflow_g.sum() / 1e6, 2),
         "overflow_bin_days": int(daily.overflow_bins.sum()),
         "litter_share_pct": round(100.0 * daily.overflow_g.sum() / max(generated, 1), 3),
