@@ -36,6 +36,9 @@ BAD = [
      "wartime_priority.earthquake is not a simulated incident type"),
     ("wartime-priority-four", "wartime_priority = { medical = 4 }",
      "key 'emergency.wartime_priority.medical': must be >= 1 and <= 3"),
+    ("wartime-trigger-negative", "wartime_trigger_calls = -1",
+     "key 'emergency.wartime_trigger_calls': must be >= 0 and <= 100000"),
+    ("wartime-hold-text", 'wartime_hold_min = "1h"', "key 'emergency.wartime_hold_min': expected a number"),
 ]
 
 CASES = [
