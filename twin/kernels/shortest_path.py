@@ -190,12 +190,16 @@ def travel_time_matrix(network, weight, sources, targets) -> np.ndarray:
 def _buckets(head, span, width):
     """Bucket heads (all empty) for queued keys within ``span`` of each other plus one link, and
     the bucket width: ``width`` (the shortest link time) unless that takes over 2**16 buckets.
-    Reuses ``head`` when it is long enough."""
+    The count is a power of two (a bucket is found by masking); ``head`` is reused when it is
+    long enough."""
     needed = min(int(span / width) + 3, 65536)
     if needed == 65536:
         width = span / 65533.0
     if head.shape[0] < needed:
-        head = np.full(needed, -1, dtype=np.int64)
+        size = 1
+        while size < needed:
+            size *= 2
+        head = np.full(size, -1, dtype=np.int64)
     return head, width
 
 
@@ -210,7 +214,7 @@ def _enqueue(node, key, width, head, nxt, prv, where):
             head[was] = nxt[node]
         if nxt[node] >= 0:
             prv[nxt[node]] = prv[node]
-    b = int(key / width) % head.shape[0]
+    b = int(key / width) & (head.shape[0] - 1)
     nxt[node] = head[b]
     prv[node] = -1
     if head[b] >= 0:
@@ -226,17 +230,17 @@ def _settle_towards(in_start, in_links, in_from, in_weight, dist, next_link, que
     """Dijkstra towards a target on the links into each settled node, from the ``queued`` nodes.
 
     The queue is Dial's buckets (:func:`_buckets`): a node at time ``d`` sits in bucket
-    ``int(d / width)`` modulo ``len(head)`` (a doubly linked list through ``nxt``/``prv``;
-    ``where`` is its bucket, -1 when not queued), scanned upwards from the ``lowest`` queued
-    time. ``in_from`` and ``in_weight`` are the tail and weight of each link in ``in_links`` order
-    (read in sequence). Links taking at least ``width`` settle each node once; a node lowered within its own
-    bucket is settled again (the same labels, more work). Each node's first link on its way is
-    kept in ``next_link``. Leaves the queue empty.
+    ``int(d / width)`` modulo ``len(head)``, a doubly linked list through ``nxt`` and ``prv``
+    (``where`` is its bucket, -1 when not queued), scanned upwards from the ``lowest`` queued
+    time. ``in_from`` and ``in_weight`` are the tail and weight of each link in ``in_links``
+    order (read in sequence). Links taking at least ``width`` settle each node once; a node
+    lowered within its own bucket is settled again (the same labels, more work). Each node's
+    first link on its way is kept in ``next_link``. Leaves the queue empty.
     """
-    n_buckets = head.shape[0]
+    mask = head.shape[0] - 1
     cur = int(lowest / width)
     while queued > 0:
-        b = cur % n_buckets
+        b = cur & mask
         v = head[b]
         if v < 0:
             cur += 1
@@ -291,7 +295,7 @@ def _shifts(changed, old_weight, link_to, link_from, weight, dist, next_link, to
 @njit(cache=True)
 def _update_tree_to(changed, old_weight, out_start, link_to, in_start, in_links, in_from, in_weight,
                     link_from, weight, width, longest, dist, next_link, affected, stack, head, nxt, prv,
-                    where):
+                    where, max_affected):
     """Bring a tree to a target (``dist``, ``next_link`` on the old weights) to the new ``weight``.
 
     Only ``changed`` links differ (``old_weight`` their previous weights). Nodes whose way runs
@@ -301,8 +305,8 @@ def _update_tree_to(changed, old_weight, out_start, link_to, in_start, in_links,
     point of ``dist[u] = min(dist[v] + weight[u -> v])``, the same floats as :func:`_tree_to`.
 
     Returns the bucket heads (longer ones if the queued keys spread wider than ``head`` holds)
-    and whether the tree was left alone because over a third of the nodes lost their labels (a
-    search from scratch is then cheaper).
+    and whether the tree was left alone because more than ``max_affected`` nodes would lose
+    their labels (a search from scratch is then cheaper).
     """
     n_affected = 0
     for c in range(changed.shape[0]):
@@ -314,6 +318,10 @@ def _update_tree_to(changed, old_weight, out_start, link_to, in_start, in_links,
             n_affected += 1
     i = 0
     while i < n_affected:  # the subtrees: nodes whose first link leads into an affected node
+        if n_affected > max_affected:
+            for j in range(n_affected):
+                affected[stack[j]] = False
+            return head, True
         x = stack[i]
         i += 1
         for k in range(in_start[x], in_start[x + 1]):
@@ -322,10 +330,6 @@ def _update_tree_to(changed, old_weight, out_start, link_to, in_start, in_links,
                 affected[u] = True
                 stack[n_affected] = u
                 n_affected += 1
-    if 3 * n_affected > dist.shape[0]:
-        for i in range(n_affected):
-            affected[stack[i]] = False
-        return head, True
     for i in range(n_affected):
         dist[stack[i]] = np.inf
         next_link[stack[i]] = -1
@@ -411,7 +415,8 @@ def trees_to_targets(out_start, link_to, in_start, in_links, link_from, weight, 
                     continue
                 head, redo = _update_tree_to(changed, old_weight, out_start, link_to, in_start, in_links,
                                              in_from, in_weight, link_from, weight, width, longest, dist[i],
-                                             next_link[i], affected, stack, head, nxt, prv, where)
+                                             next_link[i], affected, stack, head, nxt, prv, where,
+                                             n // 8)
             updated[i] = True
             if redo:
                 targets = target_node[target_start[i] : target_start[i + 1]]
