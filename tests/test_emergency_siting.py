@@ -28,7 +28,7 @@ def test_milp_equals_brute_force_on_random_instances(seed):
 
 
 def test_testville_proposal_matches_brute_force(testville):
-    result, sites = propose_stations(testville, "ambulance", 2, 2.0)
+    result, sites = propose_stations(testville, "ambulance", 2, 2.0, speed_factor=1.25)
     assert result.covered_after > result.covered_before
     ff = testville.network.free_flow_time_s
     seconds = travel_time_matrix(

@@ -22,7 +22,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from twin.city import City
-from twin.emergency.config import STATION_FACILITY
+from twin.emergency.config import STATION_FACILITY, EmergencyConfig
 from twin.emergency.travel import emergency_link_times
 from twin.kernels.shortest_path import travel_time_matrix
 
@@ -75,12 +75,16 @@ def brute_force_mclp(cover: np.ndarray, weight: np.ndarray, k: int, fixed: np.nd
 
 
 def propose_stations(
-    city: City, unit_kind: str, add: int, standard_min: float, speed_factor: float = 1.25
+    city: City, unit_kind: str, add: int, standard_min: float, speed_factor: float | None = None
 ) -> tuple[SitingResult, np.ndarray]:
     """Where to add ``add`` stations for ``unit_kind``; returns the result and candidate nodes.
 
+    ``speed_factor``: emergency vehicles' speed over free flow (default: the ``[emergency]`` one).
+
     Candidates: the existing stations of the kind (kept open) followed by every zone's node.
     """
+    if speed_factor is None:
+        speed_factor = EmergencyConfig().speed_factor
     free_flow = city.network.free_flow_time_s
     link_s = emergency_link_times(free_flow, free_flow, speed_factor, 0.0)
     existing = np.unique(city.facilities.node[city.facilities.of_kind(STATION_FACILITY[unit_kind])])
