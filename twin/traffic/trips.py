@@ -12,6 +12,8 @@ class Trips:
     """A demand table: row ``i`` releases ``count[i]`` vehicles from ``origin[i]`` at ``depart_s[i]``.
 
     Nodes are 0-based positions in the road network; times are seconds from the period start.
+    ``destination`` is a node, or a zone index when the loading is given zone connectors
+    (:class:`~twin.traffic.loading.DynamicLoading`, as the traffic Module's demand is).
     """
 
     origin: np.ndarray
