@@ -120,6 +120,9 @@ def test_fixed_time_plan_two_phases_split_by_capacity():
     net = net.__class__(**{**fields, "link_class": np.where(net.link_capacity_vph >= 3000, 2, 1)})
     assert signal_nodes(net, "arterials").tolist() == [True, False, False, False, False, False]
     assert signal_nodes(net, "all")[0] and not signal_nodes(net, "none").any()
+    # a highway approach makes it an interchange: no signal
+    highway = net.__class__(**{**fields, "link_class": np.where(net.link_from == 1, 3, net.link_class)})
+    assert not signal_nodes(highway, "arterials")[0] and not signal_nodes(highway, "all")[0]
     plan = fixed_time_plan(net, net.link_capacity_vph, "arterials", 90.0, 4.0, 1800.0)
     ew = [link_between(net, 1, 0), link_between(net, 2, 0)]
     ns = [link_between(net, 3, 0), link_between(net, 4, 0)]
@@ -167,3 +170,24 @@ def test_kernel_matches_plain_python_rules_with_signals_and_unequal_merges(testv
         # the old equal shares move the vehicles differently
         arrive_equal, _ = reference_loading(load, 2400.0, equal_shares=True)
         assert not np.array_equal(np.nan_to_num(arrive_equal), np.nan_to_num(arrive))
+
+
+def test_module_signals_arterial_crossings_and_retimes_them_on_the_day(testville):
+    from twin.config import parse
+    from twin.engine import TwinModel
+    from twin.traffic import TrafficConfig, TrafficModule
+
+    def day(**options):
+        module = TrafficModule(parse(TrafficConfig, options, source="test"))
+        TwinModel(testville, [module], seed=1, period_days=1.0).step()
+        return module
+
+    module = day()  # default: signals at arterial crossings
+    net = module.network
+    first = fixed_time_plan(net, module.capacity, "arterials", 90.0, 4.0, 1800.0)
+    assert first.signalised_links > 0
+    np.testing.assert_array_equal(module.loading.sig_green, first.green_s)  # the day ran on it
+    peak = module.loading.rec_exits.max(axis=0) * 4.0  # veh/h in the busiest 15 minutes
+    np.testing.assert_allclose(module.signals.green_s, retime(first, net, peak, 4.0).green_s)
+    assert not np.allclose(module.signals.green_s, first.green_s)  # the next day's plan is re-timed
+    assert day(signals="none").signals.signalised_links == 0

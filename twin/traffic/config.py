@@ -25,7 +25,8 @@ SIGNAL_MODES = ("none", "arterials", "all")
 """Which junctions get fixed-time signals: none; crossings of an arterial (or highway) with
 another arterial or a collector (three or more collector-or-higher approaches, two or more of them
 arterial-or-higher; local streets joining an arterial keep priority control, as GB 50647-2011
-plans them); every junction with three or more approaches."""
+plans them); every junction with three or more approaches. Junctions with a highway approach are
+interchanges and never signalised."""
 
 MIN_GREEN_S = 15.0
 """Shortest green of a signal phase, seconds (an assumption: pedestrians crossing a two-lane street

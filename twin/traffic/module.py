@@ -32,7 +32,7 @@ from twin.traffic.connectors import connector_sets, origin_sets, zone_skim
 from twin.traffic.demand import generate_trips, gravity_probabilities
 from twin.traffic.equilibrium import relative_difference, smooth_skim
 from twin.traffic.loading import DynamicLoading, LoadingSettings
-from twin.traffic.signals import fixed_time_plan
+from twin.traffic.signals import fixed_time_plan, retime
 
 
 def _with_new_link(net: RoadNetwork, cfg: TrafficConfig) -> RoadNetwork:
@@ -128,6 +128,7 @@ class TrafficModule(Module):
                 rng = model.rng_for("traffic/warmup", day)
                 load = self._load_day(model, year, population, jobs, skim, rng)
                 load.advance(model.period_s)
+                self._retime_signals(load)
                 experienced = self._experienced_skim(model, load)
                 trips = self._expected_trips(population, jobs, skim)
                 gap = 100.0 * relative_difference(experienced, skim, trips)
@@ -219,6 +220,7 @@ class TrafficModule(Module):
     def end_year(self, model: TwinModel, year: int) -> None:
         load, cfg = self.loading, self.config
         load.advance(model.period_s)
+        self._retime_signals(load)
         self._publish_link_times(model)
         experienced = self._experienced_skim(model, load)
         remembered = smooth_skim(self._remembered, experienced, cfg.skim_smoothing)
@@ -227,6 +229,13 @@ class TrafficModule(Module):
         model.published.publish("zone_travel_time_s", remembered, "s", self.name)
         self._record(year)
         self._report_gridlock(year)
+
+    def _retime_signals(self, load: DynamicLoading) -> None:
+        """Time the signals for the next day by Webster's split on this day's busiest 15 minutes
+        (the day's highest interval flow per link, veh/h), as an engineer times a fixed plan on
+        counts; the first day runs on the plan split by approach capacities."""
+        peak = load.rec_exits.max(axis=0) * 3600.0 / load.settings.record_interval_s
+        self.signals = retime(self.signals, self.network, peak, self.config.signal_lost_time_s)
 
     def _report_gridlock(self, year: int) -> None:
         """Unfinished trips, vehicles stuck at the end of the period and where; warn above the limit."""

@@ -18,7 +18,8 @@ critical flow ratios, as in Webster's method (F. V. Webster 1958, "Traffic signa
 Research Technical Paper 39): ``y = q / s`` of the phase's most loaded lane, with the design flow
 ``q`` taken as the approach capacity (no demand estimate is at hand), so ``y`` is proportional
 to the capacity per lane. Each phase gets at least ``MIN_GREEN_S``. Signals are not coordinated
-(every cycle starts at time 0).
+(every cycle starts at time 0). :func:`retime` splits the green again on measured flows (the
+traffic Module does so after every loaded day).
 """
 
 from __future__ import annotations
