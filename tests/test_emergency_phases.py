@@ -199,3 +199,13 @@ def test_the_load_switches_wartime_on_and_off(testville):
     assert "wartime_switches" not in {i.name for i in peace.indicators(model, model.year)}
     wait = switched.last_incidents["queue_s"].mean()
     assert wait < peace.last_incidents["queue_s"].mean()
+
+
+def test_a_district_place_slows_the_roads_inside_its_outline(testville):
+    cfg = config(surge=[{"start_h": 0.0, "end_h": 1.0, "districts": ["new_town"], "road_speed_factor": 0.5}])
+    window = resolve_surges(cfg.surge, testville, tuple(cfg.types))[0]
+    net = testville.network
+    mid_x = (net.node_x[net.link_from] + net.node_x[net.link_to]) / 2.0
+    assert window.link_in.any() and not window.link_in.all()
+    assert mid_x[window.link_in].min() > 1000.0 > mid_x[~window.link_in].min()  # New Town lies east
+    assert window.building_in is None and np.all(window.zone_share[window.zone_mask] == 1.0)
