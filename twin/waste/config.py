@@ -177,8 +177,9 @@ class WasteConfig:
         "time", choices=("time", "distance"), doc="what the route planner minimises"
     )
     route_iterations: int = option(
-        100, ge=1, le=100_000, unit="iterations",
-        doc="PyVRP iterations per routing problem (same routes on any machine)"
+        50, ge=1, le=100_000, unit="iterations",
+        doc="PyVRP iterations per routing problem (same routes on any machine; docs/waste.md, "
+        "'Plan quality', for the gap to longer solves)"
     )
     route_seconds: float | None = option(
         None,
