@@ -46,14 +46,16 @@ def _changes(net, rng, times, fft, k):
     return new
 
 
-def test_tables_at_tolerance_zero_equal_searches_from_scratch(net):
-    """Every update at tolerance 0 gives the floats of a plain Dijkstra from scratch (bitwise)."""
+@pytest.mark.parametrize("parallel", [False, True])
+def test_tables_at_tolerance_zero_equal_searches_from_scratch(net, parallel):
+    """Every update at tolerance 0 gives the floats of a plain Dijkstra from scratch (bitwise), on
+    one thread or on all."""
     rng = np.random.default_rng(5)
     fft = np.asarray(net.free_flow_time_s, dtype=np.float64)
     dest_nodes = np.array([0, 17, 60, 61, 62, net.n_nodes - 1], dtype=np.int64)
     dest_start = np.array([0, 1, 2, 5, 6], dtype=np.int64)  # the third destination is three nodes
     times = fft.copy()
-    tables = RouteTables(net, times, dest_nodes, dest_start)
+    tables = RouteTables(net, times, dest_nodes, dest_start, parallel=parallel)
     for k in (1, 3, 10, 40, 200, 0):
         times = _changes(net, rng, times, fft, k) if k else times
         assert tables.update(times) == 4

@@ -37,12 +37,14 @@ _ASSIGN = ("twin.kernels.shortest_path:many_to_many", "twin.traffic.assignment:l
            "twin.traffic.bpr:beckmann", "twin.traffic.bpr:bpr_cost", "twin.traffic.bpr:bpr_derivative",
            "twin.traffic.bpr:bpr_time")
 _SIMULATE = ("twin.kernels.components:strong_components",
-             "twin.kernels.shortest_path:trees_to_targets", "twin.traffic.loading_kernel:queued_vehicles",
-             "twin.traffic.loading_kernel:run_steps", "twin.traffic.routing:extract_paths")
+             "twin.kernels.shortest_path:trees_to_targets",
+             "twin.kernels.shortest_path:trees_to_targets_serial",
+             "twin.traffic.loading_kernel:queued_vehicles", "twin.traffic.loading_kernel:run_steps",
+             "twin.traffic.routing:extract_paths")
 _RUN = ("twin.kernels.components:strong_components",
         "twin.kernels.shortest_path:many_to_many", "twin.kernels.shortest_path:nearest_source",
         "twin.kernels.shortest_path:path_links", "twin.kernels.shortest_path:shortest_path_trees",
-        "twin.kernels.shortest_path:trees_to_targets",
+        "twin.kernels.shortest_path:trees_to_targets", "twin.kernels.shortest_path:trees_to_targets_serial",
         "twin.migration.choice:choose_zones", "twin.migration.choice:uniforms",
         "twin.migration.flows:household_events", "twin.traffic.loading_kernel:queued_vehicles",
         "twin.traffic.loading_kernel:run_steps", "twin.waste.bins:deposit",

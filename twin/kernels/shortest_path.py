@@ -368,6 +368,49 @@ def _update_tree_to(changed, old_weight, out_start, link_to, in_start, in_links,
     return head, False
 
 
+@njit(cache=True)
+def _link_range(weight):
+    """The shortest positive and the longest finite link time (1 and 0 when there are none)."""
+    width = np.inf
+    longest = 0.0
+    for w in weight:
+        if 0.0 < w < width:
+            width = w
+        if w < np.inf and w > longest:
+            longest = w
+    return (1.0 if width == np.inf else width), longest
+
+
+@njit(cache=True)
+def _trees_block(b, n_blocks, out_start, link_to, in_start, in_links, in_from, in_weight, link_from, weight,
+                 width, longest, target_start, target_node, active, fresh, changed, old_weight, tolerance,
+                 dist, next_link, updated):
+    """The rows ``b, b + n_blocks, ...`` of :func:`trees_to_targets`, with work arrays of their own."""
+    n = out_start.shape[0] - 1
+    head, block_width = _buckets(np.empty(0, dtype=np.int64), longest, width)
+    nxt = np.empty(n, dtype=np.int64)
+    prv = np.empty(n, dtype=np.int64)
+    where = np.full(n, -1, dtype=np.int64)
+    affected = np.zeros(n, dtype=np.bool_)
+    stack = np.empty(n + changed.shape[0], dtype=np.int64)
+    for i in range(b, target_start.shape[0] - 1, n_blocks):
+        if not active[i]:
+            continue
+        redo = fresh
+        if not fresh:
+            if tolerance > 0.0 and not _shifts(changed, old_weight, link_to, link_from, weight, dist[i],
+                                               next_link[i], tolerance):
+                continue
+            head, redo = _update_tree_to(changed, old_weight, out_start, link_to, in_start, in_links, in_from,
+                                         in_weight, link_from, weight, width, longest, dist[i], next_link[i],
+                                         affected, stack, head, nxt, prv, where, n // 8)
+        updated[i] = True
+        if redo:
+            targets = target_node[target_start[i] : target_start[i + 1]]
+            _tree_to(targets, in_start, in_links, in_from, in_weight, block_width, dist[i], next_link[i],
+                     head, nxt, prv, where)
+
+
 @njit(cache=True, parallel=True)
 def trees_to_targets(out_start, link_to, in_start, in_links, link_from, weight, target_start, target_node,
                      active, fresh, changed, old_weight, tolerance, dist, next_link, updated, n_blocks):
@@ -383,42 +426,23 @@ def trees_to_targets(out_start, link_to, in_start, in_links, link_from, weight, 
     rows with ``active`` False are left as they are. Parallel over ``n_blocks`` blocks of
     targets (each with its own work arrays); each row's result is independent of the blocks.
     """
-    n = out_start.shape[0] - 1
-    m = link_to.shape[0]
-    n_targets = target_start.shape[0] - 1
-    width = np.inf  # the shortest and longest finite link times
-    longest = 0.0
-    for link in range(m):
-        w = weight[link]
-        if 0.0 < w < width:
-            width = w
-        if w < np.inf and w > longest:
-            longest = w
-    if width == np.inf:
-        width = 1.0
+    width, longest = _link_range(weight)
     in_from = link_from[in_links]
     in_weight = weight[in_links]
     for b in prange(n_blocks):
-        head, block_width = _buckets(np.empty(0, dtype=np.int64), longest, width)
-        nxt = np.empty(n, dtype=np.int64)
-        prv = np.empty(n, dtype=np.int64)
-        where = np.full(n, -1, dtype=np.int64)
-        affected = np.zeros(n, dtype=np.bool_)
-        stack = np.empty(n + changed.shape[0], dtype=np.int64)
-        for i in range(b, n_targets, n_blocks):
-            if not active[i]:
-                continue
-            redo = fresh
-            if not fresh:
-                if tolerance > 0.0 and not _shifts(changed, old_weight, link_to, link_from, weight, dist[i],
-                                                   next_link[i], tolerance):
-                    continue
-                head, redo = _update_tree_to(changed, old_weight, out_start, link_to, in_start, in_links,
-                                             in_from, in_weight, link_from, weight, width, longest, dist[i],
-                                             next_link[i], affected, stack, head, nxt, prv, where,
-                                             n // 8)
-            updated[i] = True
-            if redo:
-                targets = target_node[target_start[i] : target_start[i + 1]]
-                _tree_to(targets, in_start, in_links, in_from, in_weight, block_width, dist[i], next_link[i],
-                         head, nxt, prv, where)
+        _trees_block(b, n_blocks, out_start, link_to, in_start, in_links, in_from, in_weight, link_from,
+                     weight, width, longest, target_start, target_node, active, fresh, changed, old_weight,
+                     tolerance, dist, next_link, updated)
+
+
+@njit(cache=True)
+def trees_to_targets_serial(out_start, link_to, in_start, in_links, link_from, weight, target_start,
+                            target_node, active, fresh, changed, old_weight, tolerance, dist, next_link,
+                            updated):
+    """:func:`trees_to_targets` on the calling thread alone: for small tables, where waking the
+    other threads costs more than the work (and a process that calls only this one loads no
+    threading layer)."""
+    width, longest = _link_range(weight)
+    _trees_block(0, 1, out_start, link_to, in_start, in_links, link_from[in_links], weight[in_links],
+                 link_from, weight, width, longest, target_start, target_node, active, fresh, changed,
+                 old_weight, tolerance, dist, next_link, updated)

@@ -81,9 +81,16 @@ WARM_UP_SCENARIO = {
 
 
 def warm_up() -> float:
-    """Compile (or load from numba's cache) every kernel of :func:`simulate`; returns the seconds taken."""
+    """Compile (or load from numba's cache) every kernel of :func:`simulate`; returns the seconds taken.
+
+    The test city's route tables are one thread's work; a real city's run on all threads, so
+    the traffic warm-up builds those too.
+    """
+    from twin.traffic.loading import warm_up as traffic_warm_up
+
     start = time.perf_counter()
     simulate(scenario_from_dict(WARM_UP_SCENARIO, source="warm-up"))
+    traffic_warm_up(route_choices=(), parallel_tables=True)
     return time.perf_counter() - start
 
 

@@ -59,8 +59,11 @@ def _cmd_assign(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from twin.traffic.csv_inputs import read_network_csv, read_trips_csv
     from twin.traffic.loading import LoadingSettings, simulate
+    from twin.traffic.routing import parallel_tables
     from twin.warmup import warm_up
 
     network = read_network_csv(args.nodes, args.links)
@@ -68,7 +71,9 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     settings = LoadingSettings(time_step_s=args.time_step, platoon=args.platoon,
                                route_choice=args.route_choice, link_model=args.link_model,
                                horizon_s=args.horizon)
-    warm_up("traffic simulate", route_choices=(args.route_choice,))
+    destinations = np.unique(csv_trips.trips.destination).size
+    warm_up("traffic simulate", route_choices=(args.route_choice,),
+            parallel_tables=parallel_tables(destinations, network.n_links))
     load = simulate(network, csv_trips.trips, settings)
     summary = load.summary()
     summary["trips"] += csv_trips.off_network_vehicles

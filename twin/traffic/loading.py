@@ -437,12 +437,14 @@ def simulate(network: RoadNetwork, trips: Trips, settings: LoadingSettings, **kw
     return DynamicLoading(network, trips, settings, **kwargs).run()
 
 
-def warm_up(route_choices: Iterable[str] = ROUTE_CHOICES) -> float:
+def warm_up(route_choices: Iterable[str] = ROUTE_CHOICES, parallel_tables: bool = True) -> float:
     """Compile (or load from numba's cache) the kernels of :func:`simulate`; returns the seconds taken.
 
     A 4-node ring with a chord, loaded for two minutes with each of ``route_choices`` (default:
     all, which covers every kernel; the en-route branch re-chooses links at nodes), through the
-    same constructors the CSV readers use.
+    same constructors the CSV readers use. Its route tables are small enough for one thread;
+    with ``parallel_tables`` (for networks where :func:`~twin.traffic.routing.parallel_tables`
+    holds) they are also built and updated on all threads.
     """
     start = time.perf_counter()
     network = RoadNetwork.from_arrays(
@@ -455,4 +457,7 @@ def warm_up(route_choices: Iterable[str] = ROUTE_CHOICES) -> float:
         settings = LoadingSettings(time_step_s=1.0, route_choice=choice, route_update_s=30.0,
                                    record_interval_s=60.0, horizon_s=120.0)
         simulate(network, trips, settings)
+    if parallel_tables:
+        tables = RouteTables(network, network.free_flow_time_s, np.array([0, 2]), parallel=True)
+        tables.update(network.free_flow_time_s * 2.0)
     return time.perf_counter() - start

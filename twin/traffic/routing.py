@@ -19,8 +19,17 @@ import numpy as np
 from numba import njit
 
 from twin.city import RoadNetwork
-from twin.kernels.shortest_path import trees_to_targets
+from twin.kernels.shortest_path import trees_to_targets, trees_to_targets_serial
 from twin.traffic.loading_kernel import choose_next_link
+
+SERIAL_BELOW = 1 << 18
+"""Destinations x links below which the tables are computed on one thread: a few milliseconds of
+work, less than waking the other threads costs on a busy machine (10x on the 10x10 grid at load 15)."""
+
+
+def parallel_tables(n_dest: int, n_links: int) -> bool:
+    """Whether the route tables of ``n_dest`` destinations on ``n_links`` links run in parallel."""
+    return n_dest * n_links >= SERIAL_BELOW
 
 
 def times_to_destinations(
@@ -58,10 +67,13 @@ class RouteTables:
         dest_nodes, dest_start: the destinations, as in :func:`times_to_destinations`.
         tolerance: the share described above (0 to 1).
         max_lag: updates a table may be left behind with a tolerance.
+        parallel: whether the tables run on every numba thread (default: by
+            :func:`parallel_tables`).
     """
 
     def __init__(self, network: RoadNetwork, link_time_s: np.ndarray, dest_nodes: np.ndarray,
-                 dest_start: np.ndarray | None = None, *, tolerance: float = 0.0, max_lag: int = 6) -> None:
+                 dest_start: np.ndarray | None = None, *, tolerance: float = 0.0, max_lag: int = 6,
+                 parallel: bool | None = None) -> None:
         self.network = network
         self.dest_nodes = np.ascontiguousarray(dest_nodes, dtype=np.int64)
         n_dest = len(self.dest_nodes) if dest_start is None else len(dest_start) - 1
@@ -69,6 +81,7 @@ class RouteTables:
         self.dest_start = whole if dest_start is None else np.ascontiguousarray(dest_start, dtype=np.int64)
         self.tolerance = tolerance
         self.max_lag = max_lag
+        self.parallel = parallel_tables(n_dest, network.n_links) if parallel is None else parallel
         self.dist = np.empty((n_dest, network.n_nodes), dtype=np.float64)
         self.next_link = np.empty((n_dest, network.n_nodes), dtype=np.int32)
         self.updates = 0
@@ -107,10 +120,13 @@ class RouteTables:
              old_weight: np.ndarray, tolerance: float, updated: np.ndarray | None = None) -> None:
         net = self.network
         updated = np.zeros(len(self.dist), dtype=np.bool_) if updated is None else updated
-        n_blocks = max(1, min(len(self.dist), 4 * numba.get_num_threads()))
-        trees_to_targets(net.out_start, net.link_to, net.in_start, net.in_links, net.link_from, weight,
-                         self.dest_start, self.dest_nodes, active, fresh, changed, old_weight, tolerance,
-                         self.dist, self.next_link, updated, n_blocks)
+        args = (net.out_start, net.link_to, net.in_start, net.in_links, net.link_from, weight,
+                self.dest_start, self.dest_nodes, active, fresh, changed, old_weight, tolerance, self.dist,
+                self.next_link, updated)
+        if self.parallel:
+            trees_to_targets(*args, max(1, min(len(self.dist), 4 * numba.get_num_threads())))
+        else:
+            trees_to_targets_serial(*args)
 
 
 @njit(cache=True)
