@@ -172,12 +172,15 @@ def write_compare_report(comparison: Comparison, path: str | Path) -> Path:
 
 
 def _comparison_figures(doc: _Document, c: Comparison, labels: tuple[str, str] = ("A", "B"),
-                        prefix: str = "", level: int = 2) -> None:
-    """The plots of a comparison: differences with intervals; response times and population by
-    district when both sides kept those tables. ``prefix`` names the image files apart."""
-    if not c.table.empty:
-        doc.figure(_difference_plot(c.table, c.confidence, labels), f"{prefix}indicators",
-                   f"indicator differences {labels[1]} - {labels[0]}")
+                        prefix: str = "", level: int = 2, shown: pd.Series | None = None,
+                        which: str = "") -> None:
+    """The plots of a comparison: differences with intervals (of the rows ``shown`` selects,
+    described by ``which``; default all); response times and population by district when both
+    sides kept those tables. ``prefix`` names the image files apart."""
+    table = c.table if shown is None else c.table[shown.to_numpy()]
+    if not table.empty:
+        doc.figure(_difference_plot(table, c.confidence, labels), f"{prefix}indicators",
+                   f"indicator differences {labels[1]} - {labels[0]}{which}")
     if "incidents" in c.a.tables and "incidents" in c.b.tables:
         doc.heading("Emergency response time", level)
         doc.figure(
@@ -246,7 +249,9 @@ def write_experiment_report(result: Experiment, path: str | Path, title: str = "
         for label, keys in (("the parent", c.only_a), ("the policy", c.only_b)):
             if keys:
                 doc.paragraph(missing_note(label, keys) + ".")
-        _comparison_figures(doc, c, ("parent", "policy"), prefix=f"{i + 1}_", level=3)
+        signal = effect.table.flag.isin(["clear", "weak"])
+        _comparison_figures(doc, c, ("parent", "policy"), prefix=f"{i + 1}_", level=3, shown=signal,
+                            which=" (clear and weak effects)")
     return doc.write(title)
 
 
