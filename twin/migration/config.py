@@ -125,6 +125,12 @@ class MigrationConfig:
     )
     beta_public: float = option(0.2, ge=0, le=50, doc="utils per log(1 + public places within reach)")
     beta_stay: float = option(2.0, ge=0, le=50, doc="utils for staying in the current zone (moving costs)")
+    zone_constants: str = option(
+        "calibrated",
+        choices=("calibrated", "zero"),
+        doc="per-zone constants of the location choice: 'calibrated' so the base year with no policy "
+        "reproduces itself (set before the first year), or 'zero' (attributes alone; the base year drifts)",
+    )
     commute_threshold_min: float = option(30.0, gt=0, le=180, unit="minutes", doc="jobs-reachable threshold")
     service_threshold_min: float = option(
         15.0, gt=0, le=180, unit="minutes", doc="schools/public places within reach threshold"

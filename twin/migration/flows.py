@@ -50,6 +50,37 @@ def check_rates(name: str, rates) -> np.ndarray:
     return rates
 
 
+@njit(cache=True, inline="always")
+def move_probability(
+    rate, owner, years, owner_move_factor, recent_move_factor, long_stay_years, long_stay_factor
+):
+    """Probability (per year) that a household staying in the city considers a move: the rate of its
+    head's age band, times ``owner_move_factor`` for owners, ``recent_move_factor`` under 2 years in
+    place, ``long_stay_factor`` from ``long_stay_years`` on."""
+    p = rate
+    if owner == 1:
+        p *= owner_move_factor
+    if years < 2:
+        p *= recent_move_factor
+    elif years >= long_stay_years:
+        p *= long_stay_factor
+    return p
+
+
+@njit(cache=True)
+def move_probabilities(
+    age, owner, years, move_rate, owner_move_factor, recent_move_factor, long_stay_years, long_stay_factor
+):
+    """:func:`move_probability` of each household (``age`` indexes ``move_rate``), per year."""
+    out = np.empty(age.size)
+    for i in range(age.size):
+        out[i] = move_probability(
+            move_rate[age[i]], owner[i], years[i], owner_move_factor, recent_move_factor, long_stay_years,
+            long_stay_factor,
+        )
+    return out
+
+
 @njit(cache=True)
 def household_events(
     key,
@@ -101,13 +132,10 @@ def household_events(
         if stream_uniform(key, h, PURPOSE_LEAVE, 0) < leave_rate[a]:
             leaves[i] = True
             continue
-        p = move_rate[a]
-        if owner[i] == 1:
-            p *= owner_move_factor
-        if years[i] < 2:
-            p *= recent_move_factor
-        elif years[i] >= long_stay_years:
-            p *= long_stay_factor
+        p = move_probability(
+            move_rate[a], owner[i], years[i], owner_move_factor, recent_move_factor, long_stay_years,
+            long_stay_factor,
+        )
         moves[i] = stream_uniform(key, h, PURPOSE_MOVE, 0) < p
         if alive + births[i] >= 3 and a >= 1 and stream_uniform(key, h, PURPOSE_FORM, 0) < formation_rate:
             forms[i] = True

@@ -3,7 +3,10 @@
 Prices are indices (1.0 = the city's mean price in the first year). Each year the relative price
 of every zone is adjusted by tatonnement until the logit demand of this year's choosers matches
 the vacant dwellings offered (zones with excess demand get dearer), and the city-wide level
-moves with the vacancy rate against a natural vacancy rate. Allocation itself never exceeds
+moves with the vacancy rate against a natural vacancy rate. "Matches" is measured against the
+base year: a zone's demand share over its share of the vacant dwellings is compared with the
+same ratio in the calibrated base year (``reference``), so a base year in equilibrium keeps its
+prices, and only a change (new dwellings, a subsidy, jobs) moves them. Allocation itself never exceeds
 capacity: choosers only take vacant dwellings (see :mod:`twin.migration.choice`).
 """
 
@@ -19,11 +22,20 @@ from twin.errors import TwinInputError
 
 @dataclasses.dataclass
 class HousingMarket:
-    """Dwellings (count per zone) and price indices; ``price = level * relative``."""
+    """Dwellings (count per zone) and price indices; ``price = level * relative``.
+
+    ``reference`` is the base year's demand share over vacancy share per zone, at which relative
+    prices are in equilibrium (ones until :meth:`MigrationState.calibrate` sets it).
+    """
 
     dwellings: np.ndarray
     relative: np.ndarray
     level: float = 1.0
+    reference: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.reference is None:
+            self.reference = np.ones(np.asarray(self.dwellings).size)
 
     @classmethod
     def from_dwellings(cls, dwellings: np.ndarray) -> HousingMarket:
@@ -69,10 +81,7 @@ class HousingMarket:
         """
         demand = expected_demand(base_utility + price_weight * self.price, groups, stay_bonus)
         for _ in range(iterations if adjustment > 0 else 0):
-            offered = vacancy > 0
-            share_d = demand / max(demand.sum(), 1e-12)
-            share_s = vacancy / max(vacancy.sum(), 1)
-            ratio = np.where(offered, (share_d + 1e-9) / (share_s + 1e-9), 1.0)
+            ratio = demand_supply_ratio(demand, vacancy) / self.reference
             self.relative = self.relative * np.clip(ratio, 0.5, 2.0) ** adjustment
             self.relative /= (self.relative * self.dwellings).sum() / max(self.dwellings.sum(), 1)
             demand = expected_demand(base_utility + price_weight * self.price, groups, stay_bonus)
@@ -81,6 +90,14 @@ class HousingMarket:
     def update_level(self, vacancy_rate: float, natural_vacancy: float, elasticity: float) -> None:
         """Move the city-wide price level against the gap between vacancy and its natural rate."""
         self.level *= float(np.clip(1.0 + elasticity * (natural_vacancy - vacancy_rate), 0.8, 1.25))
+
+
+def demand_supply_ratio(demand: np.ndarray, vacancy: np.ndarray) -> np.ndarray:
+    """Each zone's share of the expected demand over its share of the vacant dwellings (1 where
+    nothing is vacant): above 1, more choosers want the zone than its vacancies would get."""
+    share_d = demand / max(demand.sum(), 1e-12)
+    share_s = vacancy / max(vacancy.sum(), 1)
+    return np.where(vacancy > 0, (share_d + 1e-9) / (share_s + 1e-9), 1.0)
 
 
 def expected_demand(utility: np.ndarray, groups: np.ndarray, stay_bonus: float) -> np.ndarray:

@@ -16,7 +16,7 @@ from twin.migration.config import MigrationConfig
 from twin.migration.households import create_households
 from twin.migration.housing import HousingMarket
 from twin.migration.state import ChoiceRule, MigrationState, YearFlows, kernel_rule
-from twin.migration.zone_attributes import free_flow_skim, mean_commute_min, zone_attributes
+from twin.migration.zone_attributes import ZoneAttributes, free_flow_skim, mean_commute_min, zone_attributes
 
 LEVERS = ("subsidy", "amenity", "construction", "new_jobs")
 SPREAD_LEVERS = ("construction", "new_jobs")
@@ -112,13 +112,15 @@ class MigrationModule(Module):
     def start_year(self, model: TwinModel, year: int) -> None:
         city, c = model.city, self.config
         skim = self.skim(model)
+
+        def attributes(jobs: np.ndarray) -> ZoneAttributes:
+            return zone_attributes(city, skim, jobs, c.commute_threshold_min, c.service_threshold_min)
+
+        if c.zone_constants == "calibrated" and self.state.calibration is None:
+            self.state.calibrate(attributes(self.state.jobs))
         key = model.seed_sequence("migration/households", year).generate_state(1, np.uint64)[0]
-        flows = self.state.advance(
-            key,
-            model.rng_for("migration/flows", year),
-            lambda jobs: zone_attributes(city, skim, jobs, c.commute_threshold_min, c.service_threshold_min),
-            rule=self.choice_rule,
-        )
+        rng = model.rng_for("migration/flows", year)
+        flows = self.state.advance(key, rng, attributes, rule=self.choice_rule)
         self._publish(model)
         self._record(model, year, flows, skim)
 

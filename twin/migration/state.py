@@ -19,16 +19,44 @@ import dataclasses
 from collections.abc import Callable
 
 import numpy as np
+from scipy.stats import poisson
 
+from twin.migration.calibration import Calibration, calibrate_zone_constants
 from twin.migration.choice import check_utilities, choice_order, choose_zones
 from twin.migration.config import MigrationConfig
-from twin.migration.flows import check_rates, gravity_shares, household_events
-from twin.migration.households import N_TYPES, Households, draw_attributes, household_type, type_table
-from twin.migration.housing import HousingMarket
+from twin.migration.flows import check_rates, gravity_shares, household_events, move_probabilities
+from twin.migration.households import (
+    MAX_SIZE,
+    N_TYPES,
+    Households,
+    draw_attributes,
+    household_type,
+    type_table,
+)
+from twin.migration.housing import HousingMarket, demand_supply_ratio, expected_demand
 from twin.migration.zone_attributes import ZoneAttributes
 
 TALENT_INCOME_SHARES = (0.0, 0.6, 0.4)
 INFLOW_AGE_SHARES = (0.6, 0.25, 0.1, 0.05)
+NEWCOMER_SIZE_SHORTFALL = 0.6
+"""Newcomer households are smaller than residents': 1 + Poisson(mean size - 1 - this) persons."""
+
+
+def newcomer_extra_persons(mean_household_size: float) -> float:
+    """Poisson mean of the persons beyond the first in a newcomer household."""
+    return max(mean_household_size - 1.0 - NEWCOMER_SIZE_SHORTFALL, 0.0)
+
+
+def type_shares(income_shares, skilled_share_by_income, family_share: float) -> np.ndarray:
+    """Share of each choice type (income x skilled x family) among households drawn independently
+    with these income shares, skilled probabilities by income and probability of 3+ persons."""
+    t = type_table()
+    skilled = np.asarray(skilled_share_by_income, dtype=np.float64)[t["income"]]
+    return (
+        np.asarray(income_shares, dtype=np.float64)[t["income"]]
+        * np.where(t["skilled"] == 1, skilled, 1.0 - skilled)
+        * np.where(t["family"] == 1, family_share, 1.0 - family_share)
+    )
 
 
 @dataclasses.dataclass
@@ -151,6 +179,8 @@ class MigrationState:
         self.last_job_growth = config.job_growth_rate
         start_vacancy = float(self.vacancy().sum() / max(market.dwellings.sum(), 1))
         self.natural_vacancy = start_vacancy if config.natural_vacancy is None else config.natural_vacancy
+        self.zone_constant = np.zeros(self.n_zones)
+        self.calibration: Calibration | None = None
 
     @property
     def n_zones(self) -> int:
@@ -158,6 +188,57 @@ class MigrationState:
 
     def vacancy(self) -> np.ndarray:
         return self.market.dwellings - self.households.zone_households(self.n_zones)
+
+    def expected_choosers(self) -> tuple[np.ndarray, np.ndarray]:
+        """The choosers and vacancies one year would bring, in expectation, with no policy.
+
+        Returns:
+            groups: (N_TYPES, n_zones + 1) expected choosing households by type and origin zone
+                (last column: newcomers): movers (households that stay in the city and consider a
+                move), one-person households splitting off, general in-migrants and skilled talent
+                (at ``talent_rate`` with the baseline job growth; levers and ``talent_policy`` are
+                left out, so every scenario on the same base year gets the same constants).
+            vacancy: expected vacant dwellings per zone once leavers and movers have left.
+        """
+        c, hh, r, n = self.config, self.households, self.rates, self.n_zones
+        age = hh.age.astype(np.int64)
+        stays = 1.0 - r["out_rate_by_age"][age]
+        moves = stays * move_probabilities(
+            age, hh.owner.astype(np.int64), hh.years.astype(np.int64), r["move_rate_by_age"],
+            c.owner_move_factor, c.recent_move_factor, c.long_stay_years, c.long_stay_factor,
+        )
+        groups = np.zeros((N_TYPES, n + 1))
+        np.add.at(groups, (hh.choice_type(), hh.zone), moves)
+        vacancy = self.market.dwellings - np.bincount(hh.zone, weights=stays - moves, minlength=n)
+        family = float(poisson.sf(1, newcomer_extra_persons(c.mean_household_size)))
+        pull = max(0.0, 1.0 + c.inflow_job_elasticity * c.job_growth_rate)
+        general = type_shares(c.income_shares, c.skilled_share_by_income, family)
+        groups[:, n] += c.in_rate * len(hh) * pull * general
+        groups[:, n] += c.talent_rate * len(hh) * pull * type_shares(TALENT_INCOME_SHARES, np.ones(3), family)
+        parents = (hh.size >= 3) & (hh.age >= 1)
+        formed = np.bincount(hh.income[parents], weights=stays[parents], minlength=3) * c.formation_rate
+        if formed.sum() > 0:
+            groups[:, n] += formed.sum() * type_shares(formed / formed.sum(), c.skilled_share_by_income, 0.0)
+        return groups, vacancy
+
+    def calibrate(self, attrs: ZoneAttributes) -> Calibration:
+        """Set the zone constants so the base year's expected choices reproduce where households
+        live now (see :mod:`twin.migration.calibration`), and the market's reference ratio so
+        today's prices clear today's demand. Call once, on the base year, before :meth:`advance`.
+        """
+        c = self.config
+        groups, vacancy = self.expected_choosers()
+        none = np.zeros(self.n_zones)
+        base, price_weight = location_utilities(c, attrs, vacancy, none, none)
+        utility = base + price_weight * self.market.price[None, :]
+        check_utilities(utility, "location utilities")
+        self.calibration = calibrate_zone_constants(
+            utility, groups, c.beta_stay, self.households.zone_households(self.n_zones)
+        )
+        self.zone_constant = self.calibration.constant
+        demand = expected_demand(utility + self.zone_constant[None, :], groups, c.beta_stay)
+        self.market.reference = demand_supply_ratio(demand, vacancy)
+        return self.calibration
 
     def _build_and_hire(self) -> None:
         if self.years_done < self.config.construction_years:
@@ -197,7 +278,8 @@ class MigrationState:
             owner_share_by_age=np.zeros(4),
         )
         n = n_general + n_talent
-        size = np.clip(1 + rng.poisson(max(c.mean_household_size - 1.6, 0.0), n), 1, 8).astype(np.int16)
+        extra = newcomer_extra_persons(c.mean_household_size)
+        size = np.clip(1 + rng.poisson(extra, n), 1, MAX_SIZE).astype(np.int16)
         cols = {k: np.concatenate([general[k], talent[k]]) for k in general}
         ids = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
         self.next_id += n
@@ -252,6 +334,7 @@ class MigrationState:
         vacancy = self.market.dwellings - np.bincount(hh.zone[staying], minlength=self.n_zones)
         levers = self.levers
         base, price_weight = location_utilities(c, attrs, vacancy, levers["subsidy"], levers["amenity"])
+        base = base + self.zone_constant[None, :]
         check_utilities(base, "location utilities")
         mover_type = household_type(hh.income[movers], hh.skilled[movers], hh.size[movers])
         new_type = newcomers.choice_type()
