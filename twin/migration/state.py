@@ -179,8 +179,8 @@ class MigrationState:
         self.last_job_growth = config.job_growth_rate
         start_vacancy = float(self.vacancy().sum() / max(market.dwellings.sum(), 1))
         self.natural_vacancy = start_vacancy if config.natural_vacancy is None else config.natural_vacancy
-        self.zone_constant = np.zeros(self.n_zones)
-        self.calibration: Calibration | None = None
+        self.zone_constant = np.zeros((N_TYPES, self.n_zones))
+        self.calibration: dict[str, Calibration] | None = None
 
     @property
     def n_zones(self) -> int:
@@ -221,22 +221,34 @@ class MigrationState:
             groups[:, n] += formed.sum() * type_shares(formed / formed.sum(), c.skilled_share_by_income, 0.0)
         return groups, vacancy
 
-    def calibrate(self, attrs: ZoneAttributes) -> Calibration:
+    def calibrate(self, attrs: ZoneAttributes) -> dict[str, Calibration]:
         """Set the zone constants so the base year's expected choices reproduce where households
         live now (see :mod:`twin.migration.calibration`), and the market's reference ratio so
         today's prices clear today's demand. Call once, on the base year, before :meth:`advance`.
+
+        Families (3+ persons) and smaller households get their own constants, each calibrated on
+        where that segment lives: with one constant per zone the household counts stay put but
+        families drift towards the zones with more schools in reach, and so do persons.
+
+        Returns:
+            the calibration of each segment, ``"single"`` (1-2 persons) and ``"family"``.
         """
-        c = self.config
+        c, hh = self.config, self.households
         groups, vacancy = self.expected_choosers()
         none = np.zeros(self.n_zones)
         base, price_weight = location_utilities(c, attrs, vacancy, none, none)
         utility = base + price_weight * self.market.price[None, :]
         check_utilities(utility, "location utilities")
-        self.calibration = calibrate_zone_constants(
-            utility, groups, c.beta_stay, self.households.zone_households(self.n_zones)
-        )
-        self.zone_constant = self.calibration.constant
-        demand = expected_demand(utility + self.zone_constant[None, :], groups, c.beta_stay)
+        family = type_table()["family"]
+        lives = np.bincount(hh.zone, weights=hh.size >= 3, minlength=self.n_zones)
+        targets = {"single": hh.zone_households(self.n_zones) - lives, "family": lives}
+        self.calibration = {}
+        for flag, (segment, target) in enumerate(targets.items()):
+            rows = family == flag
+            fit = calibrate_zone_constants(utility[rows], groups[rows], c.beta_stay, target)
+            self.calibration[segment] = fit
+            self.zone_constant[rows] = fit.constant
+        demand = expected_demand(utility + self.zone_constant, groups, c.beta_stay)
         self.market.reference = demand_supply_ratio(demand, vacancy)
         return self.calibration
 
@@ -334,7 +346,7 @@ class MigrationState:
         vacancy = self.market.dwellings - np.bincount(hh.zone[staying], minlength=self.n_zones)
         levers = self.levers
         base, price_weight = location_utilities(c, attrs, vacancy, levers["subsidy"], levers["amenity"])
-        base = base + self.zone_constant[None, :]
+        base = base + self.zone_constant
         check_utilities(base, "location utilities")
         mover_type = household_type(hh.income[movers], hh.skilled[movers], hh.size[movers])
         new_type = newcomers.choice_type()
