@@ -250,6 +250,8 @@ def write_experiment_report(result: Experiment, path: str | Path, title: str = "
             if keys:
                 doc.paragraph(missing_note(label, keys) + ".")
         signal = effect.table.flag.isin(["clear", "weak"])
+        if not signal.any():
+            doc.paragraph("No clear or weak effect: no difference plot.")
         _comparison_figures(doc, c, ("parent", "policy"), prefix=f"{i + 1}_", level=3, shown=signal,
                             which=" (clear and weak effects)")
     return doc.write(title)
