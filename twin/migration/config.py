@@ -103,6 +103,14 @@ class MigrationConfig:
         2.0, ge=0, le=20, doc="relative change of inflows per relative job growth"
     )
     job_growth_rate: float = option(0.01, ge=-0.5, le=0.5, unit="1/year", doc="baseline job growth")
+    housing_growth_rate: float = option(
+        0.0,
+        ge=0,
+        le=0.2,
+        unit="1/year",
+        doc="baseline trend: dwellings completed each year in every zone, as a share of its dwellings "
+        "(the construction lever adds to it)",
+    )
     regions: Mapping[str, tuple[float, ...]] = option(
         default_factory=lambda: frozen_mapping(DEFAULT_REGIONS),
         gt=0,

@@ -253,10 +253,14 @@ class MigrationState:
         return self.calibration
 
     def _build_and_hire(self) -> None:
+        """Complete this year's dwellings (the trend in every zone, then the construction lever)
+        and grow the jobs; fractions of a dwelling carry over to the next year."""
+        added = self.market.dwellings * self.config.housing_growth_rate
         if self.years_done < self.config.construction_years:
-            target = self._built + self.levers["construction"]
-            self.market.build(np.floor(target) - np.floor(self._built))
-            self._built = target
+            added = added + self.levers["construction"]
+        target = self._built + added
+        self.market.build(np.floor(target) - np.floor(self._built))
+        self._built = target
         before = self.jobs.sum()
         self.jobs = self.jobs * (1.0 + self.config.job_growth_rate) + self.levers["new_jobs"]
         self.last_job_growth = float(self.jobs.sum() / before - 1.0) if before > 0 else 0.0
