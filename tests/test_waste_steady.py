@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from twin import City
@@ -121,3 +122,18 @@ def test_warmup_days_are_simulated_but_left_out_of_the_indicators():
     assert values["generated_kg"] < daily.generated_g.sum() / 1000.0
     with pytest.raises(TwinInputError, match=r"waste.warmup_days \(3\) must be shorter than the period"):
         simulate(scenario(3.0, warmup_days=3))
+
+
+def test_routes_planned_on_threads_are_the_serial_routes(monkeypatch):
+    """Rejects planning whose routes depend on the threads (shared seeds or shared state)."""
+    import twin.waste.module as module
+
+    threaded = simulate(scenario(2.0, policy="sensor"))[2]
+    monkeypatch.setattr(module.os, "sched_getaffinity", lambda pid: {0})
+    serial = simulate(scenario(2.0, policy="sensor"))[2]
+    assert (threaded["waste_plans"].trucks > 0).all()
+    for name in ("waste_daily", "waste_plans"):
+        pd.testing.assert_frame_equal(
+            threaded[name].drop(columns="seconds", errors="ignore"),
+            serial[name].drop(columns="seconds", errors="ignore"),
+        )

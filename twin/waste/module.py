@@ -18,8 +18,10 @@ overflow_g + in_bins_end_g``).
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -34,7 +36,7 @@ from twin.waste.bins import Bins, build_bins, cluster_buildings, deposit
 from twin.waste.config import WasteConfig
 from twin.waste.fleet import Roads, Truck, split_fleet
 from twin.waste.generation import building_generation, sum_into_bins
-from twin.waste.planner import RoutingProblem, collection_problem, solve
+from twin.waste.planner import Plan, RoutingProblem, collection_problem, solve
 from twin.waste.policies import FillForecast, FixedSchedule, Selection, ThresholdPolicy, read_sensors
 from twin.waste.streams import (
     COLLECT_EVERY_DAYS,
@@ -228,6 +230,7 @@ class WasteModule(Module):
                 self.bins, cfg.must_threshold, cfg.optional_threshold, cfg.optional_prize
             )
         self.daily_rows: list[tuple] = []
+        self.static_routes: dict[tuple[int, int, int], tuple] = {}  # kept for the run: fixed rounds
         self.plan_rows: list[tuple] = []
         self.deferred_rows: list[tuple] = []
         self.position_rows: list[tuple] = []
@@ -294,7 +297,6 @@ class WasteModule(Module):
         self.gen_rng = model.rng_for("waste/generation", year)
         self.sensor_rng = model.rng_for("waste/sensors", year)
         self.route_seed = int(model.seed_sequence("waste/routing", year).generate_state(1)[0])
-        self.static_routes: dict[tuple[int, int, int], tuple] = {}
         self.fleet.do("reset_year")
         self.year = year
         self.day = -1
@@ -425,57 +427,86 @@ class WasteModule(Module):
         return self.forecast.level_g
 
     def _plan_day(self, day: int) -> dict[tuple[int, int], list[list[tuple[str, int]]]]:
+        """Today's routes of every (stream, depot): static ones reused, the others planned.
+
+        The problems are built one after the other (their travel-time matrices use every core
+        already), then solved at the same time on threads (PyVRP's search runs outside the GIL);
+        each problem has its own seed and data, so the routes do not depend on the threads.
+        """
+        cfg = self.config
         estimate = self._estimate()
         selections: dict[tuple[int, int], Selection] = {}
         for s, d in self.trucks:
             candidates = np.flatnonzero((self.bins.stream == s) & (self.territory == d))
             selections[(s, d)] = self.policy.select(day, s, candidates, estimate)
         total = max(sum(sel.must.size + sel.optional.size for sel in selections.values()), 1)
-        plans = {}
+        results: dict[tuple[int, int], tuple] = {}
+        todo = []
         for (s, d), sel in selections.items():
             key = (s, d, -1 if sel.static_key is None else sel.static_key)
             if sel.static_key is not None and key in self.static_routes:
-                plans[(s, d)], deferred, row = self.static_routes[key]
+                results[(s, d)] = self.static_routes[key]
+            elif sel.must.size + sel.optional.size == 0:
+                results[(s, d)] = ([], np.zeros(0, np.int64), None)
             else:
-                cap = self.config.route_seconds
+                static = sel.static_key is not None
+                link_time = self.roads.network.free_flow_time_s if static else self.roads.link_time_s()
+                problem, chosen = self.problem(s, d, sel, len(self.trucks[(s, d)]), link_time)
                 share = (sel.must.size + sel.optional.size) / total
-                plans[(s, d)], deferred, row = self._route(
-                    s, d, sel, day, None if cap is None else max(cap * share, 0.05)
-                )
-                if sel.static_key is not None:
-                    self.static_routes[key] = (plans[(s, d)], deferred, row)
+                seconds = None if cfg.route_seconds is None else max(cfg.route_seconds * share, 0.05)
+                seed = (self.route_seed + 7919 * day + 31 * s + d) % 2**31
+                todo.append(((s, d), sel, problem, chosen, seconds, seed))
+        workers = min(len(todo), len(os.sched_getaffinity(0)))
+        if workers > 1:
+            with ThreadPoolExecutor(workers) as pool:
+                plans = list(pool.map(lambda job: self._solve(*job[1:]), todo))
+        else:
+            plans = [self._solve(*job[1:]) for job in todo]
+        for ((s, d), sel, problem, chosen, _, _), (plan, first_feasible) in zip(todo, plans, strict=True):
+            results[(s, d)] = self._routes(s, sel, problem, chosen, plan, first_feasible)
+            if sel.static_key is not None:
+                self.static_routes[(s, d, sel.static_key)] = results[(s, d)]
+        routes = {}
+        for (s, d), sel in selections.items():
+            routes[(s, d)], deferred, row = results[(s, d)]
             if row is not None:
                 self.plan_rows.append((self.year, day, STREAMS[s], d, *row, sel.static_key is not None))
             self.deferred_rows.extend((self.year, day, STREAMS[s], d, int(b)) for b in deferred)
-        return plans
+        return routes
 
-    def _route(
-        self, s: int, d: int, sel: Selection, day: int, seconds: float | None
-    ) -> tuple[list[list[tuple[str, int]]], np.ndarray, tuple | None]:
-        """Routes of depot ``d``'s trucks of stream ``s``, the must bins deferred, the plan's row.
+    def _solve(
+        self, sel: Selection, problem: RoutingProblem, chosen: np.ndarray, seconds: float | None, seed: int
+    ) -> tuple[Plan, bool]:
+        """Plan ``problem``, repairing an infeasible plan; the plan and whether the first was feasible.
 
         An infeasible plan (a required bin beyond the shift or the fleet) is never driven: the
         problem is solved again with every bin optional, each worth a shift plus its expected fill
         share of a shift, so the planner keeps as many bins as fit, fullest first; the must bins
         it leaves out are deferred (``waste_deferred``) and counted (``deferred_bins``).
+        Thread-safe: it reads the bins' capacities and the settings only.
         """
         cfg = self.config
-        if sel.must.size + sel.optional.size == 0:
-            return [], np.zeros(0, np.int64), None
-        static = sel.static_key is not None
-        link_time = self.roads.network.free_flow_time_s if static else self.roads.link_time_s()
-        problem, chosen = self.problem(s, d, sel, len(self.trucks[(s, d)]), link_time)
-        seed = (self.route_seed + 7919 * day + 31 * s + d) % 2**31
         plan = solve(problem, seconds=seconds, iterations=cfg.route_iterations, seed=seed)
-        first_feasible = plan.feasible
-        if not plan.feasible:
-            shift = cfg.shift_h * HOUR_S
-            demand = np.concatenate([sel.demand_g[: sel.must.size], np.zeros(sel.optional.size)])
-            kept = np.isin(np.concatenate([sel.must, sel.optional]), chosen)
-            fill = np.minimum(demand[kept] / self.bins.capacity_g[chosen], 1.0)
-            prize = np.where(problem.required, np.rint(shift * (1.0 + fill)), problem.prize).astype(np.int64)
-            repaired = dataclasses.replace(problem, required=np.zeros(problem.n_clients, bool), prize=prize)
-            plan = solve(repaired, seconds=seconds, iterations=cfg.route_iterations, seed=seed)
+        if plan.feasible:
+            return plan, True
+        shift = cfg.shift_h * HOUR_S
+        demand = np.concatenate([sel.demand_g[: sel.must.size], np.zeros(sel.optional.size)])
+        kept = np.isin(np.concatenate([sel.must, sel.optional]), chosen)
+        fill = np.minimum(demand[kept] / self.bins.capacity_g[chosen], 1.0)
+        prize = np.where(problem.required, np.rint(shift * (1.0 + fill)), problem.prize).astype(np.int64)
+        repaired = dataclasses.replace(problem, required=np.zeros(problem.n_clients, bool), prize=prize)
+        return solve(repaired, seconds=seconds, iterations=cfg.route_iterations, seed=seed), False
+
+    def _routes(
+        self,
+        s: int,
+        sel: Selection,
+        problem: RoutingProblem,
+        chosen: np.ndarray,
+        plan: Plan,
+        first_feasible: bool,
+    ) -> tuple[list[list[tuple[str, int]]], np.ndarray, tuple]:
+        """The trucks' stop lists of ``plan``, the must bins it leaves out, and its ``waste_plans`` row."""
         plants = self.plant_nodes[s]
         routes = []
         for route in plan.routes:
