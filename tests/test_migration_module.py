@@ -173,6 +173,9 @@ def test_indicators_and_run_folder_tables(quick_scenario, tmp_path):
     zone_population = result.timeseries["zone_population"]
     assert list(zone_population.columns) == ["year", "zone", "district", "population", "households"]
     assert list(result.state["zone_population_change"].columns) == ["zone", "start", "end", "change"]
+    assert list(result.state["zone_constants"].columns) == [
+        "zone", "constant_single", "constant_family", "share_single", "share_family"
+    ]
     assert "migration" in set(
         result.indicators[result.indicators.domain == "governance"].indicator.str.replace("score_", "")
     )

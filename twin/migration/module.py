@@ -312,7 +312,7 @@ class MigrationModule(Module):
         if not hasattr(self, "state"):
             return {}
         end = self.state.households.zone_population(self.start_population.size)
-        return {
+        tables = {
             "zone_population_change": pd.DataFrame(
                 {
                     "zone": np.arange(end.size, dtype=np.int64),
@@ -322,3 +322,10 @@ class MigrationModule(Module):
                 }
             )
         }
+        if self.state.calibration:
+            tables["zone_constants"] = pd.DataFrame(
+                {"zone": np.arange(end.size, dtype=np.int64)}
+                | {f"constant_{segment}": fit.constant for segment, fit in self.state.calibration.items()}
+                | {f"share_{segment}": fit.target_share for segment, fit in self.state.calibration.items()}
+            )
+        return tables
