@@ -129,7 +129,7 @@ class TrafficModule(Module):
                 load = self._load_day(model, year, population, jobs, skim, rng)
                 load.advance(model.period_s)
                 self._retime_signals(load)
-                experienced = self._experienced_skim(model, load)
+                experienced = self._experienced_skim(load)
                 trips = self._expected_trips(population, jobs, skim)
                 gap = 100.0 * relative_difference(experienced, skim, trips)
                 skim = smooth_skim(skim, experienced, cfg.skim_smoothing)
@@ -184,7 +184,7 @@ class TrafficModule(Module):
             signals=self.signals,
         )
 
-    def _experienced_skim(self, model: TwinModel, load: DynamicLoading) -> np.ndarray:
+    def _experienced_skim(self, load: DynamicLoading) -> np.ndarray:
         """Zone times (s) on the day's experienced link times, queueing included.
 
         A link's time is the mean traversal time of the vehicles that left it (free-flow where
@@ -222,7 +222,7 @@ class TrafficModule(Module):
         load.advance(model.period_s)
         self._retime_signals(load)
         self._publish_link_times(model)
-        experienced = self._experienced_skim(model, load)
+        experienced = self._experienced_skim(load)
         remembered = smooth_skim(self._remembered, experienced, cfg.skim_smoothing)
         self._gap = 100.0 * relative_difference(experienced, self._remembered, self._od)
         self._change = 100.0 * relative_difference(self._remembered, remembered, self._od)
