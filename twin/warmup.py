@@ -46,7 +46,8 @@ _RUN = ("twin.kernels.components:strong_components",
         "twin.kernels.shortest_path:path_links", "twin.kernels.shortest_path:shortest_path_trees",
         "twin.kernels.shortest_path:trees_to_targets", "twin.kernels.shortest_path:trees_to_targets_serial",
         "twin.migration.choice:choose_zones", "twin.migration.choice:uniforms",
-        "twin.migration.flows:household_events", "twin.traffic.loading_kernel:queued_vehicles",
+        "twin.migration.flows:household_events", "twin.migration.flows:move_probabilities",
+        "twin.traffic.loading_kernel:queued_vehicles",
         "twin.traffic.loading_kernel:run_steps", "twin.waste.bins:deposit",
         "twin.waste.generation:building_generation", "twin.waste.generation:sum_into_bins")
 
