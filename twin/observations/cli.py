@@ -1,0 +1,48 @@
+"""``twin observe`` (synthetic observations of a run) and ``twin observations check`` (read a folder)."""
+
+from __future__ import annotations
+
+import argparse
+
+from twin.cli_types import SEED
+
+
+def _cmd_observe(args: argparse.Namespace) -> int:
+    from twin.observations.observe import NOISE, SAMPLE, observe, parse_settings
+    from twin.writing import check_target
+
+    sample = parse_settings(args.sample, "--sample", SAMPLE)
+    noise = parse_settings(args.noise, "--noise", NOISE)
+    check_target(args.out, args.force)  # before reading the run
+    tables = observe(args.run, args.out, sample=sample, noise=noise, seed=args.seed, force=args.force)
+    print(f"{args.out}: " + ", ".join(f"{kind} {len(t):,} rows" for kind, t in tables.items()))
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from twin.observations.read import read_observations, reference_of
+
+    tables = read_observations(args.folder, reference_of(args.against))
+    print(f"{args.folder}: ok (" + ", ".join(f"{kind} {len(t):,} rows" for kind, t in tables.items()) + ")")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``twin observe`` and ``twin observations`` to the ``twin`` parser."""
+    p = sub.add_parser("observe", help="sample synthetic observations of a run (docs/observations.md)")
+    p.add_argument("run", help="run folder written by `twin run`")
+    p.add_argument("--out", required=True, help="folder for the observation files")
+    p.add_argument("--sample", action="append", metavar="KIND=SHARE[,...]",
+                   help="share observed per kind, 0..1 (counts=0.1 puts detectors on 10%% of the links)")
+    p.add_argument("--noise", action="append", metavar="KIND=VALUE[,...]",
+                   help="reporting noise per kind (counts=poisson or a relative sd; 0 = exact)")
+    p.add_argument("--seed", type=SEED, default=0, help="random seed of the sampling (default 0)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    p.set_defaults(func=_cmd_observe)
+
+    group = sub.add_parser("observations", help="observed data: check a folder of observation files")
+    cmds = group.add_subparsers(dest="observations_command", required=True, metavar="SUBCOMMAND")
+    p = cmds.add_parser("check", help="read and check every observation file of a folder")
+    p.add_argument("folder", help="folder of KIND.csv / KIND.parquet files")
+    p.add_argument("--against", required=True, help="run folder or scenario file giving the city and period")
+    p.set_defaults(func=_cmd_check)

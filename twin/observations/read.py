@@ -1,0 +1,310 @@
+"""Reading observation files: checked against the city and period, returned as tidy DataFrames.
+
+:func:`read_observations` reads every ``KIND.csv``/``KIND.parquet`` of a folder
+(:data:`~twin.observations.formats.FORMATS`) and checks each row against a :class:`Reference`:
+the city's links, nodes and zones (the ids ``twin city export`` writes), the waste streams and
+bins, the scenario's incident types and its simulated years and period. The first bad row is one
+:class:`~twin.errors.TwinInputError` naming the file, the line (CSV; the header is line 1) or row
+(Parquet, 1-based), the column and what is allowed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from twin.errors import TwinInputError
+from twin.numbers import MAX_MAGNITUDE, check_column, parse_float
+from twin.observations.formats import FORMATS, SUFFIXES, TRAVEL_SOURCES, Format
+from twin.reading import DAMAGED
+from twin.traffic.csv_inputs import _rows as csv_rows
+from twin.waste.streams import STREAMS
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What observations are checked against: the city's ids, streams, bins, types and period.
+
+    ``bin_stream`` holds the stream name of each bin of a run (None from a scenario, whose bins
+    are laid out only when it runs: bin ids are then checked to be whole numbers only);
+    ``types`` are the scenario's incident types. Times run from 0 to ``period_days`` days
+    within each of the years ``start_year`` .. ``start_year + horizon_years - 1``.
+    """
+
+    source: str
+    link_from: np.ndarray
+    link_to: np.ndarray
+    node_x: np.ndarray
+    node_y: np.ndarray
+    zones: tuple[str, ...]
+    types: tuple[str, ...]
+    start_year: int
+    horizon_years: int
+    period_days: float
+    bin_stream: tuple[str, ...] | None = None
+
+    @property
+    def n_links(self) -> int:
+        return len(self.link_from)
+
+    @property
+    def years(self) -> tuple[int, int]:
+        """First and last simulated year."""
+        return self.start_year, self.start_year + self.horizon_years - 1
+
+    @property
+    def period_s(self) -> float:
+        """Length of each year's simulated period, seconds."""
+        return self.period_days * 86400.0
+
+
+def _reference(city, run: dict, emergency: dict | None, source: str, bin_stream=None) -> Reference:
+    net = city.network
+    types = tuple(emergency["types"]) if emergency and emergency.get("types") else ()
+    if not types:
+        from twin.emergency.config import INCIDENT_TYPES
+
+        types = INCIDENT_TYPES
+    return Reference(source, np.asarray(net.link_from), np.asarray(net.link_to), np.asarray(net.node_x),
+                     np.asarray(net.node_y), tuple(city.zones.name), types, int(run["start_year"]),
+                     int(run["horizon_years"]), float(run["period_days"]), bin_stream)
+
+
+def reference_of(path: str | Path) -> Reference:
+    """The reference of a run folder (its manifest's scenario, its bins) or of a scenario file."""
+    from twin.city import load_city
+
+    path = Path(path)
+    if path.is_dir():
+        from twin.reading import read_json, read_table
+        from twin.scenario.store import rerun_remedy
+
+        if not (path / "manifest.json").is_file():
+            raise TwinInputError(f"{path}: not a run folder (no manifest.json) nor a scenario file")
+        remedy = rerun_remedy(path)
+        manifest = read_json(path / "manifest.json", what="run manifest", remedy=remedy, keys=("scenario",))
+        scenario = manifest["scenario"]
+        city = load_city(scenario["scenario"]["city"], manifest.get("scenario_file", ""))
+        bins = None
+        if (path / "state" / "bins.parquet").is_file():
+            table = read_table(path / "state" / "bins.parquet", what="run table", remedy=remedy,
+                               columns=("bin", "stream"), read=("bin", "stream"))
+            bins = tuple(table.sort_values("bin").stream.astype(str))
+        return _reference(city, scenario["scenario"], scenario.get("emergency"), str(path), bins)
+    from twin.scenario import load_scenario
+
+    scenario = load_scenario(path)
+    city = load_city(scenario.scenario.city, scenario.file_of("scenario.city"))
+    data = scenario.to_dict()
+    return _reference(city, data["scenario"], data.get("emergency"), str(path))
+
+
+@dataclass
+class _Raw:
+    """A file's columns as text (CSV) or values (Parquet), and how to name row ``i``."""
+
+    path: Path
+    columns: dict[str, list]
+    where: Callable[[int], str]
+    rows: int
+
+
+def _load(path: Path, fmt: Format) -> _Raw:
+    if path.suffix == ".parquet":
+        try:
+            frame = pd.read_parquet(path)
+        except DAMAGED as exc:
+            reason = " ".join(str(exc).split())[:120]
+            raise TwinInputError(f"{path}: not a readable Parquet file ({reason})") from None
+        columns = {str(c): frame[c].tolist() for c in frame.columns}
+        return _Raw(path, columns, lambda i: f"{path}, row {i + 1}", len(frame))
+    header, rows, lines = csv_rows(path, fmt.names)
+    columns = {}
+    for k, name in enumerate(header):
+        columns.setdefault(name, [row[k].strip() if k < len(row) else "" for row in rows])
+    return _Raw(path, columns, lambda i: f"{path}, line {lines[i]}", len(rows))
+
+
+def _alternative(raw: _Raw, fmt: Format) -> set[str]:
+    """The columns of ``fmt`` that ``raw`` must hold, one alternative of each one-of group chosen."""
+    wanted = {c.name for c in fmt.columns if c.required}
+    for group in fmt.one_of:
+        given = [alt for alt in group if all(c in raw.columns for c in alt)]
+        if not given:
+            choices = " or ".join("+".join(alt) for alt in group)
+            raise TwinInputError(f"{raw.path}: missing column(s): give {choices} "
+                                 f"(columns: {', '.join(fmt.names)})")
+        wanted.update(given[0])
+    missing = [c for c in fmt.names if c in wanted and c not in raw.columns]
+    if missing:
+        raise TwinInputError(f"{raw.path}: missing column(s) {', '.join(missing)} "
+                             f"(columns: {', '.join(fmt.names)})")
+    return wanted | {c.name for c in fmt.columns if c.name in raw.columns}
+
+
+def _numeric(raw: _Raw, fmt: Format, name: str) -> np.ndarray:
+    col = fmt.column(name)
+    values = raw.columns[name]
+    text = ["" if v is None or (isinstance(v, float) and math.isnan(v) and col.blank) else str(v)
+            for v in values]
+    numbers = np.array([parse_float(v) if isinstance(v, str) else
+                        (float("nan") if v is None else float(v)) for v in values], dtype=np.float64)
+    given = np.array([v != "" for v in text]) if col.blank else np.ones(len(text), dtype=bool)
+    numbers[~given] = 0.0  # checked as a fine value, then unknown
+    checked = check_column(numbers, f"column {name}", raw.where, integer=col.integer, low=col.low,
+                           high=col.high if col.high is not None else MAX_MAGNITUDE, text=text)
+    return checked if given.all() else np.where(given, checked, np.nan)
+
+
+def _text(raw: _Raw, name: str, allowed: tuple[str, ...] | None) -> np.ndarray:
+    values = np.array(["" if v is None else str(v).strip() for v in raw.columns[name]], dtype=object)
+    bad = np.flatnonzero(values == "") if allowed is None else np.flatnonzero(~np.isin(values, allowed))
+    if bad.size:
+        i = int(bad[0])
+        shown = _allowed(allowed) if allowed is not None else "a non-empty value"
+        raise TwinInputError(f"{raw.where(i)}: column {name} is {values[i][:40]!r}; allowed: {shown}")
+    return values
+
+
+def _allowed(values: tuple[str, ...]) -> str:
+    return ", ".join(values[:8]) + (f" ... ({len(values)} in all)" if len(values) > 8 else "")
+
+
+def _refuse(raw: _Raw, bad: np.ndarray, message: Callable[[int], str]) -> None:
+    rows = np.flatnonzero(bad)
+    if rows.size:
+        i = int(rows[0])
+        raise TwinInputError(f"{raw.where(i)}: {message(i)}")
+
+
+def _link_of(raw: _Raw, ref: Reference, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The link from node ``a`` to node ``b`` of each row (the first such link of the city)."""
+    n = len(ref.node_x)
+    codes = ref.link_from.astype(np.int64) * n + ref.link_to
+    order = np.argsort(codes, kind="stable")
+    want = a * n + b
+    at = np.minimum(np.searchsorted(codes[order], want), len(codes) - 1)
+    found = codes[order][at] == want
+    _refuse(raw, ~found, lambda i: f"no link from node {a[i]} to node {b[i]} in the city {ref.source}")
+    return order[at]
+
+
+def _nearest_node(ref: Reference, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The city node nearest to each point (in blocks of rows, to bound memory)."""
+    out = np.empty(len(x), dtype=np.int64)
+    for s in range(0, len(x), 2048):
+        dx = x[s:s + 2048, None] - ref.node_x[None, :]
+        dy = y[s:s + 2048, None] - ref.node_y[None, :]
+        out[s:s + 2048] = np.argmin(dx * dx + dy * dy, axis=1)
+    return out
+
+
+def read_kind(path: str | Path, kind: str, ref: Reference) -> pd.DataFrame:
+    """The checked table of one observation file of ``kind`` (a tidy frame keyed by the city's ids)."""
+    path = Path(path)
+    fmt = FORMATS[kind]
+    if not path.is_file():
+        raise TwinInputError(f"{path}: no such file")
+    raw = _load(path, fmt)
+    present = _alternative(raw, fmt)
+    if raw.rows == 0:
+        raise TwinInputError(f"{path}: no rows (columns: {', '.join(fmt.names)})")
+    out: dict[str, np.ndarray] = {}
+    for col in fmt.columns:
+        if col.name in present and col.type != "text":
+            out[col.name] = _numeric(raw, fmt, col.name)
+    first, last = ref.years
+    _refuse(raw, (out["year"] < first) | (out["year"] > last),
+            lambda i: f"year {out['year'][i]} is outside the simulated years {first}..{last} of {ref.source}")
+    period = f"0..{ref.period_s:g} s (period_days {ref.period_days:g} of {ref.source})"
+    for name in ("start_s", "end_s", "time_s"):
+        if name in out:
+            _refuse(raw, out[name] > ref.period_s, lambda i, n=name: f"{n} {out[n][i]:g} is outside {period}")
+    if "end_s" in out:
+        _refuse(raw, out["end_s"] <= out["start_s"], lambda i: "end_s must be > start_s")
+    if "depart_h" in out:
+        hours = ref.period_s / 3600.0
+        _refuse(raw, out["depart_h"] > hours, lambda i: f"depart_h {out['depart_h'][i]:g} is outside "
+                f"0..{hours:g} h (period_days {ref.period_days:g} of {ref.source})")
+    if "day" in out:
+        days = math.ceil(ref.period_days)
+        _refuse(raw, out["day"] >= days, lambda i: f"day {out['day'][i]} is outside 0..{days - 1} "
+                f"(period_days {ref.period_days:g} of {ref.source})")
+    n_nodes = len(ref.node_x)
+    for name in ("from", "to", "origin", "destination"):
+        if name in out:
+            _refuse(raw, out[name] >= n_nodes, lambda i, n=name: f"{n} node {out[n][i]} is not in the city "
+                    f"{ref.source} (nodes 0..{n_nodes - 1})")
+    if "link" in out:
+        _refuse(raw, out["link"] >= ref.n_links, lambda i: f"link {out['link'][i]} is not in the city "
+                f"{ref.source} (links 0..{ref.n_links - 1})")
+    elif kind == "counts":
+        out["link"] = _link_of(raw, ref, out.pop("from"), out.pop("to"))
+    frame = pd.DataFrame(out)
+    for col in fmt.columns:
+        if col.type == "text" and col.name in present:
+            allowed = {"zone": ref.zones, "stream": STREAMS, "type": ref.types,
+                       "source": TRAVEL_SOURCES}.get(col.name)
+            frame[col.name] = pd.Series(_text(raw, col.name, allowed), dtype="string")
+    _finish(raw, kind, frame, ref)
+    if fmt.key:
+        dup = frame.duplicated(list(fmt.key), keep="first").to_numpy()
+        _refuse(raw, dup, lambda i: ", ".join(f"{k} {frame[k].iloc[i]}" for k in fmt.key)
+                + " appears twice (each key once)")
+    return frame
+
+
+def _finish(raw: _Raw, kind: str, frame: pd.DataFrame, ref: Reference) -> None:
+    """Kind-specific checks and the derived columns a calibrator joins on (in place)."""
+    if kind == "waste_fill" and ref.bin_stream is not None:
+        n = len(ref.bin_stream)
+        bins = frame["bin"].to_numpy()
+        _refuse(raw, bins >= n, lambda i: f"bin {bins[i]} is not in the run {ref.source} (bins 0..{n - 1})")
+        stream = np.asarray(ref.bin_stream, dtype=object)[bins]
+        wrong = stream != frame["stream"].to_numpy(dtype=object)
+        _refuse(raw, wrong, lambda i: f"bin {bins[i]} holds {stream[i]}, not {frame['stream'].iloc[i]}")
+    if kind == "travel_times":
+        for end in ("origin", "destination"):
+            if end in frame:
+                frame[f"{end}_x"] = ref.node_x[frame[end].to_numpy()]
+                frame[f"{end}_y"] = ref.node_y[frame[end].to_numpy()]
+            else:
+                frame[end] = _nearest_node(ref, frame[f"{end}_x"].to_numpy(), frame[f"{end}_y"].to_numpy())
+    if "zone" in frame:
+        frame["zone_index"] = pd.Index(ref.zones).get_indexer(frame["zone"].astype(object)).astype(np.int64)
+    elif kind == "incidents":
+        frame["zone"] = pd.Series([""] * len(frame), dtype="string")
+        frame["zone_index"] = np.full(len(frame), -1, dtype=np.int64)
+    if kind == "incidents":
+        for name in ("x", "y", "response_min", "on_scene_min"):
+            if name not in frame:
+                frame[name] = np.nan
+
+
+def observation_files(folder: str | Path) -> dict[str, Path]:
+    """The observation file of each kind present in ``folder`` (both a CSV and a Parquet file of
+    one kind, or none at all, is an error)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise TwinInputError(f"{folder}: no such folder of observations")
+    found: dict[str, Path] = {}
+    for kind in FORMATS:
+        given = [folder / f"{kind}{s}" for s in SUFFIXES if (folder / f"{kind}{s}").is_file()]
+        if len(given) > 1:
+            raise TwinInputError(f"{folder}: both {given[0].name} and {given[1].name}; keep one")
+        if given:
+            found[kind] = given[0]
+    if not found:
+        names = ", ".join(f"{k}.csv" for k in FORMATS)
+        raise TwinInputError(f"{folder}: no observation files (expected any of {names}, or .parquet)")
+    return found
+
+
+def read_observations(folder: str | Path, ref: Reference) -> dict[str, pd.DataFrame]:
+    """Every observation file of ``folder``, checked, by kind (see :func:`read_kind`)."""
+    return {kind: read_kind(path, kind, ref) for kind, path in observation_files(folder).items()}
