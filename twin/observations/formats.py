@@ -64,7 +64,8 @@ FORMATS: dict[str, Format] = {f.kind: f for f in (
     Format("travel_times", "door-to-door car travel times of probe vehicles or survey answers", (
         Column("origin", "int", "origin node id (nodes of network.geojson)", low=0, required=False),
         Column("destination", "int", "destination node id", low=0, required=False),
-        Column("origin_x", "float", "origin x, metres in the city frame (instead of `origin`)", required=False),
+        Column("origin_x", "float", "origin x, metres in the city frame (instead of `origin`)",
+               required=False),
         Column("origin_y", "float", "origin y, metres", required=False),
         Column("destination_x", "float", "destination x, metres", required=False),
         Column("destination_y", "float", "destination y, metres", required=False),

@@ -105,7 +105,8 @@ def _counts(run: _Run, ref: Reference, rng, share: float, noise) -> pd.DataFrame
     k = np.rint(series.time_s.to_numpy() / interval).astype(np.int64)
     keep = (series.link.to_numpy() < ref.n_links) & (k < n_int)
     y = series.year.to_numpy() - ref.start_year
-    np.add.at(grid, (y[keep], k[keep], series.link.to_numpy()[keep]), series.flow_vph.to_numpy()[keep] * interval / 3600.0)
+    vehicles = series.flow_vph.to_numpy() * interval / 3600.0
+    np.add.at(grid, (y[keep], k[keep], series.link.to_numpy()[keep]), vehicles[keep])
     counts = grid[:, :, links]  # year, interval, chosen link
     true = counts.reshape(-1)
     seen = rng.poisson(true).astype(np.float64) if noise == "poisson" else _relative(rng, true, float(noise))
@@ -120,14 +121,16 @@ def _travel_times(run: _Run, ref: Reference, rng, share: float, noise: float) ->
     if trips is None:
         return "the run has no timeseries/trip_times.parquet"
     if not {"origin", "destination"} <= set(trips.columns):
-        return "the run's trip_times has no origin and destination columns (this traffic module does not record them)"
+        return ("the run's trip_times has no origin and destination columns "
+                "(this traffic module does not record them)")
     trips = trips[(trips.origin < len(ref.node_x)) & (trips.destination < len(ref.node_x))]
     probes = trips[rng.random(len(trips)) < share]
     sd = float(noise)
     factor = np.exp(sd * rng.standard_normal(len(probes)) - sd * sd / 2) if sd else 1.0
     return pd.DataFrame({"origin": probes.origin.to_numpy(np.int64),
                          "destination": probes.destination.to_numpy(np.int64),
-                         "year": probes.year.to_numpy(np.int64), "depart_h": probes.depart_s.to_numpy() / 3600.0,
+                         "year": probes.year.to_numpy(np.int64),
+                         "depart_h": probes.depart_s.to_numpy() / 3600.0,
                          "minutes": probes.travel_time_s.to_numpy() / 60.0 * factor, "source": "probe"})
 
 
@@ -141,7 +144,8 @@ def _incidents(run: _Run, ref: Reference, rng, share: float, noise: float) -> pd
                           "x": table.x.to_numpy() + float(noise) * rng.standard_normal(n),
                           "y": table.y.to_numpy() + float(noise) * rng.standard_normal(n),
                           "zone": np.asarray(ref.zones, dtype=object)[table.zone.to_numpy()],
-                          "type": table.type.astype(str).to_numpy(), "response_min": table.response_s.to_numpy() / 60.0})
+                          "type": table.type.astype(str).to_numpy(),
+                          "response_min": table.response_s.to_numpy() / 60.0})
     if "on_scene_s" in table:
         frame["on_scene_min"] = table.on_scene_s.to_numpy() / 60.0
     return frame
