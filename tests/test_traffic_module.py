@@ -199,7 +199,7 @@ def test_gridlock_is_reported_with_the_road_and_one_warning_line(base, testville
     model, module = base
     kpis = {i.name: i.value for _, i in model.indicator_rows}
     assert kpis["unfinished_trips"] < 1.0
-    assert list(module.timeseries()["stuck_queues"].columns) == ["year", "link", "road", "queued_veh"]
+    assert list(module.timeseries()["stuck_queues"].columns) == ["year", "link", "road", "queued_veh", "day"]
     # a bridge at 5 % of its capacity under triple demand strands trips
     with pytest.warns(UserWarning, match=r"% of car trips not finished") as caught:
         stuck_model, stuck = run_day(testville, demand_scale=3.0, capacity_factor={"Test Bridge": 0.05})

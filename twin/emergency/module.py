@@ -299,7 +299,8 @@ class EmergencyModule(Module):
         )
         busy_log = self.busy_log()
         busy_s = busy_time_per_unit(busy_log, len(centre.unit_list), model.period_s)
-        self._indicators[year] = year_indicators(self, model, incidents, busy_s)
+        recorded = incidents[incidents.time_s >= model.warmup_s]  # calls of the warm-up days left out
+        self._indicators[year] = year_indicators(self, model, recorded, busy_s)
         self._incident_frames.append(incidents)
         self._dispatch_frames.append(dispatches)
         self._busy_frames.append(

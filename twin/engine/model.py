@@ -1,8 +1,9 @@
 """TwinModel: a mesa.Model that owns the SimPy clock and steps the modules year by year.
 
 One ``step()`` is one scenario year: every module's yearly beat, then the operating period
-(``period_days`` of simulated seconds) on a fresh simpy.Environment in which all modules'
-processes run together, then the year's indicators and governance index.
+(``warmup_days`` unrecorded days followed by ``period_days`` recorded days of simulated seconds)
+on a fresh simpy.Environment in which all modules' processes run together, then the year's
+indicators (of the recorded days only) and governance index.
 A fresh Environment per year keeps a year's leftover events out of the next year; within the
 year it is the one master clock every module shares. Time unit: seconds.
 """
@@ -41,6 +42,10 @@ class TwinModel(mesa.Model):
         seed: master seed; all randomness derives from it (see :meth:`rng`).
         replicate: replicate number, part of every stream's key.
         start_year, horizon_years, period_days: the yearly loop.
+        warmup_days: whole days simulated at the start of each year's period, before the
+            ``period_days`` recorded ones: every module runs and carries its stocks (bins, queues,
+            unit positions, the travellers' memory) across them, and leaves them out of its
+            indicators (they start at ``warmup_s``).
         progress: show a progress bar of years and simulated time.
     """
 
@@ -54,6 +59,7 @@ class TwinModel(mesa.Model):
         start_year: int = 2025,
         horizon_years: int = 1,
         period_days: float = 1.0,
+        warmup_days: int = 0,
         progress: bool = False,
     ) -> None:
         self.seed_value = int(seed)
@@ -63,7 +69,9 @@ class TwinModel(mesa.Model):
         self.modules = list(modules)
         self.start_year = start_year
         self.horizon_years = horizon_years
-        self.period_s = period_days * SECONDS_PER_DAY
+        self.warmup_days = int(warmup_days)
+        self.warmup_s = self.warmup_days * SECONDS_PER_DAY  # recorded days start here
+        self.period_s = (self.warmup_days + period_days) * SECONDS_PER_DAY  # warm-up included
         self.published = Published()
         self.env = simpy.Environment()
         self.year = start_year

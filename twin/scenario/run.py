@@ -55,6 +55,7 @@ def simulate(scenario: Scenario, *, seed: int | None = None, progress: bool = Fa
         timings["compile"] = ready()
     model = TwinModel(city, modules, seed=seed, replicate=run.replicate, start_year=run.start_year,
                       horizon_years=run.horizon_years, period_days=run.period_days,
+                      warmup_days=run.warmup_days,
                       progress=progress)
     try:
         model.run_years(scenario.indicators.weights, scenario.indicators.bounds)

@@ -49,6 +49,12 @@ class RunSection:
     period_days: float = option(
         1.0, gt=0, le=366, unit="days", doc="representative operating period simulated each year"
     )
+    warmup_days: int = option(
+        0, ge=0, le=60, unit="days",
+        doc="whole days simulated before each year's period_days and left out of every indicator "
+        "(all modules run and carry their stocks across them; traffic runs them without its network "
+        "levers in the first year, so a closure starts on the first recorded day)",
+    )
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -146,6 +146,24 @@ class TrafficConfig:
         doc="warn (one line) when more than this share of reachable car trips is not finished "
         "by the end of the period",
     )
+    levers_in_warmup: bool = option(
+        False,
+        doc="false: the first year's warm-up days (scenario.warmup_days and traffic.warmup_days) run "
+        "without the network levers (closed_roads, capacity_factor, new_link), so travellers meet "
+        "them on the first recorded day and adapt from there; true: the warm-up has them already",
+    )
+    departure_window_min: float = option(
+        30.0, ge=0, le=180, unit="minutes",
+        doc="day-to-day departure-time adaptation: a traveller shifts departure by at most this "
+        "either way (0: departure times never adapt); docs/traffic.md, 'Days, warm-up and adaptation'",
+    )
+    departure_band_min: float = option(
+        5.0, ge=0, le=120, unit="minutes",
+        doc="indifference band: only trips whose departure slot's remembered delay exceeds this move",
+    )
+    departure_shift_share: float = option(
+        0.2, ge=0, le=1, doc="share of the trips above the band that move their departure each day",
+    )
     # network levers
     capacity_factor: Mapping[str, float] = option(
         default_factory=frozen_mapping, gt=0, le=10, doc="lever: capacity multiplier by road name"

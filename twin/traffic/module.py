@@ -1,16 +1,20 @@
 """The traffic Module: each year's car demand loaded dynamically on the SimPy clock.
 
-``start_year`` builds the day's trips from the published (or the city's) zone population and
-jobs and the remembered zone skim (after ``warmup_days`` unrecorded days in the first year);
-``processes`` advances the loading kernel in chunks of
-``publish_interval_s`` on a :func:`~twin.engine.ticker` and publishes ``link_travel_time_s`` after
-each chunk (reading ``link_extra_vehicles`` into the occupancy, and ``link_speed_factor``, the
-speed multipliers of hazard areas that emergency publishes, into the links' free-flow times);
-``end_year`` finishes the period,
-publishes the remembered zone skim ``zone_travel_time_s`` (an exponential average, weight
-``skim_smoothing``, of the days' skims on experienced link times, queueing included), and
-records the KPIs (day-to-day gap, unfinished trips and stuck vehicles among them), the link time
-series, per-trip travel times and the stuck queues; it warns in one line on gridlock.
+The operating period is loaded day by day: each day (the scenario's ``warmup_days`` first,
+unrecorded, then the recorded ones; a fractional last day loads the hours inside it) draws its
+trips from the published (or the city's) zone population and jobs and the remembered zone skim,
+moves some departures by the remembered delays (:mod:`twin.traffic.departure`) and loads them on
+an empty network (the link state is reset at midnight). ``processes`` advances the loading kernel
+in chunks of ``publish_interval_s`` on a :func:`~twin.engine.ticker` and publishes
+``link_travel_time_s`` after each chunk (reading ``link_extra_vehicles`` into the occupancy, and
+``link_speed_factor``, the speed multipliers of hazard areas that emergency publishes, into the
+links' free-flow times). At each day's end the remembered zone skim ``zone_travel_time_s`` (an
+exponential average, weight ``skim_smoothing``, of the days' skims on experienced link times,
+queueing included) is updated and published, and the day's KPIs (day-to-day gap, unfinished trips
+and stuck vehicles among them) form a row of ``traffic_daily``. The year's KPIs are the mean of
+the recorded days from the second on (the first recorded day is reported apart, ``first_day_*``);
+``traffic.warmup_days`` unrecorded traffic-only days settle the memory before the first year. It
+warns in one line on gridlock.
 
 Levers: ``capacity_factor`` per named road, ``closed_roads``, one ``new_link`` (two-way, between
 the nodes nearest to two points) and ``demand_scale``.
@@ -18,6 +22,7 @@ the nodes nearest to two points) and ``demand_scale``.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -25,14 +30,23 @@ import pandas as pd
 
 from twin.city import RoadNetwork
 from twin.engine import Module, TwinModel, ticker
+from twin.engine.model import SECONDS_PER_DAY
 from twin.errors import ScenarioError
 from twin.indicators import Indicator
 from twin.traffic.config import TrafficConfig
 from twin.traffic.connectors import connector_sets, origin_sets, zone_skim
 from twin.traffic.demand import generate_trips, gravity_probabilities
+from twin.traffic.departure import shift_departures, slot_delays, zone_of_nodes
 from twin.traffic.equilibrium import relative_difference, smooth_skim
 from twin.traffic.loading import DynamicLoading, LoadingSettings
 from twin.traffic.signals import fixed_time_plan, retime
+
+DAILY_COLUMNS = ["year", "day", "recorded", "mean_trip_time_min", "p95_trip_time_min", "delay_per_trip_min",
+                 "vehicle_km", "links_over_90pct_occupancy", "congestion_index", "completed_trips",
+                 "unreachable_trips", "unfinished_trips_pct", "stuck_vehicles", "equilibrium_gap_pct",
+                 "skim_change_pct", "departures_shifted"]
+"""Columns of the ``traffic_daily`` table: one row per loaded day of the period (warm-up days
+included, ``recorded`` False), with the day's KPIs (per day; vehicles scaled to the full demand)."""
 
 
 def _with_new_link(net: RoadNetwork, cfg: TrafficConfig) -> RoadNetwork:
@@ -84,6 +98,10 @@ class TrafficModule(Module):
         for road in cfg.closed_roads:
             closed[self.network.links_of_road(road)] = True
         self.capacity, self.closed = capacity * cfg.sample_share, closed
+        # the network before the levers (a new link closed): the first year's warm-up days run on it
+        self.parent_capacity = self.network.link_capacity_vph * cfg.sample_share
+        self.parent_closed = np.zeros(self.network.n_links, dtype=bool)
+        self.parent_closed[np.setdiff1d(np.arange(self.network.n_links), self.city_links)] = True
         self.origins = origin_sets(model.city)  # where each zone's trips start and end
         self.connectors = connector_sets(model.city, cfg.zone_connectors)
         self.storage = self.network.storage_veh * cfg.sample_share
@@ -98,7 +116,7 @@ class TrafficModule(Module):
             route_noise=cfg.route_noise,
             route_tolerance=cfg.route_tolerance,
             record_interval_s=cfg.record_interval_min * 60.0,
-            horizon_s=model.period_s,
+            horizon_s=min(model.period_s, SECONDS_PER_DAY),
         )
         self.loading: DynamicLoading | None = None
         self._series: list[pd.DataFrame] = []
@@ -106,52 +124,117 @@ class TrafficModule(Module):
         self._dropped = 0
         self._remembered: np.ndarray | None = None  # the skim this year's destinations were drawn on
         self._od = np.zeros((0, 0))  # expected trips between zones this year (gap weights)
-        self._gap = self._change = 0.0  # this year's day-to-day gap and skim change, %
         self._stuck: list[pd.DataFrame] = []
-        self._unfinished_pct = self._stuck_vehicles = 0.0
         self._warmup_days = 0  # warm-up days run before the first year
+        self._daily: list[tuple] = []  # rows of traffic_daily
+        self._first_year = True
+        self.day = 0  # the day of the period being loaded
+        self._pre_policy = False  # this day runs on the network before the levers
+        self._shifted = 0  # vehicles whose departure moved today
+        n_slots = int(np.ceil(SECONDS_PER_DAY / self.settings.record_interval_s))
+        self._node_zone = zone_of_nodes(self.origins.start, self.origins.node, self.network.n_nodes)
+        self._delay = np.zeros((len(model.city.zones), n_slots))  # remembered delay per (zone, slot), s
 
     def _city_order(self, values: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(values[self.city_links])
 
     def start_year(self, model: TwinModel, year: int) -> None:
         city, cfg = model.city, self.config
-        population = model.published.get("zone_population", city.zones.population)
-        jobs = model.published.get("zone_jobs", city.zones.jobs)
+        self._year = year
+        self._population = model.published.get("zone_population", city.zones.population)
+        self._jobs = model.published.get("zone_jobs", city.zones.jobs)
+        self._pre_policy = self._first_year and not cfg.levers_in_warmup
         skim = model.published.get("zone_travel_time_s")
         if skim is None:
             fft = self.network.free_flow_time_s.copy()
-            fft[self.closed] = np.inf
+            fft[self.parent_closed if self._pre_policy else self.closed] = np.inf
             skim = zone_skim(self.network, fft, self.origins, self.connectors)
-        if self._remembered is None:  # the first year: settle the memory on unrecorded days
+        self._remembered = skim
+        if self._first_year:  # settle the memory on unrecorded traffic-only days
             for day in range(cfg.warmup_days):
-                rng = model.rng_for("traffic/warmup", day)
-                load = self._load_day(model, year, population, jobs, skim, rng)
-                load.advance(model.period_s)
-                self._retime_signals(load)
-                experienced = self._experienced_skim(load)
-                trips = self._expected_trips(population, jobs, skim)
-                gap = 100.0 * relative_difference(experienced, skim, trips)
-                skim = smooth_skim(skim, experienced, cfg.skim_smoothing)
+                self.loading = self._load_day(model, year, model.rng_for("traffic/warmup", day),
+                                              model.rng_for("traffic/departure/warmup", day))
+                gap, _, _ = self._finish_day(model)
                 self._warmup_days = day + 1
                 if gap < cfg.warmup_gap_pct:
                     break
-            if cfg.warmup_days:
-                model.published.publish("zone_travel_time_s", skim, "s", self.name)
-        self._remembered = skim
-        self._od = self._expected_trips(population, jobs, skim)
-        rng = model.rng_for("traffic/demand", year)
-        self.loading = self._load_day(model, year, population, jobs, skim, rng)
+        self._day_stuck: dict[int, pd.DataFrame] = {}
+        self._start_day(model, 0)
+
+    def _days_in_period(self, model: TwinModel) -> int:
+        """Days the period loads (a fractional last day counts as one)."""
+        return max(1, int(np.ceil(model.period_s / SECONDS_PER_DAY - 1e-9)))
+
+    def _start_day(self, model: TwinModel, day: int) -> None:
+        """Draw and start loading day ``day`` of the period (0: the first, warm-up days included)."""
+        self.day = day
+        self._pre_policy = self._first_year and not self.config.levers_in_warmup and day < model.warmup_days
+        demand = model.rng_for("traffic/demand" if day == 0 else f"traffic/demand/day{day}", self._year)
+        shift = model.rng_for(f"traffic/departure/day{day}", self._year)
+        self.loading = self._load_day(model, self._year, demand, shift,
+                                      min(SECONDS_PER_DAY, model.period_s - day * SECONDS_PER_DAY))
         self._publish_link_times(model)
+
+    def _roll_to(self, model: TwinModel, day: int) -> None:
+        """Finish the days before ``day`` and start it."""
+        while self.day < day:
+            self._end_day(model)
+            self._start_day(model, self.day + 1)
+
+    def _remember(self, remembered: np.ndarray, experienced: np.ndarray) -> np.ndarray:
+        """Tomorrow's remembered zone skim (s) from today's memory and experience."""
+        return smooth_skim(remembered, experienced, self.config.skim_smoothing)
+
+    def _finish_day(self, model: TwinModel) -> tuple[float, float, np.ndarray]:
+        """Run the day's loading to its end, re-time the signals, update and publish the memory.
+
+        Returns the day's equilibrium gap and skim change (%) and each row's free-flow time (s).
+        """
+        load, cfg = self.loading, self.config
+        load.advance(load.settings.horizon_s)
+        self._retime_signals(load)
+        self._publish_link_times(model)
+        experienced = self._experienced_skim(load)
+        remembered = self._remember(self._remembered, experienced)
+        gap = 100.0 * relative_difference(experienced, self._remembered, self._od)
+        change = 100.0 * relative_difference(self._remembered, remembered, self._od)
+        self._remembered = remembered
+        model.published.publish("zone_travel_time_s", remembered, "s", self.name)
+        free = load.free_flow_row_time_s()
+        arrive = np.where(np.isfinite(load.veh_arrive), load.veh_arrive, load.settings.horizon_s)
+        delay = np.maximum(arrive - load.veh_depart - free, 0.0)
+        day_delay, count = slot_delays(self._node_zone[load.veh_origin], load.veh_depart, delay,
+                                       load.veh_size, self._delay.shape[0], load.settings.record_interval_s,
+                                       self._delay.shape[1])
+        a = cfg.skim_smoothing
+        self._delay = np.where(count > 0, (1.0 - a) * self._delay + a * day_delay, self._delay)
+        return gap, change, free
+
+    def _end_day(self, model: TwinModel) -> None:
+        """Finish the day and keep its row of ``traffic_daily`` (and, if recorded, its tables)."""
+        gap, change, free = self._finish_day(model)
+        recorded = self.day >= model.warmup_days
+        unfinished, stuck_vehicles, stuck = self._gridlock(self._year)
+        self._daily.append((self._year, self.day, recorded, *self._day_kpis(free), unfinished, stuck_vehicles,
+                            gap, change, self._shifted))
+        if recorded:
+            self._record(self._year)
+            self._stuck.append(stuck.head(20))
+            self._day_stuck[self.day] = stuck
 
     def _expected_trips(self, population: np.ndarray, jobs: np.ndarray, skim: np.ndarray) -> np.ndarray:
         """Expected trips between zones (residents x gravity probabilities on ``skim``): gap weights."""
         probabilities = gravity_probabilities(jobs, skim, self.config.gravity_beta_per_min)
         return np.asarray(population, dtype=np.float64)[:, None] * probabilities
 
-    def _load_day(self, model: TwinModel, year: int, population: np.ndarray, jobs: np.ndarray,
-                  skim: np.ndarray, rng: np.random.Generator) -> DynamicLoading:
-        """A day's loading (not yet run) of trips drawn on the zone skim ``skim`` (seconds)."""
+    def _load_day(self, model: TwinModel, year: int, rng: np.random.Generator, shift_rng: np.random.Generator,
+                  day_s: float = SECONDS_PER_DAY) -> DynamicLoading:
+        """A day's loading (not yet run): trips drawn on the remembered skim, departures moved by the
+        remembered delays, on the network before the levers when ``self._pre_policy``; ``day_s``:
+        the day's length (s, a day at most; a fractional last day is shorter)."""
+        population, jobs, skim = self._population, self._jobs, self._remembered
+        day_s = min(day_s, model.period_s)
+        self._od = self._expected_trips(population, jobs, skim)
         cfg = self.config
         trips, self._dropped = generate_trips(
             model.city,
@@ -163,7 +246,7 @@ class TrafficModule(Module):
             beta_per_min=cfg.gravity_beta_per_min,
             scale=cfg.demand_scale * cfg.sample_share,
             platoon=cfg.platoon,
-            period_s=model.period_s,
+            period_s=day_s,
             rng=rng,
             origins=self.origins,
             connectors=self.connectors,
@@ -173,13 +256,20 @@ class TrafficModule(Module):
             raise ScenarioError(
                 f"key 'traffic.sample_share': {cfg.sample_share:g} leaves no simulated vehicle in {year} "
                 "(the traffic indicators would be empty); raise it")
+        window = cfg.departure_window_min * 60.0
+        moved = shift_departures(trips.depart_s, self._node_zone[trips.origin], self._delay,
+                                 slot_s=self.settings.record_interval_s, window_s=window,
+                                 band_s=cfg.departure_band_min * 60.0, share=cfg.departure_shift_share,
+                                 day_s=day_s, rng=shift_rng)
+        self._shifted = int(trips.count[moved != trips.depart_s].sum())
+        trips = dataclasses.replace(trips, depart_s=moved)
         return DynamicLoading(
             self.network,
             trips,
-            self.settings,
-            capacity_vph=self.capacity,
+            dataclasses.replace(self.settings, horizon_s=day_s),
+            capacity_vph=self.parent_capacity if self._pre_policy else self.capacity,
             storage_veh=self.storage,
-            closed=self.closed,
+            closed=self.parent_closed if self._pre_policy else self.closed,
             connectors=self.connectors,
             signals=self.signals,
         )
@@ -195,7 +285,7 @@ class TrafficModule(Module):
         with np.errstate(invalid="ignore", divide="ignore"):
             experienced = np.where(exits > 0, load.rec_time.sum(axis=0) / exits, load.fft)
         experienced = np.maximum(experienced, load.current_link_times())
-        experienced[self.closed] = np.inf
+        experienced[load.closed] = np.inf
         return zone_skim(self.network, experienced, self.origins, self.connectors)
 
     def _publish_link_times(self, model: TwinModel) -> None:
@@ -203,6 +293,7 @@ class TrafficModule(Module):
         model.published.publish("link_travel_time_s", self._city_order(times), "s", self.name)
 
     def _tick(self, model: TwinModel, now: float) -> None:
+        self._roll_to(model, min(int((now + 1e-6) // SECONDS_PER_DAY), self._days_in_period(model) - 1))
         extra = model.published.get("link_extra_vehicles")
         if extra is not None:
             self.loading.link_extra[self.city_links] = extra
@@ -211,23 +302,16 @@ class TrafficModule(Module):
             fft = self.network.free_flow_time_s.copy()
             fft[self.city_links] /= speed
             self.loading.fft = fft
-        self.loading.advance(now)
+        self.loading.advance(now - self.day * SECONDS_PER_DAY)
         self._publish_link_times(model)
 
     def processes(self, model: TwinModel):
         yield ticker(model.env, self.config.publish_interval_s, lambda now: self._tick(model, now))
 
     def end_year(self, model: TwinModel, year: int) -> None:
-        load, cfg = self.loading, self.config
-        load.advance(model.period_s)
-        self._retime_signals(load)
-        self._publish_link_times(model)
-        experienced = self._experienced_skim(load)
-        remembered = smooth_skim(self._remembered, experienced, cfg.skim_smoothing)
-        self._gap = 100.0 * relative_difference(experienced, self._remembered, self._od)
-        self._change = 100.0 * relative_difference(self._remembered, remembered, self._od)
-        model.published.publish("zone_travel_time_s", remembered, "s", self.name)
-        self._record(year)
+        self._roll_to(model, self._days_in_period(model) - 1)
+        self._end_day(model)
+        self._first_year = False
         self._report_gridlock(year)
 
     def _retime_signals(self, load: DynamicLoading) -> None:
@@ -237,14 +321,14 @@ class TrafficModule(Module):
         peak = load.rec_exits.max(axis=0) * 3600.0 / load.settings.record_interval_s
         self.signals = retime(self.signals, self.network, peak, self.config.signal_lost_time_s)
 
-    def _report_gridlock(self, year: int) -> None:
-        """Unfinished trips, vehicles stuck at the end of the period and where; warn above the limit."""
+    def _gridlock(self, year: int) -> tuple[float, float, pd.DataFrame]:
+        """The day's unfinished trips (%), vehicles stuck at its end and where (the stuck links)."""
         load, cfg = self.loading, self.config
         summary = load.summary()
         reachable = summary["trips"] - summary["unreachable_vehicles"]
-        self._unfinished_pct = 100.0 * (reachable - summary["completed"]) / reachable if reachable else 0.0
+        unfinished = 100.0 * (reachable - summary["completed"]) / reachable if reachable else 0.0
         queued = load.queued_vehicles() / cfg.sample_share
-        self._stuck_vehicles = float(queued.sum()) + load.vehicles_waiting / cfg.sample_share
+        stuck_vehicles = float(queued.sum()) + load.vehicles_waiting / cfg.sample_share
         link = np.flatnonzero(queued >= 1.0)
         road = self.network.link_road[link]
         names = np.array(self.network.road_names + ("",), dtype=object)[road]  # road -1: unnamed
@@ -255,18 +339,33 @@ class TrafficModule(Module):
                 "link": city_link,
                 "road": [n or f"link {i}" for n, i in zip(names, city_link, strict=True)],
                 "queued_veh": queued[link],
+                "day": np.full(link.size, self.day, dtype=np.int64),
             }
         ).sort_values(["queued_veh", "link"], ascending=[False, True], ignore_index=True)
-        self._stuck.append(stuck.head(20))
-        if self._unfinished_pct > cfg.gridlock_warn_pct:
-            by_road = stuck.groupby("road", sort=True)["queued_veh"].sum()
+        return unfinished, stuck_vehicles, stuck
+
+    def _report_gridlock(self, year: int) -> None:
+        """Warn in one line when a recorded day left more than the limit of trips unfinished."""
+        days = self.daily_frame()
+        days = days[(days.year == year) & days.recorded]
+        if days.empty:
+            return
+        worst_row = days.loc[days.unfinished_trips_pct.idxmax()]
+        unfinished = float(worst_row.unfinished_trips_pct)
+        if unfinished > self.config.gridlock_warn_pct:
+            by_road = self._day_stuck[int(worst_row.day)].groupby("road", sort=True)["queued_veh"].sum()
             worst = (f"worst queue on {by_road.idxmax()} ({by_road.max():.0f} vehicles)"
                      if len(by_road) else "no standing queue (trips still driving)")
             warnings.warn(
-                f"traffic {year}: {self._unfinished_pct:.1f} % of car trips not finished by the end of "
-                f"the period, {self._stuck_vehicles:.0f} vehicles stuck; {worst}",
+                f"traffic {year}: {unfinished:.1f} % of car trips not finished by the end of day "
+                f"{int(worst_row.day) + 1} of the period, {worst_row.stuck_vehicles:.0f} vehicles stuck; "
+                f"{worst}",
                 stacklevel=2,
             )
+
+    def daily_frame(self) -> pd.DataFrame:
+        """All ``traffic_daily`` rows so far (one per loaded day)."""
+        return pd.DataFrame(self._daily, columns=DAILY_COLUMNS)
 
     def _link_index(self) -> np.ndarray:
         """City link index of each traffic link (new links numbered after the city's)."""
@@ -286,7 +385,7 @@ class TrafficModule(Module):
             pd.DataFrame(
                 {
                     "year": np.full(k.size, year, dtype=np.int64),
-                    "time_s": k * interval,
+                    "time_s": self.day * SECONDS_PER_DAY + k * interval,
                     "link": self._link_index()[link],
                     "flow_vph": exits * 3600.0 / interval / self.config.sample_share,
                     "speed_mps": exits * length / load.rec_time[k, link].clip(min=1e-9),
@@ -299,35 +398,78 @@ class TrafficModule(Module):
             pd.DataFrame(
                 {
                     "year": np.full(int(done.sum()), year, dtype=np.int64),
-                    "depart_s": load.veh_depart[done],
+                    "depart_s": self.day * SECONDS_PER_DAY + load.veh_depart[done],
                     "travel_time_s": load.row_travel_time_s()[done],
                     "vehicles": load.veh_size[done] / self.config.sample_share,
                 }
             )
         )
 
-    def indicators(self, model: TwinModel, year: int) -> list[Indicator]:
+    def _day_kpis(self, free: np.ndarray) -> tuple[float, ...]:
+        """The day's KPIs in ``DAILY_COLUMNS`` order, from mean_trip_time_min to unreachable_trips;
+        ``free``: each row's free-flow time (s)."""
         load = self.loading
         tt = load.row_travel_time_s()
         done = np.isfinite(tt)
         size = load.veh_size[done].astype(np.float64)
         times = tt[done]
-        free = load.free_flow_row_time_s()[done]
+        free = free[done]
         vehicles = max(size.sum(), 1.0)
         order = np.argsort(times, kind="stable")
         cum = np.cumsum(size[order])
         p95 = float(times[order][np.searchsorted(cum, 0.95 * cum[-1])]) if cum.size else 0.0
-        mean_s = float((times * size).sum() / vehicles)
-        delay_s = float(((times - free) * size).sum() / vehicles)
-        over = float((load.max_occ > 0.9 * load.storage).mean()) * 100.0
-        congestion = float((times * size).sum() / max((free * size).sum(), 1e-9))
         summary = load.summary()
         per_vehicle = 1.0 / self.config.sample_share  # real vehicles per simulated vehicle
+        return (
+            float((times * size).sum() / vehicles) / 60.0,
+            p95 / 60.0,
+            float(((times - free) * size).sum() / vehicles) / 60.0,
+            summary["vehicle_km"] * per_vehicle,
+            float((load.max_occ > 0.9 * load.storage).mean()) * 100.0,
+            float((times * size).sum() / max((free * size).sum(), 1e-9)),
+            summary["completed"] * per_vehicle,
+            summary["unreachable_vehicles"] * per_vehicle,
+        )
+
+    def indicators(self, model: TwinModel, year: int) -> list[Indicator]:
+        days = self.daily_frame()
+        days = days[(days.year == year) & days.recorded]
+        adapted = days.iloc[1:] if len(days) > 1 else days
+        v = adapted.drop(columns=["year", "day", "recorded"]).mean()
+        first = days.iloc[0]
         return [
             Indicator(
                 self.domain,
+                "first_day_mean_trip_time",
+                float(first.mean_trip_time_min),
+                "min",
+                "",
+                None,
+                "mean car trip time on the first recorded day of the year (a shock's first-day effect; "
+                "the other traffic KPIs are means over the recorded days after it)",
+            ),
+            Indicator(
+                self.domain,
+                "first_day_unfinished_trips",
+                float(first.unfinished_trips_pct),
+                "%",
+                "",
+                None,
+                "share of reachable car trips not arrived by the end of the first recorded day",
+            ),
+            Indicator(
+                self.domain,
+                "recorded_days",
+                float(len(days)),
+                "days",
+                "",
+                None,
+                "days of the period the traffic KPIs average (after the warm-up days)",
+            ),
+            Indicator(
+                self.domain,
                 "mean_trip_time",
-                mean_s / 60.0,
+                float(v.mean_trip_time_min),
                 "min",
                 "lower",
                 (40.0, 10.0),
@@ -336,7 +478,7 @@ class TrafficModule(Module):
             Indicator(
                 self.domain,
                 "p95_trip_time",
-                p95 / 60.0,
+                float(v.p95_trip_time_min),
                 "min",
                 "lower",
                 (90.0, 20.0),
@@ -345,7 +487,7 @@ class TrafficModule(Module):
             Indicator(
                 self.domain,
                 "delay_per_trip",
-                delay_s / 60.0,
+                float(v.delay_per_trip_min),
                 "min",
                 "lower",
                 (15.0, 0.0),
@@ -354,16 +496,16 @@ class TrafficModule(Module):
             Indicator(
                 self.domain,
                 "vehicle_km",
-                summary["vehicle_km"] * per_vehicle,
+                float(v.vehicle_km),
                 "veh-km",
                 "",
                 None,
-                "vehicle-kilometres driven in the operating period",
+                "vehicle-kilometres driven a day",
             ),
             Indicator(
                 self.domain,
                 "links_over_90pct_occupancy",
-                over,
+                float(v.links_over_90pct_occupancy),
                 "%",
                 "lower",
                 (10.0, 0.0),
@@ -372,7 +514,7 @@ class TrafficModule(Module):
             Indicator(
                 self.domain,
                 "congestion_index",
-                congestion,
+                float(v.congestion_index),
                 "ratio",
                 "lower",
                 (2.0, 1.0),
@@ -381,16 +523,16 @@ class TrafficModule(Module):
             Indicator(
                 self.domain,
                 "completed_trips",
-                summary["completed"] * per_vehicle,
+                float(v.completed_trips),
                 "vehicles",
                 "",
                 None,
-                "car trips that arrived within the period",
+                "car trips a day that arrived by midnight",
             ),
             Indicator(
                 self.domain,
                 "unreachable_trips",
-                summary["unreachable_vehicles"] * per_vehicle,
+                float(v.unreachable_trips),
                 "vehicles",
                 "",
                 None,
@@ -399,26 +541,26 @@ class TrafficModule(Module):
             Indicator(
                 self.domain,
                 "unfinished_trips",
-                self._unfinished_pct,
+                float(v.unfinished_trips_pct),
                 "%",
                 "",
                 None,
-                "share of reachable car trips not arrived by the end of the period (gridlock or late "
-                "departures); where: timeseries stuck_queues",
+                "share of reachable car trips not arrived by midnight (gridlock or late departures); "
+                "where: timeseries stuck_queues; per day: traffic_daily",
             ),
             Indicator(
                 self.domain,
                 "stuck_vehicles",
-                self._stuck_vehicles,
+                float(v.stuck_vehicles),
                 "vehicles",
                 "",
                 None,
-                "vehicles standing in link queues or waiting to enter the network at the end of the period",
+                "vehicles standing in link queues or waiting to enter the network at midnight",
             ),
             Indicator(
                 self.domain,
                 "equilibrium_gap",
-                self._gap,
+                float(v.equilibrium_gap_pct),
                 "%",
                 "",
                 None,
@@ -427,7 +569,7 @@ class TrafficModule(Module):
             Indicator(
                 self.domain,
                 "skim_change",
-                self._change,
+                float(v.skim_change_pct),
                 "%",
                 "",
                 None,
@@ -451,6 +593,7 @@ class TrafficModule(Module):
             "link_timeseries": pd.concat(self._series, ignore_index=True),
             "trip_times": pd.concat(self._trip_times, ignore_index=True),
             "stuck_queues": pd.concat(self._stuck, ignore_index=True),
+            "traffic_daily": self.daily_frame(),
         }
 
     def snapshot(self) -> dict[str, pd.DataFrame]:

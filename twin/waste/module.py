@@ -272,10 +272,11 @@ class WasteModule(Module):
     # -- the year ------------------------------------------------------------------------------
     def start_year(self, model: TwinModel, year: int) -> None:
         warmup = self.config.warmup_days
-        if warmup and warmup * SECONDS_PER_DAY >= model.period_s:
+        recorded_s = model.period_s - model.warmup_s  # the scenario's warm-up days come first
+        if warmup and warmup * SECONDS_PER_DAY >= recorded_s:
             raise TwinInputError(
                 f"waste.warmup_days ({warmup}) must be shorter than the period "
-                f"(period_days = {model.period_s / SECONDS_PER_DAY:g}): no day is left for the indicators"
+                f"(period_days = {recorded_s / SECONDS_PER_DAY:g}): no day is left for the indicators"
             )
         city = model.city
         zones = city.buildings.zone
@@ -601,7 +602,7 @@ class WasteModule(Module):
     def indicators(self, model: TwinModel, year: int) -> list[Indicator]:
         cfg = self.config
         days = pd.DataFrame(self.daily_rows[self.first_row :], columns=DAILY_COLUMNS)
-        days = days[days.day >= cfg.warmup_days]
+        days = days[days.day >= cfg.warmup_days + model.warmup_days]  # scenario's, then waste's own
         if days.empty:
             return []
         by = (
