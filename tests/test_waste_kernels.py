@@ -127,3 +127,30 @@ def test_threshold_policy_splits_must_and_optional():
     np.testing.assert_array_equal(sel.must, np.flatnonzero(end >= 0.8))
     np.testing.assert_array_equal(sel.optional, np.flatnonzero((end < 0.8) & (end >= 0.6)))
     assert np.all((sel.prize > 0) & (sel.prize <= 900.0))
+
+
+def test_a_truck_leg_is_a_shortest_path(testville):
+    """The point-to-point search stopped at the target against scipy's full Dijkstra."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    from twin.kernels.shortest_path import point_to_point
+
+    net = testville.network
+    weight = np.ascontiguousarray(net.free_flow_time_s * np.random.default_rng(3).uniform(1, 2, net.n_links))
+    graph = csr_matrix((weight, (net.link_from, net.link_to)), shape=(len(net.node_x),) * 2)
+    rng = np.random.default_rng(4)
+    for source, target in rng.integers(0, len(net.node_x), (40, 2)):
+        links = point_to_point(net.out_start, net.link_to, net.link_from, weight, int(source), int(target))
+        best = dijkstra(graph, indices=int(source))[int(target)]
+        if source == target:
+            assert links.size == 0
+            continue
+        assert net.link_from[links[0]] == source and net.link_to[links[-1]] == target
+        assert (net.link_to[links[:-1]] == net.link_from[links[1:]]).all()  # a connected path
+        assert weight[links].sum() == pytest.approx(best, rel=1e-12)
+    closed = weight.copy()
+    far = int(net.link_to[0])
+    closed[net.link_to == far] = np.inf  # every road into ``far`` closed
+    start = int(net.link_from[(net.link_to != far) & (net.link_from != far)][0])
+    assert point_to_point(net.out_start, net.link_to, net.link_from, closed, start, far).size == 0
