@@ -21,7 +21,7 @@ import pandas as pd
 from twin.errors import TwinInputError
 from twin.numbers import MAX_MAGNITUDE, check_column, parse_float
 from twin.observations.formats import FORMATS, SUFFIXES, TRAVEL_SOURCES, Format
-from twin.reading import DAMAGED
+from twin.reading import DAMAGED, damaged
 from twin.traffic.csv_inputs import _rows as csv_rows
 from twin.waste.streams import STREAMS
 
@@ -119,8 +119,7 @@ def _load(path: Path, fmt: Format) -> _Raw:
         try:
             frame = pd.read_parquet(path)
         except DAMAGED as exc:
-            reason = " ".join(str(exc).split())[:120]
-            raise TwinInputError(f"{path}: not a readable Parquet file ({reason})") from None
+            raise damaged(path, "observation file", str(exc), "write it again (Parquet or CSV)") from None
         columns = {str(c): frame[c].tolist() for c in frame.columns}
         return _Raw(path, columns, lambda i: f"{path}, row {i + 1}", len(frame))
     header, rows, lines = csv_rows(path, fmt.names)
