@@ -105,7 +105,8 @@ class TrafficModule(Module):
         self.origins = origin_sets(model.city)  # where each zone's trips start and end
         self.connectors = connector_sets(model.city, cfg.zone_connectors)
         self.storage = self.network.storage_veh * cfg.sample_share
-        self.signals = fixed_time_plan(self.network, self.capacity, cfg.signals, cfg.signal_cycle_s,
+        planned_on = self.capacity if cfg.levers_in_warmup else self.parent_capacity  # first day
+        self.signals = fixed_time_plan(self.network, planned_on, cfg.signals, cfg.signal_cycle_s,
                                        cfg.signal_lost_time_s, cfg.signal_saturation_vph * cfg.sample_share)
         self.settings = LoadingSettings(
             time_step_s=cfg.time_step_s,
