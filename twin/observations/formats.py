@@ -105,12 +105,14 @@ FORMATS: dict[str, Format] = {f.kind: f for f in (
         Column("residents", "int", "residents", low=0),
         Column("households", "int", "households", low=0, required=False),
         Column("movers", "int", "households that moved in during the year", low=0, required=False),
+        Column("source", "text", "`census` or `registry`", required=False),
     ), key=("year", "zone")),
 )}
 """Every observation kind by name (its file is ``KIND.csv`` or ``KIND.parquet``)."""
 
-TRAVEL_SOURCES = ("probe", "survey")
-"""Allowed values of travel_times.source."""
+SOURCES: dict[str, tuple[str, ...]] = {"travel_times": ("probe", "survey"),
+                                       "population": ("census", "registry")}
+"""Allowed values of the ``source`` column of each kind that has one."""
 
 SUFFIXES = (".csv", ".parquet")
 """File types an observation file may have."""

@@ -179,11 +179,12 @@ def _population(run: _Run, ref: Reference, rng, share: float, noise: float) -> p
         return "the run has no timeseries/zone_population.parquet (no migration module)"
     zones = _chosen(rng, len(ref.zones), share)
     table = table[table.zone.isin(zones)].sort_values(["year", "zone"])
+    sd = float(noise)
     return pd.DataFrame({"year": table.year.to_numpy(np.int64),
                          "zone": np.asarray(ref.zones, dtype=object)[table.zone.to_numpy()],
-                         "residents": np.rint(_relative(rng, table.population.to_numpy(float), float(noise))),
-                         "households": np.rint(_relative(rng, table.households.to_numpy(float), float(noise)))
-                         }).astype({"residents": np.int64, "households": np.int64})
+                         "residents": np.rint(_relative(rng, table.population.to_numpy(float), sd)),
+                         "households": np.rint(_relative(rng, table.households.to_numpy(float), sd)),
+                         "source": "census"}).astype({"residents": np.int64, "households": np.int64})
 
 
 DRAW = {"counts": _counts, "travel_times": _travel_times, "incidents": _incidents,

@@ -20,7 +20,7 @@ import pandas as pd
 
 from twin.errors import TwinInputError
 from twin.numbers import MAX_MAGNITUDE, check_column, parse_float
-from twin.observations.formats import FORMATS, SUFFIXES, TRAVEL_SOURCES, Format
+from twin.observations.formats import FORMATS, SOURCES, SUFFIXES, Format
 from twin.reading import DAMAGED, damaged
 from twin.traffic.csv_inputs import _rows as csv_rows
 from twin.waste.streams import STREAMS
@@ -248,7 +248,7 @@ def read_kind(path: str | Path, kind: str, ref: Reference) -> pd.DataFrame:
     for col in fmt.columns:
         if col.type == "text" and col.name in present:
             allowed = {"zone": ref.zones, "stream": STREAMS, "type": ref.types,
-                       "source": TRAVEL_SOURCES}.get(col.name)
+                       "source": SOURCES.get(kind)}.get(col.name)
             frame[col.name] = pd.Series(_text(raw, col.name, allowed), dtype="string")
     _finish(raw, kind, frame, ref)
     if fmt.key:
