@@ -156,3 +156,11 @@ def test_observe_refuses_and_keeps_an_existing_folder(run_folder, tmp_path):
         observe(run_folder, out)
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
     shutil.rmtree(out)
+
+
+def test_the_docs_name_every_column():
+    text = (ROOT / "docs" / "observations.md").read_text()
+    for kind, fmt in FORMATS.items():
+        assert f"### {kind}" in text or f"and {kind}:" in text or f"### waste_fill and {kind}" in text, kind
+        for name in fmt.names:
+            assert f"`{name}`" in text, (kind, name)
