@@ -138,7 +138,8 @@ class WasteConfig:
         le=365,
         unit="days",
         doc="days at the period's start that are simulated but left out of the indicators (the bins "
-        "settle from their random start fill); must be shorter than the period",
+        "settle from their random start fill), counted after scenario.warmup_days (the whole model's "
+        "warm-up, left out of every indicator); must be shorter than period_days",
     )
     # fleet
     trucks: Mapping[str, int] = option(
