@@ -43,7 +43,7 @@ _SIMULATE = ("twin.kernels.components:strong_components",
              "twin.traffic.routing:extract_paths")
 _RUN = ("twin.kernels.components:strong_components",
         "twin.kernels.shortest_path:many_to_many", "twin.kernels.shortest_path:nearest_source",
-        "twin.kernels.shortest_path:path_links", "twin.kernels.shortest_path:shortest_path_trees",
+        "twin.kernels.shortest_path:point_to_point",
         "twin.kernels.shortest_path:trees_to_targets", "twin.kernels.shortest_path:trees_to_targets_serial",
         "twin.migration.choice:choose_zones", "twin.migration.choice:uniforms",
         "twin.migration.flows:household_events", "twin.migration.flows:move_probabilities",
