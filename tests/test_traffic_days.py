@@ -139,3 +139,25 @@ def test_the_departure_rule_moves_trips_after_a_bad_day(testville):
     module, _ = run_days(testville, capacity_factor={"Test Bridge": 0.1})
     days = module.daily_frame()
     assert days.departures_shifted.iloc[0] == 0 and days.departures_shifted.sum() > 0
+
+
+def test_scenario_warmup_days_stay_out_of_every_module_s_indicators():
+    from twin.scenario.run import simulate
+    from twin.scenario.spec import scenario_from_dict
+
+    scenario = scenario_from_dict({
+        "scenario": {"name": "w", "city": "testville", "period_days": 0.25, "warmup_days": 1},
+        "access": {}, "traffic": {}, "emergency": {"rate_scale": 5.0},
+    }, source="w")
+    model, table, series, state, _ = simulate(scenario)
+    value = table.set_index(["domain", "indicator"])["value"]
+    incidents = state["incidents"]
+    assert incidents.time_s.min() < 86_400 <= incidents.time_s.max()  # calls on both sides
+    assert value["emergency", "calls"] == (incidents.time_s >= 86_400).sum()
+    days = series["traffic_daily"]
+    assert days.recorded.tolist() == [False, True] and value["traffic", "recorded_days"] == 1
+    assert value["traffic", "mean_trip_time"] == days.mean_trip_time_min.iloc[1]
+    shares = series["access_share"]
+    late = shares[shares.time_s >= 86_400].groupby("kind").share_within.mean()
+    access = table.set_index("indicator")["value"]  # access's domain is "services"
+    assert access[f"share_within_{late.index[0]}"] == pytest.approx(100 * late.iloc[0])

@@ -48,13 +48,15 @@ class AccessModule(Module):
         population = model.published.get("zone_population", city.zones.population)
         total = max(float(population.sum()), 1.0)
         threshold = self.config.threshold_min * 60.0
+        recorded = model.env.now >= model.warmup_s  # the scenario's warm-up days stay out of the indicators
         for kind in self.config.kinds:
             times = nearest_facility_time(city, link_time, kind)
             share = float(population[times <= threshold].sum()) / total
-            self._year_shares.setdefault(kind, []).append(share)
+            if recorded:
+                self._year_shares.setdefault(kind, []).append(share)
             self._records.append((model.year, float(model.env.now), kind, share))
             self._last_times[kind] = times
-            if kind == "hospital" and np.isfinite(times).any():  # a city may have no hospital
+            if recorded and kind == "hospital" and np.isfinite(times).any():  # a city may have no hospital
                 reachable = np.isfinite(times)
                 mean_min = float((times[reachable] * population[reachable]).sum()
                                  / max(population[reachable].sum(), 1)) / 60.0
