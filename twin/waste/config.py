@@ -132,15 +132,6 @@ class WasteConfig:
         unit="share of capacity",
         doc="bins start the period filled uniformly between 0 and this",
     )
-    warmup_days: int = option(
-        0,
-        ge=0,
-        le=365,
-        unit="days",
-        doc="days at the period's start that are simulated but left out of the indicators (the bins "
-        "settle from their random start fill), counted after scenario.warmup_days (the whole model's "
-        "warm-up, left out of every indicator); must be shorter than period_days",
-    )
     # fleet
     trucks: Mapping[str, int] = option(
         default_factory=lambda: _per_stream(TRUCKS),

@@ -271,13 +271,6 @@ class WasteModule(Module):
 
     # -- the year ------------------------------------------------------------------------------
     def start_year(self, model: TwinModel, year: int) -> None:
-        warmup = self.config.warmup_days
-        recorded_s = model.period_s - model.warmup_s  # the scenario's warm-up days come first
-        if warmup and warmup * SECONDS_PER_DAY >= recorded_s:
-            raise TwinInputError(
-                f"waste.warmup_days ({warmup}) must be shorter than the period "
-                f"(period_days = {recorded_s / SECONDS_PER_DAY:g}): no day is left for the indicators"
-            )
         city = model.city
         zones = city.buildings.zone
         population = model.published.get("zone_population", city.zones.population).astype(np.float64)
@@ -602,7 +595,7 @@ class WasteModule(Module):
     def indicators(self, model: TwinModel, year: int) -> list[Indicator]:
         cfg = self.config
         days = pd.DataFrame(self.daily_rows[self.first_row :], columns=DAILY_COLUMNS)
-        days = days[days.day >= cfg.warmup_days + model.warmup_days]  # scenario's, then waste's own
+        days = days[days.day >= model.warmup_days]  # the scenario's warm-up days are not recorded
         if days.empty:
             return []
         by = (
