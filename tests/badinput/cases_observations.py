@@ -44,7 +44,7 @@ CASES = [
          files=obs("weighbridge.csv", "year,day,stream,tonnes\n2025,3,kitchen,1.5\n")),
     Case("observations-depart-outside", CHECK, "depart_h 7 is outside 0..6 h",
          files=obs("travel_times.csv", TRAVEL + "0,5,2025,7,12,probe\n")),
-    Case("observations-negative-count", CHECK, "line 2: column vehicles must be >= 0, got '-12'",
+    Case("observations-negative-count", CHECK, "line 2: column vehicles must be >= 0, got -12",
          files=counts(",12", ",-12")),
     Case("observations-line-after-blank", CHECK, "counts.csv, line 4: column vehicles must be >= 0",
          files=obs("counts.csv", COUNTS.replace("\n6,2025,0,900,3", "\n\n6,2025,0,900,-3"))),

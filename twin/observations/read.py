@@ -125,7 +125,7 @@ def _load(path: Path, fmt: Format) -> _Raw:
             raise damaged(path, "observation file", str(exc), "write it again (Parquet or CSV)") from None
         columns = {str(c): frame[c].to_numpy() for c in frame.columns}
         return _Raw(path, columns, lambda i: f"{path}, row {i + 1}", len(frame), csv=False)
-    fast = _plain_csv(path)
+    fast = _plain_csv(path, fmt)
     if fast is not None:
         return _Raw(path, fast, lambda i: f"{path}, line {i + 2}", len(next(iter(fast.values()))))
     header, rows, lines = csv_rows(path, fmt.names)
@@ -136,10 +136,11 @@ def _load(path: Path, fmt: Format) -> _Raw:
     return _Raw(path, columns, lambda i: f"{path}, line {lines[i]}", len(rows))
 
 
-def _plain_csv(path: Path) -> dict[str, np.ndarray] | None:
+def _plain_csv(path: Path, fmt: Format) -> dict[str, np.ndarray] | None:
     """The columns of a plain CSV file (no quotes, no blank or short rows, the header on line 1,
-    so that row ``i`` is line ``i + 2``) read by pandas' C parser; None for any other file, which
-    the careful reader then reads (and names its faults)."""
+    so that row ``i`` is line ``i + 2``) read by pandas' C parser (numbers parsed there, text
+    columns kept as text); None for any other file, which the careful reader then reads (and
+    names its faults)."""
     try:
         data = path.read_bytes()
     except OSError:
@@ -148,13 +149,15 @@ def _plain_csv(path: Path) -> dict[str, np.ndarray] | None:
     if not body or b'"' in data or body[:1] in b"\r\n ,":
         return None
     try:
-        frame = pd.read_csv(io.BytesIO(body), dtype=str, keep_default_na=False, skip_blank_lines=False,
+        text = {c.name: str for c in fmt.columns if c.type == "text"}
+        frame = pd.read_csv(io.BytesIO(body), dtype=text, keep_default_na=False, skip_blank_lines=False,
                             skipinitialspace=True, encoding="utf-8")
     except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):  # a UnicodeDecodeError too
         return None
     if len(frame) == 0 or frame.isna().to_numpy().any() or (frame == "").all(axis=1).any():
         return None
-    return {str(c).strip(): frame[c].to_numpy(dtype=object) for c in frame.columns}
+    return {str(c).strip(): frame[c].to_numpy(dtype=None if frame[c].dtype.kind in "iuf" else object)
+            for c in frame.columns}
 
 
 def _alternative(raw: _Raw, fmt: Format) -> set[str]:
