@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -164,3 +165,19 @@ def test_the_docs_name_every_column():
         assert f"### {kind}" in text or f"and {kind}:" in text or f"### waste_fill and {kind}" in text, kind
         for name in fmt.names:
             assert f"`{name}`" in text, (kind, name)
+
+
+def test_counts_over_a_links_capacity_are_warned_about(exact, run_folder, tmp_path):
+    """A detector keyed to the wrong link shows when the link cannot carry its count; the truth
+    itself (every link, no noise) never does."""
+    ref = reference_of(run_folder)
+    counts = exact[1]["counts"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_kind(exact[0] / "counts.csv", "counts", ref)
+    swapped = counts.head(3)[["link", "year", "start_s", "end_s", "vehicles"]].copy()
+    link = int(swapped.link.iloc[1])
+    swapped.loc[swapped.index[1], "vehicles"] = 2 * ref.link_capacity_vph[link] * 0.25  # two capacities
+    swapped.to_csv(tmp_path / "counts.csv", index=False)
+    with pytest.warns(UserWarning, match=rf"counts.csv, line 3: .* capacity of link {link} .* 1 such rows"):
+        read_kind(tmp_path / "counts.csv", "counts", ref)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ class Reference:
     start_year: int
     horizon_years: int
     period_days: float
+    link_capacity_vph: np.ndarray
     bin_stream: tuple[str, ...] | None = None
 
     @property
@@ -73,7 +75,8 @@ def _reference(city, run: dict, emergency: dict | None, source: str, bin_stream=
         types = INCIDENT_TYPES
     return Reference(source, np.asarray(net.link_from), np.asarray(net.link_to), np.asarray(net.node_x),
                      np.asarray(net.node_y), tuple(city.zones.name), types, int(run["start_year"]),
-                     int(run["horizon_years"]), float(run["period_days"]), bin_stream)
+                     int(run["horizon_years"]), float(run["period_days"]), np.asarray(net.link_capacity_vph),
+                     bin_stream)
 
 
 def reference_of(path: str | Path) -> Reference:
@@ -223,6 +226,28 @@ def _refuse(raw: _Raw, bad: np.ndarray, message: Callable[[int], str]) -> None:
         raise TwinInputError(f"{raw.where(i)}: {message(i)}")
 
 
+OVER_CAPACITY = 1.5
+"""A count above this many times its link's capacity (over the interval) is warned about."""
+
+MIN_SUSPECT = 10.0
+"""Counts below this many vehicles are never suspect (short intervals, platoons)."""
+
+
+def _over_capacity(raw: _Raw, ref: Reference, out: dict[str, np.ndarray]) -> None:
+    """Warn (one line) when counts exceed what their link can carry: a detector keyed to the
+    wrong link, or counts of both directions on one link."""
+    hours = (out["end_s"] - out["start_s"]) / 3600.0
+    limit = OVER_CAPACITY * ref.link_capacity_vph[out["link"]] * hours
+    over = np.flatnonzero((out["vehicles"] > limit) & (out["vehicles"] >= MIN_SUSPECT))
+    if over.size:
+        i = int(over[0])
+        link = out["link"][i]
+        warnings.warn(f"{raw.where(i)}: {out['vehicles'][i]:g} vehicles in {hours[i] * 3600:g} s is over "
+                      f"{OVER_CAPACITY:g} times the capacity of link {link} ({ref.link_capacity_vph[link]:g} "
+                      f"veh/h; {over.size} such rows): is the detector keyed to the right link?",
+                      stacklevel=3)
+
+
 def _link_of(raw: _Raw, ref: Reference, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The link from node ``a`` to node ``b`` of each row (the first such link of the city)."""
     n = len(ref.node_x)
@@ -286,6 +311,8 @@ def read_kind(path: str | Path, kind: str, ref: Reference) -> pd.DataFrame:
                 f"{ref.source} (links 0..{ref.n_links - 1})")
     elif kind == "counts":
         out["link"] = _link_of(raw, ref, out.pop("from"), out.pop("to"))
+    if kind == "counts":
+        _over_capacity(raw, ref, out)
     frame = pd.DataFrame(out)
     for col in fmt.columns:
         if col.type == "text" and col.name in present:
