@@ -181,3 +181,27 @@ def test_counts_over_a_links_capacity_are_warned_about(exact, run_folder, tmp_pa
     swapped.to_csv(tmp_path / "counts.csv", index=False)
     with pytest.warns(UserWarning, match=rf"counts.csv, line 3: .* capacity of link {link} .* 1 such rows"):
         read_kind(tmp_path / "counts.csv", "counts", ref)
+
+
+def test_observe_honours_the_umask_and_keeps_the_old_folder_on_a_full_disk(run_folder, tmp_path, monkeypatch):
+    import errno
+    import os
+
+    out = tmp_path / "o"
+    old = os.umask(0o027)
+    try:
+        observe(run_folder, out, seed=2)
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o750
+    assert {p.stat().st_mode & 0o777 for p in out.iterdir()} == {0o640}
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full_disk)
+    with pytest.raises(TwinInputError, match="cannot write: No space left on device"):
+        observe(run_folder, out, seed=3, force=True)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["o"]  # no temporary folder left
