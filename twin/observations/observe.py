@@ -123,7 +123,8 @@ def _travel_times(run: _Run, ref: Reference, rng, share: float, noise: float) ->
     if not {"origin", "destination"} <= set(trips.columns):
         return ("the run's trip_times has no origin and destination columns "
                 "(this traffic module does not record them)")
-    trips = trips[(trips.origin < len(ref.node_x)) & (trips.destination < len(ref.node_x))]
+    n_nodes = len(ref.node_x)
+    trips = trips[(trips.origin < n_nodes) & (trips.destination < n_nodes) & (trips.depart_s <= ref.period_s)]
     probes = trips[rng.random(len(trips)) < share]
     sd = float(noise)
     factor = np.exp(sd * rng.standard_normal(len(probes)) - sd * sd / 2) if sd else 1.0
@@ -138,7 +139,7 @@ def _incidents(run: _Run, ref: Reference, rng, share: float, noise: float) -> pd
     table = run.table("state", "incidents", ("year", "time_s", "type", "x", "y", "zone", "response_s"))
     if table is None:
         return "the run has no state/incidents.parquet (no emergency module)"
-    table = table[rng.random(len(table)) < share]
+    table = table[(rng.random(len(table)) < share) & (table.time_s <= ref.period_s)]
     n = len(table)
     frame = pd.DataFrame({"year": table.year.to_numpy(np.int64), "time_s": table.time_s.to_numpy(),
                           "x": table.x.to_numpy() + float(noise) * rng.standard_normal(n),
