@@ -205,3 +205,10 @@ def test_observe_honours_the_umask_and_keeps_the_old_folder_on_a_full_disk(run_f
         observe(run_folder, out, seed=3, force=True)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["o"]  # no temporary folder left
+
+
+def test_detectors_of_a_counts_file(run_folder, tmp_path):
+    """--detectors: counts on the links of a real city's counts file (here the example's)."""
+    example = ROOT / "data" / "observed" / "examples" / "counts.csv"
+    tables = observe(run_folder, tmp_path / "o", detectors=example, seed=1)
+    assert sorted(tables["counts"].link.unique()) == sorted(pd.read_csv(example).link.unique())

@@ -14,7 +14,8 @@ def _cmd_observe(args: argparse.Namespace) -> int:
     sample = parse_settings(args.sample, "--sample", SAMPLE)
     noise = parse_settings(args.noise, "--noise", NOISE)
     check_target(args.out, args.force)  # before reading the run
-    tables = observe(args.run, args.out, sample=sample, noise=noise, seed=args.seed, force=args.force)
+    tables = observe(args.run, args.out, sample=sample, noise=noise, seed=args.seed, force=args.force,
+                     detectors=args.detectors)
     print(f"{args.out}: " + ", ".join(f"{kind} {len(t):,} rows" for kind, t in tables.items()))
     return 0
 
@@ -36,6 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="share observed per kind, 0..1 (counts=0.1 puts detectors on 10%% of the links)")
     p.add_argument("--noise", action="append", metavar="KIND=VALUE[,...]",
                    help="reporting noise per kind (counts=poisson or a relative sd; 0 = exact)")
+    p.add_argument("--detectors", metavar="COUNTS_FILE",
+                   help="observe counts on the links of this counts file (a real city's detectors)")
     p.add_argument("--seed", type=SEED, default=0, help="random seed of the sampling (default 0)")
     p.add_argument("--force", action="store_true", help="replace an existing --out folder")
     p.set_defaults(func=_cmd_observe)

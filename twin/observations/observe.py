@@ -20,7 +20,7 @@ import pandas as pd
 
 from twin.errors import TwinInputError
 from twin.observations.formats import FORMATS
-from twin.observations.read import Reference, read_observations, reference_of
+from twin.observations.read import Reference, read_kind, read_observations, reference_of
 from twin.reading import read_json, read_table
 from twin.scenario.store import rerun_remedy, sha256_file
 from twin.writing import atomic_folder, output_errors
@@ -80,8 +80,9 @@ def _relative(rng: np.random.Generator, values: np.ndarray, sd: float) -> np.nda
 class _Run:
     """The tables of a run folder that observations are drawn from."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, detectors: np.ndarray | None = None) -> None:
         self.path = path
+        self.detectors = detectors  # links with a detector (sorted), or None to draw them
         self.remedy = rerun_remedy(path)
         self.manifest = read_json(path / "manifest.json", what="run manifest", remedy=self.remedy,
                                   keys=("scenario",))
@@ -99,7 +100,7 @@ def _counts(run: _Run, ref: Reference, rng, share: float, noise) -> pd.DataFrame
         return "the run has no timeseries/link_timeseries.parquet (no traffic module, or timeseries off)"
     interval = float(run.manifest["scenario"]["traffic"]["record_interval_min"]) * 60.0
     n_int = math.ceil(ref.period_s / interval - 1e-9)
-    links = _chosen(rng, ref.n_links, share)
+    links = _chosen(rng, ref.n_links, share) if run.detectors is None else run.detectors
     years = np.arange(ref.years[0], ref.years[1] + 1)
     grid = np.zeros((len(years), n_int, ref.n_links))
     k = np.rint(series.time_s.to_numpy() / interval).astype(np.int64)
@@ -194,8 +195,12 @@ DRAW = {"counts": _counts, "travel_times": _travel_times, "incidents": _incident
 
 
 def observe(run: str | Path, out: str | Path, *, sample: dict | None = None, noise: dict | None = None,
-            seed: int = 0, force: bool = False) -> dict[str, pd.DataFrame]:
+            seed: int = 0, force: bool = False,
+            detectors: str | Path | None = None) -> dict[str, pd.DataFrame]:
     """Write synthetic observations of the run folder ``run`` into the folder ``out`` (atomically).
+
+    ``detectors`` is a counts file (a real city's, say): counts are then observed on its links
+    instead of on a drawn share of the links.
 
     Returns the tables written by kind. A kind the run cannot give (its module did not run) is
     skipped with a warning and listed in ``out/observe.json``, beside the settings.
@@ -206,7 +211,10 @@ def observe(run: str | Path, out: str | Path, *, sample: dict | None = None, noi
     if not (run_path / "manifest.json").is_file():
         raise TwinInputError(f"{run_path}: not a run folder (no manifest.json); make one with `twin run`")
     ref = reference_of(run_path)
-    source = _Run(run_path)
+    links = None
+    if detectors is not None:
+        links = np.unique(read_kind(detectors, "counts", ref)["link"].to_numpy())
+    source = _Run(run_path, links)
     tables: dict[str, pd.DataFrame] = {}
     skipped: dict[str, str] = {}
     for number, kind in enumerate(FORMATS):
@@ -225,6 +233,7 @@ def observe(run: str | Path, out: str | Path, *, sample: dict | None = None, noi
                                                                               skipped.items()) + ")")
     settings = {"run": str(run_path), "run_manifest_sha256": sha256_file(run_path / "manifest.json"),
                 "seed": seed, "sample": sample, "noise": noise, "skipped": skipped,
+                "detectors": None if detectors is None else str(detectors),
                 "rows": {k: len(v) for k, v in tables.items()}}
     with atomic_folder(out, force=force, what="twin observe", protect=(run_path,)) as tmp:
         with output_errors(out):
