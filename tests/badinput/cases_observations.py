@@ -78,6 +78,8 @@ CASES = [
     Case("observations-against-missing",
          ("observations", "check", "{tmp}/obs", "--against", "{tmp}/nothing.toml"),
          "nothing.toml", files=counts("5,", "5,")),
+    Case("observations-no-subcommand", ("observations",), "required: SUBCOMMAND"),
+    Case("observe-no-out", ("observe", "{tmp}"), "required: --out"),
     Case("observe-not-a-run", ("observe", "{tmp}", "--out", "{tmp}/o"), "not a run folder",
          files={"x.txt": "x"}),
     Case("observe-bad-sample", ("observe", "{tmp}", "--out", "{tmp}/o", "--sample", "counts=2"),
