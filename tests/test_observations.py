@@ -212,3 +212,14 @@ def test_detectors_of_a_counts_file(run_folder, tmp_path):
     example = ROOT / "data" / "observed" / "examples" / "counts.csv"
     tables = observe(run_folder, tmp_path / "o", detectors=example, seed=1)
     assert sorted(tables["counts"].link.unique()) == sorted(pd.read_csv(example).link.unique())
+
+
+def test_parquet_files_read_back_the_same(run_folder, tmp_path):
+    as_csv = observe(run_folder, tmp_path / "c", seed=4)
+    observe(run_folder, tmp_path / "p", seed=4, file_format="parquet")
+    written = sorted(p.name for p in (tmp_path / "p").glob("*.parquet"))
+    assert written == sorted(f"{k}.parquet" for k in as_csv)
+    ref = reference_of(run_folder)
+    for kind, got in read_observations(tmp_path / "p", ref).items():
+        want = read_kind(tmp_path / "c" / f"{kind}.csv", kind, ref)
+        pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12)

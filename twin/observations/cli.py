@@ -15,7 +15,7 @@ def _cmd_observe(args: argparse.Namespace) -> int:
     noise = parse_settings(args.noise, "--noise", NOISE)
     check_target(args.out, args.force)  # before reading the run
     tables = observe(args.run, args.out, sample=sample, noise=noise, seed=args.seed, force=args.force,
-                     detectors=args.detectors)
+                     detectors=args.detectors, file_format=args.format)
     print(f"{args.out}: " + ", ".join(f"{kind} {len(t):,} rows" for kind, t in tables.items()))
     return 0
 
@@ -39,6 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="reporting noise per kind (counts=poisson or a relative sd; 0 = exact)")
     p.add_argument("--detectors", metavar="COUNTS_FILE",
                    help="observe counts on the links of this counts file (a real city's detectors)")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv",
+                   help="file type written (default csv; parquet is faster for millions of rows)")
     p.add_argument("--seed", type=SEED, default=0, help="random seed of the sampling (default 0)")
     p.add_argument("--force", action="store_true", help="replace an existing --out folder")
     p.set_defaults(func=_cmd_observe)

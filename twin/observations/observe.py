@@ -22,7 +22,7 @@ from twin.errors import TwinInputError
 from twin.observations.formats import FORMATS
 from twin.observations.read import Reference, read_kind, read_observations, reference_of
 from twin.reading import read_json, read_table
-from twin.scenario.store import rerun_remedy, sha256_file
+from twin.scenario.store import rerun_remedy, sha256_file, write_table
 from twin.writing import atomic_folder, output_errors
 
 SAMPLE: dict[str, float] = {"counts": 0.1, "travel_times": 0.05, "incidents": 1.0, "waste_fill": 0.2,
@@ -196,11 +196,12 @@ DRAW = {"counts": _counts, "travel_times": _travel_times, "incidents": _incident
 
 def observe(run: str | Path, out: str | Path, *, sample: dict | None = None, noise: dict | None = None,
             seed: int = 0, force: bool = False,
-            detectors: str | Path | None = None) -> dict[str, pd.DataFrame]:
+            detectors: str | Path | None = None, file_format: str = "csv") -> dict[str, pd.DataFrame]:
     """Write synthetic observations of the run folder ``run`` into the folder ``out`` (atomically).
 
     ``detectors`` is a counts file (a real city's, say): counts are then observed on its links
-    instead of on a drawn share of the links.
+    instead of on a drawn share of the links. ``file_format`` is "csv" or "parquet" (the faster
+    for millions of rows).
 
     Returns the tables written by kind. A kind the run cannot give (its module did not run) is
     skipped with a warning and listed in ``out/observe.json``, beside the settings.
@@ -238,7 +239,10 @@ def observe(run: str | Path, out: str | Path, *, sample: dict | None = None, noi
     with atomic_folder(out, force=force, what="twin observe", protect=(run_path,)) as tmp:
         with output_errors(out):
             for kind, table in tables.items():
-                table.to_csv(tmp / f"{kind}.csv", index=False)
+                if file_format == "parquet":
+                    write_table(table, tmp / f"{kind}.parquet")
+                else:
+                    table.to_csv(tmp / f"{kind}.csv", index=False)
             (tmp / "observe.json").write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
         read_observations(tmp, ref)  # what we write reads back
     return tables
