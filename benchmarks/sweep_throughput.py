@@ -12,13 +12,18 @@ executor): ``runs/s with 2 workers / (2 x runs/s with 1 worker)``; "busy" is the
 workers' wall time spent inside runs (sum of the runs' seconds / (workers x wall)), which the
 executor's overhead lowers and other programs on the machine do not.
 
-    python benchmarks/sweep_throughput.py [--runs 256] [--repeat 3]
+    python benchmarks/sweep_throughput.py [--runs 256] [--repeat 3] [--cli-workers]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -44,6 +49,52 @@ def write_sweep(folder: Path, runs: int) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def local_cluster(workers: int):
+    """A client of the LocalCluster `twin sweep --workers N` starts; closed on exit."""
+    client = connect(workers)
+    try:
+        yield client
+    finally:
+        cluster = client.cluster
+        client.close()
+        cluster.close()
+
+
+@contextlib.contextmanager
+def cli_cluster(workers: int, folder: Path):
+    """A client of a `dask scheduler` and ``workers`` `dask worker` processes started from the command
+    line on 127.0.0.1, each in a session of its own as on a real cluster (the kernel then shares
+    the CPU between them as between separate programs); stopped on exit."""
+    from dask.distributed import Client
+
+    dask = str(Path(sys.executable).with_name("dask"))
+    info = folder / f"scheduler-{workers}.json"
+    quiet = ["--dashboard-address", "127.0.0.1:0", "--no-dashboard"]
+    started = []
+
+    def start(*argv: str) -> None:
+        started.append(subprocess.Popen([dask, *argv, *quiet], cwd=folder, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, start_new_session=True))
+
+    try:
+        start("scheduler", "--host", "127.0.0.1", "--port", "0", "--scheduler-file", str(info))
+        while not info.is_file():
+            time.sleep(0.1)
+        address = json.loads(info.read_text())["address"]
+        for i in range(workers):
+            start("worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-nanny",
+                  "--local-directory", str(folder / f"w{workers}-{i}"))
+        with Client(address) as client:
+            client.wait_for_workers(workers, timeout=120)
+            yield client
+    finally:
+        for process in started[::-1]:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            process.wait(30)
+
+
 def timed_sweep(spec, folder: Path, client=None, batch_target_s: float = BATCH_TARGET_S
                 ) -> tuple[float, list[float]]:
     """Wall seconds for every run of ``spec`` into ``folder``, and seconds inside each run."""
@@ -66,6 +117,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=256)
     parser.add_argument("--repeat", type=int, default=3, help="sweeps per executor; the fastest counts")
+    parser.add_argument("--cli-workers", action="store_true",
+                        help="`dask scheduler` and `dask worker` processes instead of a LocalCluster")
     args = parser.parse_args()
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, cores: {os.cpu_count()}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -82,23 +135,19 @@ def main() -> None:
 
         wall, inside = fastest("serial")
         rows.append(("serial (in process)", 1, wall, inside, 0.0))
+        kind = "dask worker processes" if args.cli_workers else "LocalCluster"
         for workers in (1, 2):
             start = time.perf_counter()
-            client = connect(workers)
-            startup = time.perf_counter() - start
-            try:
+            with cli_cluster(workers, tmp) if args.cli_workers else local_cluster(workers) as client:
+                startup = time.perf_counter() - start
                 timed_sweep(spec, tmp / f"warm-{workers}", client)
                 modes = (("one run a task", 0.0), (f"batches of ~{BATCH_TARGET_S:g} s", BATCH_TARGET_S))
                 for label, target in modes:
                     wall, inside = fastest(f"dask-{workers}-{target}", client, target)
                     rows.append((f"dask {workers} worker(s), {label}", workers, wall, inside, startup))
-            finally:
-                cluster = client.cluster
-                client.close()
-                cluster.close()
         folders = ["serial-0"] + [f"dask-{w}-{t}-0" for w in (1, 2) for t in (0.0, BATCH_TARGET_S)]
         identical = len({(tmp / d / "runs" / "p000000-r0000.parquet").read_bytes() for d in folders}) == 1
-    print(f"{n} runs of ~{1000 * np.mean(rows[0][3]):.0f} ms; same run files everywhere: {identical}")
+    print(f"{n} runs of ~{1000 * np.mean(rows[0][3]):.0f} ms; {kind}; same run files everywhere: {identical}")
     print(f"{'executor':<42} {'runs/s':>8} {'ms in run':>10} {'overhead ms':>12} {'busy':>6}"
           f" {'start-up s':>11}")
     for name, workers, wall, inside, startup in rows:
