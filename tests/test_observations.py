@@ -9,6 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from test_fuzz_readers import FUZZ, content, handled, write
 
 from twin.errors import TwinInputError
 from twin.observations import observe, read_kind, read_observations, reference_of
@@ -223,3 +226,23 @@ def test_parquet_files_read_back_the_same(run_folder, tmp_path):
     for kind, got in read_observations(tmp_path / "p", ref).items():
         want = read_kind(tmp_path / "c" / f"{kind}.csv", kind, ref)
         pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12)
+
+
+EXAMPLES = {kind: (ROOT / "data" / "observed" / "examples" / f"{kind}.csv").read_text() for kind in FORMATS}
+
+
+@pytest.fixture(scope="module")
+def testville_reference():
+    return reference_of(ROOT / "scenarios" / "testville_quick.toml")
+
+
+@FUZZ
+@given(kind=st.sampled_from(sorted(EXAMPLES)), data=st.data())
+def test_fuzzed_observation_files_end_in_a_table_or_one_line(testville_reference, tmp_path_factory, kind,
+                                                              data):
+    """An example file with tokens replaced, lines dropped or cut, or random text or bytes: a
+    table or one TwinInputError line (hypothesis, derandomized: tests/test_fuzz_readers.py)."""
+    path = write(tmp_path_factory.getbasetemp() / f"{kind}.csv", data.draw(content(EXAMPLES[kind])))
+    frame = handled(read_kind, path, kind, testville_reference)
+    if frame is not None:
+        assert set(FORMATS[kind].key) <= set(frame.columns)
