@@ -324,7 +324,8 @@ def read_kind(path: str | Path, kind: str, ref: Reference) -> pd.DataFrame:
         dup = frame.duplicated(list(fmt.key), keep="first").to_numpy()
         _refuse(raw, dup, lambda i: ", ".join(f"{k} {frame[k].iloc[i]}" for k in fmt.key)
                 + " appears twice (each key once)")
-    return frame
+    order = [c for c in fmt.names if c in frame]
+    return frame[order + [c for c in frame.columns if c not in order]]
 
 
 def _finish(raw: _Raw, kind: str, frame: pd.DataFrame, ref: Reference) -> None:
