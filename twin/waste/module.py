@@ -81,11 +81,12 @@ DEFERRED_COLUMNS = ["year", "day", "stream", "depot", "bin"]
 
 PLAN_COLUMNS = [
     "year", "day", "stream", "depot", "bins", "required", "trucks", "routes", "feasible",
-    "feasible_after_repair", "deferred_bins", "cost", "seconds", "reused",
+    "feasible_after_repair", "deferred_bins", "cost", "reused",
 ]
 """Columns of the ``waste_plans`` table: one row per routing problem planned or reused that day
-(``cost``: the planner's objective, seconds or metres less collected prizes; ``seconds``: the
-search time when it was planned)."""
+(``cost``: the planner's objective, seconds or metres less collected prizes). The search's wall
+time is not recorded here (run outputs are bitwise identical for a scenario and seed); the
+module's routing seconds are in its timing."""
 
 HOUR_S = 3600.0
 
@@ -514,7 +515,7 @@ class WasteModule(Module):
         deferred = np.setdiff1d(sel.must, visited)
         row = (
             problem.n_clients, int(problem.required.sum()), problem.vehicles[0].count, len(plan.routes),
-            first_feasible, plan.feasible, int(deferred.size), plan.cost, round(plan.seconds, 3),
+            first_feasible, plan.feasible, int(deferred.size), plan.cost,
         )
         return routes, deferred, row
 
