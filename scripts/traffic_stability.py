@@ -129,8 +129,23 @@ def twin_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "twin", *args]
 
 
-def run_scenarios(jobs: list[tuple[Path, int, Path]], workers: int) -> None:
-    """``twin run FILE --seed S --out DIR`` for each (file, seed, dir), ``workers`` at a time."""
+def finished(file: Path, seed: int, out: Path) -> bool:
+    """Whether ``out`` is a run folder of the scenario ``file`` (as resolved now) with ``seed``."""
+    from twin.scenario import load_scenario
+
+    try:
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return manifest.get("seed") == seed and manifest.get("scenario") == json.loads(
+        json.dumps(load_scenario(file).to_dict()))
+
+
+def run_scenarios(jobs: list[tuple[Path, int, Path]], workers: int, resume: bool = False) -> int:
+    """``twin run FILE --seed S --out DIR`` for each (file, seed, dir), ``workers`` at a time; with
+    ``resume`` a DIR that already holds that run is kept. Returns the number of runs kept."""
+    kept = [job for job in jobs if resume and finished(*job)]
+
     def one(job: tuple[Path, int, Path]) -> None:
         file, seed, out = job
         done = subprocess.run(twin_command("run", str(file), "--seed", str(seed), "--out", str(out),
@@ -140,7 +155,8 @@ def run_scenarios(jobs: list[tuple[Path, int, Path]], workers: int) -> None:
             raise RuntimeError(f"twin run {file} --seed {seed} failed: {done.stderr.strip()}")
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(one, jobs))
+        list(pool.map(one, [job for job in jobs if job not in kept]))
+    return len(kept)
 
 
 def indicator(run: Path, name: str) -> pd.Series:
@@ -271,12 +287,16 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--replicates", type=int, default=5, help="closure experiment replicates a side")
     parser.add_argument("--closure-days", type=int, default=3,
                         help="recorded days of the closure's year (period_days): first day + adapted days")
+    parser.add_argument("--closure-warmup", type=int,
+                        help="traffic.warmup_days of the closure experiment (default: the baseline's)")
     parser.add_argument("--jobs", type=int, default=1, choices=(1, 2), help="runs at a time (at most 2)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: testville, seeds 1 and 2, 2 replicates, 2 days, bridge at 20 %%")
     parser.add_argument("--skip", action="append", default=[], choices=("seeds", "step", "closure"),
                         help="leave a part out (repeatable)")
     parser.add_argument("--work", type=Path, help="keep the copies and runs here (default: a temporary one)")
+    parser.add_argument("--resume", action="store_true",
+                        help="with --work: keep the runs already there (same scenario and seed)")
     parser.add_argument("--report", type=Path, default=ROOT / "docs" / "traffic_stability.md")
     args = parser.parse_args(argv)
     try:
@@ -299,7 +319,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def closure_policy(args: argparse.Namespace, folder: Path) -> Path:
     """Write the closure experiment's traffic-only parent and policy into ``folder``; the policy's path."""
-    overrides = {"scenario": {"horizon_years": 1, "period_days": float(args.closure_days)}}
+    overrides: dict[str, dict[str, Any]] = {
+        "scenario": {"horizon_years": 1, "period_days": float(args.closure_days)}}
+    if args.closure_warmup is not None:
+        overrides["traffic"] = {"warmup_days": args.closure_warmup}
     if not args.quick:
         return traffic_only(args.closure, folder, overrides)
     parent = traffic_only(args.baseline, folder, overrides)
@@ -330,7 +353,7 @@ def stability(args: argparse.Namespace, work: Path) -> tuple[list[str], dict[str
         other = traffic_only(args.baseline, work / "step",
                              {"scenario": {"horizon_years": 1}, "traffic": {"time_step_s": other_step}})
         jobs += [(other, s, step_runs[s]) for s in seeds]
-    run_scenarios(jobs, args.jobs)
+    figures["runs_kept"] = run_scenarios(jobs, args.jobs, args.resume)
     if "seeds" not in args.skip:
         lines, figures["seeds"] = seeds_section(seed_runs)
         out += ["", f"## Seeds: baseline, {horizon} years, seeds {', '.join(map(str, seeds))}", "",
@@ -350,14 +373,18 @@ def stability(args: argparse.Namespace, work: Path) -> tuple[list[str], dict[str
         policy = closure_policy(args, work / "closure")
         done = subprocess.run(twin_command("experiment", str(policy), "--replicates", str(args.replicates),
                                            "--workers", str(0 if args.jobs == 1 else args.jobs),
-                                           "--out", str(work / "experiment"), "--quiet"),
+                                           "--out", str(work / "experiment"), "--quiet",
+                                           *(["--resume"] if args.resume and (work / "experiment").exists()
+                                             else [])),
                               capture_output=True, text=True, check=False)
         if done.returncode:
             raise RuntimeError(f"twin experiment {policy} failed: {done.stderr.strip()}")
         lines, figures["closure"] = closure_section(work / "experiment")
         out += ["", f"## Closure: {args.replicates} replicates against the baseline", "",
                 f"`twin experiment closure.toml --replicates {args.replicates}` (closure.toml extends the "
-                f"traffic-only baseline; both one year of {args.closure_days} recorded days; the warm-up "
+                f"traffic-only baseline; both one year of {args.closure_days} recorded days"
+                + ("" if args.closure_warmup is None else
+                   f", `traffic.warmup_days = {args.closure_warmup}`") + "; the warm-up "
                 "days run without the closure, so it falls on the first recorded day); effect = closure "
                 "- baseline, paired on common random numbers.", "", *lines]
     return out, figures
@@ -385,8 +412,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"traffic_stability: error: {exc}", file=sys.stderr)
         return 1
     minutes = (time.time() - started) / 60
-    tail = ["", f"Wall time {minutes:.1f} min with {args.jobs} run(s) at a time; load average at the end "
-            f"{uptime()}.", "", "<!-- figures " + json.dumps(figures) + " -->"]
+    kept = figures.get("runs_kept", 0)
+    tail = ["", f"Wall time {minutes:.1f} min with {args.jobs} run(s) at a time"
+            + (f" ({kept} `twin run` folders kept from an earlier call with --resume)" if kept else "")
+            + f"; load average at the end {uptime()}.", "", "<!-- figures " + json.dumps(figures) + " -->"]
     text = "\n".join(head + body + tail) + "\n"
     print(text)
     args.report.parent.mkdir(parents=True, exist_ok=True)
