@@ -169,7 +169,7 @@ def test_shipped_policies_are_the_baseline_plus_their_policy_keys(name):
     assert list(policy.modules) == list(baseline.modules)  # like for like: same modules,
     assert policy.scenario.horizon_years == baseline.scenario.horizon_years  # horizon
     assert policy.scenario.period_days == baseline.scenario.period_days  # and period
-    assert policy.modules["traffic"].link_model == "spatial_queue"  # the baseline's decision
+    assert policy.modules["traffic"].link_model == baseline.modules["traffic"].link_model  # inherited
 
 
 def test_bridge_closure_keeps_its_closure():
