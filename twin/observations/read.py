@@ -20,11 +20,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from twin.csv_rows import csv_rows
 from twin.errors import TwinInputError
 from twin.numbers import MAX_MAGNITUDE, check_column, parse_float
 from twin.observations.formats import FORMATS, SOURCES, SUFFIXES, Format
 from twin.reading import DAMAGED, damaged
-from twin.traffic.csv_inputs import _rows as csv_rows
 from twin.waste.streams import STREAMS
 
 

@@ -11,15 +11,14 @@ Errors name the file and the line (1-based, the header is line 1).
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import warnings
 from pathlib import Path
 
 import numpy as np
 
 from twin.city import RoadNetwork
+from twin.csv_rows import csv_rows
 from twin.errors import TwinInputError
 from twin.numbers import check_column, check_size, parse_float
 from twin.traffic.trips import Trips
@@ -76,45 +75,13 @@ def _numbers(text: list[str]) -> np.ndarray:
         return np.array([parse_float(t) for t in text], dtype=np.float64)
 
 
-def _rows(path: Path, columns: tuple[str, ...]) -> tuple[list[str], list[list[str]], list[int]]:
-    """The header (names stripped), the non-blank rows and their line numbers of the CSV ``path``."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise TwinInputError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        text = data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        raise TwinInputError(f"{path}: not UTF-8 text (byte {exc.start}); expected a CSV file") from None
-    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
-    header: list[str] | None = None
-    rows, lines = [], []
-    try:
-        for row in reader:
-            if not any(field.strip() for field in row):
-                continue  # a blank line (or only commas)
-            if header is None:
-                header = [name.strip() for name in row]
-                continue
-            if len(row) > len(header):
-                raise TwinInputError(f"{path}, line {reader.line_num}: malformed CSV ({len(row)} fields, "
-                                     f"the header has {len(header)})")
-            rows.append(row)
-            lines.append(reader.line_num)
-    except csv.Error as exc:
-        raise TwinInputError(f"{path}, line {reader.line_num}: malformed CSV ({exc})") from None
-    if header is None:
-        raise TwinInputError(f"{path}: the file is empty (expected columns {', '.join(columns)})")
-    return header, rows, lines
-
-
 def _read(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> _Table:
     """The numeric columns of a CSV file, each checked against :data:`BOUNDS`, with a file-and-line
     error for anything malformed. Blank lines are skipped; a short row's missing fields are empty."""
     path = Path(path)
     if not path.is_file():
         raise TwinInputError(f"{path}: no such file")
-    header, rows, lines = _rows(path, columns)
+    header, rows, lines = csv_rows(path, columns)
     missing = [c for c in columns if c not in header]
     if missing:
         raise TwinInputError(
