@@ -137,8 +137,9 @@ def finished(file: Path, seed: int, out: Path) -> bool:
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return manifest.get("seed") == seed and manifest.get("scenario") == json.loads(
-        json.dumps(load_scenario(file).to_dict()))
+    expected = json.loads(json.dumps(load_scenario(file).to_dict()))
+    expected["scenario"]["seed"] = seed  # `twin run --seed` writes it into the resolved scenario
+    return manifest.get("seed") == seed and manifest.get("scenario") == expected
 
 
 def run_scenarios(jobs: list[tuple[Path, int, Path]], workers: int, resume: bool = False) -> int:
@@ -237,13 +238,18 @@ def step_section(base: dict[int, Path], other: dict[int, Path], base_step: float
              "|---" * (len(seeds) + 2) + "|",
              f"| {base_step:g} s | " + " | ".join(f"{v:.2f}" for v in a) + f" | {a.mean():.2f} |",
              f"| {other_step:g} s | " + " | ".join(f"{v:.2f}" for v in b) + f" | {b.mean():.2f} |", ""]
-    interval = (f"95 % interval {low:+.2f} to {high:+.2f} min, paired on seeds" if math.isfinite(low)
-                else "no interval with one seed")
+    scale = 100 / a.mean()
+    inside = math.isfinite(low) and low * scale >= -STEP_GOAL_PCT and high * scale <= STEP_GOAL_PCT
+    interval = (f"95 % interval {low:+.2f} to {high:+.2f} min or {low * scale:+.1f} to {high * scale:+.1f} "
+                "%, "
+                f"paired on seeds, {'inside' if inside else 'not inside'} +-{STEP_GOAL_PCT:g} %"
+                if math.isfinite(low) else "no interval with one seed")
     met = abs(rel) <= STEP_GOAL_PCT
     lines.append(f"{other_step:g} s minus {base_step:g} s: {diff:+.2f} min ({rel:+.1f} % of the "
                  f"{base_step:g} s mean; {interval}); goal within {STEP_GOAL_PCT:g} %: "
                  + ("met." if met else "not met."))
     return lines, {"diff_min": diff, "diff_pct": rel, "ci": [low, high], "met": bool(met),
+                   "interval_inside": bool(inside),
                    "base": a.round(3).tolist(), "other": b.round(3).tolist()}
 
 
@@ -289,6 +295,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="recorded days of the closure's year (period_days): first day + adapted days")
     parser.add_argument("--closure-warmup", type=int,
                         help="traffic.warmup_days of the closure experiment (default: the baseline's)")
+    parser.add_argument("--also-warmup", type=int,
+                        help="repeat the seeds' runs with this traffic.warmup_days (a settled memory)")
     parser.add_argument("--jobs", type=int, default=1, choices=(1, 2), help="runs at a time (at most 2)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: testville, seeds 1 and 2, 2 replicates, 2 days, bridge at 20 %%")
@@ -369,17 +377,19 @@ def stability(args: argparse.Namespace, work: Path) -> tuple[list[str], dict[str
                 f"The seeds' first year with `time_step_s = {other_step:g}` (`horizon_years = 1`) against "
                 f"the same year of the runs above ({step:g} s); mean trip (min).", "", *lines]
     if "closure" not in args.skip:
-        (work / "closure").mkdir(exist_ok=True)
-        policy = closure_policy(args, work / "closure")
+        name = "" if args.closure_warmup is None else f"_warmup{args.closure_warmup}"
+        (work / f"closure{name}").mkdir(exist_ok=True)
+        policy = closure_policy(args, work / f"closure{name}")
+        experiment = work / f"experiment{name}"
         done = subprocess.run(twin_command("experiment", str(policy), "--replicates", str(args.replicates),
                                            "--workers", str(0 if args.jobs == 1 else args.jobs),
-                                           "--out", str(work / "experiment"), "--quiet",
-                                           *(["--resume"] if args.resume and (work / "experiment").exists()
+                                           "--out", str(experiment), "--quiet",
+                                           *(["--resume"] if args.resume and experiment.exists()
                                              else [])),
                               capture_output=True, text=True, check=False)
         if done.returncode:
             raise RuntimeError(f"twin experiment {policy} failed: {done.stderr.strip()}")
-        lines, figures["closure"] = closure_section(work / "experiment")
+        lines, figures["closure"] = closure_section(experiment)
         out += ["", f"## Closure: {args.replicates} replicates against the baseline", "",
                 f"`twin experiment closure.toml --replicates {args.replicates}` (closure.toml extends the "
                 f"traffic-only baseline; both one year of {args.closure_days} recorded days"
@@ -387,15 +397,33 @@ def stability(args: argparse.Namespace, work: Path) -> tuple[list[str], dict[str
                    f", `traffic.warmup_days = {args.closure_warmup}`") + "; the warm-up "
                 "days run without the closure, so it falls on the first recorded day); effect = closure "
                 "- baseline, paired on common random numbers.", "", *lines]
+    if args.also_warmup is not None and "seeds" not in args.skip:
+        warm = args.also_warmup
+        (work / f"seeds_warmup{warm}").mkdir(exist_ok=True)
+        base = traffic_only(args.baseline, work / f"seeds_warmup{warm}",
+                            {"scenario": {"horizon_years": horizon}, "traffic": {"warmup_days": warm}})
+        warm_runs = {s: work / f"seed{s}_warmup{warm}" for s in seeds}
+        jobs = [(base, s, warm_runs[s]) for s in seeds]
+        figures["runs_kept"] += run_scenarios(jobs, args.jobs, args.resume)
+        lines, figures[f"seeds_warmup{warm}"] = seeds_section(warm_runs)
+        out += ["", f"## Seeds with a settled memory: `traffic.warmup_days = {warm}`", "",
+                f"The seeds' runs above again with {warm} unrecorded traffic days before the first year "
+                "instead of the baseline's; same columns.", "", *lines]
     return out, figures
+
+
+def shown(path: Path) -> Path:
+    """``path`` relative to the repository when inside it (the report names files that way)."""
+    path = path.resolve()
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     started, load_start = time.time(), uptime()
-    sources = f"`{args.baseline.relative_to(ROOT)}`"
+    sources = f"`{shown(args.baseline)}`"
     if "closure" not in args.skip and not args.quick:
-        sources += f" and `{args.closure.relative_to(ROOT)}`"
+        sources += f" and `{shown(args.closure)}`"
     head = ["# Traffic stability (issue 12, item 7)", "",
             "Generated by `scripts/traffic_stability.py`; do not edit by hand. Traffic-only copies of "
             f"{sources} (their `[scenario]` and `[traffic]`; the other modules off); mean car trip time "
