@@ -194,17 +194,6 @@ def _enter(link, row, size, t, link_to, link_fft, q_off, q_head, q_len, q_buf, i
     veh_ready[row] = t + link_fft[link]
 
 
-@njit(cache=True, inline="always")
-def _head_ready(node, in_start, in_links, q_off, q_head, q_len, q_buf, veh_ready):
-    """The earliest time (s) a head row of ``node``'s incoming links may leave (inf: all empty)."""
-    ready = np.inf
-    for j in range(in_start[node], in_start[node + 1]):
-        link = in_links[j]
-        if q_len[link] > 0:
-            ready = min(ready, veh_ready[q_buf[q_off[link] + q_head[link]]])
-    return ready
-
-
 @njit(cache=True)
 def _next_link(
     row, node, enroute, veh_dest_idx, veh_path_pos, path_buf, out_start, link_to, route_time, dist, noise
@@ -300,11 +289,6 @@ def run_steps(
     n_nodes = out_start.shape[0] - 1
     n_rows = veh_order.shape[0]
     n_intervals = rec_exits.shape[0]
-    # per node, a lower bound (s) on when a head row of its incoming links is ready: a node is
-    # visited only from then on, which serves exactly the rows a visit of every node would
-    node_ready = np.full(n_nodes, np.inf)
-    for node in range(n_nodes):
-        node_ready[node] = _head_ready(node, in_start, in_links, q_off, q_head, q_len, q_buf, veh_ready)
     for step in range(n_steps):
         t = t0 + step * dt
         k = min(int(t // interval_s), n_intervals - 1)
@@ -321,7 +305,7 @@ def run_steps(
         # node transfers: head rows in priority-tag order (capacity-proportional shares, FIFO)
         stamp = step_index0 + step + 1
         for node in range(n_nodes):
-            if node_rows[node] == 0 or node_ready[node] > t:
+            if node_rows[node] == 0:
                 continue
             first = in_start[node]
             last = in_start[node + 1]
@@ -379,9 +363,7 @@ def run_steps(
                 else:
                     _enter(nxt, row, size, t, link_to, link_fft, q_off, q_head, q_len, q_buf, in_budget,
                            occ, node_rows, max_occ, veh_link, veh_enter, veh_ready)
-                    node_ready[link_to[nxt]] = min(node_ready[link_to[nxt]], veh_ready[row])
                     veh_path_pos[row] += 1
-            node_ready[node] = _head_ready(node, in_start, in_links, q_off, q_head, q_len, q_buf, veh_ready)
         # waiting rows enter their first link (FIFO per link: a blocked link blocks later rows)
         kept = 0
         for i in range(counters[1]):
@@ -407,7 +389,6 @@ def run_steps(
                                          q_off, q_head, q_buf, g_time, g_len, ghost, veh_size):
                 _enter(first_link, row, size, t, link_to, link_fft, q_off, q_head, q_len, q_buf, in_budget,
                        occ, node_rows, max_occ, veh_link, veh_enter, veh_ready)
-                node_ready[link_to[first_link]] = min(node_ready[link_to[first_link]], veh_ready[row])
                 counters[4] += size
                 counters[5] -= size
             else:
