@@ -51,11 +51,12 @@ def _heap_pop(heap_key, heap_node, size):
 
 
 @njit(cache=True)
-def dijkstra_into(out_start, link_to, weight, sources, dist, pred_link):
+def dijkstra_into(out_start, link_to, weight, sources, dist, pred_link, target=-1):
     """Dijkstra from the nearest of ``sources`` into ``dist`` and ``pred_link`` (-1 = none).
 
     Lazy-deletion binary heap; ties are broken by node index so results are deterministic.
     With several sources, ``dist`` is the cost from the closest one (a multi-source search).
+    With a ``target`` node the search stops once it is settled (nodes farther than it keep inf).
     """
     n = out_start.shape[0] - 1
     dist[:] = np.inf
@@ -73,6 +74,8 @@ def dijkstra_into(out_start, link_to, weight, sources, dist, pred_link):
         if done[u]:
             continue
         done[u] = True
+        if u == target:
+            break
         for link in range(out_start[u], out_start[u + 1]):
             v = link_to[link]
             nd = d + weight[link]
@@ -144,33 +147,14 @@ def path_links(pred_link, link_from, target):
 def point_to_point(out_start, link_to, link_from, weight, source, target):
     """Links of a shortest path from ``source`` to ``target`` in driving order (empty if none).
 
-    Dijkstra stopped as soon as ``target`` is settled (same heap and tie-breaking as
-    :func:`dijkstra_into`, so the path is one of the shortest, the same on every run); a short leg
-    explores only the nodes nearer than its target.
+    :func:`dijkstra_into` stopped as soon as ``target`` is settled (so the path is one of the
+    shortest, the same on every run); a short leg explores only the nodes nearer than its target.
     """
     n = out_start.shape[0] - 1
-    dist = np.full(n, np.inf)
-    pred_link = np.full(n, -1, dtype=np.int64)
-    heap_key = np.empty(link_to.shape[0] + 1, dtype=np.float64)
-    heap_node = np.empty(link_to.shape[0] + 1, dtype=np.int64)
-    done = np.zeros(n, dtype=np.bool_)
-    dist[source] = 0.0
-    size = _heap_push(heap_key, heap_node, 0, 0.0, source)
-    while size > 0:
-        d, u, size = _heap_pop(heap_key, heap_node, size)
-        if done[u]:
-            continue
-        done[u] = True
-        if u == target:
-            break
-        for link in range(out_start[u], out_start[u + 1]):
-            v = link_to[link]
-            nd = d + weight[link]
-            if nd < dist[v]:
-                dist[v] = nd
-                pred_link[v] = link
-                size = _heap_push(heap_key, heap_node, size, nd, v)
-    if not done[target]:
+    dist = np.empty(n)
+    pred_link = np.empty(n, dtype=np.int64)
+    dijkstra_into(out_start, link_to, weight, np.array([source], dtype=np.int64), dist, pred_link, target)
+    if not np.isfinite(dist[target]):
         return np.empty(0, dtype=np.int64)
     return path_links(pred_link, link_from, target)
 
