@@ -311,13 +311,15 @@ class WasteModule(Module):
         days = pd.DataFrame(self.daily_rows[self.first_row :], columns=DAILY_COLUMNS)
         infeasible, deferred, missed = (int(days[c].sum()) for c in ("infeasible_plans", "deferred_bins",
                                                                        "missed_bins"))
-        if infeasible or missed:
-            warnings.warn(
-                f"waste {year}: {infeasible} routing problems had no feasible plan for the fleet and shift "
-                f"(repaired: {deferred} bin visits deferred, table waste_deferred); {missed} planned bin "
-                "visits missed at the shift's end or behind closed roads (twin waste size proposes a fleet)",
-                stacklevel=2,
-            )
+        problems = []
+        if infeasible:
+            problems.append(f"{infeasible} routing problems had no feasible plan for the fleet and shift "
+                            f"(repaired: {deferred} bin visits deferred, table waste_deferred)")
+        if missed:
+            problems.append(f"{missed} planned bin visits missed at the shift's end or behind closed roads")
+        if problems:
+            warnings.warn(f"waste {year}: {'; '.join(problems)} (twin waste size proposes a fleet)",
+                          stacklevel=2)
 
     # -- hourly generation ---------------------------------------------------------------------
     def _hour(self, model: TwinModel, now: float) -> None:
