@@ -40,20 +40,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         from twin.errors import TwinInputError
 
         raise TwinInputError("twin sweep: --out DIR is required (the sweep folder)")
-    from twin.warmup import warm_up
 
-    results = sweep(
-        spec,
-        args.out,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        connect_timeout_s=args.connect_timeout,
-        resume=args.resume,
-        retry_failed=args.retry_failed,
-        progress=not args.quiet,
-        # compiled once, after the folder is checked; every worker loads it from the cache
-        ready=lambda: warm_up("run", when_cold_only=True),
-    )
+    results = sweep(spec, args.out, **_run_options(args))
     runs = results.drop_duplicates("run_id")
     failed = int((runs.status == "error").sum())
     print(f"{spec.name}: {len(runs)} runs ({failed} failed) in {Path(args.out)}")
@@ -61,25 +49,29 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_options(args: argparse.Namespace) -> dict:
+    """The executor options `sweep` and `experiment` share, from their command lines."""
+    from twin.warmup import warm_up
+
+    return {
+        "workers": args.workers,
+        "scheduler": args.scheduler,
+        "connect_timeout_s": args.connect_timeout,
+        "resume": args.resume,
+        "retry_failed": args.retry_failed,
+        "progress": not args.quiet,
+        # compiled once, after the folder is checked; every worker loads it from the cache
+        "ready": lambda: warm_up("run", when_cold_only=True),
+    }
+
+
 def _cmd_experiment(args: argparse.Namespace) -> int:
     from twin.sweep.experiment import experiment, format_experiment
     from twin.sweep.report import check_report_path, write_experiment_report
-    from twin.warmup import warm_up
 
     report = check_report_path(args.report or Path(args.out) / "report.md")  # before any run
-    result = experiment(
-        args.policy,
-        args.out,
-        replicates=args.replicates,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        connect_timeout_s=args.connect_timeout,
-        resume=args.resume,
-        retry_failed=args.retry_failed,
-        confidence=args.confidence,
-        progress=not args.quiet,
-        ready=lambda: warm_up("run", when_cold_only=True),
-    )
+    result = experiment(args.policy, args.out, replicates=args.replicates, confidence=args.confidence,
+                        **_run_options(args))
     print(format_experiment(result))
     print(f"\nreport: {write_experiment_report(result, report)}")
     print(f"results: {Path(args.out) / 'results.parquet'}")
