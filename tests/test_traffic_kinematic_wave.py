@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from traffic_twin import reference_loading
+from traffic_twin import random_trips, reference_loading
 
 from twin.city import RoadNetwork
 from twin.traffic import DynamicLoading, LoadingSettings, Trips
@@ -222,10 +222,7 @@ def test_enroute_kernel_matches_plain_python_twin_under_congestion(testville, li
     net = testville.network
     rng = np.random.default_rng(5)
     n = 300
-    o, d = rng.integers(0, net.n_nodes, n), rng.integers(0, net.n_nodes, n)
-    keep = o != d
-    depart, count = rng.uniform(0, 600, keep.sum()), rng.integers(1, 6, keep.sum())
-    trips = Trips.from_arrays(o[keep], d[keep], depart, count)
+    trips = random_trips(net.n_nodes, n, rng)
     settings = LoadingSettings(time_step_s=2.0, platoon=3, route_choice="enroute", link_model=link_model,
                                route_update_s=120.0, horizon_s=2400.0)
     capacity = net.link_capacity_vph * 0.1  # a tenth of the capacity: queues, spill-back, re-routing

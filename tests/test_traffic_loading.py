@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from traffic_twin import reference_loading
+from traffic_twin import random_trips, reference_loading
 
 from twin.city import RoadNetwork
 from twin.errors import TwinInputError
@@ -172,11 +172,7 @@ def test_kernel_matches_plain_python_rules_under_congestion(testville, link_mode
     net = testville.network
     rng = np.random.default_rng(11)
     n = 400
-    o, d = rng.integers(0, net.n_nodes, n), rng.integers(0, net.n_nodes, n)
-    keep = o != d
-    trips = Trips.from_arrays(
-        o[keep], d[keep], rng.uniform(0, 600, keep.sum()), rng.integers(1, 6, keep.sum())
-    )
+    trips = random_trips(net.n_nodes, n, rng)
     settings = LoadingSettings(
         time_step_s=2.0, platoon=3, route_choice="fixed", link_model=link_model, horizon_s=3600.0,
         route_update_s=3600.0,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from test_traffic_kinematic_wave import link_between, network
-from traffic_twin import reference_loading
+from traffic_twin import random_trips, reference_loading
 
 from twin.traffic import DynamicLoading, LoadingSettings, Trips
 from twin.traffic.config import MIN_GREEN_S
@@ -151,10 +151,7 @@ def test_kernel_matches_plain_python_rules_with_signals_and_unequal_merges(testv
     net = testville.network
     rng = np.random.default_rng(5)
     n = 400
-    o, d = rng.integers(0, net.n_nodes, n), rng.integers(0, net.n_nodes, n)
-    keep = o != d
-    depart, count = rng.uniform(0, 600, keep.sum()), rng.integers(1, 6, keep.sum())
-    trips = Trips.from_arrays(o[keep], d[keep], depart, count)
+    trips = random_trips(net.n_nodes, n, rng)
     capacity = net.link_capacity_vph * rng.uniform(0.03, 0.3, net.n_links)  # unequal, congested
     plan = fixed_time_plan(net, capacity, "all", 60.0, 3.0, 150.0)  # saturation above some capacities
     assert plan.signalised_links > 0

@@ -15,9 +15,18 @@ from collections import deque
 
 import numpy as np
 
-from twin.traffic import DynamicLoading
+from twin.traffic import DynamicLoading, Trips
 from twin.traffic.loading_kernel import BUDGET_EPS
 from twin.traffic.routing import times_to_destinations
+
+
+def random_trips(n_nodes: int, n: int, rng: np.random.Generator) -> Trips:
+    """``n`` random origin-destination pairs (same-node pairs dropped), departing over 10 min in
+    groups of 1-5 vehicles: the congested mixes the kernel-twin tests replay."""
+    o, d = rng.integers(0, n_nodes, n), rng.integers(0, n_nodes, n)
+    keep = o != d
+    m = int(keep.sum())
+    return Trips.from_arrays(o[keep], d[keep], rng.uniform(0, 600, m), rng.integers(1, 6, m))
 
 
 def green_time(x: float, cycle: float, start: float, green: float) -> float:
