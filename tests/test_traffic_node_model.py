@@ -75,7 +75,9 @@ def test_merge_shares_the_supply_in_proportion_to_capacity():
 def test_diverge_with_a_blocked_branch_holds_back_the_other_by_fifo():
     # 0->1 (1,800 veh/h) splits half to 1->2 (free) and half to 1->3, whose exit 3->4 lets
     # 300 veh/h through: once 1->3 is full, FIFO at node 1 gives q = S / p = 300 / 0.5 = 600
-    # in total, so the free branch gets 300 veh/h, not its 900 veh/h demand.
+    # in total, so the free branch gets 300 veh/h, not its 900 veh/h demand. Rejects a node model
+    # without FIFO on the incoming link (vehicles for the free branch overtaking the blocked head),
+    # which keeps the free branch at 900 veh/h.
     net = network([(0, 1, 1, 1800 * VPH), (1, 2, 1, 1800 * VPH), (1, 3, 1, 1800 * VPH),
                    (3, 4, 1, 300 * VPH)],
                   [0.0, 500.0, 1000.0, 1000.0, 1500.0], [0.0, 0.0, 300.0, -300.0, -300.0])
