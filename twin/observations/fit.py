@@ -1,0 +1,166 @@
+"""The calibration interface: what a domain fitter gets (:class:`CalibrationContext`) and returns.
+
+``twin calibrate`` (:mod:`twin.observations.calibrate`) reads the observations, splits a hold-out
+share off by observation key (:func:`split_holdout`), and runs the fitter of each domain whose
+observation kinds are present (:data:`FITTERS`). A fitter sees only the training rows in its
+objective; it reports its figures on the held-out rows apart (:attr:`DomainFit.holdout`).
+
+Every simulation a fitter needs runs through :meth:`CalibrationContext.evaluate`: a list of
+candidate scenarios (dotted-key overrides of the input scenario) becomes one sweep folder in the
+calibration's work folder, run on the chosen executor (serially, on local Dask workers, or on a
+Dask scheduler), resumable: the same calibration started again finds its finished runs there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from twin.observations.read import Reference
+
+
+@dataclasses.dataclass(frozen=True)
+class Fitted:
+    """One fitted scenario key."""
+
+    key: str
+    """Dotted scenario key, e.g. ``"emergency.rate_scale"``."""
+    value: Any
+    """The fitted value, TOML-serialisable (a number, a list of numbers, a table of numbers)."""
+    prior: Any
+    """The value in the input scenario."""
+    source: str
+    """Which observation kind(s) and how many rows, e.g. ``"counts: 1,920 rows (40 links)"``."""
+    fit: dict[str, float]
+    """Goodness-of-fit figures on the training rows, e.g. ``{"geh5_share": 0.91}``."""
+
+
+@dataclasses.dataclass(frozen=True)
+class DomainFit:
+    """What one domain's fitter found."""
+
+    domain: str
+    fitted: tuple[Fitted, ...]
+    kept: tuple[str, ...]
+    """``"key: why the prior was kept"`` for each key it could not identify (too few observations ...)."""
+    holdout: dict[str, float]
+    """The same figures as :attr:`Fitted.fit` on the held-out rows (empty when nothing was held out)."""
+    figures: tuple[Path, ...]
+    """Plots written for the report (observed vs modelled ...), under :attr:`CalibrationContext.figures`."""
+    notes: tuple[str, ...] = ()
+    """Other lines for the report (the method, what is not observable yet ...)."""
+
+
+@dataclasses.dataclass
+class CalibrationContext:
+    """What a fitter may use besides the observations.
+
+    ``evaluate(candidates, tables)`` runs each candidate (a dict of dotted-key overrides of the
+    input scenario, e.g. ``{"traffic.trip_rate": 0.6}``) once with the scenario's seed (common
+    random numbers: candidates differ only by their keys) and returns, for each, the folder
+    holding the run tables named in ``tables`` (``link_timeseries.parquet``, ``incidents.parquet``
+    ... as a run folder's timeseries/ and state/ hold them); :meth:`table` reads one. A run
+    that fails raises :class:`~twin.errors.TwinInputError` with its message.
+    """
+
+    scenario: dict[str, Any]
+    """The input scenario, resolved (``extends`` merged), as plain data."""
+    scenario_file: Path
+    folder: Path
+    """The input scenario's folder."""
+    reference: Reference
+    """The city's ids and the simulated period (what the observations were checked against)."""
+    evaluate: Callable[[Sequence[Mapping[str, Any]], Sequence[str]], list[Path]]
+    rng: np.random.Generator
+    """Seeded from ``--seed`` (one stream per domain)."""
+    budget: int
+    """Simulation runs this domain may spend (``--budget``)."""
+    figures: Path
+    """Folder for the report's plots (exists)."""
+    progress: Callable[[str], None]
+    """Report a step (one line) to the user."""
+
+    def table(self, run: Path, name: str) -> pd.DataFrame:
+        """The table ``name`` (``"link_timeseries"`` ...) of a run returned by :attr:`evaluate`."""
+        from twin.errors import TwinInputError
+        from twin.reading import read_table
+
+        path = Path(run) / f"{name}.parquet"
+        if not path.is_file():
+            raise TwinInputError(f"{run}: the run wrote no {name} table (its module is off?)")
+        return read_table(path, what="calibration run table",
+                          remedy=f"delete the folder {Path(run).parent.parent} and calibrate again")
+
+    def value(self, key: str) -> Any:
+        """The input scenario's value of the dotted ``key`` (None when not set)."""
+        node: Any = self.scenario
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        return node
+
+
+class Fitter(Protocol):
+    """A domain's calibration: the observation kinds it reads and its fit."""
+
+    domain: str
+    kinds: tuple[str, ...]
+    """Observation kinds it reads; it runs when any of them is present."""
+
+    def fit(self, scenario: dict, observed: dict[str, pd.DataFrame], held_out: dict[str, pd.DataFrame],
+            ctx: CalibrationContext) -> DomainFit: ...
+
+
+FITTERS: dict[str, str] = {
+    "traffic": "twin.observations.fit_traffic:TrafficFitter",
+    "emergency": "twin.observations.fit_emergency:EmergencyFitter",
+    "waste": "twin.observations.fit_waste:WasteFitter",
+    "migration": "twin.observations.fit_migration:MigrationFitter",
+}
+"""The fitter of each domain, as ``module:class`` (imported only when its domain runs)."""
+
+
+def load_fitter(domain: str) -> Fitter:
+    """A new fitter of ``domain`` (one of :data:`FITTERS`)."""
+    module, _, name = FITTERS[domain].partition(":")
+    return getattr(importlib.import_module(module), name)()
+
+
+HOLDOUT_KEYS: dict[str, str] = {"counts": "link", "travel_times": "origin", "incidents": "zone",
+                                "waste_fill": "bin", "weighbridge": "day", "population": "zone"}
+"""The column a hold-out is drawn by, per kind: a whole detector, zone, bin or day is held out."""
+
+
+def split_holdout(observed: Mapping[str, pd.DataFrame], fraction: float, rng: np.random.Generator
+                  ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """(training, held-out) rows of each kind: ``fraction`` of each kind's keys (:data:`HOLDOUT_KEYS`)
+    and all their rows are held out (rounded; none of a kind with a single key). Deterministic for
+    a seeded ``rng``; kinds are drawn in :data:`HOLDOUT_KEYS` order."""
+    train: dict[str, pd.DataFrame] = {}
+    held: dict[str, pd.DataFrame] = {}
+    for kind in HOLDOUT_KEYS:
+        if kind not in observed:
+            continue
+        table = observed[kind]
+        column = table[HOLDOUT_KEYS[kind]]
+        keys = np.sort(column.dropna().unique())
+        k = int(round(fraction * len(keys))) if len(keys) > 1 else 0
+        chosen = rng.choice(keys, size=min(k, len(keys) - 1), replace=False) if k else keys[:0]
+        out = column.isin(chosen).to_numpy()
+        train[kind] = table[~out].reset_index(drop=True)
+        held[kind] = table[out].reset_index(drop=True)
+    return train, held
+
+
+def digest(*parts: Any) -> str:
+    """sha256 of plain data (JSON, keys sorted): identifies a set of evaluations for resuming."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
