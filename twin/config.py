@@ -57,7 +57,7 @@ def frozen_mapping(data: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
 def _type_name(tp: Any) -> str:
     """A plain-words name of a field type, for errors and the reference ("list of numbers")."""
     origin = typing.get_origin(tp)
-    names = {float: "number", int: "integer", bool: "boolean", str: "string"}
+    names = {float: "number", int: "integer", bool: "boolean", str: "string", Any: "TOML value"}
     if tp in names:
         return names[tp]
     if dataclasses.is_dataclass(tp):

@@ -22,6 +22,7 @@ export_lazily(__name__, {
     "twin.emergency.centre": ("Call", "DispatchCentre"),
     "twin.emergency.config": (
         "INCIDENT_TYPES", "UNIT_KINDS", "EmergencyConfig", "IncidentType", "SurgeEvent",
+        "register_policy", "register_unit_class",
     ),
     "twin.emergency.dispatch": ("ClosestStation", "DispatchPolicy", "NearestAvailable", "Tiered"),
     "twin.emergency.module": ("EmergencyModule",),
@@ -47,5 +48,7 @@ __all__ = [
     "Tiered",
     "Unit",
     "propose_stations",
+    "register_policy",
+    "register_unit_class",
     "solve_mclp",
 ]

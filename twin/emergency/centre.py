@@ -146,6 +146,7 @@ class DispatchCentre(mesa.Agent):
         self.dispatch_time = array("d")
         self.dispatch_from = array("l")
         self.deferred = 0
+        self._rechecks: set[float] = set()
 
     # -- wartime switching ---------------------------------------------------------------------
     @property
@@ -272,6 +273,26 @@ class DispatchCentre(mesa.Agent):
                     return unit
         return None
 
+    def recheck_at(self, t_s: float) -> None:
+        """Walk the queue again at ``t_s`` (seconds from the period's start, after ``env.now``).
+
+        For a policy that left a need waiting (returned None) for a reason that changes with
+        time, not with a call or a release (a unit due back soon): without it the need is asked
+        about again only at the next call or release. Several requests for one time make one walk.
+        """
+        t_s = float(t_s)
+        if not t_s > self.env.now:
+            raise ValueError(f"recheck_at needs a time after now ({self.env.now:g} s), got {t_s:g}")
+        if t_s not in self._rechecks:
+            self._rechecks.add(t_s)
+            self.env.process(self._recheck(t_s))
+
+    def _recheck(self, t_s: float):
+        yield self.env.timeout(t_s - self.env.now)
+        self._rechecks.discard(t_s)
+        if self.queue:
+            self.dispatch_waiting()
+
     def candidates(self, kind: str) -> list[Unit]:
         """Units of ``kind`` free to take a call now."""
         return [u for u in self.by_kind.get(kind, ()) if u.free]
@@ -289,6 +310,9 @@ class DispatchCentre(mesa.Agent):
         turnout = mean_turnout * call.turnout_factor
         unit.state = DISPATCHED
         unit.job += 1
+        unit.call = call
+        hospital = unit.hospital_s(self, call) if unit.transports(self, call) else 0.0
+        unit.busy_until_s = now + turnout + travel + call.on_scene_s + hospital
         self._log_busy(unit, True)
         if np.isnan(self.first_dispatch_s[call.id]):
             self.first_dispatch_s[call.id] = now

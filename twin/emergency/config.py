@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from typing import Any
 
+from twin.catalog import Catalog
 from twin.config import frozen_mapping, option
 
 INCIDENT_TYPES = ("medical", "fire", "traffic_accident", "crime", "flood_or_utility")
@@ -34,6 +36,40 @@ DEFAULT_TURNOUT_MIN = {"ambulance": 1.5, "fire_engine": 1.33, "police_car": 1.0,
 
 POLICIES = ("nearest_available", "closest_station", "tiered")
 """Built-in dispatch policies (see :mod:`twin.emergency.dispatch`)."""
+
+POLICY_CATALOG = Catalog(
+    "dispatch policy",
+    {name: f"twin.emergency.dispatch:{cls}"
+     for name, cls in zip(POLICIES, ("NearestAvailable", "ClosestStation", "Tiered"), strict=True)},
+    "twin.emergency.register_policy",
+)
+"""Dispatch policies ``[emergency] policy`` may name: the built-in ones and the plug-ins'."""
+
+UNIT_CATALOG = Catalog(
+    "unit class", {"unit": "twin.emergency.units:Unit"}, "twin.emergency.register_unit_class",
+    base="twin.emergency.units:Unit",
+)
+"""Unit classes ``[emergency] unit_class`` may name (subclasses of :class:`~twin.emergency.units.Unit`)."""
+
+UNIT_ARGUMENTS = ("model", "kind", "station", "standby", "index")
+"""Arguments the module passes to every unit itself (``unit_options`` may not use these names)."""
+
+
+def register_policy(name: str, factory: Any) -> None:
+    """Make ``factory`` the dispatch policy ``[emergency] policy = "name"`` selects.
+
+    ``factory(**policy_options)`` must return a :class:`~twin.emergency.dispatch.DispatchPolicy`
+    (a policy class itself will do); the ``[emergency.policy_options]`` table is checked against
+    its signature when the scenario is validated. Call it at import time of a plug-in.
+    """
+    POLICY_CATALOG.register(name, factory)
+
+
+def register_unit_class(name: str, cls: type) -> None:
+    """Make ``cls``, a subclass of :class:`~twin.emergency.units.Unit`, the class of every unit
+    when ``[emergency] unit_class = "name"``; ``[emergency.unit_options]`` are passed to it as
+    keyword arguments. Call it at import time of a plug-in."""
+    UNIT_CATALOG.register(name, cls)
 
 HOURLY_PROFILE = (
     0.6,
@@ -226,7 +262,21 @@ class EmergencyConfig:
         doc="reserve units per station, on duty only during a surge",
     )
     stations: tuple[ExtraStation, ...] = option((), doc="stations added by the scenario")
-    policy: str = option("nearest_available", choices=POLICIES, doc="dispatch policy")
+    policy: str = option(
+        "nearest_available",
+        doc="dispatch policy: 'nearest_available', 'closest_station', 'tiered', or a name a plug-in"
+            " registered with twin.emergency.register_policy",
+    )
+    policy_options: Mapping[str, Any] = option(
+        default_factory=frozen_mapping,
+        doc="keyword arguments of a registered policy's factory (the built-in policies take none)",
+    )
+    unit_class: str = option(
+        "unit", doc="class of the units: 'unit', or a name registered with twin.emergency.register_unit_class"
+    )
+    unit_options: Mapping[str, Any] = option(
+        default_factory=frozen_mapping, doc="keyword arguments passed to every unit of unit_class"
+    )
     tiered_reserve: Mapping[str, int] = option(
         default_factory=lambda: frozen_mapping({"ambulance": 2}),
         ge=0,
@@ -314,6 +364,18 @@ class EmergencyConfig:
                     return (
                         f"mutual_aid.{kind}: {helper!r} is not a unit kind; allowed: {', '.join(UNIT_KINDS)}"
                     )
+        problem = (
+            POLICY_CATALOG.problem("policy", self.policy)
+            or (self.policy in POLICIES and self.policy_options and (
+                f"policy_options: the built-in policy {self.policy!r} takes none"
+                " (tiered's reserve is tiered_reserve); options are for a plug-in's policy"))
+            or POLICY_CATALOG.options_problem("policy_options", self.policy, self.policy_options)
+            or UNIT_CATALOG.problem("unit_class", self.unit_class)
+            or UNIT_CATALOG.options_problem("unit_options", self.unit_class, self.unit_options,
+                                            reserved=UNIT_ARGUMENTS)
+        )
+        if problem:
+            return problem
         if len(self.hourly_profile) != 24 or sum(self.hourly_profile) <= 0:
             return "hourly_profile needs 24 non-negative numbers, not all zero"
         extra = {s.unit_kind for s in self.stations}

@@ -12,8 +12,10 @@ ship with the module:
 - :class:`Tiered`: nearest available, but a reserve of units of a kind is kept for priority-1
   calls.
 
-To add one, subclass :class:`DispatchPolicy` and pass an instance to
-``EmergencyModule(config, policy=...)``; docs/examples/emergency_custom_policy.py shows how.
+To add one, subclass :class:`DispatchPolicy`, register it with
+:func:`twin.emergency.register_policy` and name it in ``[emergency] policy`` (its options in
+``[emergency.policy_options]``), or pass an instance to ``EmergencyModule(config, policy=...)``;
+docs/examples/emergency_custom_policy.py shows how.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+from twin.catalog import build
+from twin.emergency.config import POLICY_CATALOG
 from twin.emergency.units import AVAILABLE
 
 if TYPE_CHECKING:
@@ -30,9 +34,16 @@ if TYPE_CHECKING:
 
 
 class DispatchPolicy:
-    """Base class: choose a unit for one need of a call (or None to wait)."""
+    """Base class: choose a unit for one need of a call (or None to wait).
+
+    docs/emergency.md, "Writing a dispatch policy", lists what a policy may read and call.
+    """
 
     name: ClassVar[str] = ""
+
+    def start_period(self, centre: DispatchCentre) -> None:
+        """Called once at the start of each operating period, after the centre has its new SimPy
+        environment (``centre.env``) and empty queue, before the first call; does nothing here."""
 
     def choose(
         self, centre: DispatchCentre, call: Call, kind: str, candidates: Sequence[Unit]
@@ -83,7 +94,8 @@ class Tiered(NearestAvailable):
 
 
 def make_policy(config: EmergencyConfig) -> DispatchPolicy:
-    """The built-in policy named by ``config.policy``."""
+    """The policy named by ``config.policy`` (built in, or registered by a plug-in), built from
+    ``config.policy_options``."""
     if config.policy == Tiered.name:
         return Tiered(config.tiered_reserve)
-    return {NearestAvailable.name: NearestAvailable, ClosestStation.name: ClosestStation}[config.policy]()
+    return build(POLICY_CATALOG, config.policy, config.policy_options)

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 from mesa.agent import AgentSet
 
+from twin.catalog import build
 from twin.emergency.centre import Call, DispatchCentre
-from twin.emergency.config import STATION_FACILITY, UNIT_KINDS, EmergencyConfig
+from twin.emergency.config import STATION_FACILITY, UNIT_CATALOG, UNIT_KINDS, EmergencyConfig
 from twin.emergency.dispatch import DispatchPolicy, make_policy
 from twin.emergency.incidents import IncidentTable, generate_incidents, zone_exposure
 from twin.emergency.kpis import year_indicators
@@ -38,8 +39,10 @@ class EmergencyModule(Module):
     """Multi-agency emergency response: ambulances, fire engines, police cars, utility crews.
 
     Args:
-        config: the validated ``[emergency]`` section.
-        policy: a dispatch policy instance; default: the one named by ``config.policy``.
+        config: the validated ``[emergency]`` section; its ``unit_class`` names the class of the
+            units (:data:`~twin.emergency.config.UNIT_CATALOG`).
+        policy: a dispatch policy instance; default: the one named by ``config.policy``. Its
+            ``start_period(centre)`` runs at the start of each operating period.
 
     After each year, ``last_incidents`` holds that year's incidents table and ``busy_log()`` the
     units' busy/free switches (both used by the validation and the examples).
@@ -59,11 +62,14 @@ class EmergencyModule(Module):
         self.type_names = tuple(cfg.types)
         self.types = tuple(cfg.types.values())
         self.stations = self._build_stations(model)
-        units = []
+        units: list[Unit] = []
         for station in self.stations:
             for k in range(station.units + station.standby_units):
                 units.append(
-                    Unit(
+                    build(
+                        UNIT_CATALOG,
+                        cfg.unit_class,
+                        cfg.unit_options,
                         model,
                         kind=station.unit_kind,
                         station=station,
@@ -203,6 +209,7 @@ class EmergencyModule(Module):
         for unit in self.units:
             unit.reset()
         self.centre.start_period(model.env, len(self.table))
+        self.policy.start_period(self.centre)
         self._roads_changed(model)
         yield self._feed(model)
         yield self._refresh(model)

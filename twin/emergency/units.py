@@ -8,7 +8,9 @@ engine, police car, utility crew) moves through the states
 with its life for one call written as a SimPy process (:meth:`Unit.respond`). A returning unit
 may be sent to a new call before it is home (the dispatcher counts the rest of its way home);
 standby units are ``off_duty`` outside surges. Subclass :class:`Unit` to change how a unit
-behaves on a call; the dispatch centre only needs ``state``, ``on_duty`` and :meth:`eta_s`.
+behaves on a call, register the subclass with :func:`twin.emergency.register_unit_class` and
+name it in ``[emergency] unit_class``; the dispatch centre only needs ``state``, ``on_duty`` and
+:meth:`eta_s`. A policy may read ``call`` (the unit's current job) and ``busy_until_s``.
 """
 
 from __future__ import annotations
@@ -72,6 +74,11 @@ class Unit(mesa.Agent):
         state: one of :data:`UNIT_STATES`.
         node: the node the unit last stood at (station, scene or hospital).
         home_at_s: when a returning unit reaches its station (seconds).
+        call: the call the unit is committed to (None when free: at the station or on its way home).
+        busy_until_s: when the unit is expected to be free again (seconds from the period's start):
+            set on dispatch from its turnout, drive, the call's on-scene time and, for a patient
+            transport, the hospital leg and handover; ``now`` once it is free (and 0 at the start).
+        job: how many calls the unit has been sent to this period.
     """
 
     def __init__(self, model: mesa.Model, *, kind: str, station: Station, standby: bool, index: int) -> None:
@@ -89,6 +96,8 @@ class Unit(mesa.Agent):
         self.node = self.station.node
         self.home_at_s = 0.0
         self.job = 0
+        self.call: Call | None = None
+        self.busy_until_s = 0.0
 
     @property
     def free(self) -> bool:
@@ -101,6 +110,20 @@ class Unit(mesa.Agent):
         if self.state == RETURNING:
             return max(self.home_at_s - centre.env.now, 0.0) + to_node
         return centre.turnout_s.get(self.kind, 0.0) + to_node
+
+    def transports(self, centre: DispatchCentre, call: Call) -> bool:
+        """Whether this unit takes the call's patient to hospital (an ambulance, the first one)."""
+        return bool(
+            call.transport
+            and self.kind == "ambulance"
+            and not call.transported
+            and centre.travel.hospital_nodes.size
+        )
+
+    def hospital_s(self, centre: DispatchCentre, call: Call) -> float:
+        """Seconds from the scene to the nearest hospital plus the handover there."""
+        handover = centre.handover_s if call.handover_s is None else call.handover_s
+        return float(centre.travel.time_to_hospital[call.node]) + handover
 
     def respond(self, centre: DispatchCentre, call: Call, travel_s: float, turnout_s: float) -> Generator:
         """The unit's life for one call, from dispatch to home (a SimPy process)."""
@@ -116,19 +139,15 @@ class Unit(mesa.Agent):
         centre.arrived(call, self, dispatched_s, turnout_s, travel_s)
         yield env.timeout(call.on_scene_s)
         travel = centre.travel
-        if (
-            call.transport
-            and self.kind == "ambulance"
-            and not call.transported
-            and travel.hospital_nodes.size
-        ):
+        if self.transports(centre, call):
             call.transported = True
             self.state = TRANSPORTING
             hospital = travel.hospital_nodes[travel.nearest_hospital[call.node]]
-            handover = centre.handover_s if call.handover_s is None else call.handover_s
-            yield env.timeout(travel.time_to_hospital[call.node] + handover)
+            yield env.timeout(self.hospital_s(centre, call))
             self.node = int(hospital)
         self.state = RETURNING
+        self.call = None
+        self.busy_until_s = env.now
         self.home_at_s = env.now + travel.to_station[self.station.index, self.node]
         centre.released(self)
         if self.home_at_s > env.now:
