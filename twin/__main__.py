@@ -1,5 +1,3 @@
-import sys
+from twin.cli import run
 
-from twin.cli import main
-
-sys.exit(main())
+run()
