@@ -1,6 +1,6 @@
 """``twin view``: a picture, video, HTML file or window of one run, or of two runs compared.
 
-    twin view RUN [--png FILE | --mp4 FILE | --html FILE] [--layer traffic|emergency|waste|population]
+    twin view RUN [--png FILE | --mp4 FILE | --html FILE] [--layer traffic|emergency|waste|population|...]
                   [--time HH:MM] [--year YEAR] [--size WxH] [--quantity speed_ratio|flow|queue]
     twin view RUN_A RUN_B [--diff] ...      side by side (or A minus B with --diff)
 
@@ -11,8 +11,12 @@ written) is a one-line ``TwinInputError``: the CLI prints it and exits with stat
 from __future__ import annotations
 
 import argparse
+import typing
 
 from twin.errors import TwinInputError
+
+if typing.TYPE_CHECKING:
+    from viz.layers import RunTables
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     out.add_argument("--png", metavar="FILE", help="write a PNG picture")
     out.add_argument("--mp4", metavar="FILE", help="write a video of the day (.mp4 or .gif)")
     out.add_argument("--html", metavar="FILE", help="write an interactive HTML file")
-    p.add_argument("--layer", help="traffic, emergency, waste or population (default: the city)")
+    p.add_argument("--layer", help="traffic, emergency, waste, population or a plug-in's layer "
+                   "(default: the city)")
     p.add_argument("--time", metavar="HH:MM", help="time of day to show (default: end of run)")
     p.add_argument("--year", type=int, help="year of a multi-year run (default: the last)")
     p.add_argument("--size", metavar="WxH", help="picture size in pixels (default 1600x1000, "
@@ -39,10 +44,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _cmd_view(args: argparse.Namespace) -> int:
-    from viz.layers import LAYERS
+    from twin.plugins import load as load_plugins
+    from viz.layers import LAYERS, RunTables
 
     if len(args.runs) > 2:
         raise TwinInputError(f"twin view takes one run or two to compare, got {len(args.runs)}")
+    runs = [RunTables(path) for path in args.runs]
+    for run in runs:  # the installed plug-ins and those the run's scenario named (their layers)
+        load_plugins(run.plugins, f"{run.where}/manifest.json: key 'scenario.plugins'")
     if args.layer is not None and args.layer not in LAYERS:
         raise TwinInputError(f"--layer {args.layer!r}: unknown layer; layers: {', '.join(LAYERS)}")
     if args.diff and (len(args.runs) != 2 or args.layer is None):
@@ -58,13 +67,13 @@ def _cmd_view(args: argparse.Namespace) -> int:
 
         if not has_display():
             raise TwinInputError("no display for a window: pass --png FILE, --mp4 FILE or --html FILE")
-    return _render(args)
+    return _render(args, runs)
 
 
-def _render(args: argparse.Namespace) -> int:
+def _render(args: argparse.Namespace, runs: list[RunTables]) -> int:
     from viz.compare import check_same_city, render_difference, render_side_by_side
     from viz.export import check_output, parse_size, save_html, save_png
-    from viz.layers import RunTables, layer_view, parse_clock, run_labels
+    from viz.layers import layer_view, parse_clock, run_labels
     from viz.scene import render_city
 
     for flag in ("png", "mp4", "html"):
@@ -73,7 +82,6 @@ def _render(args: argparse.Namespace) -> int:
     wide = args.mp4 is not None or (len(args.runs) == 2 and not args.diff)
     size = parse_size(args.size) if args.size else ((1920, 1080) if wide else (1600, 1000))
     time_s = parse_clock(args.time) if args.time else None
-    runs = [RunTables(path) for path in args.runs]
     for run in runs:
         run.check_year(args.year)
     if len(runs) == 2:

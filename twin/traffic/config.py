@@ -9,6 +9,7 @@ import dataclasses
 from collections.abc import Mapping
 
 from twin.config import frozen_mapping, option
+from twin.traffic.modes_config import ModesConfig
 
 HOURLY_PROFILE = (0.5, 0.3, 0.2, 0.2, 0.4, 1.2, 3.5, 8.0, 9.0, 6.0, 5.0, 5.2,
                   5.8, 5.4, 5.0, 5.4, 6.5, 8.5, 8.0, 5.5, 4.0, 3.0, 2.0, 1.0)
@@ -177,6 +178,12 @@ class TrafficConfig:
     new_link_speed_kph: float = option(50.0, gt=0, le=130, unit="km/h", doc="free speed of the new link")
     new_link_capacity_vph: float = option(
         1800.0, gt=0, le=3000, unit="veh/h/lane", doc="capacity per lane of the new link"
+    )
+    # travel modes
+    modes: ModesConfig = option(
+        default_factory=ModesConfig,
+        doc="travel modes: person trips split among car, bus, e-bike and walk, buses on the roads "
+        "(docs/traffic.md, 'Travel modes'); off by default",
     )
 
     def check(self) -> str | None:

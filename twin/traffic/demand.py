@@ -1,5 +1,8 @@
 """Car trips from zone population and jobs: trip rate, time-of-day profile, gravity destinations.
 
+(With travel modes on, the car trips between zones come from the mode choice instead,
+:mod:`twin.traffic.modes`, and only the draws below are the same.)
+
 Each origin zone produces ``population x trip_rate x scale`` car trips a day (Poisson), released
 in platoons of ``platoon`` vehicles. A platoon's destination zone is drawn with probability
 proportional to ``jobs_j x exp(-beta x t_ij)`` (a doubly-unconstrained gravity model on the zone
@@ -44,6 +47,7 @@ def generate_trips(
     rng: np.random.Generator,
     origins: NodeSets,
     connectors: NodeSets,
+    car_od: np.ndarray | None = None,
 ) -> tuple[Trips, int]:
     """The day's car trips as platoons (destinations: zone indices), and the number dropped.
 
@@ -59,6 +63,9 @@ def generate_trips(
         origins: each zone's origin nodes and their weights (:func:`~.connectors.origin_sets`).
         connectors: each zone's connectors (:func:`~.connectors.connector_sets`); platoons
             starting at one of their destination zone's are dropped.
+        car_od: expected car trips a day between zones (zones x zones, from the mode choice,
+            :mod:`twin.traffic.modes`); given, it replaces ``population x trip_rate`` and the
+            gravity destinations (``trip_rate``, ``jobs`` and ``beta_per_min`` are then unused).
     """
     zones = city.zones
     n_zones = len(zones)
@@ -67,9 +74,14 @@ def generate_trips(
     inside = np.clip((period_s - hours * 3600.0) / 3600.0, 0.0, 1.0)
     weights = profile * inside
     share_in_period = float(weights.sum() / profile.sum())
-    expected = np.asarray(population, dtype=np.float64) * trip_rate * scale * share_in_period / platoon
+    if car_od is None:
+        per_zone = np.asarray(population, dtype=np.float64) * trip_rate
+        probs = gravity_probabilities(jobs, zone_time_s, beta_per_min)
+    else:
+        per_zone = car_od.sum(axis=1)
+        probs = np.divide(car_od, per_zone[:, None], out=np.zeros_like(car_od), where=per_zone[:, None] > 0)
+    expected = per_zone * scale * share_in_period / platoon
     n_out = rng.poisson(np.maximum(expected, 0.0))
-    probs = gravity_probabilities(jobs, zone_time_s, beta_per_min)
     starts, dests = [], []
     for zone in range(n_zones):
         k = int(n_out[zone])

@@ -39,6 +39,7 @@ from twin.traffic.demand import generate_trips, gravity_probabilities
 from twin.traffic.departure import shift_departures, slot_delays, zone_of_nodes
 from twin.traffic.equilibrium import relative_difference, smooth_skim
 from twin.traffic.loading import DynamicLoading, LoadingSettings
+from twin.traffic.modes import ModeChoice
 from twin.traffic.signals import fixed_time_plan, retime
 
 DAILY_COLUMNS = ["year", "day", "recorded", "mean_trip_time_min", "p95_trip_time_min", "delay_per_trip_min",
@@ -97,13 +98,19 @@ class TrafficModule(Module):
         closed = np.zeros(self.network.n_links, dtype=bool)
         for road in cfg.closed_roads:
             closed[self.network.links_of_road(road)] = True
-        self.capacity, self.closed = capacity * cfg.sample_share, closed
         # the network before the levers (a new link closed): the first year's warm-up days run on it
-        self.parent_capacity = self.network.link_capacity_vph * cfg.sample_share
+        parent_capacity = self.network.link_capacity_vph
         self.parent_closed = np.zeros(self.network.n_links, dtype=bool)
         self.parent_closed[np.setdiff1d(np.arange(self.network.n_links), self.city_links)] = True
         self.origins = origin_sets(model.city)  # where each zone's trips start and end
         self.connectors = connector_sets(model.city, cfg.zone_connectors)
+        self.modes: ModeChoice | None = None
+        if cfg.modes.enabled:  # buses take road space; bus and e-bike lanes take lanes
+            self.modes = ModeChoice(model.city, self.network, self.city_links, capacity, closed,
+                                    self.parent_closed, cfg.modes, self.origins, self.connectors)
+            capacity, parent_capacity = self.modes.supply.car_capacity_vph, self.modes.base.car_capacity_vph
+        self.capacity, self.closed = capacity * cfg.sample_share, closed
+        self.parent_capacity = parent_capacity * cfg.sample_share
         self.storage = self.network.storage_veh * cfg.sample_share
         planned_on = self.capacity if cfg.levers_in_warmup else self.parent_capacity  # first day
         self.signals = fixed_time_plan(self.network, planned_on, cfg.signals, cfg.signal_cycle_s,
@@ -186,8 +193,9 @@ class TrafficModule(Module):
         """Tomorrow's remembered zone skim (s) from today's memory and experience."""
         return smooth_skim(remembered, experienced, self.config.skim_smoothing)
 
-    def _finish_day(self, model: TwinModel) -> tuple[float, float, np.ndarray]:
-        """Run the day's loading to its end, re-time the signals, update and publish the memory.
+    def _finish_day(self, model: TwinModel, recorded: bool = False) -> tuple[float, float, np.ndarray]:
+        """Run the day's loading to its end, re-time the signals, update and publish the memory
+        (``recorded``: the day is one the KPIs average, not a warm-up day).
 
         Returns the day's equilibrium gap and skim change (%) and each row's free-flow time (s).
         """
@@ -195,8 +203,11 @@ class TrafficModule(Module):
         load.advance(load.settings.horizon_s)
         self._retime_signals(load)
         self._publish_link_times(model)
-        experienced = self._experienced_skim(load)
+        link_times = self._experienced_link_times(load)
+        experienced = zone_skim(self.network, link_times, self.origins, self.connectors)
         remembered = self._remember(self._remembered, experienced)
+        if self.modes is not None:
+            self.modes.end_day(self._year, self.day, recorded, link_times, cfg.skim_smoothing)
         gap = 100.0 * relative_difference(experienced, self._remembered, self._od)
         change = 100.0 * relative_difference(self._remembered, remembered, self._od)
         self._remembered = remembered
@@ -213,8 +224,8 @@ class TrafficModule(Module):
 
     def _end_day(self, model: TwinModel) -> None:
         """Finish the day and keep its row of ``traffic_daily`` (and, if recorded, its tables)."""
-        gap, change, free = self._finish_day(model)
         recorded = self.day >= model.warmup_days
+        gap, change, free = self._finish_day(model, recorded)
         unfinished, stuck_vehicles, stuck = self._gridlock(self._year)
         self._daily.append((self._year, self.day, recorded, *self._day_kpis(free), unfinished, stuck_vehicles,
                             gap, change, self._shifted))
@@ -237,6 +248,11 @@ class TrafficModule(Module):
         day_s = min(day_s, model.period_s)
         self._od = self._expected_trips(population, jobs, skim)
         cfg = self.config
+        car_od = None
+        if self.modes is not None:  # the car share of every mode's person trips
+            person_trips = cfg.modes.person_trip_rate * self._od
+            car_od = self.modes.car_od(person_trips, skim, pre_policy=self._pre_policy)
+            self._od = car_od
         trips, self._dropped = generate_trips(
             model.city,
             population,
@@ -251,8 +267,10 @@ class TrafficModule(Module):
             rng=rng,
             origins=self.origins,
             connectors=self.connectors,
+            car_od=car_od,
         )
-        wanted = cfg.trip_rate * cfg.demand_scale * float(np.sum(population))
+        per_day = cfg.trip_rate * float(np.sum(population)) if car_od is None else float(car_od.sum())
+        wanted = per_day * cfg.demand_scale
         if len(trips) == 0 and cfg.sample_share < 1 and wanted > 0:
             raise ScenarioError(
                 f"key 'traffic.sample_share': {cfg.sample_share:g} leaves no simulated vehicle in {year} "
@@ -275,8 +293,8 @@ class TrafficModule(Module):
             signals=self.signals,
         )
 
-    def _experienced_skim(self, load: DynamicLoading) -> np.ndarray:
-        """Zone times (s) on the day's experienced link times, queueing included.
+    def _experienced_link_times(self, load: DynamicLoading) -> np.ndarray:
+        """The day's experienced link times (s), queueing included (the zone skim is on them).
 
         A link's time is the mean traversal time of the vehicles that left it (free-flow where
         none did), and at least its free-flow time plus the queue still standing at the end of
@@ -287,7 +305,7 @@ class TrafficModule(Module):
             experienced = np.where(exits > 0, load.rec_time.sum(axis=0) / exits, load.fft)
         experienced = np.maximum(experienced, load.current_link_times())
         experienced[load.closed] = np.inf
-        return zone_skim(self.network, experienced, self.origins, self.connectors)
+        return experienced
 
     def _publish_link_times(self, model: TwinModel) -> None:
         times = self.loading.current_link_times()
@@ -585,7 +603,7 @@ class TrafficModule(Module):
                 None,
                 "unrecorded days loaded before the first year to settle the remembered skim",
             ),
-        ]
+        ] + ([] if self.modes is None else self.modes.indicators(self.domain, year))
 
     def timeseries(self) -> dict[str, pd.DataFrame]:
         if not self._series:
@@ -595,7 +613,7 @@ class TrafficModule(Module):
             "trip_times": pd.concat(self._trip_times, ignore_index=True),
             "stuck_queues": pd.concat(self._stuck, ignore_index=True),
             "traffic_daily": self.daily_frame(),
-        }
+        } | ({} if self.modes is None else {"mode_daily": self.modes.daily_frame()})
 
     def snapshot(self) -> dict[str, pd.DataFrame]:
         load = self.loading
