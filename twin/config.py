@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from twin.catalog import Catalog
 from twin.errors import ScenarioError
 
 T = TypeVar("T")
@@ -39,10 +40,14 @@ def option(
     gt: float | None = None,
     le: float | None = None,
     lt: float | None = None,
-    choices: tuple[str, ...] | None = None,
+    choices: tuple[str, ...] | Catalog | None = None,
     default_factory: Any = _NO_DEFAULT,
 ) -> Any:
-    """Declare a configuration field with its unit, bounds and allowed values."""
+    """Declare a configuration field with its unit, bounds and allowed values.
+
+    ``choices`` is a tuple of names, or a :class:`~twin.catalog.Catalog` whose names plug-ins
+    extend at run time (checked against the names registered when the file is read).
+    """
     metadata = {"unit": unit, "doc": doc, "ge": ge, "gt": gt, "le": le, "lt": lt, "choices": choices}
     if default_factory is not _NO_DEFAULT:
         return dataclasses.field(default_factory=default_factory, metadata=metadata)
@@ -93,8 +98,12 @@ def _bounds_text(meta: Mapping[str, Any]) -> str:
     for name, sign in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
         if meta.get(name) is not None:
             parts.append(f"{sign} {_short(meta[name])}")
-    if meta.get("choices"):
-        parts.append("one of " + ", ".join(repr(c) for c in meta["choices"]))
+    choices = meta.get("choices")
+    if isinstance(choices, Catalog):  # the reference shows the built-in names, not this process's plug-ins
+        parts.append("one of " + ", ".join(repr(c) for c in choices.builtins)
+                     + f" or a name registered with {choices.register_with}")
+    elif choices:
+        parts.append("one of " + ", ".join(repr(c) for c in choices))
     return " and ".join(parts)
 
 
@@ -210,9 +219,12 @@ def _convert(tp: Any, value: Any, meta: Mapping[str, Any], where: _Where) -> Any
             where.fail(f"expected a string, got {type(value).__name__} {value!r}")
         choices = meta.get("choices")
         if choices and value not in choices:
-            hint = difflib.get_close_matches(value, choices, n=1)
+            names, more = choices, ""
+            if isinstance(choices, Catalog):
+                names, more = choices.names(), f" (a plug-in adds one with {choices.register_with})"
+            hint = difflib.get_close_matches(value, names, n=1)
             did = f" (did you mean {hint[0]!r}?)" if hint else ""
-            where.fail(f"{value!r} is not allowed{did}; allowed: {', '.join(choices)}")
+            where.fail(f"{value!r} is not allowed{did}; allowed: {', '.join(names)}{more}")
         return value
     if origin is tuple:
         if not isinstance(value, (list, tuple)):

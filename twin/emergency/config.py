@@ -262,18 +262,12 @@ class EmergencyConfig:
         doc="reserve units per station, on duty only during a surge",
     )
     stations: tuple[ExtraStation, ...] = option((), doc="stations added by the scenario")
-    policy: str = option(
-        "nearest_available",
-        doc="dispatch policy: 'nearest_available', 'closest_station', 'tiered', or a name a plug-in"
-            " registered with twin.emergency.register_policy",
-    )
+    policy: str = option("nearest_available", choices=POLICY_CATALOG, doc="dispatch policy")
     policy_options: Mapping[str, Any] = option(
         default_factory=frozen_mapping,
         doc="keyword arguments of a registered policy's factory (the built-in policies take none)",
     )
-    unit_class: str = option(
-        "unit", doc="class of the units: 'unit', or a name registered with twin.emergency.register_unit_class"
-    )
+    unit_class: str = option("unit", choices=UNIT_CATALOG, doc="class of the units (mesa Agents)")
     unit_options: Mapping[str, Any] = option(
         default_factory=frozen_mapping, doc="keyword arguments passed to every unit of unit_class"
     )
@@ -365,12 +359,10 @@ class EmergencyConfig:
                         f"mutual_aid.{kind}: {helper!r} is not a unit kind; allowed: {', '.join(UNIT_KINDS)}"
                     )
         problem = (
-            POLICY_CATALOG.problem("policy", self.policy)
-            or (self.policy in POLICIES and self.policy_options and (
+            (self.policy in POLICIES and self.policy_options and (
                 f"policy_options: the built-in policy {self.policy!r} takes none"
                 " (tiered's reserve is tiered_reserve); options are for a plug-in's policy"))
             or POLICY_CATALOG.options_problem("policy_options", self.policy, self.policy_options)
-            or UNIT_CATALOG.problem("unit_class", self.unit_class)
             or UNIT_CATALOG.options_problem("unit_options", self.unit_class, self.unit_options,
                                             reserved=UNIT_ARGUMENTS)
         )

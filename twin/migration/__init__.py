@@ -22,15 +22,18 @@ from twin._lazy import export_lazily
 
 export_lazily(__name__, {
     "twin.migration.choice": ("choose_zones", "logit_probabilities", "stream_uniform"),
-    "twin.migration.config": ("MigrationConfig",),
+    "twin.migration.config": ("MigrationConfig", "register_household_agent"),
     "twin.migration.households": ("Households", "create_households"),
     "twin.migration.housing": ("HousingMarket",),
-    "twin.migration.mesa_view": ("HouseholdAgent", "agent_choice_rule", "sample_households"),
+    "twin.migration.mesa_view": (
+        "AgentChoiceRule", "HouseholdAgent", "agent_choice_rule", "sample_households",
+    ),
     "twin.migration.module": ("MigrationModule",),
     "twin.migration.state": ("ChoiceProblem", "MigrationState", "YearFlows", "kernel_rule"),
 })
 
 __all__ = [
+    "AgentChoiceRule",
     "HouseholdAgent",
     "agent_choice_rule",
     "sample_households",
@@ -45,5 +48,6 @@ __all__ = [
     "create_households",
     "kernel_rule",
     "logit_probabilities",
+    "register_household_agent",
     "stream_uniform",
 ]

@@ -10,8 +10,28 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
+from typing import Any
 
+from twin.catalog import Catalog
 from twin.config import frozen_mapping, option
+
+HOUSEHOLD_CATALOG = Catalog(
+    "household agent class", {"household": "twin.migration.mesa_view:HouseholdAgent"},
+    "twin.migration.register_household_agent", base="twin.migration.mesa_view:HouseholdAgent",
+)
+"""Household agent classes ``[migration] household_agent`` may name (subclasses of
+:class:`~twin.migration.mesa_view.HouseholdAgent`)."""
+
+AGENT_ARGUMENTS = ("model", "household_id", "zone", "problem", "income", "skilled", "family", "row")
+"""Arguments every choosing agent gets from the choice rule (parameters may not use these names)."""
+
+
+def register_household_agent(name: str, cls: type) -> None:
+    """Make ``cls``, a subclass of :class:`~twin.migration.mesa_view.HouseholdAgent`, choose
+    where households live when ``[migration] household_agent = "name"``; the table
+    ``[migration.household_agent_options]`` is passed to every agent as keyword arguments.
+    Call it at import time of a plug-in."""
+    HOUSEHOLD_CATALOG.register(name, cls)
 
 DEFAULT_REGIONS = {
     # population (millions), road distance from Hezhou (km): public round figures
@@ -186,7 +206,28 @@ class MigrationConfig:
         doc="district or zone = jobs created per year (business parks)",
     )
 
+    household_agent: str = option(
+        "",
+        doc="households choose as Mesa agents of this registered class ('household': the base class,"
+            " the kernel's rule; or a name registered with twin.migration.register_household_agent);"
+            " empty: the numba kernel",
+    )
+    household_agent_options: Mapping[str, Any] = option(
+        default_factory=frozen_mapping, doc="keyword arguments passed to every household agent"
+    )
+
     def check(self) -> str | None:
+        if not self.household_agent and self.household_agent_options:
+            return "household_agent_options: name a household_agent to pass them to (the kernel takes none)"
+        if self.household_agent:
+            problem = HOUSEHOLD_CATALOG.problem(
+                "household_agent", self.household_agent
+            ) or HOUSEHOLD_CATALOG.options_problem(
+                "household_agent_options", self.household_agent, self.household_agent_options,
+                reserved=AGENT_ARGUMENTS,
+            )
+            if problem:
+                return problem
         for name, values, n in (("income_shares", self.income_shares, 3), ("age_shares", self.age_shares, 4)):
             if len(values) != n:
                 return f"{name}: expected {n} shares, got {len(values)}"

@@ -8,8 +8,11 @@ Two uses:
   through an AgentSet, one :class:`HouseholdAgent` per chooser. The base agent applies exactly
   the kernel's rule (same utilities, same Gumbel draws from the household's stream, same order),
   so it reproduces the kernel's choices; subclass it and override :meth:`HouseholdAgent.utilities`
-  (or :meth:`HouseholdAgent.step`) to try another behaviour, then pass
-  ``MigrationModule(config, choice_rule=agent_choice_rule(MyHousehold))``.
+  (or :meth:`HouseholdAgent.step`) to try another behaviour, then register it with
+  :func:`twin.migration.register_household_agent` and name it in ``[migration] household_agent``
+  (parameters in ``[migration.household_agent_options]``), or pass
+  ``MigrationModule(config, choice_rule=agent_choice_rule(MyHousehold, **params))``. Either way
+  the agents live on the running TwinModel, so ``self.model.published`` is the twin's.
   It is slower (see docs/performance.md, "Migration"): fine for a city, not for a million.
 """
 
@@ -20,6 +23,7 @@ import numpy as np
 from mesa.agent import AgentSet
 
 from twin.migration.choice import vacant_choice
+from twin.migration.config import AGENT_ARGUMENTS
 from twin.migration.households import COLUMNS, Households, type_table
 from twin.migration.state import ChoiceProblem, ChoiceRule
 
@@ -75,31 +79,51 @@ class HouseholdAgent(mesa.Agent):
             problem.vacancy[self.chosen] -= 1
 
 
-def agent_choice_rule(
-    agent_class: type[HouseholdAgent] = HouseholdAgent, model: mesa.Model | None = None
-) -> ChoiceRule:
+class AgentChoiceRule:
     """A choice rule stepping one ``agent_class`` agent per chooser through an AgentSet, in order.
 
-    Agents live for one choice round on ``model`` (a fresh ``mesa.Model`` when None) and are
-    removed afterwards.
+    Agents live for one choice round on ``model`` and are removed afterwards; each gets
+    ``params`` as keyword arguments (the base agent keeps them as attributes). With no model
+    the rule hosts them on a fresh ``mesa.Model``; :class:`~twin.migration.module.MigrationModule`
+    binds a rule without a model to the running TwinModel (:meth:`bound`), so an agent's
+    ``self.model`` is the twin (``self.model.published``, ``self.model.city``, ``self.model.year``).
     """
 
-    def rule(problem: ChoiceProblem, order: np.ndarray) -> np.ndarray:
-        host = model if model is not None else mesa.Model(rng=0)
-        agents = choice_agents(host, problem, order, agent_class)
+    def __init__(self, agent_class: type[HouseholdAgent], model: mesa.Model | None = None,
+                 **params: object) -> None:
+        clash = sorted(set(params) & set(AGENT_ARGUMENTS))
+        if clash:
+            raise TypeError(f"agent parameters may not be named {', '.join(clash)} (the rule passes them)")
+        self.agent_class = agent_class
+        self.model = model
+        self.params = params
+
+    def bound(self, model: mesa.Model) -> AgentChoiceRule:
+        """The same rule hosting its agents on ``model``."""
+        return AgentChoiceRule(self.agent_class, model, **self.params)
+
+    def __call__(self, problem: ChoiceProblem, order: np.ndarray) -> np.ndarray:
+        host = self.model if self.model is not None else mesa.Model(rng=0)
+        agents = choice_agents(host, problem, order, self.agent_class, **self.params)
         AgentSet(agents, random=host.random).do("step")
         chosen = collect_choices(agents, problem.chooser_id.size)
         for agent in agents:
             agent.remove()
         return chosen
 
-    return rule
+
+def agent_choice_rule(
+    agent_class: type[HouseholdAgent] = HouseholdAgent, model: mesa.Model | None = None, **params: object
+) -> ChoiceRule:
+    """An :class:`AgentChoiceRule`: ``agent_class`` agents choose, each built with ``params``."""
+    return AgentChoiceRule(agent_class, model, **params)
 
 
 def choice_agents(
-    host: mesa.Model, problem: ChoiceProblem, order: np.ndarray, agent_class: type[HouseholdAgent]
+    host: mesa.Model, problem: ChoiceProblem, order: np.ndarray, agent_class: type[HouseholdAgent],
+    **params: object,
 ) -> list[HouseholdAgent]:
-    """One ``agent_class`` agent per chooser of ``problem``, in the choosing ``order``."""
+    """One ``agent_class`` agent per chooser of ``problem``, in the choosing ``order``, with ``params``."""
     agents = []
     for c in order:
         t = int(problem.chooser_type[c])
@@ -113,6 +137,7 @@ def choice_agents(
                 skilled=int(_TYPES["skilled"][t]),
                 family=int(_TYPES["family"][t]),
                 row=int(c),
+                **params,
             )
         )
     return agents

@@ -12,9 +12,10 @@ from twin.city import City
 from twin.engine import Module, TwinModel
 from twin.errors import TwinInputError
 from twin.indicators import Indicator
-from twin.migration.config import MigrationConfig
+from twin.migration.config import HOUSEHOLD_CATALOG, MigrationConfig
 from twin.migration.households import create_households
 from twin.migration.housing import HousingMarket
+from twin.migration.mesa_view import AgentChoiceRule
 from twin.migration.state import ChoiceRule, MigrationState, YearFlows, kernel_rule
 from twin.migration.zone_attributes import ZoneAttributes, free_flow_skim, mean_commute_min, zone_attributes
 
@@ -54,22 +55,28 @@ class MigrationModule(Module):
 
     Args:
         config: the validated [migration] section.
-        choice_rule: how choosers pick zones; the numba kernel by default. Pass
-            :func:`twin.migration.mesa_view.agent_choice_rule` with your own
+        choice_rule: how choosers pick zones; default: the agent class named by
+            ``config.household_agent`` (with ``household_agent_options``), else the numba
+            kernel. Pass :func:`twin.migration.mesa_view.agent_choice_rule` with your own
             :class:`~twin.migration.mesa_view.HouseholdAgent` subclass to change the behaviour
-            in plain Python.
+            in plain Python; a rule given no model is bound to the running TwinModel at setup.
     """
 
     name = "migration"
     domain = "migration"
     config_class = MigrationConfig
 
-    def __init__(self, config: MigrationConfig, choice_rule: ChoiceRule = kernel_rule) -> None:
+    def __init__(self, config: MigrationConfig, choice_rule: ChoiceRule | None = None) -> None:
         super().__init__(config)
-        self.choice_rule = choice_rule
+        if choice_rule is None and config.household_agent:
+            choice_rule = AgentChoiceRule(HOUSEHOLD_CATALOG.get(config.household_agent),
+                                          **config.household_agent_options)
+        self.choice_rule = kernel_rule if choice_rule is None else choice_rule
 
     def setup(self, model: TwinModel) -> None:
         city, c = model.city, self.config
+        if isinstance(self.choice_rule, AgentChoiceRule) and self.choice_rule.model is None:
+            self.choice_rule = self.choice_rule.bound(model)
         levers = {name: lever_array(city, getattr(c, name), name) for name in LEVERS}
         households = create_households(
             city.zones.name,

@@ -18,7 +18,7 @@ from twin._lazy import export_lazily
 
 export_lazily(__name__, {
     "twin.waste.bins": ("Bins", "build_bins", "cluster_buildings", "deposit"),
-    "twin.waste.config": ("POLICIES", "WasteConfig"),
+    "twin.waste.config": ("POLICIES", "WasteConfig", "register_truck_class"),
     "twin.waste.fleet": ("Roads", "Truck"),
     "twin.waste.generation": ("building_generation",),
     "twin.waste.module": ("DAILY_COLUMNS", "WasteModule"),
@@ -49,5 +49,6 @@ __all__ = [
     "collection_problem",
     "deposit",
     "read_cvrplib",
+    "register_truck_class",
     "solve",
 ]

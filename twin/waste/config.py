@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
+from twin.catalog import Catalog
 from twin.city.facilities import FACILITY_KINDS
 from twin.config import frozen_mapping, option
 from twin.waste.streams import (
@@ -25,6 +27,23 @@ from twin.waste.streams import (
 
 POLICIES = ("fixed", "sensor", "predicted")
 """Collection policies: fixed schedule, sensor-driven, predicted fill (no sensors)."""
+
+
+TRUCK_CATALOG = Catalog(
+    "truck class", {"truck": "twin.waste.fleet:Truck"}, "twin.waste.register_truck_class",
+    base="twin.waste.fleet:Truck",
+)
+"""Truck classes ``[waste] truck_class`` may name (subclasses of :class:`~twin.waste.fleet.Truck`)."""
+
+TRUCK_ARGUMENTS = ("model", "stream", "capacity_g", "depot", "depot_node", "plant_nodes")
+"""Arguments the module passes to every truck itself (``truck_options`` may not use these names)."""
+
+
+def register_truck_class(name: str, cls: type) -> None:
+    """Make ``cls``, a subclass of :class:`~twin.waste.fleet.Truck`, the class of every truck when
+    ``[waste] truck_class = "name"``; ``[waste.truck_options]`` are passed to it as keyword
+    arguments. Call it at import time of a plug-in."""
+    TRUCK_CATALOG.register(name, cls)
 
 
 def _per_stream(default: Mapping) -> Mapping:
@@ -187,8 +206,16 @@ class WasteConfig:
     cost_per_hour: float = option(120.0, ge=0, le=1e6, unit="CNY/h", doc="crew and truck time")
     co2_kg_per_km: float = option(1.1, ge=0, le=100, unit="kg/km", doc="CO2 of a refuse truck")
     record_positions: bool = option(True, doc="record truck positions at each stop (truck_positions table)")
+    truck_class: str = option("truck", choices=TRUCK_CATALOG, doc="class of the trucks (mesa Agents)")
+    truck_options: Mapping[str, Any] = option(
+        default_factory=frozen_mapping, doc="keyword arguments passed to every truck of truck_class"
+    )
 
     def check(self) -> str | None:
+        problem = TRUCK_CATALOG.options_problem("truck_options", self.truck_class, self.truck_options,
+                                                reserved=TRUCK_ARGUMENTS)
+        if problem:
+            return problem
         for key in (
             "collect_every_days",
             "resident_kg_day",

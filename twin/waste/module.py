@@ -27,13 +27,14 @@ import numpy as np
 import pandas as pd
 from mesa.agent import AgentSet
 
+from twin.catalog import build
 from twin.engine import Module, TwinModel, ticker
 from twin.engine.model import SECONDS_PER_DAY
 from twin.errors import TwinInputError
 from twin.indicators import Indicator
 from twin.kernels.shortest_path import many_to_many, travel_time_matrix
 from twin.waste.bins import Bins, build_bins, cluster_buildings, deposit
-from twin.waste.config import WasteConfig
+from twin.waste.config import TRUCK_CATALOG, WasteConfig
 from twin.waste.fleet import Roads, Truck, split_fleet
 from twin.waste.generation import building_generation, sum_into_bins
 from twin.waste.planner import Plan, RoutingProblem, collection_problem, solve
@@ -216,8 +217,8 @@ class WasteModule(Module):
             )
             for d, count in zip(used, counts, strict=True):
                 self.trucks[(s, int(d))] = [
-                    Truck(model, s, int(capacity_kg[s] * 1000), int(d), int(self.depot_node[d]),
-                          self.plant_nodes[s])
+                    build(TRUCK_CATALOG, cfg.truck_class, cfg.truck_options, model, s,
+                          int(capacity_kg[s] * 1000), int(d), int(self.depot_node[d]), self.plant_nodes[s])
                     for _ in range(int(count))
                 ]
         self.fleet = AgentSet([t for group in self.trucks.values() for t in group], random=model.random)
