@@ -284,6 +284,7 @@ class EmergencyModule(Module):
                 "turnout_s": centre.arrival_turnout_s,
                 "travel_s": centre.arrival_travel_s,
                 "in_hazard": self._in_hazard(model, t),
+                "on_scene_s": t.on_scene_s,
             }
         )
         unit_kind = np.array([u.kind for u in centre.unit_list], dtype=object)

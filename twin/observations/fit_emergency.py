@@ -1,0 +1,440 @@
+"""Emergency calibration: call rates by maximum likelihood, on-scene times by MLE, with tests that can fail.
+
+What the ``[emergency]`` section can express, and so what is fitted (docs/observations.md,
+"Emergency, waste and migration fits"):
+
+- the call rate of each type, ``types.T.rate_per_1000`` (calls per 1000 of exposure and day) and
+  ``types.T.jobs_weight`` (exposure = residents + jobs_weight x jobs): the calls of type ``T`` in
+  zone ``z`` over the observed period are Poisson with mean ``a_T (P_z + w_T J_z)``, where ``P_z``
+  and ``J_z`` are residents and jobs times the profile-weighted days observed. For a given ``w``
+  the MLE of ``a`` is closed-form (calls / exposure); ``w`` is found by maximising the profile
+  likelihood over the config's range 0..10. Zones differ only through their exposure: the config
+  has no per-zone rate, so "zone x type" is pooled to "type x exposure", and the chi-square over
+  the zone x type cells says whether that is enough;
+- one city-wide ``hourly_profile`` (the config's only hourly form, shared by every type and zone):
+  the MLE of a Poisson rate per hour of day is calls / seconds observed in that hour;
+- the shape parameters (``jobs_weight``, ``hourly_profile``) replace the prior only when the data
+  reject it (the prior weight outside the 95 % profile-likelihood interval; the prior profile's
+  chi-square p below 0.05): a noisy estimate does not overwrite a prior the data agree with;
+- the on-scene time of each type (``on_scene_min``, ``on_scene_distribution``, ``on_scene_cv``):
+  exponential and lognormal fitted by MLE (``scipy.stats``, location 0), the lower AIC chosen,
+  checked by a Kolmogorov-Smirnov test.
+
+Surge windows of the scenario are cut out (their calls and their time), since their rates are
+multiplied. ``rate_scale`` (a demand lever) is kept: the fitted rates are divided by it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from twin.observations.fit import CalibrationContext, DomainFit, Fitted
+
+MIN_CALLS_RATE = 10
+"""A type's rate is fitted from at least this many training calls (relative error 1/sqrt(n) <= 32 %)."""
+
+MIN_CALLS_PER_HOUR = 10
+"""The hourly profile is fitted when every hour of day is observed and the calls average this many
+per hour of day (so each hour's rate has a relative error of about 30 % or less)."""
+
+
+WEIGHT_RANGE = (0.0, 10.0)
+"""Bounds of ``jobs_weight`` in the config."""
+
+MIN_SERVICE_TIMES = 20
+"""A type's on-scene distribution is fitted from at least this many observed times."""
+
+MIN_EXPECTED = 5.0
+"""Chi-square cells are pooled until each expects at least this many calls (Cochran's rule)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RateFit:
+    """One type's call rate: ``a`` calls per exposure-day (exposure in persons), the jobs weight,
+    the 95 % intervals, and whether the weight was fitted (else the prior was used)."""
+
+    calls: int
+    a: float
+    a_interval: tuple[float, float]
+    jobs_weight: float
+    weight_fitted: bool
+    weight_interval: tuple[float, float]
+    weight_estimate: float
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceFit:
+    """A service-time distribution fitted to ``n`` times (minutes) and its KS check."""
+
+    n: int
+    distribution: str
+    mean_min: float
+    cv: float
+    ks_statistic: float
+    ks_p: float
+    aic: dict[str, float]
+
+
+def seconds_by_hour(period_s: float, windows: Sequence[tuple[float, float]] = ()) -> np.ndarray:
+    """Seconds of each hour of day (24) in one operating period of ``period_s`` seconds, less the
+    ``windows`` ((start_s, end_s), e.g. surges) cut out."""
+    start = np.arange(0.0, period_s, 3600.0)
+    end = np.minimum(start + 3600.0, period_s)
+    length = end - start
+    covered = np.zeros(len(start))
+    merged: list[list[float]] = []
+    for lo, hi in sorted((max(a, 0.0), min(b, period_s)) for a, b in windows):
+        if hi <= lo:
+            continue
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    for lo, hi in merged:
+        covered += np.clip(np.minimum(end, hi) - np.maximum(start, lo), 0.0, None)
+    return np.bincount((start // 3600.0).astype(np.int64) % 24, weights=length - covered, minlength=24)
+
+
+def hour_of_day(time_s: np.ndarray) -> np.ndarray:
+    """Hour of day (0..23) of times in seconds from the period's start (midnight)."""
+    return (np.floor(np.asarray(time_s, dtype=np.float64) / 3600.0).astype(np.int64)) % 24
+
+
+def fit_hourly_profile(calls_by_hour: np.ndarray, seconds: np.ndarray) -> tuple[np.ndarray | None, str]:
+    """The Poisson MLE of the relative hourly rate (mean 1), or None and why it is not identified."""
+    calls = np.asarray(calls_by_hour, dtype=np.float64)
+    if (seconds <= 0).any():
+        missing = np.flatnonzero(seconds <= 0)
+        return None, f"hours {missing[0]}..{missing[-1]} of the day are not observed"
+    if calls.sum() < MIN_CALLS_PER_HOUR * 24:
+        return None, f"{int(calls.sum())} calls, fewer than {MIN_CALLS_PER_HOUR} per hour of day"
+    rate = calls / seconds
+    return rate / rate.mean(), ""
+
+
+def fit_rate(calls: np.ndarray, resident_days: np.ndarray, job_days: np.ndarray, prior_weight: float
+             ) -> RateFit:
+    """Maximum-likelihood rate of one incident type from its calls per zone.
+
+    Args:
+        calls: (zones,) calls observed in each zone.
+        resident_days, job_days: (zones,) residents and jobs times the profile-weighted days
+            observed (the expected calls are ``a * (resident_days + w * job_days)``).
+        prior_weight: ``w`` kept unless it lies outside the 95 % profile-likelihood interval of
+            ``w`` (likelihood-ratio test at 5 %).
+    """
+    calls = np.asarray(calls, dtype=np.float64)
+    n = float(calls.sum())
+
+    def loglik(w: float) -> float:
+        exposure = resident_days + w * job_days
+        a = n / max(exposure.sum(), 1e-300)
+        mu = np.maximum(a * exposure, 1e-300)
+        return float(np.sum(calls * np.log(mu)) - a * exposure.sum())
+
+    lo, hi = WEIGHT_RANGE
+    grid = np.linspace(lo, hi, 201)
+    values = np.array([loglik(w) for w in grid])
+    k = int(np.argmax(values))
+    best = optimize.minimize_scalar(lambda w: -loglik(w), bounds=(grid[max(k - 1, 0)], grid[min(k + 1, 200)]),
+                                    method="bounded", options={"xatol": 1e-6})
+    w_hat = float(best.x) if -best.fun >= values[k] else float(grid[k])
+    top = loglik(w_hat)
+    inside = grid[values >= top - stats.chi2.ppf(0.95, 1) / 2.0]
+    interval = (float(min(inside.min(), w_hat)), float(max(inside.max(), w_hat)))
+    fitted = n > 0 and not interval[0] <= prior_weight <= interval[1]
+    w = w_hat if fitted else float(prior_weight)
+    exposure = float((resident_days + w * job_days).sum())
+    a = n / exposure
+    # exact Poisson interval of the count (Garwood), over the exposure
+    low = stats.chi2.ppf(0.025, 2 * n) / 2.0 if n > 0 else 0.0
+    high = stats.chi2.ppf(0.975, 2 * n + 2) / 2.0
+    return RateFit(int(n), a, (float(low / exposure), float(high / exposure)), w, fitted, interval, w_hat)
+
+
+def pooled_chi_square(observed: np.ndarray, expected: np.ndarray, fitted_parameters: int = 0
+                      ) -> tuple[float, int, float]:
+    """Pearson chi-square of counts against expected counts, cells pooled (in order of expected
+    count) until each expects at least :data:`MIN_EXPECTED`; returns (chi2, degrees of freedom, p).
+
+    The degrees of freedom are the pooled cells less one (the total is matched when the model
+    was fitted to these counts) less ``fitted_parameters``; with no fit pass ``fitted_parameters=-1``
+    (the total is then free too). None left: p is NaN.
+    """
+    obs = np.asarray(observed, dtype=np.float64).ravel()
+    exp = np.asarray(expected, dtype=np.float64).ravel()
+    keep = exp > 0
+    obs, exp = obs[keep], exp[keep]
+    order = np.argsort(exp, kind="stable")
+    groups_o: list[float] = []
+    groups_e: list[float] = []
+    acc_o = acc_e = 0.0
+    for i in order:
+        acc_o += obs[i]
+        acc_e += exp[i]
+        if acc_e >= MIN_EXPECTED:
+            groups_o.append(acc_o)
+            groups_e.append(acc_e)
+            acc_o = acc_e = 0.0
+    if acc_e > 0:
+        if groups_e:
+            groups_o[-1] += acc_o
+            groups_e[-1] += acc_e
+        else:
+            groups_o.append(acc_o)
+            groups_e.append(acc_e)
+    o, e = np.array(groups_o), np.array(groups_e)
+    chi2 = float(np.sum((o - e) ** 2 / e)) if len(e) else 0.0
+    df = len(e) - 1 - fitted_parameters
+    p = float(stats.chi2.sf(chi2, df)) if df > 0 else float("nan")
+    return chi2, df, p
+
+
+def fit_service_time(minutes: np.ndarray) -> ServiceFit:
+    """Exponential and lognormal (location 0) fitted by MLE; the lower AIC is kept and checked by
+    a one-sample Kolmogorov-Smirnov test (its p-value is conservative, the parameters being
+    estimated from the same sample: Lilliefors)."""
+    x = np.asarray(minutes, dtype=np.float64)
+    x = x[np.isfinite(x) & (x > 0)]
+    _, scale_e = stats.expon.fit(x, floc=0)
+    shape, _, scale_l = stats.lognorm.fit(x, floc=0)
+    aic = {"exponential": 2 * 1 - 2 * float(np.sum(stats.expon.logpdf(x, scale=scale_e))),
+           "lognormal": 2 * 2 - 2 * float(np.sum(stats.lognorm.logpdf(x, shape, scale=scale_l)))}
+    if aic["lognormal"] < aic["exponential"]:
+        dist = "lognormal"
+        mean = float(scale_l * math.exp(shape**2 / 2.0))
+        cv = float(math.sqrt(math.expm1(shape**2)))
+        ks = stats.kstest(x, "lognorm", args=(shape, 0, scale_l))
+    else:
+        dist, mean, cv = "exponential", float(scale_e), 1.0
+        ks = stats.kstest(x, "expon", args=(0, scale_e))
+    return ServiceFit(len(x), dist, mean, cv, float(ks.statistic), float(ks.pvalue), aic)
+
+
+def zones_of_points(city, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The zone of each point: that of the nearest building (of the nearest zone centroid when the
+    city has no buildings)."""
+    from scipy.spatial import cKDTree
+
+    b = city.buildings
+    if len(b):
+        tree, zone = cKDTree(np.column_stack([b.x, b.y])), np.asarray(b.zone)
+    else:
+        tree, zone = cKDTree(np.column_stack([city.zones.x, city.zones.y])), np.arange(len(city.zones))
+    return zone[tree.query(np.column_stack([x, y]))[1]].astype(np.int64)
+
+
+@dataclasses.dataclass(frozen=True)
+class CallData:
+    """Calls cut to the fit's window: zone index, type code and hour of each call."""
+
+    zone: np.ndarray
+    type: np.ndarray
+    hour: np.ndarray
+
+
+def call_data(table: pd.DataFrame, types: Sequence[str], city, windows: Sequence[tuple[float, float]]
+              ) -> CallData:
+    """The calls of an incidents table (as :func:`~twin.observations.read.read_observations` gives
+    it) outside the ``windows``, with zones looked up where only x/y were given."""
+    time_s = table["time_s"].to_numpy(np.float64)
+    inside = np.zeros(len(table), dtype=bool)
+    for lo, hi in windows:
+        inside |= (time_s >= lo) & (time_s < hi)
+    table = table[~inside]
+    zone = table["zone_index"].to_numpy(np.int64).copy()
+    unknown = zone < 0
+    if unknown.any():
+        zone[unknown] = zones_of_points(city, table["x"].to_numpy()[unknown], table["y"].to_numpy()[unknown])
+    code = pd.Index(list(types)).get_indexer(table["type"].astype(object))
+    return CallData(zone, code.astype(np.int64), hour_of_day(table["time_s"].to_numpy()))
+
+
+def exposure_by_year(city, years: Sequence[int], population: pd.DataFrame | None) -> np.ndarray:
+    """(years, zones) residents the model's emergency module sees in each year: the observed
+    residents of that year and zone where given (the migration module publishes the end-of-year
+    population before the emergency module draws its calls), else the city's residents."""
+    base = np.asarray(city.zones.population, dtype=np.float64)
+    out = np.tile(base, (len(years), 1))
+    if population is not None and len(population):
+        for k, year in enumerate(years):
+            rows = population[population["year"] == year]
+            out[k, rows["zone_index"].to_numpy(np.int64)] = rows["residents"].to_numpy(np.float64)
+    return out
+
+
+class EmergencyFitter:
+    """The ``[emergency]`` fitter of ``twin calibrate`` (see the module docstring)."""
+
+    domain = "emergency"
+    kinds = ("incidents",)
+
+    def fit(self, scenario: dict, observed: dict[str, pd.DataFrame], held_out: dict[str, pd.DataFrame],
+            ctx: CalibrationContext) -> DomainFit:
+        from twin.city import load_city
+        from twin.scenario.spec import scenario_from_dict
+
+        parsed = scenario_from_dict(scenario, source=str(ctx.scenario_file))
+        cfg = parsed.modules.get("emergency")
+        if cfg is None or "incidents" not in observed:
+            why = "the scenario has no [emergency] section" if cfg is None else "no incidents observations"
+            return DomainFit(self.domain, (), (f"emergency: {why}",), {}, ())
+        city = load_city(parsed.scenario.city, parsed.file_of("scenario.city"))
+        ref = ctx.reference
+        years = list(range(ref.years[0], ref.years[1] + 1))
+        windows = [(e.start_h * 3600.0, e.end_h * 3600.0) for e in cfg.surge]
+        names = tuple(cfg.types)
+        population = pd.concat([t for t in (observed.get("population"), held_out.get("population"))
+                                if t is not None], ignore_index=True) if (
+            "population" in observed or "population" in held_out) else None
+        result = fit_emergency(cfg, names, city, years, ref.period_s, windows, observed["incidents"],
+                               held_out.get("incidents"), population)
+        ctx.progress(f"emergency: {result.calls} calls fitted ({len(result.fitted)} keys)")
+        return DomainFit(self.domain, result.fitted, result.kept, result.holdout, (), result.notes)
+
+
+@dataclasses.dataclass(frozen=True)
+class EmergencyResult:
+    """What :func:`fit_emergency` found (the parts of a :class:`DomainFit`), and the fits themselves."""
+
+    fitted: tuple[Fitted, ...]
+    kept: tuple[str, ...]
+    holdout: dict[str, float]
+    notes: tuple[str, ...]
+    calls: int
+    rates: dict[str, RateFit]
+    profile: np.ndarray
+    service: dict[str, ServiceFit]
+    chi_square: tuple[float, int, float]
+    """Zone x type cells, pooled: (chi2, df, p)."""
+
+
+def fit_emergency(cfg, names: Sequence[str], city, years: Sequence[int], period_s: float,
+                  windows: Sequence[tuple[float, float]], incidents: pd.DataFrame,
+                  held: pd.DataFrame | None = None, population: pd.DataFrame | None = None
+                  ) -> EmergencyResult:
+    """Fit the emergency config ``cfg`` (an :class:`~twin.emergency.config.EmergencyConfig`) to
+    observed ``incidents`` (training rows) over ``years`` x ``period_s`` s less ``windows``.
+
+    ``held`` are the held-out incidents: their zones are left out of the fit and predicted apart.
+    ``population`` (observations, optional) gives each year's residents of the zones it covers.
+    """
+    n_zones, k = len(city.zones), len(names)
+    held_zones = np.unique(held["zone_index"].to_numpy(np.int64)) if held is not None and len(held) else []
+    train_zone = np.ones(n_zones, dtype=bool)
+    train_zone[np.asarray(held_zones, dtype=np.int64)[np.asarray(held_zones) >= 0]] = False
+    calls = call_data(incidents, names, city, windows)
+    inside = train_zone[calls.zone]
+    zone, code, hour = calls.zone[inside], calls.type[inside], calls.hour[inside]
+    counts = np.zeros((k, n_zones))
+    np.add.at(counts, (code, zone), 1.0)
+    seconds = seconds_by_hour(period_s, windows) * len(years)
+    fitted: list[Fitted] = []
+    kept: list[str] = []
+    notes = [
+        "emergency rates: Poisson maximum likelihood per type over the observed exposure "
+        "(residents + jobs_weight x jobs, times the profile-weighted days); zones pooled through their "
+        "exposure (the config has no per-zone rate); surge windows cut out",
+    ]
+    source = f"incidents: {len(zone)} calls in {int(train_zone.sum())} zones"
+    prior_profile = np.asarray(cfg.hourly_profile, dtype=np.float64)
+    prior_profile = prior_profile / prior_profile.mean()
+    by_hour = np.bincount(hour, minlength=24).astype(np.float64)
+    profile, why = fit_hourly_profile(by_hour, seconds)
+    observed_h = seconds > 0
+    prior_h = by_hour.sum() * prior_profile * seconds / max(np.sum(prior_profile * seconds), 1e-300)
+    prior_chi = pooled_chi_square(by_hour[observed_h], prior_h[observed_h])
+    if profile is not None and not prior_chi[2] < 0.05:
+        why = f"the prior fits the calls by hour (chi-square {prior_chi[0]:.1f} on {prior_chi[1]} df, " \
+              f"p = {prior_chi[2]:.3g})"
+        profile = None
+    if profile is None:
+        profile = prior_profile
+        kept.append(f"emergency.hourly_profile: {why}")
+    else:
+        fitted.append(Fitted("emergency.hourly_profile", [round(float(p), 4) for p in profile],
+                             list(cfg.hourly_profile), source + " by hour of day",
+                             {"prior_chi2": prior_chi[0], "prior_df": prior_chi[1], "prior_p": prior_chi[2]}))
+    days = np.sum(profile * seconds) / 86_400.0 / len(years)  # profile-weighted days per year
+    residents = exposure_by_year(city, years, population)
+    jobs = np.asarray(city.zones.jobs, dtype=np.float64)
+    resident_days = residents.sum(axis=0) * days
+    job_days = jobs * days * len(years)
+    scale = float(cfg.rate_scale)
+    rates: dict[str, RateFit] = {}
+    expected = np.zeros((k, n_zones))
+    for t, name in enumerate(names):
+        spec = cfg.types[name]
+        fit = fit_rate(counts[t, train_zone], resident_days[train_zone], job_days[train_zone],
+                       spec.jobs_weight)
+        rates[name] = fit
+        key = f"emergency.types.{name}"
+        if fit.calls < MIN_CALLS_RATE or scale == 0:
+            why = "rate_scale is 0" if scale == 0 else f"{fit.calls} calls, fewer than {MIN_CALLS_RATE}"
+            kept.append(f"{key}.rate_per_1000: {why}")
+            kept.append(f"{key}.jobs_weight: {why}")
+            a, w = spec.rate_per_1000 * scale / 1000.0, spec.jobs_weight
+        else:
+            a, w = fit.a, fit.jobs_weight
+            mu = a * (resident_days + w * job_days)
+            chi = pooled_chi_square(counts[t, train_zone], mu[train_zone], 1 + int(fit.weight_fitted))
+            low, high = (1000.0 * v / scale for v in fit.a_interval)
+            fitted.append(Fitted(f"{key}.rate_per_1000", round(1000.0 * a / scale, 6), spec.rate_per_1000,
+                                 f"incidents: {fit.calls} {name} calls",
+                                 {"low95": low, "high95": high, "chi2_zones": chi[0], "df": chi[1],
+                                  "p": chi[2]}))
+            if fit.weight_fitted:
+                fitted.append(Fitted(f"{key}.jobs_weight", round(w, 4), spec.jobs_weight,
+                                     f"incidents: {fit.calls} {name} calls across zones",
+                                     {"low95": fit.weight_interval[0], "high95": fit.weight_interval[1]}))
+            else:
+                kept.append(f"{key}.jobs_weight: the prior {spec.jobs_weight:g} lies in the 95 % interval "
+                            f"{fit.weight_interval[0]:.2f}..{fit.weight_interval[1]:.2f} "
+                            f"(estimate {fit.weight_estimate:.2f})")
+        expected[t] = a * (resident_days + w * job_days)
+    chi_all = pooled_chi_square(counts[:, train_zone], expected[:, train_zone],
+                                sum(1 + int(r.weight_fitted) for r in rates.values()))
+    notes.append(f"emergency zone x type chi-square (cells pooled to >= {MIN_EXPECTED:g} expected calls): "
+                 f"{chi_all[0]:.1f} on {chi_all[1]} df, p = {chi_all[2]:.3g}")
+    holdout: dict[str, float] = {}
+    if held is not None and len(held) and not train_zone.all():
+        h = call_data(held, names, city, windows)
+        h_counts = np.zeros((k, n_zones))
+        np.add.at(h_counts, (h.type, h.zone), 1.0)
+        out = ~train_zone
+        chi = pooled_chi_square(h_counts[:, out], expected[:, out], fitted_parameters=-1)
+        holdout = {"calls": float(h_counts[:, out].sum()), "expected": float(expected[:, out].sum()),
+                   "chi2": chi[0], "df": chi[1], "p": chi[2]}
+    service: dict[str, ServiceFit] = {}
+    times = incidents["on_scene_min"].to_numpy(np.float64) if "on_scene_min" in incidents else None
+    for name in names:
+        key = f"emergency.types.{name}"
+        spec = cfg.types[name]
+        mine = (incidents["type"].astype(object) == name).to_numpy()
+        x = times[mine] if times is not None else np.empty(0)
+        x = x[np.isfinite(x) & (x > 0)]
+        if len(x) < MIN_SERVICE_TIMES:
+            kept.append(f"{key}.on_scene_min, on_scene_distribution, on_scene_cv: {len(x)} on-scene times, "
+                        f"fewer than {MIN_SERVICE_TIMES}")
+            continue
+        s = fit_service_time(x)
+        service[name] = s
+        figures = {"n": float(s.n), "ks_statistic": s.ks_statistic, "ks_p": s.ks_p,
+                   "aic_exponential": s.aic["exponential"], "aic_lognormal": s.aic["lognormal"]}
+        what = f"incidents: {s.n} {name} on-scene times"
+        fitted.append(Fitted(f"{key}.on_scene_min", round(s.mean_min, 3), spec.on_scene_min, what, figures))
+        fitted.append(Fitted(f"{key}.on_scene_distribution", s.distribution, spec.on_scene_distribution, what,
+                             figures))
+        if s.distribution == "lognormal":
+            fitted.append(Fitted(f"{key}.on_scene_cv", round(s.cv, 4), spec.on_scene_cv, what, figures))
+    kept.append("emergency.types.*.call_handling_min, call_handling_cv: not observed apart (response_min "
+                "runs from the call to the first arrival: handling, queueing, turnout and travel)")
+    kept.append("emergency.rate_scale: a demand lever, kept; the fitted rates are divided by it")
+    return EmergencyResult(tuple(fitted), tuple(kept), holdout, tuple(notes), int(len(zone)), rates, profile,
+                           service, chi_all)
