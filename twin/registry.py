@@ -42,7 +42,7 @@ DOMAINS: dict[str, str] = {
 CLI_GROUPS: dict[str, tuple[str, ...]] = {
     "twin.emergency.cli": ("emergency",), "twin.traffic.cli": ("traffic",), "twin.waste.cli": ("waste",),
     "viz.cli": ("view",), "twin.sweep.cli": ("sweep", "experiment", "compare", "analyze"),
-    "twin.observations.cli": ("observe", "observations"),
+    "twin.observations.cli": ("observe", "observations", "calibrate"),
 }
 """Modules (dotted names) exposing ``register(subparsers)``, and the ``twin`` commands each adds
 (a command imports only its own group's module; a test checks the names)."""

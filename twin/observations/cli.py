@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from twin.cli_types import SEED
+from twin.cli_types import SEED, finite_float
 
 
 def _cmd_observe(args: argparse.Namespace) -> int:
@@ -28,8 +28,26 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from twin.observations.calibrate import calibrate
+    from twin.warmup import warm_up
+
+    domains = [d.strip() for d in args.domains.split(",") if d.strip()] if args.domains else None
+    result = calibrate(args.scenario, args.observed, args.out, report=args.report, workers=args.workers or 0,
+                       scheduler=args.scheduler, connect_timeout_s=args.connect_timeout, budget=args.budget,
+                       holdout=args.holdout, seed=args.seed, domains=domains, force=args.force,
+                       ready=lambda: warm_up("run", when_cold_only=True))
+    for fit in result.fits:
+        fitted = ", ".join(f"{f.key}" for f in fit.fitted) or "nothing (priors kept)"
+        held = ", ".join(f"{k} {v:.3g}" for k, v in fit.holdout.items()) or "none"
+        print(f"{fit.domain}: fitted {fitted}; hold-out {held}")
+    print(f"calibrated scenario: {result.out}")
+    print(f"report: {result.report}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``twin observe`` and ``twin observations`` to the ``twin`` parser."""
+    """Add ``twin observe``, ``twin observations`` and ``twin calibrate`` to the ``twin`` parser."""
     p = sub.add_parser("observe", help="sample synthetic observations of a run (docs/observations.md)")
     p.add_argument("run", help="run folder written by `twin run`")
     p.add_argument("--out", required=True, help="folder for the observation files")
@@ -51,3 +69,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("folder", help="folder of KIND.csv / KIND.parquet files")
     p.add_argument("--against", required=True, help="run folder or scenario file giving the city and period")
     p.set_defaults(func=_cmd_check)
+
+    from twin.observations.calibrate import DEFAULT_BUDGET, DEFAULT_HOLDOUT
+    from twin.sweep.cli import executor_options
+
+    p = sub.add_parser("calibrate", help="fit a scenario's parameters to observations (docs/observations.md)")
+    p.add_argument("scenario", help="scenario file to calibrate (the prior)")
+    p.add_argument("--observed", required=True, help="folder of observation files (KIND.csv / KIND.parquet)")
+    p.add_argument("--out", required=True, help="calibrated scenario file to write (.toml)")
+    executor_options(p, default="0, serially in this process")
+    p.add_argument("--budget", type=int, default=DEFAULT_BUDGET,
+                   help=f"simulation runs each domain's fit may spend (default {DEFAULT_BUDGET})")
+    p.add_argument("--holdout", type=finite_float(), default=DEFAULT_HOLDOUT, metavar="FRACTION",
+                   help=f"share of each kind's keys held out of the fit, 0..<1 (default {DEFAULT_HOLDOUT:g})")
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the hold-out draw and the fits (default 0)")
+    p.add_argument("--domains", metavar="D1,D2", help="fit only these domains (traffic, emergency, waste, "
+                                                      "migration; default: all with observations)")
+    p.add_argument("--report", help="Markdown report (default: the --out file with .md)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file and report")
+    p.set_defaults(func=_cmd_calibrate)

@@ -164,3 +164,17 @@ def split_holdout(observed: Mapping[str, pd.DataFrame], fraction: float, rng: np
 def digest(*parts: Any) -> str:
     """sha256 of plain data (JSON, keys sorted): identifies a set of evaluations for resuming."""
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def save_figure(fig, path: Path) -> Path:
+    """Write a matplotlib figure as PNG to ``path`` (atomically, the user's umask) and close it."""
+    import matplotlib.pyplot as plt
+
+    from twin.writing import atomic_file, output_errors
+
+    try:
+        with output_errors(path), atomic_file(path) as tmp:
+            fig.savefig(tmp, dpi=100, bbox_inches="tight", format="png")
+    finally:
+        plt.close(fig)
+    return path

@@ -78,13 +78,15 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
     return 0
 
 
-def _executor_options(p: argparse.ArgumentParser) -> None:
-    """--workers | --scheduler, --connect-timeout: where the runs go (twin sweep, twin experiment)."""
+def executor_options(p: argparse.ArgumentParser,
+                     default: str = "one per core; 0: serially in this process") -> None:
+    """--workers | --scheduler, --connect-timeout: where the runs go (twin sweep, twin experiment,
+    twin calibrate); ``default`` says what no --workers means."""
     where = p.add_mutually_exclusive_group()
     where.add_argument(
         "--workers",
         type=int,
-        help="worker processes of a local Dask cluster (default: one per core; 0: serially in this process)",
+        help=f"worker processes of a local Dask cluster (default: {default})",
     )
     where.add_argument("--scheduler", help="address of an existing Dask scheduler, tcp://HOST:PORT")
     p.add_argument(
@@ -125,7 +127,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sweep", help="run a sweep of levers x uncertainties x replicates")
     p.add_argument("sweep", help="sweep TOML file (with a [sweep] table)")
     p.add_argument("--out", help="sweep folder (results stream into it)")
-    _executor_options(p)
+    executor_options(p)
     p.add_argument("--resume", action="store_true", help="finish the sweep in --out: run only missing runs")
     p.add_argument("--retry-failed", action="store_true", help="with --resume, also rerun failed runs")
     p.add_argument("--check", action="store_true", help="validate the sweep file and its design; run nothing")
@@ -137,7 +139,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("policy", nargs="+", help="policy scenario file(s), each extending the same parent")
     p.add_argument("--out", required=True, help="experiment folder (a sweep folder: point 0 the parent)")
     p.add_argument("--replicates", type=int, default=10, help="runs per side (default 10)")
-    _executor_options(p)
+    executor_options(p)
     p.add_argument("--confidence", type=float, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--report", help="report file, .md or .html, with plots beside it (default DIR/report.md)")
     p.add_argument("--resume", action="store_true", help="finish the experiment in --out: only missing runs")
