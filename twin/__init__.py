@@ -12,10 +12,12 @@ export_lazily(__name__, {
     "twin.engine": ("Module", "TwinModel"),
     "twin.errors": ("CityError", "ScenarioError", "TwinInputError"),
     "twin.indicators": ("Indicator",),
+    "twin.registry": ("register_module",),
     "twin.scenario": ("RunResult", "Scenario", "load_scenario", "run"),
 }, submodules=("sweep",))  # twin.sweep is a callable package: twin.sweep(...) runs a sweep
 
 __all__ = [
     "City", "CityError", "Indicator", "Module", "RoadNetwork", "RunResult", "Scenario",
-    "ScenarioError", "TwinInputError", "TwinModel", "__version__", "load_scenario", "run", "sweep",
+    "ScenarioError", "TwinInputError", "TwinModel", "__version__", "load_scenario", "register_module", "run",
+    "sweep",
 ]

@@ -16,3 +16,9 @@ class ScenarioError(TwinInputError):
 
 class CityError(TwinInputError):
     """City data that breaks an invariant (lengths, capacities, node references)."""
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: type and message."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -3,6 +3,7 @@
 The second import package of the citytwin distribution. Layout, one idea per file:
 
 - :mod:`viz.layers`: run-folder tables -> :class:`LayerView` (a field and overlays), no drawing;
+- :mod:`viz.registry`: the layers by name; plug-ins add theirs with :func:`register_layer`;
 - :mod:`viz.scene`: the city scene (merged building mesh, road ribbons, glyphs, districts);
 - :mod:`viz.compare`: two runs side by side on a common colour scale, and their difference;
 - :mod:`viz.animate`: the operating day as MP4 or GIF, with a clock, optional camera orbit;
@@ -27,7 +28,8 @@ from twin._lazy import export_lazily  # noqa: E402
 
 export_lazily(__name__, {
     "viz.export": ("check_output", "render_run_picture", "save_html", "save_png"),
-    "viz.layers": ("LAYERS", "Field", "LayerView", "Overlay", "RunTables", "frame_times", "layer_view"),
+    "viz.layers": ("Field", "LayerView", "Overlay", "RunTables", "frame_times", "layer_view"),
+    "viz.registry": ("LAYERS", "register_layer"),
     "viz.scene": ("CityScene", "building_mesh", "new_plotter", "render_city"),
 })
 
@@ -43,6 +45,7 @@ __all__ = [
     "frame_times",
     "layer_view",
     "new_plotter",
+    "register_layer",
     "render_city",
     "render_run_picture",
     "save_html",

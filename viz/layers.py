@@ -23,10 +23,9 @@ import pandas as pd
 from twin.city import City
 from twin.errors import TwinInputError
 from twin.reading import read_json, read_table
+from twin.registry import resolve
 from twin.scenario.store import rerun_remedy
-
-LAYERS = ("traffic", "emergency", "waste", "population")
-"""Layer names accepted by :func:`layer_view` and ``twin view --layer``."""
+from viz.registry import FRAME_TIMES, LAYERS
 
 TRAFFIC_QUANTITIES = ("speed_ratio", "flow", "queue")
 """Link quantities the traffic layer can colour roads by."""
@@ -145,6 +144,11 @@ class RunTables:
         scenario = self.manifest.get("scenario", {}).get("scenario", {})
         self.name = name or scenario.get("name") or (self.path.name if self.path else "run")
 
+    @property
+    def plugins(self) -> list:
+        """The plug-ins the run's scenario named (``[scenario] plugins``; empty in memory)."""
+        return self.manifest.get("scenario", {}).get("scenario", {}).get("plugins", [])
+
     def years(self) -> tuple[int, ...]:
         """The simulated years of the run (from its manifest; empty for in-memory tables)."""
         run = self.manifest.get("scenario", {}).get("scenario", {})
@@ -224,7 +228,9 @@ def layer_view(run: RunTables, layer: str, *, time_s: float | None = None, year:
         return emergency_view(run, time_s=time_s, year=year)
     if layer == "waste":
         return waste_view(run, time_s=time_s, year=year)
-    return population_view(run, year=year)
+    if layer == "population":
+        return population_view(run, year=year)
+    return resolve(LAYERS[layer])(run, time_s=time_s, year=year)  # a plug-in's layer
 
 
 def frame_times(run: RunTables, layer: str, *, year: int | None = None,
@@ -233,7 +239,8 @@ def frame_times(run: RunTables, layer: str, *, year: int | None = None,
 
     Traffic uses the link time-series intervals; waste the truck-position samples (thinned to
     ``step_s``); emergency steps of ``step_s`` over the incident times; population has no
-    time of day (it changes by year), so it returns an empty array.
+    time of day (it changes by year), so it returns an empty array; a plug-in's layer, the times
+    its registered ``times`` function gives (none without one).
     """
     if layer not in LAYERS:
         raise TwinInputError(f"unknown layer {layer!r}; layers: {', '.join(LAYERS)}")
@@ -252,6 +259,8 @@ def frame_times(run: RunTables, layer: str, *, year: int | None = None,
             return np.zeros(1)
         end = float(frame.time_s.max())
         return np.arange(0.0, end + step_s, step_s)
+    if layer in FRAME_TIMES:
+        return np.asarray(resolve(FRAME_TIMES[layer])(run, year=year), dtype=float)
     return np.zeros(0)
 
 

@@ -1,13 +1,18 @@
 """docs/scenarios.md, generated from the same declarations the validator uses.
 
 Run ``python -m twin.scenario.reference > docs/scenarios.md`` after adding or changing a key; a test
-fails when the file is out of date, so the reference can never drift from the code.
+fails when the file is out of date, so the reference can never drift from the code. The file
+documents the built-in sections; ``python -m twin.scenario.reference --plugins [MODULE ...]`` adds
+the sections of the installed plug-ins and of the named ones (docs/extending.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from twin.config import describe
-from twin.registry import module_classes
+from twin.plugins import load as load_plugins
+from twin.registry import BUILT_IN, module_classes
 from twin.scenario.spec import FIXED_SECTIONS
 
 INTRO = """# Scenario files: every key
@@ -41,12 +46,19 @@ def _escape(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def reference_markdown() -> str:
-    """The whole reference as Markdown: one table per section."""
+def reference_markdown(plugins: Sequence[str] | None = None) -> str:
+    """The whole reference as Markdown: one table per section.
+
+    ``plugins`` None: the built-in sections only (docs/scenarios.md); a list: the installed
+    plug-ins and these are loaded (:mod:`twin.plugins`) and their sections follow the built-ins.
+    """
+    if plugins is not None:
+        load_plugins(list(plugins), "twin.scenario.reference --plugins")
     parts = [INTRO]
     sections = dict(FIXED_SECTIONS)
     for name, cls in module_classes().items():
-        sections[name] = cls.config_class
+        if plugins is not None or name in BUILT_IN:
+            sections[name] = cls.config_class
     for name, cls in sections.items():
         title = f"[{name}]"
         module = module_classes().get(name)
@@ -62,4 +74,7 @@ def reference_markdown() -> str:
 
 
 if __name__ == "__main__":
-    print(reference_markdown(), end="")
+    import sys
+
+    words = sys.argv[1:]
+    print(reference_markdown(words[1:] if words[:1] == ["--plugins"] else None), end="")

@@ -33,6 +33,7 @@ from twin.config import (
 )
 from twin.errors import ScenarioError
 from twin.indicators.system import load_system
+from twin.plugins import load as load_plugins
 from twin.registry import DOMAINS, config_classes
 from twin.writing import name_problem
 
@@ -54,6 +55,11 @@ class RunSection:
         doc="whole days simulated before each year's period_days and left out of every indicator "
         "(all modules run and carry their stocks across them; traffic runs them without its network "
         "levers in the first year, so a closure starts on the first recorded day)",
+    )
+    plugins: tuple[str, ...] = option(
+        (), doc="installed Python modules to import before the sections are read (dotted names, "
+        "e.g. 'mypkg.air'; never file paths): plug-ins that add modules, policies, agent classes "
+        "and view layers (docs/extending.md)",
     )
 
 
@@ -138,7 +144,13 @@ class Scenario:
 
 
 def scenario_from_dict(data: Mapping[str, Any], source: str = "<memory>") -> Scenario:
-    """Validate plain data (as read from TOML) into a :class:`Scenario`."""
+    """Validate plain data (as read from TOML) into a :class:`Scenario`.
+
+    The plug-ins installed (entry points) and those ``[scenario] plugins`` names are imported
+    first, so the sections they add are known (:mod:`twin.plugins`)."""
+    run = data.get("scenario")
+    where = f"{written_in(source, 'scenario.plugins')}: key 'scenario.plugins'"
+    load_plugins(run.get("plugins", ()) if isinstance(run, Mapping) else (), where)
     modules = config_classes()
     allowed = list(FIXED_SECTIONS) + list(modules)
     for key in data:
@@ -192,8 +204,8 @@ def _indicators_problem(section: IndicatorsSection, modules: Mapping[str, Any]) 
     for key, pair in section.bounds.items():
         if problem := system.bounds_problem(key, pair):
             return f"bounds.{key}': {problem}"
-    running = sorted({DOMAINS[name] for name in modules})
-    if not any(section.weights.get(d, system.dimension(d).weight) > 0 for d in running):
+    running = sorted({DOMAINS[name] for name in modules if system.dimension(DOMAINS[name])})
+    if running and not any(section.weights.get(d, system.dimension(d).weight) > 0 for d in running):
         return (f"weights': every domain that runs ({', '.join(running)}) has weight 0, which leaves "
                 "no index; give at least one a weight > 0")
     return None

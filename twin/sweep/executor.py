@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from twin.errors import TwinInputError
+from twin.errors import TwinInputError, one_line
 
 CONNECT_TIMEOUT_S = 10.0
 """How long to wait for an existing Dask scheduler before giving up (seconds)."""
@@ -76,12 +76,6 @@ class RunOutcome:
     status: str
     error: str
     seconds: float
-
-
-def one_line(exc: BaseException) -> str:
-    """An exception as one line: type and message."""
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def execute_run(payload: RunPayload, task: RunTask) -> RunOutcome:
