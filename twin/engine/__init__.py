@@ -6,7 +6,9 @@ export_lazily(__name__, {
     "twin.engine.clock": ("ticker", "timed"),
     "twin.engine.model": ("SECONDS_PER_DAY", "TwinModel", "stream_key"),
     "twin.engine.module": ("Module",),
-    "twin.engine.published": ("Published",),
+    "twin.engine.published": ("NotPublished", "Published"),
 })
 
-__all__ = ["SECONDS_PER_DAY", "Module", "Published", "TwinModel", "stream_key", "ticker", "timed"]
+__all__ = [
+    "SECONDS_PER_DAY", "Module", "NotPublished", "Published", "TwinModel", "stream_key", "ticker", "timed",
+]

@@ -72,7 +72,7 @@ class TwinModel(mesa.Model):
         self.warmup_days = int(warmup_days)
         self.warmup_s = self.warmup_days * SECONDS_PER_DAY  # recorded days start here
         self.period_s = (self.warmup_days + period_days) * SECONDS_PER_DAY  # warm-up included
-        self.published = Published()
+        self.published = Published({m.name: tuple(m.publishes) for m in self.modules})
         self.env = simpy.Environment()
         self.year = start_year
         self.indicator_rows: list[tuple[int, Indicator]] = []

@@ -35,6 +35,10 @@ class Module:
     """Indicator domain the module reports under (weights in [indicators.weights])."""
     config_class: ClassVar[type] = object
     """Frozen dataclass validated from the module's scenario section."""
+    publishes: ClassVar[tuple[str, ...]] = ()
+    """Names a plug-in module publishes on ``model.published`` (the built-in modules' names are
+    :data:`twin.engine.published.PUBLISHERS`); a reader asking before the first publish is told
+    which module writes the name."""
 
     def __init__(self, config: Any) -> None:
         self.config = config

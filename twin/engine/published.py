@@ -1,29 +1,36 @@
 """Published state: how modules couple through shared arrays instead of copies.
 
-A module publishes a named array (with its unit) and others read the latest value. Names in use:
-
-- ``link_travel_time_s`` (n_links): current link travel times, seconds (free-flow time plus the
-  standing queue over the capacity: queueing delay included); traffic publishes it,
-  emergency units, waste trucks and access read it (free-flow times when nobody publishes).
-- ``link_extra_vehicles`` (n_links): vehicles other modules add to the roads (e.g. trucks).
-- ``link_speed_factor`` (n_links): speed multipliers of the roads in open hazard areas (1 elsewhere;
-  a crawl, ``CLOSED_SPEED_FACTOR``, on roads closed to traffic); emergency publishes it while a
-  surge window with a place is open, traffic divides its free-flow times by it.
-- ``zone_population`` (n_zones): current residents; migration publishes it each year and demand,
-  incidents and waste generation read it (the City's figures when nobody publishes).
-- ``zone_jobs`` (n_zones): current jobs, likewise.
-- ``zone_travel_time_s`` (n_zones x n_zones): accessibility skim, seconds, from traffic: the
-  remembered zone times (exponential average of the days' experienced skims, weight
-  ``traffic.skim_smoothing``) that traffic's destinations and migration's choices both read; zone
-  ``i`` to ``j`` is the resident-weighted mean time from ``i``'s homes to ``j``'s nearest
-  connector (:mod:`twin.traffic.connectors`), so the diagonal is a zone's own trips, not 0.
+A module publishes a named array (with its unit) and others read the latest value. The names in
+use, with shape, unit, publisher, when each is written and whether it persists across years, are
+the table "Published state" of docs/architecture.md (a test runs every module and checks it);
+:data:`PUBLISHERS` is that table's publisher column. A plug-in module that publishes names of its
+own lists them in its class's ``publishes``, so a reader asking too early learns who writes them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+PUBLISHERS: dict[str, str] = {
+    "link_travel_time_s": "traffic",
+    "link_flow_vph": "traffic",
+    "link_speed_kmh": "traffic",
+    "zone_travel_time_s": "traffic",
+    "link_extra_vehicles": "waste",
+    "link_speed_factor": "emergency",
+    "zone_population": "migration",
+    "zone_jobs": "migration",
+}
+"""The module that publishes each name of the built-in modules (docs/architecture.md has the table)."""
+
+_MISSING = object()
+
+
+class NotPublished(LookupError):
+    """A name read with :meth:`Published.get` and no default before anyone published it."""
 
 
 @dataclass(frozen=True)
@@ -34,17 +41,55 @@ class PublishedArray:
 
 
 class Published:
-    """A small board of named arrays; the latest publish wins."""
+    """A small board of named arrays; the latest publish wins.
 
-    def __init__(self) -> None:
+    Args:
+        modules: the modules switched on in this run, by name, with the names each declares in
+            its ``publishes`` (beyond :data:`PUBLISHERS`); used only to explain a missing name.
+    """
+
+    def __init__(self, modules: Mapping[str, Sequence[str]] | None = None) -> None:
         self._items: dict[str, PublishedArray] = {}
+        self.modules_on = dict(modules or {})
+        self.publishers = dict(PUBLISHERS)
+        for module, names in self.modules_on.items():
+            self.publishers.update(dict.fromkeys(names, module))
 
     def publish(self, name: str, value: np.ndarray, unit: str, publisher: str) -> None:
+        """Make ``value`` (in ``unit``) the latest ``name``; ``publisher`` is the module's name."""
         self._items[name] = PublishedArray(value, unit, publisher)
 
-    def get(self, name: str, default: np.ndarray | None = None) -> np.ndarray | None:
+    def get(self, name: str, default: object = _MISSING) -> np.ndarray | None:
+        """The latest value of ``name``; ``default`` when nobody has published it yet.
+
+        Raises:
+            NotPublished: ``name`` is missing and no default was given; the message says which
+                module publishes it and whether that module is switched on in this run.
+        """
         item = self._items.get(name)
-        return default if item is None else item.value
+        if item is not None:
+            return item.value
+        if default is _MISSING:
+            raise NotPublished(self.missing(name))
+        return default  # type: ignore[return-value]
+
+    def item(self, name: str) -> PublishedArray:
+        """The latest value of ``name`` with its unit and publisher (:class:`NotPublished` if none)."""
+        if name not in self._items:
+            raise NotPublished(self.missing(name))
+        return self._items[name]
+
+    def missing(self, name: str) -> str:
+        """One line on why ``name`` is not published: its publisher, and whether it is on."""
+        publisher = self.publishers.get(name)
+        if publisher is None:
+            return (f"nothing publishes {name!r}: no module declares it (published now: "
+                    f"{', '.join(self.names()) or 'nothing'}; docs/architecture.md lists the names)")
+        if publisher not in self.modules_on:
+            return (f"{name!r} is published by module {publisher!r}, which is not switched on in this "
+                    f"run (add a [{publisher}] section); pass a default to read it optionally")
+        return (f"{name!r} is not published yet: module {publisher!r} (switched on) writes it later "
+                "(docs/architecture.md, Published state, says when)")
 
     def __contains__(self, name: str) -> bool:
         return name in self._items

@@ -109,7 +109,7 @@ class MigrationModule(Module):
 
     def skim(self, model: TwinModel) -> np.ndarray:
         """Zone travel times (s): traffic's published skim, else the free-flow skim (computed once)."""
-        published = model.published.get("zone_travel_time_s")
+        published = model.published.get("zone_travel_time_s", None)
         if published is not None:
             return published
         if self._free_flow is None:

@@ -152,7 +152,7 @@ class TrafficModule(Module):
         self._population = model.published.get("zone_population", city.zones.population)
         self._jobs = model.published.get("zone_jobs", city.zones.jobs)
         self._pre_policy = self._first_year and not cfg.levers_in_warmup
-        skim = model.published.get("zone_travel_time_s")
+        skim = model.published.get("zone_travel_time_s", None)
         if skim is None:
             fft = self.network.free_flow_time_s.copy()
             fft[self.parent_closed if self._pre_policy else self.closed] = np.inf
@@ -308,15 +308,25 @@ class TrafficModule(Module):
         return experienced
 
     def _publish_link_times(self, model: TwinModel) -> None:
-        times = self.loading.current_link_times()
+        """Publish the links' current times (s) and speeds (km/h; 0 on a closed link) and their
+        flows over the latest complete record interval (veh/h; 0 in a day's first interval)."""
+        load = self.loading
+        times = load.current_link_times()
         model.published.publish("link_travel_time_s", self._city_order(times), "s", self.name)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            speed = np.where(np.isfinite(times) & (times > 0), self.network.link_length_m / times * 3.6, 0.0)
+        model.published.publish("link_speed_kmh", self._city_order(speed), "km/h", self.name)
+        interval = load.settings.record_interval_s
+        last = int((load.t + 1e-9) // interval) - 1
+        flow = load.rec_exits[last] * (3600.0 / interval) if last >= 0 else np.zeros(times.size)
+        model.published.publish("link_flow_vph", self._city_order(flow), "veh/h", self.name)
 
     def _tick(self, model: TwinModel, now: float) -> None:
         self._roll_to(model, min(int((now + 1e-6) // SECONDS_PER_DAY), self._days_in_period(model) - 1))
-        extra = model.published.get("link_extra_vehicles")
+        extra = model.published.get("link_extra_vehicles", None)
         if extra is not None:
             self.loading.link_extra[self.city_links] = extra
-        speed = model.published.get("link_speed_factor")
+        speed = model.published.get("link_speed_factor", None)
         if speed is not None:  # hazard areas: slowed roads, or (a crawl) closed ones
             fft = self.network.free_flow_time_s.copy()
             fft[self.city_links] /= speed

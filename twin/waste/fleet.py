@@ -54,7 +54,7 @@ class Roads:
 
     def add_vehicles(self, links: np.ndarray, amount: np.ndarray) -> None:
         """Add ``amount`` vehicles to ``links`` on ``link_extra_vehicles`` (created if absent)."""
-        board = self.published.get("link_extra_vehicles")
+        board = self.published.get("link_extra_vehicles", None)
         if board is None:
             board = np.zeros(self.network.n_links)
             self.published.publish("link_extra_vehicles", board, "vehicles", "waste")
@@ -63,7 +63,7 @@ class Roads:
 
     def withdraw(self) -> None:
         """Take back every vehicle still on the board (trucks caught on the road at the period's end)."""
-        board = self.published.get("link_extra_vehicles")
+        board = self.published.get("link_extra_vehicles", None)
         if board is not None:
             board -= self.added
         self.added[:] = 0.0
