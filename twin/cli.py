@@ -117,6 +117,10 @@ def _cmd_city_info(args: argparse.Namespace) -> int:
                 "population", "jobs", "dwellings"):
         print(f"  {key:<12} {info[key]:>12,}")
     print("  districts:   " + ", ".join(f"{k} {v:,}" for k, v in info["district_population"].items()))
+    print(f"  streets:     {info['street_km']:,} km on {info['built_up_km2']:,} km2 of districts: "
+          f"{info['street_density_km_per_km2']} km/km2, mean block {info['mean_block_m']:.0f} m")
+    print("  by class:    " + ", ".join(f"{k} {v:,} km ({info['lanes_by_class'].get(k, 0)} lanes)"
+                                        for k, v in info["street_km_by_class"].items()))
     print("  facilities:  " + ", ".join(f"{k} {v}" for k, v in info["facilities"].items()))
     return 0
 

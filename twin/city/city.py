@@ -60,6 +60,31 @@ class City:
         spec, digest = load_seed(name_or_path)
         return _generate_cached(spec, digest, seed)
 
+    def street_figures(self) -> dict[str, Any]:
+        """Street km by class (each street once, both directions together), the street density
+        per km2 of the districts' outlines (the built-up area), lanes per direction by class and
+        the mean block side (the square root of built-up area / blocks, blocks = streets - nodes + 1,
+        Euler's formula for a connected plane graph), metres."""
+        from twin.city.network import LINK_CLASSES
+
+        net = self.network
+        pair = np.minimum(net.link_from, net.link_to).astype(np.int64) * net.n_nodes + np.maximum(
+            net.link_from, net.link_to)
+        _, first = np.unique(pair, return_index=True)
+        km = np.bincount(net.link_class[first], weights=net.link_length_m[first],
+                         minlength=len(LINK_CLASSES)) / 1000.0
+        area_km2 = sum(_polygon_area_m2(self.districts.outline(k)) for k in range(len(self.districts))) / 1e6
+        blocks = max(len(first) - net.n_nodes + 1, 1)
+        return {
+            "street_km": round(float(km.sum()), 1),
+            "street_km_by_class": {c: round(float(v), 1) for c, v in zip(LINK_CLASSES, km, strict=True)},
+            "lanes_by_class": {c: int(np.median(net.link_lanes[net.link_class == k]))
+                               for k, c in enumerate(LINK_CLASSES) if (net.link_class == k).any()},
+            "built_up_km2": round(area_km2, 1),
+            "street_density_km_per_km2": round(float(km.sum()) / area_km2, 2) if area_km2 else 0.0,
+            "mean_block_m": round(float(np.sqrt(area_km2 * 1e6 / blocks)), 0),
+        }
+
     def info(self) -> dict[str, Any]:
         """Sizes and totals, as printed by ``twin city info`` (and its --json)."""
         net = self.network
@@ -70,6 +95,7 @@ class City:
             "links": net.n_links,
             "road_km": round(float(net.link_length_m.sum()) / 1000.0, 1),
             "bridges": int(net.link_bridge.sum() // 2),
+            **self.street_figures(),
             "districts": len(self.districts),
             "zones": len(self.zones),
             "buildings": len(self.buildings),
@@ -82,6 +108,12 @@ class City:
                 for k, name in enumerate(self.districts.name)
             },
         }
+
+
+def _polygon_area_m2(xy: np.ndarray) -> float:
+    """Area of a simple polygon (shoelace formula), square metres."""
+    x, y = xy[:, 0], xy[:, 1]
+    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
 
 
 @functools.lru_cache(maxsize=8)

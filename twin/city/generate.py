@@ -1,9 +1,11 @@
 """Seed file -> City: a deterministic generator of streets, zones, buildings and facilities.
 
-Each district gets a jittered street grid (every n-th line an arterial) clipped to its outline;
-highways join districts; links that cross the river are removed except at bridges. Zones are
-square cells; population and jobs fall off with distance from the district centre; buildings
-fill the street blocks. Everything is drawn from one numpy Generator seeded by the seed file
+Each district gets a jittered street grid (every n-th line an arterial) or an organic layout of
+superblocks (twin/city/streets.py) clipped to its outline; highways join districts (everywhere they
+meet streets, or only at their interchanges); streets inside hills are removed, and links that
+cross the river are removed except at bridges. Zones are square cells (none inside a hill);
+population and jobs fall off with distance from the district centre; buildings fill the street
+blocks, clear of the river and the hills. Everything is drawn from one numpy Generator seeded by the seed file
 (or the caller), so the same seed gives the same city bit for bit.
 """
 
@@ -15,8 +17,10 @@ from scipy.spatial import cKDTree
 
 from twin.city.buildings import BUILDING_USES, Buildings
 from twin.city.facilities import FACILITY_KINDS, Facilities
-from twin.city.network import LINK_CLASSES, RoadNetwork
+from twin.city.network import LINK_CLASSES, RoadNetwork, _largest_strong_component
 from twin.city.seedfile import DistrictSpec, SeedCity
+from twin.city.streets import organic_streets
+from twin.city.terrain import in_hills, river_distance_m
 from twin.city.zones import Districts, Zones
 
 _USE_SHARES = {  # residential, commercial, industrial, public
@@ -84,7 +88,7 @@ def _district_grid(d: DistrictSpec, rng: np.random.Generator):
     # drop a few local streets for an irregular pattern (arterials and collectors stay)
     drop = (links[:, 2] == 0) & (rng.random(len(links)) < 0.05)
     links = links[~drop]
-    return xy[inside], links, (ii[inside], jj[inside])
+    return xy[inside], links
 
 
 def _segments_cross(p1, p2, q1, q2) -> np.ndarray:
@@ -116,16 +120,15 @@ def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""
     class_specs = [getattr(classes, name) for name in LINK_CLASSES]
 
     # -- streets --------------------------------------------------------------------------------
-    xy_parts, link_parts, node_district, node_grid = [], [], [], []
+    xy_parts, link_parts, node_district = [], [], []
     offset = 0
     for k, d in enumerate(spec.districts):
-        xy, links, grid = _district_grid(d, rng)
+        xy, links = (organic_streets if d.layout == "organic" else _district_grid)(d, rng)
         xy_parts.append(xy)
         links = links.copy()
         links[:, :2] += offset
         link_parts.append(links)
         node_district.append(np.full(len(xy), k))
-        node_grid.append(np.column_stack(grid))
         offset += len(xy)
     xy = np.concatenate(xy_parts)
     links = np.concatenate(link_parts)
@@ -144,19 +147,27 @@ def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""
             t = np.arange(1, n_seg + 1)[:, None] / n_seg
             chain.extend(a + t * (b - a))
         chain = np.asarray(chain)
-        # chain nodes that fall near a district node are merged into it (junctions)
+        # chain nodes that fall near a district node are merged into it (junctions), unless the
+        # road has interchanges: then it meets the streets only there, by a ramp
         dist, near = tree.query(chain)
         ids = np.where(dist < 0.6 * h.node_spacing_m, near, -1)
+        if h.interchanges:
+            ids[:] = -1
         for q in range(len(chain)):
             if ids[q] < 0:
                 ids[q] = next_node
                 hw_xy.append(chain[q])
                 next_node += 1
-        ids = ids[np.r_[True, ids[1:] != ids[:-1]]]
         code = len(road_names)
         road_names.append(h.name)
+        for point in h.interchanges:
+            _, street = tree.query(point)
+            ramp_end = ids[np.argmin(np.hypot(*(chain - np.asarray(point)).T))]
+            hw_links.append((ramp_end, street, LINK_CLASSES.index("arterial")))
+            hw_road.append(code)
+        ids = ids[np.r_[True, ids[1:] != ids[:-1]]]
         for a, b in zip(ids[:-1], ids[1:], strict=True):
-            hw_links.append((a, b, 3))
+            hw_links.append((a, b, LINK_CLASSES.index(h.road_class)))
             hw_road.append(code)
     if hw_xy:
         xy = np.vstack([xy, np.asarray(hw_xy)])
@@ -165,6 +176,13 @@ def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""
         road = np.concatenate([road, np.asarray(hw_road)])
     is_highway = np.zeros(len(links), dtype=bool)
     is_highway[len(links) - len(hw_links):] = True
+
+    # -- hills: no streets inside (highways pass in cuttings and tunnels) --------------------------
+    if spec.hills:
+        mid = 0.5 * (xy[links[:, 0]] + xy[links[:, 1]])
+        hilly = in_hills(spec, np.concatenate([xy[links[:, 0]], xy[links[:, 1]], mid])).reshape(3, -1)
+        keep = ~hilly.any(axis=0) | is_highway
+        links, road, is_highway = links[keep], road[keep], is_highway[keep]
 
     # -- the river: cut crossing streets, keep one crossing per bridge ----------------------------
     bridge = np.zeros(len(links), dtype=bool)
@@ -200,9 +218,13 @@ def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""
     speed = np.array([c.speed_kmh / 3.6 for c in class_specs])[cls2]
     lanes = np.array([c.lanes for c in class_specs])[cls2]
     cap = np.array([c.capacity_per_lane_vph for c in class_specs])[cls2] * lanes
-    # grid points whose every street was dropped or cut by the river are not part of the network
-    used = np.zeros(len(xy), dtype=bool)
-    used[link_from] = used[link_to] = True
+    # grid points whose every street was dropped or cut by the river or a hill, and pieces cut
+    # off from the rest, are not part of the network
+    used = _largest_strong_component(len(xy), link_from, link_to)
+    keep = used[link_from] & used[link_to]
+    link_from, link_to, cls2, speed, lanes, cap = (
+        col[keep] for col in (link_from, link_to, cls2, speed, lanes, cap))
+    bridge2, road2 = np.concatenate([bridge, bridge])[keep], np.concatenate([road, road])[keep]
     if not used.all():
         new_index = np.cumsum(used) - 1
         xy, link_from, link_to = xy[used], new_index[link_from], new_index[link_to]
@@ -212,7 +234,7 @@ def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""
         node_x=xy[:, 0], node_y=xy[:, 1], link_from=link_from, link_to=link_to,
         length_m=length, free_speed_mps=speed, lanes=lanes, capacity_vph=cap,
         jam_density_vpm=spec.city.jam_density_vpm, link_class=cls2,
-        bridge=np.concatenate([bridge, bridge]), road=np.concatenate([road, road]),
+        bridge=bridge2, road=road2,
         road_names=tuple(road_names), source=f"seed city {spec.city.name}",
     )
 
@@ -235,7 +257,7 @@ def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""
         gy = np.arange(np.floor(o[:, 1].min() / zsize), np.ceil(o[:, 1].max() / zsize)) + 0.5
         cx, cy = np.meshgrid(gx * zsize, gy * zsize, indexing="ij")
         cells = np.column_stack([cx.ravel(), cy.ravel()])
-        cells = cells[PolygonPath(o).contains_points(cells)]
+        cells = cells[PolygonPath(o).contains_points(cells) & ~in_hills(spec, cells)]
         if len(cells) == 0:
             cells = np.asarray([d.centre], dtype=np.float64)
         r = np.hypot(*(cells - np.asarray(d.centre)).T)
@@ -280,8 +302,10 @@ def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""
 
 
 def _buildings(spec: SeedCity, rng, node_xy, node_district, zones: Zones, network: RoadNetwork):
-    """Rectangular buildings in a 3 x 3 slot pattern in the block north-east of each street node."""
-    slots = np.array([(u, v) for u in (0.2, 0.5, 0.8) for v in (0.2, 0.5, 0.8)])
+    """Rectangular buildings in a slot pattern in the block north-east of each street node: 3 x 3
+    on a grid layout, 4 x 4 on an organic one (fewer, larger blocks per node)."""
+    grid_slots = np.array([(u, v) for u in (0.2, 0.5, 0.8) for v in (0.2, 0.5, 0.8)])
+    organic_slots = np.array([(u, v) for u in (0.14, 0.38, 0.62, 0.86) for v in (0.14, 0.38, 0.62, 0.86)])
     xs, ys, w, dpt, ang, height, use, dist = [], [], [], [], [], [], [], []
     for k, d in enumerate(spec.districts):
         mine = node_xy[node_district == k]
@@ -289,10 +313,15 @@ def _buildings(spec: SeedCity, rng, node_xy, node_district, zones: Zones, networ
             continue
         s = d.street_spacing_m
         rot = _rotation(d.grid_angle_deg)
+        slots = organic_slots if d.layout == "organic" else grid_slots
         centres = mine[:, None, :] + (slots * s) @ rot.T  # (nodes, 9, 2)
         centres = centres.reshape(-1, 2)
         built = rng.random(len(centres)) < d.building_share
-        centres = centres[built & PolygonPath(np.asarray(d.outline)).contains_points(centres)]
+        built &= PolygonPath(np.asarray(d.outline)).contains_points(centres)
+        if d.layout == "organic":  # the grid layout keeps its placement (testville's tests pin it)
+            clear = 0.5 * spec.river.width_m + 0.3 * s if spec.river is not None else 0.0
+            built &= ~in_hills(spec, centres) & (river_distance_m(spec, centres) > clear)
+        centres = centres[built]
         n = len(centres)
         r = np.hypot(*(centres - np.asarray(d.centre)).T)
         closeness = np.exp(-r / d.density_scale_m)

@@ -65,6 +65,12 @@ class DistrictSpec:
     density_scale_m: float = option(2000.0, unit="m", gt=0, doc="e-folding distance of density")
     building_height_m: tuple[float, ...] = option((6.0, 30.0), unit="m", doc="[min, max] height")
     building_share: float = option(0.6, gt=0, le=1, doc="share of building slots that are built")
+    layout: str = option("grid", choices=("grid", "organic"),
+                         doc="street layout: a jittered grid, or organic superblocks (twin/city/streets.py)")
+    arterial_spacing_m: float = option(1000.0, unit="m", ge=200, doc="organic: superblock side")
+    local_splits: int = option(2, ge=0, le=6, doc="organic: most local streets per quarter and direction")
+    warp_m: float = option(0.0, unit="m", ge=0, doc="organic: amplitude of the arterials' bends")
+    cul_de_sac_share: float = option(0.0, ge=0, lt=1, doc="organic: share of local segments removed")
 
     def check(self) -> str | None:
         if len(self.outline) < 3 or any(len(p) != 2 for p in self.outline):
@@ -95,6 +101,16 @@ class HighwaySpec:
     name: str = option(doc="road name")
     points: tuple[Point, ...] = option(unit="m", doc="polyline [[x, y], ...] from end to end")
     node_spacing_m: float = option(500.0, unit="m", gt=50, doc="distance between nodes")
+    road_class: str = option("highway", choices=("arterial", "highway"), doc="road class of its links")
+    interchanges: tuple[Point, ...] = option(
+        (), unit="m",
+        doc="access only here [[x, y], ...], by a ramp to the nearest street; none: joins every street")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class HillSpec:
+    name: str = option(doc="display name")
+    outline: tuple[Point, ...] = option(unit="m", doc="polygon [[x, y], ...] that streets avoid")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -115,6 +131,7 @@ class SeedCity:
     river: RiverSpec | None = option(None, doc="the river (optional)")
     bridges: tuple[BridgeSpec, ...] = option((), doc="bridges over the river")
     highways: tuple[HighwaySpec, ...] = option((), doc="roads between districts")
+    hills: tuple[HillSpec, ...] = option((), doc="hills: no streets, zones or buildings inside")
     facilities: tuple[FacilitySpec, ...] = option((), doc="facilities by district")
 
     def check(self) -> str | None:
@@ -130,6 +147,12 @@ class SeedCity:
                 return f"facilities: {f.kind} in {f.district}: {len(f.names)} names for count {f.count}"
             if f.at and len(f.at) != f.count:
                 return f"facilities: {f.kind} in {f.district}: {len(f.at)} positions for count {f.count}"
+        for hill in self.hills:
+            if len(hill.outline) < 3 or any(len(p) != 2 for p in hill.outline):
+                return f"hills: {hill.name!r}: outline needs at least 3 points [x, y]"
+        for h in self.highways:
+            if any(len(p) != 2 for p in h.interchanges):
+                return f"highways: {h.name!r}: interchanges must be points [x, y]"
         if self.bridges and self.river is None:
             return "bridges need a [river]"
         return None
