@@ -31,6 +31,7 @@ so the city-wide rate is fitted, not a rate per zone.
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -42,8 +43,14 @@ STEPS = (1.0, 0.5, 1.6)
 """Multiples of Spiess's step simulated each iteration, in order of preference (fewer when the
 budget runs short)."""
 
-MIN_LINK_HOURS = 3
-"""Training link-hours an hour of the profile needs to be fitted (fewer: its prior is kept)."""
+MIN_VEHICLES = 100.0
+"""Counted vehicles (training rows) an hour of the profile needs to be fitted: below, the Poisson
+noise of the count (10 % at 100) swamps the hour's demand, and its prior weight is kept."""
+
+MIN_R2 = 0.5
+"""Below this share of the link-to-link variation of the counts explained, the fit warns: the
+city-wide keys fitted match the hourly totals, but the counts do not side with the model's links
+(detectors keyed to the wrong links, or demand the keys cannot shape)."""
 
 GEH_BAR = 5.0
 """GEH below which a counted link-hour fits (the usual bar: 85 % of them)."""
@@ -97,12 +104,18 @@ def link_hours(counts: pd.DataFrame, modelled: np.ndarray) -> pd.DataFrame:
 
 
 def figures_of(counts: pd.DataFrame, modelled: np.ndarray) -> dict[str, float]:
-    """GEH < 5 share of the counted link-hours, their number, and the modelled / counted total."""
+    """Fit figures of the counted link-hours: the GEH < 5 share, the coefficient of determination
+    ``r2`` and root mean square error (veh/h) of their flows, their number, and the modelled /
+    counted vehicles."""
     if counts.empty:
         return {}
     hourly = link_hours(counts, modelled)
+    error = hourly.modelled - hourly.observed
+    spread = float(((hourly.observed - hourly.observed.mean()) ** 2).sum())
     observed = float(counts.vehicles.sum())
-    return {"geh5_share": float((hourly.geh < GEH_BAR).mean()), "link_hours": float(len(hourly)),
+    return {"geh5_share": float((hourly.geh < GEH_BAR).mean()),
+            "r2": 1.0 - float((error ** 2).sum()) / spread if spread > 0 else math.nan,
+            "rmse_vph": float(np.sqrt((error ** 2).mean())), "link_hours": float(len(hourly)),
             "total_ratio": float(modelled.sum() / observed) if observed > 0 else math.nan}
 
 
@@ -150,9 +163,7 @@ class _Fit:
         self.in_period = np.clip((ref.period_s - np.arange(24) * 3600.0) / 3600.0, 0.0, 1.0) > 0
         self.row_hour = (counts.start_s.to_numpy() // 3600).astype(np.int64) % 24
         self.observed_by_hour = np.bincount(self.row_hour, weights=counts.vehicles.to_numpy(), minlength=24)
-        hours_seen = link_hours(counts, np.zeros(len(counts))).hour.to_numpy() % 24
-        per_hour = np.bincount(hours_seen, minlength=24)
-        self.free = self.in_period & (per_hour >= MIN_LINK_HOURS) & (self.profile > 0)
+        self.free = self.in_period & (self.observed_by_hour >= MIN_VEHICLES) & (self.profile > 0)
         self.runs: list[tuple[np.ndarray, float, np.ndarray, np.ndarray | None]] = []  # g, Z, v, held v
 
     def candidate(self, g: np.ndarray) -> dict:
@@ -190,7 +201,7 @@ class _Fit:
     def run(self) -> DomainFit:
         ctx = self.ctx
         if not self.free.any():
-            kept = tuple(f"{k}: fewer than {MIN_LINK_HOURS} counted link-hours in every hour of the period"
+            kept = tuple(f"{k}: fewer than {MIN_VEHICLES:g} counted vehicles in every hour of the period"
                          for k in ("traffic.trip_rate", "traffic.hourly_profile"))
             return DomainFit("traffic", (), kept, {}, (), tuple(self.notes))
         self.simulate([np.ones(24)])
@@ -226,12 +237,18 @@ class _Fit:
         kept = ()
         if kept_hours.size:
             kept = (f"traffic.hourly_profile hours {', '.join(map(str, kept_hours))}: fewer than "
-                    f"{MIN_LINK_HOURS} counted link-hours (prior weights kept)",)
+                    f"{MIN_VEHICLES:g} counted vehicles each (prior weights kept)",)
         prior_train = figures_of(self.counts, prior_v)
         self.notes.append(f"{len(self.runs)} runs; training GEH<5 share {prior_train['geh5_share']:.1%} at "
                           f"the prior -> {train['geh5_share']:.1%} fitted"
                           + (f"; hold-out {figures_of(self.held, prior_held)['geh5_share']:.1%} -> "
                              f"{holdout['geh5_share']:.1%}" if holdout else ""))
+        if train["r2"] < MIN_R2:
+            warning = (f"the fitted traffic explains {train['r2']:.2f} of the link-to-link variation of the "
+                       f"counts (r2; below {MIN_R2:g}): detectors keyed to the wrong links, or demand the "
+                       "fitted keys cannot shape")
+            warnings.warn(f"twin calibrate: {warning}", stacklevel=2)
+            self.notes.append(f"warning: {warning}")
         figures = (self._scatter(v, held_v), self._by_hour(prior_v, v, prior_held, held_v), self._progress())
         return DomainFit("traffic", fitted, kept, holdout, figures, tuple(self.notes))
 

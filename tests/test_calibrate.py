@@ -1,0 +1,181 @@
+"""``twin calibrate`` on testville: a hidden truth observed, then recovered from a wrong prior.
+
+The truth differs from the prior in the traffic demand only: 1.2 times the trips and a morning
+peak an hour earlier (weight moved from 08:00 to 06:00 and 07:00, the period's total weight
+unchanged). Tolerances (docs/observations.md): the trip rate within 5 % of the truth, the weights
+of the three morning hours within 15 % each; counts are Poisson draws of the truth run on 30 %
+of the links, and every candidate run draws its own demand (common random numbers: same seed).
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from twin.errors import TwinInputError
+from twin.observations import observe
+from twin.observations.calibrate import calibrate
+from twin.observations.fit import split_holdout
+from twin.traffic.config import HOURLY_PROFILE
+
+PRIOR = """[scenario]
+name = "tv_prior"
+city = "testville"
+seed = 1
+horizon_years = 1
+period_days = 0.5
+
+[traffic]
+trip_rate = 0.5
+platoon = 1
+"""
+
+TRUTH_PROFILE = list(HOURLY_PROFILE)
+TRUTH_PROFILE[6:9] = [5.0, 9.5, 6.0]  # was 3.5, 8.0, 9.0: the same total, an hour earlier
+TRUTH_RATE = 0.6
+TRUTH = f"""extends = "prior.toml"
+
+[scenario]
+name = "tv_truth"
+
+[traffic]
+trip_rate = {TRUTH_RATE}
+hourly_profile = {TRUTH_PROFILE}
+"""
+
+RATE_TOLERANCE = 0.05
+"""Relative error allowed of the recovered trip rate."""
+
+PEAK_TOLERANCE = 0.15
+"""Relative error allowed of each recovered weight of hours 6, 7 and 8."""
+
+BUDGET = 10
+
+
+def _observe(folder: Path, scenario: str, name: str) -> Path:
+    from twin import load_scenario, run
+
+    out = folder / f"{name}_run"
+    run(load_scenario(folder / scenario), out, progress=False, picture=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the kinds a traffic-only run cannot give
+        observe(out, folder / name, sample={"counts": 0.3}, seed=1)
+    return folder / name
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("calibrate")
+    (folder / "prior.toml").write_text(PRIOR)
+    (folder / "truth.toml").write_text(TRUTH)
+    _observe(folder, "truth.toml", "observed")
+    _observe(folder, "prior.toml", "observed_prior")
+    return folder
+
+
+def _fitted(path: Path) -> dict:
+    return tomllib.loads(path.read_text())["traffic"]
+
+
+def _calibrate(world: Path, observed: str, out: str, **options):
+    return calibrate(world / "prior.toml", world / observed, world / out, budget=BUDGET, workers=0,
+                     progress=lambda line: None, **options)
+
+
+@pytest.fixture(scope="module")
+def recovered(world):
+    return _calibrate(world, "observed", "recovered.toml")
+
+
+def test_recovers_the_hidden_trip_rate_and_morning_peak(world, recovered):
+    fitted = _fitted(world / "recovered.toml")
+    assert fitted["trip_rate"] == pytest.approx(TRUTH_RATE, rel=RATE_TOLERANCE)
+    assert abs(fitted["trip_rate"] - 0.5) > 0.05  # moved away from the prior
+    for hour in (6, 7, 8):
+        assert fitted["hourly_profile"][hour] == pytest.approx(TRUTH_PROFILE[hour], rel=PEAK_TOLERANCE), hour
+    assert fitted["hourly_profile"][12:] == list(HOURLY_PROFILE[12:])  # outside the period: the prior's
+    (fit,) = recovered.fits
+    assert fit.holdout["geh5_share"] >= 0.85 and fit.holdout["r2"] >= 0.8
+    assert any("hours 0, 1, 2, 3, 4" in line for line in fit.kept)  # night hours: too few vehicles
+
+
+def test_calibrated_file_extends_the_input_and_changes_only_fitted_keys(world, recovered):
+    from twin.scenario import load_scenario
+    from twin.scenario.spec import scenario_diff
+
+    text = (world / "recovered.toml").read_text()
+    assert text.startswith("# Calibrated by `twin calibrate`")
+    assert 'extends = "prior.toml"' in text
+    changed = {key for key, _, _ in scenario_diff(load_scenario(world / "prior.toml"),
+                                                  load_scenario(world / "recovered.toml"))}
+    assert changed == {"traffic.trip_rate", "traffic.hourly_profile"}
+    report = (world / "recovered.md").read_text()
+    assert "## Hold-out" in report and "traffic_scatter.png" in report
+    assert (world / "recovered.calibration" / "figures" / "traffic_scatter.png").is_file()
+
+
+def test_shuffled_detectors_fail_the_link_fit(world):
+    """Counts moved between detectors keep every hourly total, so the city-wide keys come out the
+    same; the link-level fit (r2 of the link-hour flows) then misses its tolerance and warns."""
+    shuffled = world / "shuffled"
+    shuffled.mkdir()
+    counts = pd.read_csv(world / "observed" / "counts.csv")
+    links = counts.link.unique()
+    moved = dict(zip(links, np.random.default_rng(3).permutation(links), strict=True))
+    counts.assign(link=counts.link.map(moved)).to_csv(shuffled / "counts.csv", index=False)
+    with pytest.warns(UserWarning, match="explains .* of the link-to-link variation"):
+        result = _calibrate(world, "shuffled", "shuffled.toml")
+    (fit,) = result.fits
+    assert fit.fitted[0].fit["r2"] < 0.5 and fit.holdout["r2"] < 0.5
+
+
+def test_a_scenario_that_matches_its_observations_stays(world):
+    _calibrate(world, "observed_prior", "same.toml")
+    fitted = _fitted(world / "same.toml")
+    assert fitted["trip_rate"] == pytest.approx(0.5, rel=0.03)
+    for hour in range(5, 12):
+        assert fitted["hourly_profile"][hour] == pytest.approx(HOURLY_PROFILE[hour], rel=0.1), hour
+
+
+def test_resumes_from_its_runs_and_never_overwrites(world, recovered, monkeypatch):
+    with pytest.raises(TwinInputError, match="exists; choose another name or pass --force"):
+        _calibrate(world, "observed", "recovered.toml")
+    before = (world / "recovered.toml").read_text()
+    import twin.sweep.executor as executor
+
+    def no_run(*args, **kwargs):  # every evaluation is already in the work folder
+        raise AssertionError("a run was simulated again")
+
+    monkeypatch.setattr(executor, "execute_run", no_run)
+    _calibrate(world, "observed", "recovered.toml", force=True)
+    assert (world / "recovered.toml").read_text() == before
+
+
+def test_holdout_is_by_key_and_seeded():
+    table = pd.DataFrame({"link": np.repeat(np.arange(10), 4), "vehicles": np.arange(40.0)})
+    train, held = split_holdout({"counts": table}, 0.3, np.random.default_rng(0))
+    assert held["counts"].link.nunique() == 3 and len(held["counts"]) == 12
+    assert not set(held["counts"].link) & set(train["counts"].link)
+    again = split_holdout({"counts": table}, 0.3, np.random.default_rng(0))[1]
+    assert again["counts"].equals(held["counts"])
+    assert split_holdout({"counts": table}, 0.0, np.random.default_rng(0))[1]["counts"].empty
+
+
+def test_umask_is_honoured(world, recovered):
+    mode = (world / "recovered.toml").stat().st_mode & 0o777
+    assert mode == 0o666 & ~_umask()
+    assert not math.isnan(recovered.fits[0].holdout["rmse_vph"])
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
