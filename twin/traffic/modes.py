@@ -189,19 +189,33 @@ class ModeChoice:
         self._today = np.zeros(len(MODES))
         self._days: list[tuple] = []
 
-    def car_od(self, person_trips: np.ndarray, car_skim_s: np.ndarray, *, pre_policy: bool) -> np.ndarray:
-        """Expected car trips a day between zones (vehicles) from ``person_trips`` between zones,
-        on the remembered car skim (s); on the supply before the levers when ``pre_policy``."""
+    def person_trips(self, generalised_min: np.ndarray, population: np.ndarray, jobs: np.ndarray,
+                     beta_per_min: float) -> np.ndarray:
+        """Person trips a day between zones: each resident's ``person_trip_rate`` trips sent by the
+        gravity model (jobs x exp(-beta x minutes)) on the best mode's generalised minutes."""
+        from twin.traffic.demand import gravity_probabilities
+
+        best_s = 60.0 * np.min(generalised_min, axis=0)
+        rate = self.config.person_trip_rate
+        destinations = gravity_probabilities(jobs, best_s, beta_per_min)
+        return rate * np.asarray(population, np.float64)[:, None] * destinations
+
+    def car_od(self, population: np.ndarray, jobs: np.ndarray, beta_per_min: float, car_skim_s: np.ndarray, *,
+               pre_policy: bool) -> np.ndarray:
+        """Expected car trips a day between zones (vehicles), on the remembered car skim (s) and the
+        buses' remembered link times; on the supply before the levers when ``pre_policy``."""
         cfg = self.config
         if self.fitting:  # on the base supply: a lever then moves the shares away from the base
             base = self.base.generalised_min(self.network, car_skim_s, self.link_memory_s)
-            self.constants = calibrate_constants(base, person_trips, self.target, cfg.logit_per_min,
+            trips = self.person_trips(base, population, jobs, beta_per_min)
+            self.constants = calibrate_constants(base, trips, self.target, cfg.logit_per_min,
                                                  cfg.calibration_tolerance)
         supply = self.base if pre_policy else self.supply
         generalised = supply.generalised_min(self.network, car_skim_s, self.link_memory_s)
+        trips = self.person_trips(generalised, population, jobs, beta_per_min)
         shares = logit_shares(utilities(self.constants, generalised, cfg.logit_per_min))
-        self._today = mode_totals(shares, person_trips)
-        return person_trips * shares[0] / cfg.car_occupancy
+        self._today = mode_totals(shares, trips)
+        return trips * shares[0] / cfg.car_occupancy
 
     def end_day(self, year: int, day: int, recorded: bool, experienced_link_s: np.ndarray,
                 weight: float) -> None:

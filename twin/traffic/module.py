@@ -250,8 +250,8 @@ class TrafficModule(Module):
         cfg = self.config
         car_od = None
         if self.modes is not None:  # the car share of every mode's person trips
-            person_trips = cfg.modes.person_trip_rate * self._od
-            car_od = self.modes.car_od(person_trips, skim, pre_policy=self._pre_policy)
+            car_od = self.modes.car_od(population, jobs, cfg.gravity_beta_per_min, skim,
+                                       pre_policy=self._pre_policy)
             self._od = car_od
         trips, self._dropped = generate_trips(
             model.city,

@@ -1,0 +1,52 @@
+"""Rows for the travel modes, ``[traffic.modes]``: bad shares and levers naming what the city lacks."""
+
+from __future__ import annotations
+
+from badinput import Case
+from badinput.cases_scenario import QUICK, SMALL
+
+
+def modes(text: str) -> dict[str, str]:
+    """testville_quick.toml with travel modes on and ``text`` in ``[traffic.modes]``."""
+    return {"s.toml": QUICK + f"\n[traffic.modes]\nenabled = true\n{text}\n"}
+
+
+def small_modes(text: str) -> dict[str, str]:
+    """The one-second scenario with traffic and travel modes on and ``text`` in ``[traffic.modes]``."""
+    return {"s.toml": SMALL + f"\n[traffic]\n\n[traffic.modes]\nenabled = true\n{text}\n"}
+
+
+RUN = ("run", "s.toml", "--out", "out", "--quiet")
+
+CASES = [
+    Case("modes-validate-shares-sum", ("validate", "s.toml"),
+         "s.toml: key 'traffic.modes': base_shares: the shares must sum to 1, got 1.1",
+         files=modes("base_shares = { car = 0.3, bus = 0.08, ebike = 0.4, walk = 0.32 }")),
+    Case("modes-validate-shares-missing-mode", ("validate", "s.toml"),
+         "base_shares: give one share for each of car, bus, ebike, walk",
+         files=modes("base_shares = { car = 0.6, walk = 0.4 }")),
+    Case("modes-validate-unknown-key", ("validate", "s.toml"),
+         "key 'traffic.modes.parking_price': unknown key (did you mean 'parking_price_yuan'?)",
+         files=modes("parking_price = 5")),
+    Case("modes-validate-negative-price", ("validate", "s.toml"),
+         "key 'traffic.modes.parking_price_yuan': must be >= 0 and <= 200",
+         files=modes("parking_price_yuan = -1")),
+    Case("modes-validate-headway-factor-range", ("validate", "s.toml"),
+         "key 'traffic.modes.bus_headway_factor': must be >= 0.1 and <= 10",
+         files=modes("bus_headway_factor = 0")),
+    Case("modes-validate-bus-lanes-type", ("validate", "s.toml"),
+         "key 'traffic.modes.bus_lanes': expected a list",
+         files=modes('bus_lanes = "Link Road"')),
+    Case("modes-run-bus-lane-unknown-road", RUN,
+         "key 'traffic.modes.bus_lanes': no road named 'Atlantis Avenue'; allowed: Link Road, Test Bridge",
+         files=small_modes('bus_lanes = ["Atlantis Avenue"]')),
+    Case("modes-run-ebike-lane-unknown-road", RUN,
+         "key 'traffic.modes.ebike_lanes': no road named 'arterial'; allowed: 'arterials', Link Road",
+         files=small_modes('ebike_lanes = ["arterial"]')),
+    Case("modes-run-parking-unknown-district", RUN,
+         "key 'traffic.modes.parking_price_by_district.atlantis': no such district; allowed: old_town",
+         files=small_modes("parking_price_by_district = { atlantis = 10.0 }")),
+    Case("modes-run-headway-unknown-line", RUN,
+         "key 'traffic.modes.bus_headway_min': no bus line 'B9'; lines: B1",
+         files=small_modes("bus_headway_min = { B9 = 5.0 }")),
+]

@@ -1,0 +1,203 @@
+"""Travel modes: the logit, the calibration of its constants, the levers, buses on the roads."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from twin.config import parse
+from twin.engine import TwinModel
+from twin.traffic import TrafficConfig, TrafficModule
+from twin.traffic.connectors import connector_sets, origin_sets, zone_skim
+from twin.traffic.demand import gravity_probabilities
+from twin.traffic.loading import LoadingSettings, simulate
+from twin.traffic.modes import (
+    ModeChoice,
+    ModeSupply,
+    calibrate_constants,
+    logit_shares,
+    mode_totals,
+    utilities,
+)
+from twin.traffic.modes_config import MODES, ModesConfig
+from twin.traffic.transit import general_capacity_vph, generate_lines, headways_min
+from twin.traffic.trips import Trips
+
+
+def test_logit_shares_match_a_hand_computed_case_and_sum_to_one():
+    u = np.array([[0.0, 1.0], [-1.0, -np.inf], [np.log(2.0), 0.0], [-np.inf, -np.inf]])
+    shares = logit_shares(u)
+    e = np.exp([0.0, -1.0, np.log(2.0)])
+    assert np.allclose(shares[:3, 0], e / e.sum())
+    assert shares[3, 0] == 0.0 and shares[1, 1] == 0.0 and shares[3, 1] == 0.0
+    assert np.allclose(shares[[0, 2], 1], [np.e / (np.e + 1.0), 1.0 / (np.e + 1.0)])
+    assert np.allclose(shares.sum(axis=0), 1.0)
+    assert np.array_equal(logit_shares(np.full((4, 1), -np.inf)), np.zeros((4, 1)))  # nothing available
+
+
+def test_calibration_reproduces_the_target_shares():
+    rng = np.random.default_rng(3)
+    generalised = rng.uniform(5.0, 60.0, size=(4, 6, 6))
+    generalised[1, 0, :] = np.inf  # no bus from zone 0
+    trips = rng.uniform(10.0, 100.0, size=(6, 6))
+    target = np.array([0.2, 0.08, 0.4, 0.32])
+    constants = calibrate_constants(generalised, trips, target, 0.1, 1e-6)
+    totals = mode_totals(logit_shares(utilities(constants, generalised, 0.1)), trips)
+    assert constants[0] == 0.0
+    assert np.allclose(totals / totals.sum(), target, rtol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def supply(testville):
+    """Testville's base supply, its free-flow car skim and person trips, and fitted constants."""
+    net = testville.network
+    origins, connectors = origin_sets(testville), connector_sets(testville, 6)
+    lines = generate_lines(testville, 0, 500.0)
+    cfg = ModesConfig(enabled=True)
+
+    def build(**levers):
+        closed = np.zeros(net.n_links, dtype=bool)
+        return ModeSupply.build(testville, net, net.link_capacity_vph, closed, lines,
+                                dataclasses.replace(cfg, **levers), origins, connectors)
+
+    skim = zone_skim(net, net.free_flow_time_s, origins, connectors)
+    jobs, population = testville.zones.jobs, testville.zones.population
+    trips = 2.4 * population[:, None] * gravity_probabilities(jobs, skim, 0.08)
+    base = build()
+    constants = calibrate_constants(base.generalised_min(net, skim, net.free_flow_time_s), trips,
+                                    np.array([cfg.base_shares[m] for m in MODES]), cfg.logit_per_min, 1e-6)
+    return build, skim, trips, constants
+
+
+def shares_of(testville, supply, skim=None, link_times=None, **levers):
+    build, base_skim, trips, constants = supply
+    net = testville.network
+    generalised = build(**levers).generalised_min(net, base_skim if skim is None else skim,
+                                                  net.free_flow_time_s if link_times is None else link_times)
+    totals = mode_totals(logit_shares(utilities(constants, generalised, 0.1)), trips)
+    return dict(zip(MODES, totals / totals.sum(), strict=True))
+
+
+def test_base_supply_gives_the_base_shares(testville, supply):
+    assert np.allclose(list(shares_of(testville, supply).values()), [0.2, 0.08, 0.4, 0.32], rtol=1e-5)
+
+
+def test_a_congested_car_skim_cuts_the_car_share(testville, supply):
+    """A mode choice blind to congestion (car times from free flow) fails this."""
+    _, skim, _, _ = supply
+    congested = shares_of(testville, supply, skim=skim * 3.0)
+    assert congested["car"] < 0.2 * 0.85
+    assert congested["bus"] > 0.08 and congested["ebike"] > 0.4 and congested["walk"] > 0.32
+
+
+def test_parking_price_up_cuts_the_car_share(testville, supply):
+    dearer = shares_of(testville, supply, parking_price_yuan=10.0)
+    assert dearer["car"] < 0.2 * 0.8
+    district = testville.districts.name[0]
+    one_district = shares_of(testville, supply, parking_price_by_district={district: 10.0})
+    assert dearer["car"] < one_district["car"] < 0.2
+
+
+def test_more_frequent_buses_raise_the_bus_share(testville, supply):
+    assert shares_of(testville, supply, bus_headway_factor=0.5)["bus"] > 0.08 * 1.1
+
+
+def test_bus_lanes_raise_the_bus_share_and_take_a_car_lane(testville, supply):
+    build, *_ = supply
+    net = testville.network
+    slow = net.free_flow_time_s * 4.0  # congested roads: the bus lane lets buses pass the queues
+    without = shares_of(testville, supply, link_times=slow)
+    roads = tuple(net.road_names)
+    with_lanes = shares_of(testville, supply, link_times=slow, bus_lanes=roads)
+    assert with_lanes["bus"] > without["bus"] * 1.05
+    assert with_lanes["car"] < without["car"]
+    lane = build(bus_lanes=roads).bus_lane & (net.link_lanes >= 2)
+    assert lane.any()
+    capacity = build(bus_lanes=roads).car_capacity_vph
+    expected = net.link_capacity_vph * (net.link_lanes - 1) / net.link_lanes
+    assert np.allclose(capacity[lane], expected[lane])
+
+
+def test_ebike_lanes_raise_the_ebike_share(testville, supply):
+    assert shares_of(testville, supply, ebike_lanes=("arterials",))["ebike"] > 0.4
+
+
+def test_buses_take_capacity_on_their_links(testville):
+    net = testville.network
+    lines = generate_lines(testville, 0, 500.0)
+    headway = headways_min(lines, 10.0, {}, 1.0)
+    none = np.zeros(net.n_links, dtype=bool)
+    capacity = general_capacity_vph(net, net.link_capacity_vph, lines, headway, 2.0, none)
+    used = np.zeros(net.n_links, dtype=bool)
+    used[lines.link] = True
+    runs_on = np.bincount(lines.link, minlength=net.n_links)
+    assert np.allclose(net.link_capacity_vph[used] - capacity[used], 2.0 * 6.0 * runs_on[used])
+    assert np.array_equal(capacity[~used], net.link_capacity_vph[~used])
+
+
+def test_a_link_with_buses_carries_fewer_cars_at_saturation(testville):
+    """Loaded on a one-way corridor beyond its capacity, the link with buses lets fewer cars through."""
+    from twin.city import RoadNetwork
+
+    corridor = RoadNetwork.from_arrays(
+        node_x=[0.0, 500.0, 1000.0], node_y=[0.0, 0.0, 0.0], link_from=[0, 1, 2, 1], link_to=[1, 2, 1, 0],
+        length_m=500.0, free_speed_mps=10.0, lanes=1, capacity_vph=600.0, source="corridor",
+    )  # links 0 and 2 lead from node 0 to node 2 (CSR order: sorted by the from node)
+    trips = Trips.from_arrays(np.zeros(100), np.full(100, 2), np.linspace(0.0, 600.0, 100), 5)
+    settings = LoadingSettings(time_step_s=1.0, route_update_s=60.0, record_interval_s=300.0,
+                               horizon_s=1800.0)
+    lines = dataclasses.replace(generate_lines(testville, 0, 500.0), run_line=np.array([0]),
+                                link_start=np.array([0, 2]), link=np.array([0, 2]),
+                                stop_start=np.array([0, 2]), stop_pos=np.array([0, 2]))
+    with_buses = general_capacity_vph(corridor, corridor.link_capacity_vph, lines, np.array([5.0]), 2.0,
+                                      np.zeros(4, dtype=bool))
+    assert np.allclose(with_buses, [576.0, 600.0, 576.0, 600.0])
+    cars = simulate(corridor, trips, settings).arrived_vehicles
+    cars_beside_buses = simulate(corridor, trips, settings, capacity_vph=with_buses).arrived_vehicles
+    assert cars_beside_buses < cars
+
+
+def run_modes(city, seed=1, **modes):
+    module = TrafficModule(parse(TrafficConfig, {"modes": {"enabled": True, **modes}}, source="test"))
+    model = TwinModel(city, [module], seed=seed, period_days=1.0)
+    model.step()
+    return model, module
+
+
+def test_module_with_modes_reports_shares_and_loads_the_car_share(testville):
+    model, module = run_modes(testville)
+    values = {ind.name: ind.value for _, ind in model.indicator_rows}
+    shares = [values[f"{m}_share"] for m in MODES]
+    assert np.allclose(shares, [20.0, 8.0, 40.0, 32.0], rtol=1e-3)  # the fitted (first recorded) day
+    expected_cars = values["person_trips"] * 0.2 / 1.4
+    assert values["completed_trips"] + values["unreachable_trips"] == pytest.approx(expected_cars, rel=0.25)
+    assert values["bus_lines"] == 1
+    assert "mode_daily" in module.timeseries()
+
+
+def test_modes_are_deterministic(testville):
+    a = run_modes(testville)[1]
+    b = run_modes(testville)[1]
+    assert a.modes.daily_frame().equals(b.modes.daily_frame())
+    assert np.array_equal(a.capacity, b.capacity)
+
+
+def test_mode_choice_object_fits_once_then_levers_move_the_shares(testville):
+    net = testville.network
+    origins, connectors = origin_sets(testville), connector_sets(testville, 6)
+    closed = np.zeros(net.n_links, dtype=bool)
+    cfg = ModesConfig(enabled=True, parking_price_yuan=12.0)
+    choice = ModeChoice(testville, net, np.arange(net.n_links), net.link_capacity_vph, closed, closed, cfg,
+                        origins, connectors)
+    skim = zone_skim(net, net.free_flow_time_s, origins, connectors)
+    zones = testville.zones
+    base_cars = choice.car_od(zones.population, zones.jobs, 0.08, skim, pre_policy=True).sum()
+    assert choice.fitting
+    choice.end_day(2025, 0, True, net.free_flow_time_s, 0.5)  # a recorded day ends: the fit is over
+    fitted = choice.constants.copy()
+    policy_cars = choice.car_od(zones.population, zones.jobs, 0.08, skim, pre_policy=False).sum()
+    assert base_cars == pytest.approx(2.4 * zones.population.sum() * 0.2 / 1.4, rel=1e-3)
+    assert policy_cars < 0.85 * base_cars
+    assert np.array_equal(choice.constants, fitted)
