@@ -33,13 +33,36 @@ def test_run_folder_contents(tmp_path, quick_scenario):
     for rel, digest in manifest["outputs"].items():
         assert store.sha256_file(tmp_path / "run" / rel) == digest
     table = pd.read_parquet(tmp_path / "run" / "indicators.parquet")
-    assert list(table.columns) == ["year", "domain", "indicator", "value", "unit"]
+    assert list(table.columns) == ["year", "domain", "indicator", "value", "unit", "better", "low", "high"]
     assert sorted(table.year.unique()) == [2025, 2026]
     assert ((table.domain == "governance") & (table.indicator == "index")).sum() == 2  # every dimension
     assert manifest["index_system"] == load_system().identity()  # twin compare checks it
     loaded = twin.RunResult.load(tmp_path / "run")
     pd.testing.assert_frame_equal(loaded.indicators, result.indicators)
     assert "access_share" in loaded.timeseries
+
+
+def test_indicators_carry_direction_and_the_bounds_the_index_used(tmp_path, quick_scenario):
+    """better from each indicator's definition; low and high from the index system with the
+    scenario's [indicators.bounds] applied, empty where the index does not score the row."""
+    system = {i.key: i for d in load_system().dimensions for i in d.indicators}
+    key = next(k for k in system if k.startswith("services."))
+    scenario = quick_scenario.with_overrides({"indicators.bounds": {key: [0.0, 99.0]}
+                                              if system[key].better == "higher" else {key: [99.0, 0.0]}})
+    twin.run(scenario, tmp_path / "run", picture=False)
+    table = pd.read_csv(tmp_path / "run" / "indicators.csv", keep_default_na=False)
+    keys = table.domain + "." + table.indicator
+    scored = table[keys.isin(list(system))]
+    assert len(scored) and set(scored.better) <= {"higher", "lower"}
+    for row in scored.itertuples():
+        want = (0.0, 99.0) if f"{row.domain}.{row.indicator}" == key else sorted(
+            (system[f"{row.domain}.{row.indicator}"].bound, system[f"{row.domain}.{row.indicator}"].target))
+        assert (float(row.low), float(row.high)) == tuple(want), row
+        assert row.better == system[f"{row.domain}.{row.indicator}"].better
+    others = table[~keys.isin(list(system))]
+    assert (others.low == "").all() and (others.high == "").all()
+    index = table[(table.domain == "governance") & (table.indicator == "index")]
+    assert set(index.better) == {"higher"}
 
 
 def test_failed_run_leaves_nothing(tmp_path, quick_scenario, monkeypatch):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Mapping
 
 import pandas as pd
 
-INDICATOR_COLUMNS = ["year", "domain", "indicator", "value", "unit"]
+INDICATOR_COLUMNS = ["year", "domain", "indicator", "value", "unit", "better", "low", "high"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,10 +39,20 @@ class Indicator:
         return f"{self.domain}.{self.name}"
 
 
-def indicator_table(rows: list[tuple[int, Indicator]]) -> pd.DataFrame:
-    """The long table written to indicators.parquet: year, domain, indicator, value, unit."""
+def indicator_table(rows: list[tuple[int, Indicator]],
+                    bounds: Mapping[str, tuple[float, float]] | None = None) -> pd.DataFrame:
+    """The long table written to indicators.parquet and indicators.csv.
+
+    Columns: year, domain, indicator, value, unit; ``better`` (the indicator's direction:
+    "higher", "lower", or "" for a figure only reported); ``low`` and ``high``: the range the
+    governance index scores it over, from ``bounds`` ('domain.indicator' -> (worst, best), as
+    :func:`twin.indicators.system.effective_bounds` gives with the scenario's overrides), in the
+    indicator's unit; NaN (empty in the CSV) where the index does not score the indicator.
+    """
+    bounds = bounds or {}
     frame = pd.DataFrame(
-        [(year, i.domain, i.name, float(i.value), i.unit) for year, i in rows],
+        [(year, i.domain, i.name, float(i.value), i.unit, i.better,
+          *sorted(bounds.get(i.key, (math.nan, math.nan)))) for year, i in rows],
         columns=INDICATOR_COLUMNS,
     )
-    return frame.astype({"year": "int64", "value": "float64"})
+    return frame.astype({"year": "int64", "value": "float64", "low": "float64", "high": "float64"})

@@ -18,6 +18,7 @@ from twin.city import City, load_city
 from twin.engine import TwinModel
 from twin.errors import TwinInputError
 from twin.indicators import indicator_table, load_system
+from twin.indicators.system import effective_bounds
 from twin.registry import module_classes
 from twin.scenario.spec import Scenario, load_scenario, scenario_from_dict
 from twin.scenario.store import RunResult, sha256_file, write_table
@@ -64,7 +65,7 @@ def simulate(scenario: Scenario, *, seed: int | None = None, progress: bool = Fa
             raise type(exc)(f"{scenario.source}: {exc}") from None
         raise
     timings.update(model.timings)
-    table = indicator_table(model.indicator_rows)
+    table = indicator_table(model.indicator_rows, effective_bounds(load_system(), scenario.indicators.bounds))
     timeseries, state = {}, {}
     for module in modules:
         if scenario.output.timeseries:

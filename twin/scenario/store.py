@@ -3,7 +3,7 @@
 Layout of a run folder::
 
     manifest.json          scenario as resolved, seed, version, input and output hashes, timings
-    indicators.parquet     year, domain, indicator, value, unit (also indicators.csv)
+    indicators.parquet     year, domain, indicator, value, unit, better, low, high (also indicators.csv)
     timeseries/NAME.parquet
     state/NAME.parquet     final state for the viewer
     city.png               default picture (when [output] picture = true)
@@ -46,7 +46,7 @@ def rerun_remedy(path: Path) -> str:
 
 
 INDICATOR_COLUMNS = ("year", "domain", "indicator", "value", "unit")
-"""Columns of indicators.parquet that readers rely on."""
+"""Columns of indicators.parquet that readers rely on (runs before better, low and high lack them)."""
 
 
 @dataclass

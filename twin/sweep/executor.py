@@ -90,11 +90,7 @@ def execute_run(payload: RunPayload, task: RunTask) -> RunOutcome:
     try:
         base, source = payload.scenario_of(task.point)
         scenario = scenario_from_dict(base, source=source).with_overrides(overrides)
-        model, table, timeseries, state, _ = simulate(scenario)
-        better = {(ind.domain, ind.name): ind.better for _, ind in model.indicator_rows}
-        table = table.assign(
-            better=[better.get(k, "") for k in zip(table.domain, table.indicator, strict=True)]
-        )
+        _, table, timeseries, state, _ = simulate(scenario)
     except Exception as exc:  # any failure of a run is data for the sweep, not a crash
         message = one_line(exc)
         store.write_run(run_rows(task.run_id, task.point, task.replicate, task.seed, None, message))
