@@ -49,27 +49,43 @@ class Catalog:
     def register(self, name: str, entry: Any) -> None:
         """Add ``entry`` under ``name`` (a plug-in calls this at import time).
 
+        ``entry`` is the object, or a ``"package.module:Name"`` string imported on first use (so
+        that importing the plug-in, as ``twin validate`` does, stays light).
+
         Raises:
             ValueError: ``name`` is empty or taken by a built-in entry.
-            TypeError: ``entry`` is not callable, or not a subclass of the catalog's base class.
+            TypeError: ``entry`` is neither callable nor a ``"module:Name"`` string, or not a
+                subclass of the catalog's base class.
         """
         if not isinstance(name, str) or not name:
             raise ValueError(f"a {self.what} needs a non-empty name, got {name!r}")
         if name in self.builtins:
             raise ValueError(f"{name!r} is a built-in {self.what}; choose another name")
+        if isinstance(entry, str):
+            if entry.count(":") != 1:
+                raise TypeError(f"{self.what} {name!r}: expected 'package.module:Name', got {entry!r}")
+        else:
+            self._check(name, entry)
+        self._entries[name] = entry
+
+    def _check(self, name: str, entry: Any) -> None:
         if not callable(entry):
             raise TypeError(f"{self.what} {name!r} must be callable, got {type(entry).__name__}")
         if self.base:
             base = resolve(self.base)
             if not (isinstance(entry, type) and issubclass(entry, base)):
                 raise TypeError(f"{self.what} {name!r} must be a subclass of {base.__qualname__}")
-        self._entries[name] = entry
 
     def get(self, name: str) -> Any:
-        """The object registered as ``name`` (a built-in one is imported now)."""
+        """The object registered as ``name`` (one given as a string is imported and checked now)."""
         if name in self.builtins:
             return resolve(self.builtins[name])
-        return self._entries[name]
+        entry = self._entries[name]
+        if isinstance(entry, str):
+            entry = resolve(entry)
+            self._check(name, entry)
+            self._entries[name] = entry
+        return entry
 
     def problem(self, key: str, name: str) -> str | None:
         """Why ``name`` (the value of ``key``) names no entry, as one line; None when it does."""
