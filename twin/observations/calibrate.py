@@ -35,6 +35,7 @@ import pandas as pd
 
 import twin
 from twin.errors import TwinInputError
+from twin.observations.calibrate_options import DEFAULT_BUDGET, DEFAULT_HOLDOUT, FITTER_KINDS
 from twin.observations.fit import (
     FITTERS,
     CalibrationContext,
@@ -45,19 +46,6 @@ from twin.observations.fit import (
 )
 from twin.observations.read import observation_files, read_kind, reference_of
 from twin.writing import atomic_write_text, check_file_target, claim, output_errors
-
-DEFAULT_BUDGET = 16
-"""Simulation runs each domain's fit may spend when ``--budget`` is not given."""
-
-DEFAULT_HOLDOUT = 0.2
-"""Share of each kind's observation keys held out when ``--holdout`` is not given."""
-
-FITTER_KINDS: dict[str, tuple[str, ...]] = {
-    "traffic": ("counts", "travel_times"), "emergency": ("incidents",),
-    "waste": ("waste_fill", "weighbridge"), "migration": ("population",),
-}
-"""The observation kinds of each domain (checked against each fitter's own ``kinds``), so a
-domain without observations is skipped without importing its fitter."""
 
 
 @dataclasses.dataclass(frozen=True)

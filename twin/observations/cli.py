@@ -70,7 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--against", required=True, help="run folder or scenario file giving the city and period")
     p.set_defaults(func=_cmd_check)
 
-    from twin.observations.calibrate import DEFAULT_BUDGET, DEFAULT_HOLDOUT
+    from twin.observations.calibrate_options import DEFAULT_BUDGET, DEFAULT_HOLDOUT, FITTER_KINDS
     from twin.sweep.cli import executor_options
 
     p = sub.add_parser("calibrate", help="fit a scenario's parameters to observations (docs/observations.md)")
@@ -83,8 +83,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--holdout", type=finite_float(), default=DEFAULT_HOLDOUT, metavar="FRACTION",
                    help=f"share of each kind's keys held out of the fit, 0..<1 (default {DEFAULT_HOLDOUT:g})")
     p.add_argument("--seed", type=SEED, default=0, help="seed of the hold-out draw and the fits (default 0)")
-    p.add_argument("--domains", metavar="D1,D2", help="fit only these domains (traffic, emergency, waste, "
-                                                      "migration; default: all with observations)")
+    p.add_argument("--domains", metavar="D1,D2", help=f"fit only these domains ({', '.join(FITTER_KINDS)}; "
+                                                      "default: all with observations)")
     p.add_argument("--report", help="Markdown report (default: the --out file with .md)")
     p.add_argument("--force", action="store_true", help="replace an existing --out file and report")
     p.set_defaults(func=_cmd_calibrate)
