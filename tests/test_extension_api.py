@@ -293,3 +293,21 @@ def test_household_agent_options_are_checked():
         parse(MigrationConfig, {"household_agent": "watchfull"}, source="t.toml", key="migration")
     with pytest.raises(ScenarioError, match="name a household_agent"):
         parse(MigrationConfig, {"household_agent_options": {"bonus": 1}}, source="t.toml", key="migration")
+
+
+def test_the_example_clean_air_households_avoid_the_polluted_zone(testville):
+    """The example plug-in's agent subclass: with the zone of most room to move in polluted (as
+    the air module would publish it), fewer households live there than under the kernel."""
+    zones = testville.zones
+    dirty = int(np.argmax(zones.dwellings - zones.population / 2.0))
+    level = np.full(len(zones), 20.0)
+    level[dirty] = 200.0
+    counts = []
+    for data in ({}, {"household_agent": "clean_air", "household_agent_options": {"weight": 2.0}}):
+        module = MigrationModule(parse(MigrationConfig, data, source="test.toml", key="migration"))
+        model = TwinModel(testville, [module], seed=4, horizon_years=1, period_days=0.01)
+        model.setup()
+        model.published.publish("zone_nox_ugm3", level, "µg/m³", "air")
+        model.step()
+        counts.append(np.bincount(module.state.households.zone, minlength=len(zones))[dirty])
+    assert counts[1] < counts[0]
