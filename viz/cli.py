@@ -3,6 +3,7 @@
     twin view RUN [--png FILE | --mp4 FILE | --html FILE] [--layer traffic|emergency|waste|population|...]
                   [--time HH:MM] [--year YEAR] [--size WxH] [--quantity speed_ratio|flow|queue]
     twin view RUN_A RUN_B [--diff] ...      side by side (or A minus B with --diff)
+    twin present RUN [RUN_B] [--port P] [--host H]   a local web viewer (viz.present)
 
 Bad input (a run without the table a layer needs, an unknown layer, an output that cannot be
 written) is a one-line ``TwinInputError``: the CLI prints it and exits with status 2.
@@ -41,6 +42,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="video: turn the camera DEG degrees around the city")
     p.add_argument("--fps", type=float, default=8.0, help="video frames per second (default 8)")
     p.set_defaults(func=_cmd_view)
+    p = subparsers.add_parser("present", help="interactive web viewer of a run (or two compared)",
+                              description="A local web viewer (trame): time slider, layers, "
+                              "years, A / B / difference, camera presets, headline indicators.")
+    p.add_argument("runs", nargs="+", metavar="RUN", help="run folder(s): one, or two to compare")
+    p.add_argument("--port", type=int, default=8080, help="port to serve on (default 8080)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--size", metavar="WxH", help="rendered picture size (default 1280x800)")
+    p.set_defaults(func=_cmd_present)
 
 
 def _cmd_view(args: argparse.Namespace) -> int:
@@ -68,6 +78,19 @@ def _cmd_view(args: argparse.Namespace) -> int:
         if not has_display():
             raise TwinInputError("no display for a window: pass --png FILE, --mp4 FILE or --html FILE")
     return _render(args, runs)
+
+
+def _cmd_present(args: argparse.Namespace) -> int:
+    from viz.export import parse_size
+    from viz.present import serve
+
+    if len(args.runs) > 2:
+        raise TwinInputError(f"twin present takes one run or two to compare, got {len(args.runs)}")
+    if not 0 < args.port < 65536:
+        raise TwinInputError(f"--port {args.port}: a port is 1-65535")
+    size = parse_size(args.size) if args.size else (1280, 800)
+    serve(args.runs, host=args.host, port=args.port, size=size)
+    return 0
 
 
 def _render(args: argparse.Namespace, runs: list[RunTables]) -> int:

@@ -218,15 +218,19 @@ class CityScene:
         scalar_bar: draw the field's colour bar (one per plotter when panels share a scale).
         legend: draw the legend of building uses and facility glyphs.
         panel_px: width of this panel in pixels (for on-screen sizes); default the window width.
+        facilities: labels of the :data:`FACILITY_GROUPS` to draw (and list in the legend);
+            default all of them.
     """
 
     def __init__(self, plotter: pv.Plotter, city: City, view: LayerView | None = None, *,
                  title: str = "", buildings: str | None = None,
                  clim: tuple[float, float] | None = None, scalar_bar: bool = True,
-                 legend: bool = True, panel_px: int | None = None) -> None:
+                 legend: bool = True, panel_px: int | None = None,
+                 facilities: tuple[str, ...] | None = None) -> None:
         self.plotter = plotter
         self.city = city
         self.view = view
+        self.groups = tuple(g for g in FACILITY_GROUPS if facilities is None or g.label in facilities)
         self.bounds = city_bounds(city)
         xmin, xmax, ymin, ymax = self.bounds
         extent = max(xmax - xmin, ymax - ymin)
@@ -360,7 +364,7 @@ class CityScene:
     def _draw_facilities(self) -> None:
         fac = self.city.facilities
         kinds = np.asarray(fac.kind, int)
-        for group in FACILITY_GROUPS:
+        for group in self.groups:
             codes = [FACILITY_KINDS.index(k) for k in group.kinds]
             rows = np.flatnonzero(np.isin(kinds, codes))
             if rows.size == 0:
@@ -450,7 +454,7 @@ class CityScene:
     def _draw_legend(self, uses: bool) -> None:
         entries = [[u, USE_COLORS[u]] for u in BUILDING_USES] if uses else []
         present = set(np.asarray(self.city.facilities.kind, int).tolist())
-        entries += [[g.label, g.color] for g in FACILITY_GROUPS
+        entries += [[g.label, g.color] for g in self.groups
                     if present & {FACILITY_KINDS.index(k) for k in g.kinds}]
         entries.append([self.city.river.name if self.city.river else "river", WATER])
         entries += [[o.label, o.color] for o in (self.view.overlays if self.view else ())
@@ -492,9 +496,11 @@ class CityScene:
 
     # -- camera and updates -----------------------------------------------------------------
 
-    def set_camera(self, azimuth_deg: float = 0.0, tilt_deg: float = 38.0) -> None:
-        """Look at the whole city from the south (rotated by ``azimuth_deg``), tilted from above."""
-        xmin, xmax, ymin, ymax = self.bounds
+    def set_camera(self, azimuth_deg: float = 0.0, tilt_deg: float = 38.0,
+                   bounds: tuple[float, float, float, float] | None = None) -> None:
+        """Look at the whole city (or ``bounds``: xmin, xmax, ymin, ymax in metres) from the south
+        (rotated by ``azimuth_deg``), tilted from above."""
+        xmin, xmax, ymin, ymax = self.bounds if bounds is None else bounds
         centre = np.array([(xmin + xmax) / 2, (ymin + ymax) / 2, 0.0])
         angle = np.radians(azimuth_deg)
         tilt = np.radians(tilt_deg)
