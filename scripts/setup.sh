@@ -12,6 +12,8 @@
 #   libatomic1                              SUMO's netconvert, sumo, duarouter, ... (peers extra)
 #   libgl1, libx11-6, libxext6, libxrender1 SUMO's sumo, duarouter, ... link them even without a GUI
 # Everything else the wheels link to is bundled in them or in minbase (libc6, libstdc++6, zlib1g).
+# With the test extra, also chromium and chromium-driver: the browser that tests/test_viz_present.py
+# drives (headless, through selenium) to test `twin present`.
 # Checked in a bookworm minbase chroot with python3: after this step ldd resolves every library
 # but numba's optional libtbb.so.12 (numba then uses OpenMP, as on the development machines).
 set -euo pipefail
@@ -37,6 +39,10 @@ want libX11.so.6 libx11-6
 want libXext.so.6 libxext6
 want libXrender.so.1 libxrender1
 python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
+if [[ ",${TWIN_EXTRAS:-test,html,peers,osm}," == *",test,"* ]]; then
+  command -v chromium >/dev/null || need+=(chromium)
+  command -v chromedriver >/dev/null || need+=(chromium-driver)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing system packages (about 1 min): ${need[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
