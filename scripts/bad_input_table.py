@@ -13,6 +13,7 @@ promise and a closing count; exits 1 if any row did.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -30,7 +31,8 @@ def run_as_process(case, folder: Path, limit_s: float) -> Outcome:
     before = snapshot(folder)
     try:
         done = subprocess.run([sys.executable, "-m", "twin.cli", *argv_of(case, folder)], cwd=folder,
-                              capture_output=True, text=True, timeout=limit_s, stdin=subprocess.DEVNULL)
+                              capture_output=True, text=True, timeout=limit_s, stdin=subprocess.DEVNULL,
+                              env=dict(os.environ, PYTHONPATH=str(ROOT / "tests")))  # rows' plug-ins
         status, stderr = done.returncode, done.stderr
     except subprocess.TimeoutExpired:
         status, stderr = None, f"no answer within {limit_s:.0f} s"

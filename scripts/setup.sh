@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up CityTwin on a fresh Debian 12 machine with Python 3.11: the system libraries the Python
 # packages' compiled code needs (below), Python's venv when missing, then a virtual environment in
-# .venv with the package and the extras named in $TWIN_EXTRAS (default: test,html,peers,osm).
+# .venv with the package and the extras named in $TWIN_EXTRAS (default: test,html,peers,osm), and
+# with the test extra the example plug-in examples/citytwin-air.
 # Idempotent: a second call only checks, unless pyproject.toml or the extras changed.
 #
 # System libraries that a bare Debian 12 (debootstrap --variant=minbase) lacks, found with ldd over
@@ -51,7 +52,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 extras="${TWIN_EXTRAS:-test,html,peers,osm}"
-project_hash="$(sha256sum pyproject.toml | cut -c1-16)"
+project_hash="$(cat pyproject.toml examples/citytwin-air/pyproject.toml | sha256sum | cut -c1-16)"
 stamp=".venv/.installed-${project_hash}-${extras//,/_}"
 if [ -f "$stamp" ]; then
   echo "setup: .venv is up to date for extras ${extras} (nothing to install)"
@@ -64,7 +65,9 @@ else
     python3 -m venv .venv
   fi
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install --disable-pip-version-check -e ".[${extras}]"
+  plugin=()  # the tests install the example plug-in (docs/extending.md)
+  if [[ ",${extras}," == *,test,* ]]; then plugin=(-e examples/citytwin-air); fi
+  .venv/bin/python -m pip install --disable-pip-version-check -e ".[${extras}]" "${plugin[@]}"
   find .venv -maxdepth 1 -name '.installed-*' ! -name ".installed-${project_hash}-*" -delete
   echo "setup: compiling the numba kernels once into their cache (about 1 min on 2 cores) ..."
   .venv/bin/twin warmup
