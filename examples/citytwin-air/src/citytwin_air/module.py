@@ -33,6 +33,9 @@ class AirModule(Module):
     name = "air"
     domain = "environment"
     config_class = AirConfig
+    publishes = ("zone_nox_ugm3",)
+    """The year's period-mean concentration per zone (µg/m³), published at the year's end: what
+    the example's ``clean_air`` households avoid when they move at the next year's start."""
 
     def setup(self, model: TwinModel) -> None:
         city = model.city
@@ -76,6 +79,9 @@ class AirModule(Module):
         if not samples:
             return np.full(self.n_zones, self.config.background_ugm3)
         return np.mean(samples, axis=0)
+
+    def end_year(self, model: TwinModel, year: int) -> None:
+        model.published.publish("zone_nox_ugm3", self._year_mean(year), "µg/m³", self.name)
 
     def indicators(self, model: TwinModel, year: int) -> list[Indicator]:
         mean = self._year_mean(year)
