@@ -1,0 +1,157 @@
+"""Migration calibration: the base year reproduces the observed population with no policy, then the inflow.
+
+The zone constants of the location choice are calibrated by the module itself at the start of
+every run (:func:`twin.migration.calibration.calibrate_zone_constants`, the UrbanSim practice:
+``ASC_z += log(observed share / predicted share)`` until the no-policy base year reproduces where
+households live), with the city's residents per zone as the target; the scenario holds only the
+switch ``migration.zone_constants`` (``calibrated`` or ``zero``), not the constants. So this fitter:
+
+1. runs the scenario with its policy levers off (``subsidy``, ``amenity``, ``construction``,
+   ``new_jobs`` empty, ``talent_policy`` 0) and compares its residents per zone and year with the
+   census; a scenario with ``zone_constants = "zero"`` is run calibrated too, and ``calibrated`` is
+   written when it fits the zone shares better;
+2. fits ``migration.in_rate`` (general in-migrant households per resident household and year)
+   to the observed total residents of the training zones: the totals are linear in ``in_rate`` to
+   first order, so one more run at a shifted rate gives the slope (a secant), the least-squares
+   rate over the observed years follows, and a last run checks it. Net growth is what the census
+   identifies: out-migration, births and deaths are kept and ``in_rate`` carries the difference;
+3. keeps the movers' coefficients (``beta_*``) unless movers are observed (``twin observe`` does not
+   write them; see docs/observations.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from twin.observations.fit import CalibrationContext, DomainFit, Fitted
+
+NO_POLICY: dict[str, object] = {"migration.subsidy": {}, "migration.amenity": {},
+                                "migration.construction": {}, "migration.new_jobs": {},
+                                "migration.talent_policy": 0.0}
+"""Overrides that switch the migration module's policy levers off."""
+
+STEP = 0.01
+"""Shift of ``in_rate`` for the secant's second run (per resident household and year)."""
+
+MIN_CHANGE = 0.002
+"""``in_rate`` is kept when the least-squares rate moves it by less than this (about what a 1 %
+census noise on a few zones' totals gives over a year or two)."""
+
+
+def residents_grid(table: pd.DataFrame, years: list[int], n_zones: int, column: str) -> np.ndarray:
+    """(years, zones) residents of a table with ``year``, zone index and ``column`` (NaN where absent)."""
+    out = np.full((len(years), n_zones), np.nan)
+    index = {y: k for k, y in enumerate(years)}
+    rows = table[table["year"].isin(years)]
+    where = (rows["year"].map(index).to_numpy(), rows["zone"].to_numpy(np.int64))
+    out[where] = rows[column].to_numpy(np.float64)
+    return out
+
+
+def share_figures(observed: np.ndarray, modelled: np.ndarray) -> dict[str, float]:
+    """How well modelled residents per zone match observed ones (both (years, zones), NaN skipped):
+    largest share error (percentage points), mean |log ratio| of the zones' residents, and the
+    totals' relative error (%)."""
+    keep = np.isfinite(observed) & np.isfinite(modelled)
+    obs = np.where(keep, observed, 0.0)
+    mod = np.where(keep, modelled, 0.0)
+    share_o = obs / np.maximum(obs.sum(axis=1, keepdims=True), 1e-300)
+    share_m = mod / np.maximum(mod.sum(axis=1, keepdims=True), 1e-300)
+    both = keep & (obs > 0) & (mod > 0)
+    share = float(100.0 * np.abs(share_o - share_m)[keep].max()) if keep.any() else 0.0
+    log_ratio = float(np.abs(np.log(obs[both] / mod[both])).mean()) if both.any() else 0.0
+    total = float(100.0 * (mod.sum() - obs.sum()) / obs.sum()) if obs.sum() > 0 else 0.0
+    return {"max_share_error_pp": share, "mean_abs_log_ratio": log_ratio, "total_error_pct": total}
+
+
+def secant_rate(observed_total: np.ndarray, total_at: np.ndarray, total_step: np.ndarray, rate: float,
+                step: float) -> float:
+    """The ``in_rate`` whose totals, linear between two runs (``total_at`` at ``rate`` and
+    ``total_step`` at ``rate + step``), best match ``observed_total`` in least squares (>= 0)."""
+    slope = (total_step - total_at) / step
+    denominator = float(np.sum(slope * slope))
+    if denominator <= 0:
+        return rate
+    return max(0.0, rate + float(np.sum(slope * (observed_total - total_at))) / denominator)
+
+
+class MigrationFitter:
+    """The ``[migration]`` fitter of ``twin calibrate`` (see the module docstring)."""
+
+    domain = "migration"
+    kinds = ("population",)
+
+    def fit(self, scenario: dict, observed: dict[str, pd.DataFrame], held_out: dict[str, pd.DataFrame],
+            ctx: CalibrationContext) -> DomainFit:
+        from twin.scenario.spec import scenario_from_dict
+
+        cfg = scenario_from_dict(scenario, source=str(ctx.scenario_file)).modules.get("migration")
+        if cfg is None:
+            return DomainFit(self.domain, (), ("migration: the scenario has no [migration] section",), {}, ())
+        census = observed.get("population")
+        if census is None or census.empty:
+            return DomainFit(self.domain, (), ("migration: no population observations",), {}, ())
+        ref = ctx.reference
+        years = sorted(int(y) for y in census["year"].unique())
+        n_zones = len(ref.zones)
+        obs = residents_grid(census.assign(zone=census["zone_index"]), years, n_zones, "residents")
+        zones = np.isfinite(obs).all(axis=0)  # training zones counted every observed year
+        kept: list[str] = []
+        notes = [f"migration: runs with the policy levers off ({', '.join(NO_POLICY)}); "
+                 "the zone constants are calibrated by the module at the base year (UrbanSim practice)"]
+        if "movers" in census and census["movers"].notna().any():
+            kept.append("migration.beta_*: movers are observed but fitting the choice coefficients to "
+                        "them is not built yet")
+        else:
+            kept.append("migration.beta_*: no movers observations")
+        if ctx.budget < 3:
+            kept += [f"migration.in_rate: the fit needs three simulation runs, the budget is {ctx.budget}",
+                     "migration.zone_constants: not checked (budget)"]
+            return DomainFit(self.domain, (), tuple(kept), {}, (), tuple(notes))
+        base = dict(NO_POLICY)
+        fitted: list[Fitted] = []
+        switch = cfg.zone_constants
+        candidates = [base]
+        if switch != "calibrated":
+            candidates.append({**base, "migration.zone_constants": "calibrated"})
+        runs = ctx.evaluate(candidates, ("zone_population",))
+        grids = [residents_grid(ctx.table(r, "zone_population"), years, n_zones, "population") for r in runs]
+        figures = [share_figures(obs[:, zones], g[:, zones]) for g in grids]
+        source = f"population: {int(zones.sum())} zones x {len(years)} years"
+        if switch != "calibrated" and figures[1]["max_share_error_pp"] < figures[0]["max_share_error_pp"]:
+            fitted.append(Fitted("migration.zone_constants", "calibrated", switch, source, figures[1]))
+            base, grid = candidates[1], grids[1]
+        else:
+            kept.append(f"migration.zone_constants: {switch!r} (largest zone-share error "
+                        f"{figures[0]['max_share_error_pp']:.2f} percentage points)")
+            grid = grids[0]
+        rate = float(cfg.in_rate)
+        total_obs = obs[:, zones].sum(axis=1)
+        total_at = grid[:, zones].sum(axis=1)
+        probe = ctx.evaluate([{**base, "migration.in_rate": rate + STEP}], ("zone_population",))[0]
+        total_step = residents_grid(ctx.table(probe, "zone_population"), years, n_zones,
+                                    "population")[:, zones].sum(axis=1)
+        new_rate = min(secant_rate(total_obs, total_at, total_step, rate, STEP), 1.0)
+        holdout: dict[str, float] = {}
+        held = held_out.get("population")
+        if abs(new_rate - rate) < MIN_CHANGE:
+            kept.append(f"migration.in_rate: the least-squares rate {new_rate:.4f} is within {MIN_CHANGE:g} "
+                        f"of the prior {rate:g}")
+            final = grid
+        else:
+            check = ctx.evaluate([{**base, "migration.in_rate": round(new_rate, 5)}], ("zone_population",))[0]
+            final = residents_grid(ctx.table(check, "zone_population"), years, n_zones, "population")
+            prior_error = share_figures(obs[:, zones], grid[:, zones])["total_error_pct"]
+            fitted.append(Fitted("migration.in_rate", round(new_rate, 5), rate, source + " (totals)",
+                                 {"prior_total_error_pct": prior_error,
+                                  **share_figures(obs[:, zones], final[:, zones])}))
+        if held is not None and len(held):
+            h = residents_grid(held.assign(zone=held["zone_index"]), years, n_zones, "residents")
+            out = np.isfinite(h).any(axis=0)
+            holdout = {"zones": float(out.sum()), **share_figures(h[:, out], final[:, out])}
+        final_figures = share_figures(obs[:, zones], final[:, zones])
+        notes.append("migration zone shares against the census (no-policy run): "
+                     + ", ".join(f"{k} {v:.3g}" for k, v in final_figures.items()))
+        ctx.progress(f"migration: in_rate {rate:g} -> {new_rate:.4f}")
+        return DomainFit(self.domain, tuple(fitted), tuple(kept), holdout, (), tuple(notes))
