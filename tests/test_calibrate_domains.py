@@ -328,3 +328,26 @@ def test_migration_on_its_own_run_changes_nothing(tmp_path):
     assert fit.fitted == ()
     assert any(line.startswith("migration.in_rate: the least-squares rate") for line in fit.kept)
     assert fit.holdout["zones"] == 2 and abs(fit.holdout["total_error_pct"]) < 2.0
+
+
+def test_emergency_keys_written_whole_when_the_scenario_keeps_the_default_types(testville):
+    """A scenario without [emergency.types] runs the five default types; a calibrated scenario that
+    set only types.medical.rate_per_1000 would define a types table of one type (with IncidentType's
+    plain defaults). The fitter then writes every type whole: the calibrated types table has the
+    five types, the fitted values, and each type's own units and times."""
+    from twin.observations.fit_emergency import whole_types
+    from twin.scenario.spec import scenario_from_dict
+
+    cfg = EmergencyConfig(rate_scale=10.0)
+    data = calls(testville, cfg, 15.0)
+    result = fit_emergency(cfg, tuple(cfg.types), testville, YEARS, 15 * 86400.0, [], data)
+    whole = whole_types(result.fitted, cfg)
+    assert {f.key for f in whole} == {f"emergency.types.{name}" for name in cfg.types}
+    types = {f.key.rsplit(".", 1)[1]: f.value for f in whole}
+    scenario = {"scenario": {"name": "cal", "city": "testville"},
+                "emergency": {"rate_scale": 10.0, "types": types}}
+    got = scenario_from_dict(scenario).modules["emergency"].types
+    assert tuple(got) == tuple(cfg.types)
+    for name, spec in cfg.types.items():
+        assert got[name].units == spec.units and got[name].target_min == spec.target_min
+        assert got[name].rate_per_1000 == values(result)[f"emergency.types.{name}.rate_per_1000"]

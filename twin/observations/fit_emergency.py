@@ -278,7 +278,7 @@ class EmergencyFitter:
     def fit(self, scenario: dict, observed: dict[str, pd.DataFrame], held_out: dict[str, pd.DataFrame],
             ctx: CalibrationContext) -> DomainFit:
         from twin.city import load_city
-        from twin.scenario.spec import scenario_from_dict
+        from twin.scenario.spec import read_scenario_file, scenario_from_dict
 
         parsed = scenario_from_dict(scenario, source=str(ctx.scenario_file))
         cfg = parsed.modules.get("emergency")
@@ -296,7 +296,39 @@ class EmergencyFitter:
         result = fit_emergency(cfg, names, city, years, ref.period_s, windows, observed["incidents"],
                                held_out.get("incidents"), population)
         ctx.progress(f"emergency: {result.calls} calls fitted ({len(result.fitted)} keys)")
-        return DomainFit(self.domain, result.fitted, result.kept, result.holdout, (), result.notes)
+        raw = read_scenario_file(ctx.scenario_file)[0].get("emergency", {})
+        has_types = isinstance(raw, dict) and "types" in raw
+        fitted = result.fitted if has_types else whole_types(result.fitted, cfg)
+        return DomainFit(self.domain, fitted, result.kept, result.holdout, (), result.notes)
+
+
+def whole_types(fitted: Sequence[Fitted], cfg) -> tuple[Fitted, ...]:
+    """The fitted keys with those of ``emergency.types.T.FIELD`` gathered into one whole table per
+    type, every simulated type included, for a scenario whose file (and parents) leave the types
+    at their defaults: a calibrated scenario that set only some fields would otherwise define a
+    types table of its own that replaces the default set (and its fields' defaults)."""
+    prefix = "emergency.types."
+    by_type = [f for f in fitted if f.key.startswith(prefix)]
+    if not by_type:
+        return tuple(fitted)
+    out = [f for f in fitted if not f.key.startswith(prefix)]
+    for name, spec in cfg.types.items():
+        prior = {field.name: _plain(getattr(spec, field.name)) for field in dataclasses.fields(spec)}
+        mine = [f for f in by_type if f.key.startswith(f"{prefix}{name}.")]
+        value = dict(prior)
+        figures: dict[str, float] = {}
+        for f in mine:
+            field = f.key.rsplit(".", 1)[1]
+            value[field] = f.value
+            figures.update({f"{field}_{k}": v for k, v in f.fit.items()})
+        source = "; ".join(dict.fromkeys(f.source for f in mine)) or "not fitted (written whole: defaults)"
+        out.append(Fitted(f"{prefix}{name}", value, prior, source, figures))
+    return tuple(out)
+
+
+def _plain(value):
+    """A config value as TOML data (tuples as lists)."""
+    return list(value) if isinstance(value, tuple) else value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -430,9 +462,9 @@ def fit_emergency(cfg, names: Sequence[str], city, years: Sequence[int], period_
         what = f"incidents: {s.n} {name} on-scene times"
         fitted.append(Fitted(f"{key}.on_scene_min", round(s.mean_min, 3), spec.on_scene_min, what, figures))
         fitted.append(Fitted(f"{key}.on_scene_distribution", s.distribution, spec.on_scene_distribution, what,
-                             figures))
+                             {}))  # the figures are on_scene_min's
         if s.distribution == "lognormal":
-            fitted.append(Fitted(f"{key}.on_scene_cv", round(s.cv, 4), spec.on_scene_cv, what, figures))
+            fitted.append(Fitted(f"{key}.on_scene_cv", round(s.cv, 4), spec.on_scene_cv, what, {}))
     kept.append("emergency.types.*.call_handling_min, call_handling_cv: not observed apart (response_min "
                 "runs from the call to the first arrival: handling, queueing, turnout and travel)")
     kept.append("emergency.rate_scale: a demand lever, kept; the fitted rates are divided by it")

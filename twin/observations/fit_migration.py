@@ -105,13 +105,14 @@ class MigrationFitter:
                         "them is not built yet")
         else:
             kept.append("migration.beta_*: no movers observations")
-        if ctx.budget < 3:
-            kept += [f"migration.in_rate: the fit needs three simulation runs, the budget is {ctx.budget}",
+        switch = cfg.zone_constants
+        needed = 3 if switch == "calibrated" else 4
+        if ctx.budget < needed:
+            kept += [f"migration.in_rate: the fit needs {needed} simulation runs, the budget is {ctx.budget}",
                      "migration.zone_constants: not checked (budget)"]
             return DomainFit(self.domain, (), tuple(kept), {}, (), tuple(notes))
         base = dict(NO_POLICY)
         fitted: list[Fitted] = []
-        switch = cfg.zone_constants
         candidates = [base]
         if switch != "calibrated":
             candidates.append({**base, "migration.zone_constants": "calibrated"})
