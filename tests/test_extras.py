@@ -70,10 +70,9 @@ def test_city_import_without_shapely_is_one_line_and_exit_2(monkeypatch, tmp_pat
     assert err.startswith("twin: error: twin city import needs the 'osm' extra (module 'shapely'")
 
 
-def test_html_view_without_trame_names_the_html_extra(monkeypatch, tmp_path):
-    from viz.export import save_html
+def test_present_without_trame_names_the_html_extra(monkeypatch, tmp_path):
+    from viz.present import serve
 
     monkeypatch.setitem(sys.modules, "trame_pyvista", None)
-    with pytest.raises(TwinInputError, match=r"^twin view --html needs the 'html' extra .*\.\[html\]"):
-        save_html(None, tmp_path / "view.html")
-    assert not (tmp_path / "view.html").exists()
+    with pytest.raises(TwinInputError, match=r"^twin present needs the 'html' extra .*\.\[html\]"):
+        serve([tmp_path])

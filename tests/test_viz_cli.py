@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import imageio.v2 as imageio
 import pytest
@@ -47,10 +48,13 @@ def test_view_mp4_has_one_frame_per_sample_time(runs, tmp_path):
     assert len(frames) == 24 and frames[0].shape == (96, 160, 3)  # 6 h of 15-minute intervals
 
 
-def test_view_html_is_written(runs, tmp_path):
-    out = tmp_path / "city.html"
-    assert view(runs[0], "--layer", "emergency", "--html", out) == 0
-    assert out.stat().st_size > 100_000
+def test_view_html_is_a_static_page_of_key_moments(runs, tmp_path):
+    out = tmp_path / "ab.html"
+    assert view(*runs, "--layer", "traffic", "--html", out, "--size", "480x200") == 0
+    text = out.read_text()
+    assert "<title>CityTwin - busy vs calm - traffic</title>" in text and "A = busy" in text
+    assert text.count('class="state"') == 4  # four moments spread over the 6-hour period
+    assert not re.findall(r"https?://", text)  # no outside host, not even in a comment
 
 
 @pytest.mark.parametrize("args, message", [

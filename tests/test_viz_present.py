@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -200,6 +201,35 @@ def test_present_in_a_browser(server, browser):
             if urlparse(url).scheme in ("http", "https", "ws", "wss"):
                 hosts.add(urlparse(url).hostname)
     assert hosts == {"127.0.0.1"}, f"the page asked other hosts: {hosts}"
+
+
+def test_static_html_renders_in_a_browser_and_fetches_nothing(two_runs, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    from twin.cli import main
+
+    page = tmp_path / "diff.html"
+    assert main(["view", *map(str, two_runs), "--layer", "traffic", "--diff", "--html", str(page),
+                 "--size", "640x400"]) == 0
+    text = page.read_text()
+    assert not re.findall(r"https?://", text)
+    assert "red where A is higher" in text and "Headline indicators (2026)" in text
+    browser.get_log("performance")  # drop the entries of the earlier test
+    browser.get(page.as_uri())
+    assert browser.title == "CityTwin - a vs b - traffic"
+    pictures = browser.find_elements(By.CSS_SELECTOR, "img.state")
+    shown = [p for p in pictures if p.is_displayed()]
+    assert len(pictures) == 4 and len(shown) == 1
+    first = imageio.imread(io.BytesIO(shown[0].screenshot_as_png))[..., :3].astype(float)
+    assert first.std() > 20
+    browser.find_elements(By.CSS_SELECTOR, "button")[2].click()
+    assert [p.is_displayed() for p in pictures] == [False, False, True, False]
+    assert "population" in browser.find_element(By.ID, "kpis").text
+    for entry in browser.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            url = message["params"]["request"]["url"]
+            assert urlparse(url).scheme in ("file", "data"), url
 
 
 def test_presenter_refuses_a_year_a_side_lacks(two_runs):

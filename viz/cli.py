@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--png", metavar="FILE", help="write a PNG picture")
     out.add_argument("--mp4", metavar="FILE", help="write a video of the day (.mp4 or .gif)")
-    out.add_argument("--html", metavar="FILE", help="write an interactive HTML file")
+    out.add_argument("--html", metavar="FILE", help="write a static HTML page (key hours, no server)")
     p.add_argument("--layer", help="traffic, emergency, waste, population or a plug-in's layer "
                    "(default: the city)")
     p.add_argument("--time", metavar="HH:MM", help="time of day to show (default: end of run)")
@@ -94,10 +94,9 @@ def _cmd_present(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace, runs: list[RunTables]) -> int:
-    from viz.compare import check_same_city, render_difference, render_side_by_side
-    from viz.export import check_output, parse_size, save_html, save_png
+    from viz.compare import check_same_city
+    from viz.export import check_output, parse_size, render_views, save_png, write_html
     from viz.layers import layer_view, parse_clock, run_labels
-    from viz.scene import render_city
 
     for flag in ("png", "mp4", "html"):
         if getattr(args, flag):
@@ -117,25 +116,20 @@ def _render(args: argparse.Namespace, runs: list[RunTables]) -> int:
                                 orbit_deg=args.orbit, year=args.year, quantity=args.quantity)
         print(f"video: {stats.path} ({stats.frames} frames, {stats.frames_per_s:.1f} frames/s)")
         return 0
+    if args.html:
+        path, states = write_html(runs, args.layer, args.html, time_s=time_s, year=args.year,
+                                  quantity=args.quantity, diff=args.diff, size=size)
+        print(f"html: {path} ({states} moment{'s' if states > 1 else ''}, "
+              f"{path.stat().st_size / 1e6:.1f} MB)")
+        return 0
     views = [None if args.layer is None else
              layer_view(r, args.layer, time_s=time_s, year=args.year, quantity=args.quantity)
              for r in runs]
-    off_screen = bool(args.png or args.html)
-    city = runs[0].city
-    if args.diff:
-        plotter, _ = render_difference(city, views[0], views[1], names[0], names[1],
-                                       size=size, off_screen=off_screen)
-    elif len(runs) == 2:
-        plotter, _ = render_side_by_side(city, views, names, size=size,
-                                         off_screen=off_screen)
-    else:
-        plotter, _ = render_city(city, views[0], title=names[0], size=size,
-                                 off_screen=off_screen)
+    plotter = render_views(runs[0].city, views, names, diff=args.diff, size=size,
+                           off_screen=bool(args.png))
     try:
         if args.png:
             print(f"picture: {save_png(plotter, args.png)}")
-        elif args.html:
-            print(f"html: {save_html(plotter, args.html)}")
         else:
             plotter.show()
     finally:

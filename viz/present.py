@@ -101,8 +101,9 @@ def camera_presets(city) -> dict[str, tuple[float, float, float, float] | None]:
 
 def headline_kpis(runs: list[RunTables], names: list[str], year: int | None) -> pd.DataFrame | None:
     """Each run's headline indicators of ``year`` (the first :data:`KPI_ROWS` per domain of the
-    first run's ``indicators.parquet``) side by side, and A - B with two runs; None when a run
-    has no indicator table (synthetic runs)."""
+    first run's ``indicators.parquet``; None: the first run's last year) side by side, and A - B
+    with two runs; None when a run has no indicator table (synthetic runs). The year shown is in
+    ``attrs["year"]``."""
     tables = []
     for run in runs:
         path = None if run.path is None else run.path / "indicators.parquet"
@@ -110,8 +111,9 @@ def headline_kpis(runs: list[RunTables], names: list[str], year: int | None) -> 
             return None
         frame = read_table(path, what="run indicators", remedy=rerun_remedy(run.path),
                            columns=("year", "domain", "indicator", "value", "unit"))
-        if year is not None:
-            frame = frame[frame.year == year]
+        if year is None:
+            year = int(frame.year.max())
+        frame = frame[frame.year == year]
         tables.append(frame.set_index(["domain", "indicator"]))
     keep = tables[0].reset_index().groupby("domain", sort=False).head(KPI_ROWS)
     out = keep[["domain", "indicator", "unit"]].reset_index(drop=True)
@@ -120,10 +122,11 @@ def headline_kpis(runs: list[RunTables], names: list[str], year: int | None) -> 
         out[name] = values.to_numpy(float)
     if len(runs) == 2:
         out["A - B"] = out[names[0]] - out[names[1]]
+    out.attrs["year"] = year
     return out
 
 
-def _number(value: float) -> str:
+def format_value(value: float) -> str:
     """A value for the KPI panel: 4 significant digits, thousands separated."""
     if not np.isfinite(value):
         return "-"
@@ -312,7 +315,7 @@ class Presenter:
             return []
         value_columns = [c for c in table.columns if c not in ("domain", "indicator", "unit")]
         return [{"indicator": f"{row.domain}: {row.indicator}", "unit": row.unit,
-                 "values": [_number(float(table.at[i, c])) for c in value_columns]}
+                 "values": [format_value(float(table.at[i, c])) for c in value_columns]}
                 for i, row in enumerate(table.itertuples(index=False))]
 
     def kpi_columns(self) -> list[str]:
