@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -63,8 +64,11 @@ def test_the_box_model_concentration_follows_flow_and_congestion(testville):
 
     from twin.engine import TwinModel
 
+    class Traffic(twin.Module):  # the module checks that traffic runs beside it
+        name = "traffic"
+
     module = AirModule(AirConfig())
-    model = TwinModel(testville, [module])
+    model = TwinModel(testville, [Traffic(None), module])
     module.setup(model)
     net, cfg = testville.network, module.config
     flow = np.zeros(net.n_links)
@@ -177,3 +181,14 @@ def test_register_layer_adds_a_twin_view_layer_and_refuses_clashes(clean_registr
         viz.register_layer("traffic", view)
     with pytest.raises(TwinInputError, match="expected letters, digits"):
         viz.register_layer("my layer", view)
+
+
+def test_docs_extending_shows_the_examples_the_tests_run():
+    """Each code block marked ``<!-- example: FILE -->`` in docs/extending.md is that file, which
+    tests/test_docs_examples.py runs."""
+    text = (ROOT / "docs" / "extending.md").read_text()
+    marked = re.findall(r"<!-- example: (\S+) -->\n```python\n(.*?)```", text, flags=re.S)
+    assert {"docs/examples/extending_register_module.py", "docs/examples/extending_register_layer.py"} <= {
+        name for name, _ in marked}
+    for name, block in marked:
+        assert block == (ROOT / name).read_text(), name

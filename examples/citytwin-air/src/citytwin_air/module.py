@@ -25,6 +25,7 @@ from scipy.spatial import cKDTree
 from citytwin_air.config import AirConfig
 from twin import Indicator, Module, TwinModel
 from twin.engine import ticker
+from twin.errors import TwinInputError
 
 
 class AirModule(Module):
@@ -38,6 +39,9 @@ class AirModule(Module):
     the example's ``clean_air`` households avoid when they move at the next year's start."""
 
     def setup(self, model: TwinModel) -> None:
+        if "traffic" not in {m.name for m in model.modules}:
+            raise TwinInputError("[air] reads the link flows and speeds traffic publishes: "
+                                 "add a [traffic] section")
         city = model.city
         net = city.network
         mid_x = (net.node_x[net.link_from] + net.node_x[net.link_to]) / 2.0
