@@ -9,11 +9,12 @@ proportional to the mean (quasi-Poisson), and with common random numbers the sch
 cancel. The scales ``f`` of the true material per resident and per job (``resident_kg_day`` and
 ``job_kg_day`` of a stream multiplied together) are then solved so that the city's expected
 placed mass of each stream (the module's own kernel, on the city's buildings) is ``rho_s`` times
-the prior's (a stream whose first ratio is within two standard errors of 1 keeps its prior:
-the data do not reject it). The step is repeated on a run of the fitted keys (one evaluation each) until every
-stream's ratio is within :data:`TOLERANCE` of 1 or the budget is spent (the placed mass is not
-quite proportional to the rates: bins are whole containers, sorting mixes the streams); the
-last run gives the fit figures.
+the prior's, all streams together since sorting moves material between them (the prior is kept
+when every stream's first ratio is within two standard errors of 1: the data do not reject it).
+The step is repeated on a run of the fitted keys (one evaluation each) until every stream's
+ratio is within :data:`TOLERANCE` of 1 or the budget is spent (the placed mass is not quite
+proportional to the rates: bins are whole containers, sorting mixes the streams); the last run
+gives the fit figures.
 
 Not identified by these kinds (kept): the split between residents' and jobs' waste (city totals
 only), sorting ``compliance`` and ``missort`` (they need contamination audits), a per-zone rate
@@ -199,19 +200,19 @@ class WasteFitter:
         notes = ["waste generation: ratio estimator of weighed over modelled tonnes per stream (weighted "
                  "least squares, variance proportional to the mean) on runs of the scenario, mapped "
                  "through the sorting model to the true material per resident and job, repeated until "
-                 f"every ratio is within {TOLERANCE:.0%} of 1; a stream whose first ratio is within two "
-                 "standard errors (quasi-Poisson) or 1 % of 1 keeps its prior"]
+                 f"every ratio is within {TOLERANCE:.0%} of 1; the prior is kept when every stream's first "
+                 "ratio is within two standard errors (quasi-Poisson) or 1 % of 1 (the streams are fitted "
+                 "together: sorting moves material between them)"]
         kept += ["waste resident:job split: city totals cannot tell residents' waste from jobs' (both "
                  "scaled together)",
                  "waste.compliance, waste.missort: not identified by tonnes per stream (need "
                  "contamination audits)",
                  "waste per zone: the config has no per-zone generation rate"]
-        for s in list(use):
-            r = ratios[s]
-            if abs(r.ratio - 1.0) <= max(TOLERANCE, 2.0 * r.standard_error):
-                kept.append(f"waste.resident_kg_day.{s}, waste.job_kg_day.{s}: weighed / modelled tonnes "
-                            f"{r.ratio:.3f} +- {r.standard_error:.3f} (standard error) agree with the prior")
-                del use[s]
+        if all(abs(ratios[s].ratio - 1.0) <= max(TOLERANCE, 2.0 * ratios[s].standard_error) for s in use):
+            shown = ", ".join(f"{s} {ratios[s].ratio:.3f} +- {ratios[s].standard_error:.3f}" for s in use)
+            kept.append(f"waste.resident_kg_day, waste.job_kg_day: weighed / modelled tonnes ({shown}; "
+                        "+- one standard error) agree with the prior")
+            use = {}
         if not use:
             return DomainFit(self.domain, (), tuple(kept), {}, (), tuple(notes))
         city = load_city(parsed.scenario.city, parsed.file_of("scenario.city"))
