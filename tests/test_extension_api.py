@@ -18,7 +18,7 @@ from twin.emergency.centre import Call
 from twin.emergency.config import POLICY_CATALOG, UNIT_CATALOG, register_policy, register_unit_class
 from twin.emergency.dispatch import DispatchPolicy
 from twin.engine import TwinModel
-from twin.errors import ScenarioError
+from twin.errors import ScenarioError, TwinInputError
 from twin.migration import MigrationConfig, MigrationModule
 from twin.migration.config import HOUSEHOLD_CATALOG, register_household_agent
 from twin.migration.mesa_view import HouseholdAgent
@@ -100,13 +100,19 @@ def test_unknown_names_and_options_are_one_line(data, needle):
     assert needle in str(err.value) and "\n" not in str(err.value)
 
 
-def test_registration_refuses_built_in_names_and_non_subclasses():
-    with pytest.raises(ValueError, match="built-in"):
+def test_registration_refuses_built_in_and_taken_names_and_non_subclasses():
+    register_policy("counting", Counting)
+    register_policy("counting", Counting)  # again: nothing happens
+    with pytest.raises(TwinInputError, match="register_policy: dispatch policy 'counting' is already"):
+        register_policy("counting", HoldUntil)
+    with pytest.raises(TwinInputError, match="register_policy: 'tiered' is a built-in dispatch policy"):
         register_policy("tiered", Counting)
-    with pytest.raises(TypeError, match="subclass of Unit"):
+    with pytest.raises(TwinInputError, match="register_unit_class: unit class 'car' must be a subclass"):
         register_unit_class("car", Counting)
-    with pytest.raises(TypeError, match="subclass of Truck"):
+    with pytest.raises(TwinInputError, match="subclass of Truck"):
         register_truck_class("lorry", Unit)
+    with pytest.raises(TwinInputError, match="expected 'package.module:Name'"):
+        register_household_agent("lazy", "mypkg.households.Lazy")
 
 
 # -- agent classes -------------------------------------------------------------------------------

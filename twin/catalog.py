@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from twin.errors import TwinInputError
 from twin.registry import resolve
 
 TOML_SCALARS = (str, int, float, bool)
@@ -52,29 +54,39 @@ class Catalog:
         ``entry`` is the object, or a ``"package.module:Name"`` string imported on first use (so
         that importing the plug-in, as ``twin validate`` does, stays light).
 
+        Registering the same entry again does nothing.
+
         Raises:
-            ValueError: ``name`` is empty or taken by a built-in entry.
-            TypeError: ``entry`` is neither callable nor a ``"module:Name"`` string, or not a
-                subclass of the catalog's base class.
+            TwinInputError: one line naming the register function: ``name`` is empty, built in
+                or taken by another entry; ``entry`` is neither callable nor a ``"module:Name"``
+                string, or not a subclass of the catalog's base class.
         """
         if not isinstance(name, str) or not name:
-            raise ValueError(f"a {self.what} needs a non-empty name, got {name!r}")
+            self._refuse(f"a {self.what} needs a non-empty name, got {name!r}")
         if name in self.builtins:
-            raise ValueError(f"{name!r} is a built-in {self.what}; choose another name")
+            self._refuse(f"{name!r} is a built-in {self.what}; pick another name")
+        if name in self._entries:
+            if self._entries[name] is entry or self._entries[name] == entry:
+                return
+            self._refuse(f"{self.what} {name!r} is already registered to {self._entries[name]!r}; "
+                         "pick another name")
         if isinstance(entry, str):
             if entry.count(":") != 1:
-                raise TypeError(f"{self.what} {name!r}: expected 'package.module:Name', got {entry!r}")
+                self._refuse(f"{self.what} {name!r}: expected 'package.module:Name', got {entry!r}")
         else:
             self._check(name, entry)
         self._entries[name] = entry
 
+    def _refuse(self, message: str) -> typing.NoReturn:
+        raise TwinInputError(f"{self.register_with.rpartition('.')[2]}: {message}")
+
     def _check(self, name: str, entry: Any) -> None:
         if not callable(entry):
-            raise TypeError(f"{self.what} {name!r} must be callable, got {type(entry).__name__}")
+            self._refuse(f"{self.what} {name!r} must be callable, got {type(entry).__name__}")
         if self.base:
             base = resolve(self.base)
             if not (isinstance(entry, type) and issubclass(entry, base)):
-                raise TypeError(f"{self.what} {name!r} must be a subclass of {base.__qualname__}")
+                self._refuse(f"{self.what} {name!r} must be a subclass of {base.__qualname__}")
 
     def get(self, name: str) -> Any:
         """The object registered as ``name`` (one given as a string is imported and checked now)."""
@@ -84,7 +96,6 @@ class Catalog:
         if isinstance(entry, str):
             entry = resolve(entry)
             self._check(name, entry)
-            self._entries[name] = entry
         return entry
 
     def problem(self, key: str, name: str) -> str | None:
