@@ -1,7 +1,7 @@
 """Plan view of a seed city (streets by class, river, bridges, hills, districts) as a PNG.
 
-    python scripts/plan_view.py hezhou docs/img/hezhou_plan.png
-    python scripts/plan_view.py hezhou docs/img/hezhou_babu_plan.png --window -3000 3000 -3000 3000
+    python scripts/plan_view.py hezhou docs/seed_city_hezhou_new.png --dpi 100
+    python scripts/plan_view.py hezhou docs/seed_city_babu_new.png --window -3000 3000 -3000 3000 --dpi 100
 
 For the city before issue 17, run it with PYTHONPATH pointing at an old checkout
 (``git worktree add /tmp/twin-old <commit>``; ``PYTHONPATH=/tmp/twin-old python scripts/plan_view.py``).
@@ -10,6 +10,7 @@ For the city before issue 17, run it with PYTHONPATH pointing at an old checkout
 from __future__ import annotations
 
 import argparse
+import io
 
 import matplotlib
 
@@ -17,6 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from twin import City  # noqa: E402
 from twin.city.facilities import FACILITY_KINDS  # noqa: E402
@@ -75,7 +77,10 @@ def main() -> None:
     ax.set_xlabel("x, m (east)", fontsize=7)
     ax.set_ylabel("y, m (north)", fontsize=7)
     fig.tight_layout()
-    fig.savefig(args.out, dpi=args.dpi)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=args.dpi)
+    # a 64-colour palette: the plan has few colours, and the file stays small for docs/
+    Image.open(buffer).convert("RGB").quantize(64).save(args.out, optimize=True)
 
 
 if __name__ == "__main__":

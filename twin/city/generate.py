@@ -12,7 +12,6 @@ blocks, clear of the river and the hills. Everything is drawn from one numpy Gen
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.path import Path as PolygonPath
 from scipy.spatial import cKDTree
 
 from twin.city.buildings import BUILDING_USES, Buildings
@@ -20,7 +19,7 @@ from twin.city.facilities import FACILITY_KINDS, Facilities
 from twin.city.network import LINK_CLASSES, RoadNetwork, _largest_strong_component
 from twin.city.seedfile import DistrictSpec, SeedCity
 from twin.city.streets import organic_streets
-from twin.city.terrain import in_hills, river_distance_m
+from twin.city.terrain import in_hills, inside_polygon, river_distance_m
 from twin.city.zones import Districts, Zones
 
 _USE_SHARES = {  # residential, commercial, industrial, public
@@ -67,7 +66,7 @@ def _district_grid(d: DistrictSpec, rng: np.random.Generator):
     jitter[on_arterial_i, 0] = 0.0  # arterials are straight
     jitter[on_arterial_j, 1] = 0.0
     xy = (grid_xy + jitter) @ rot.T + centre
-    inside = PolygonPath(outline).contains_points(xy)
+    inside = inside_polygon(xy, outline)
     index = -np.ones(len(ii), dtype=np.int64)
     index[inside] = np.arange(int(inside.sum()))
     nj = j1 - j0 + 1
@@ -257,7 +256,7 @@ def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""
         gy = np.arange(np.floor(o[:, 1].min() / zsize), np.ceil(o[:, 1].max() / zsize)) + 0.5
         cx, cy = np.meshgrid(gx * zsize, gy * zsize, indexing="ij")
         cells = np.column_stack([cx.ravel(), cy.ravel()])
-        cells = cells[PolygonPath(o).contains_points(cells) & ~in_hills(spec, cells)]
+        cells = cells[inside_polygon(cells, o) & ~in_hills(spec, cells)]
         if len(cells) == 0:
             cells = np.asarray([d.centre], dtype=np.float64)
         r = np.hypot(*(cells - np.asarray(d.centre)).T)
@@ -317,7 +316,7 @@ def _buildings(spec: SeedCity, rng, node_xy, node_district, zones: Zones, networ
         centres = mine[:, None, :] + (slots * s) @ rot.T  # (nodes, 9, 2)
         centres = centres.reshape(-1, 2)
         built = rng.random(len(centres)) < d.building_share
-        built &= PolygonPath(np.asarray(d.outline)).contains_points(centres)
+        built &= inside_polygon(centres, np.asarray(d.outline))
         if d.layout == "organic":  # the grid layout keeps its placement (testville's tests pin it)
             clear = 0.5 * spec.river.width_m + 0.3 * s if spec.river is not None else 0.0
             built &= ~in_hills(spec, centres) & (river_distance_m(spec, centres) > clear)

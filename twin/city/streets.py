@@ -18,10 +18,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
-from matplotlib.path import Path as PolygonPath
 from scipy.spatial import cKDTree
 
 from twin.city.seedfile import DistrictSpec
+from twin.city.terrain import inside_polygon
 
 LOCAL, COLLECTOR, ARTERIAL = 0, 1, 2
 """Link classes as indexed by ``twin.city.network.LINK_CLASSES``."""
@@ -172,7 +172,7 @@ def organic_streets(d: DistrictSpec, rng: np.random.Generator) -> tuple[np.ndarr
                     layout.lines[(LOCAL, "lt", a, b, q, y)].extend(
                         zip(s_all, grid[:, y].tolist(), strict=True))
     xy, links = _merge_close(layout.positions() @ rot.T + centre, layout.links(), MIN_GAP_M)
-    inside = PolygonPath(outline).contains_points(xy)
+    inside = inside_polygon(xy, outline)
     links = links[inside[links[:, 0]] & inside[links[:, 1]]]
     # cul-de-sacs: a cut local segment keeps a stub (60 % of it) from one of its ends
     cut = (links[:, 2] == LOCAL) & (rng.random(len(links)) < d.cul_de_sac_share)
