@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -299,7 +300,8 @@ class EmergencyFitter:
         raw = read_scenario_file(ctx.scenario_file)[0].get("emergency", {})
         has_types = isinstance(raw, dict) and "types" in raw
         fitted = result.fitted if has_types else whole_types(result.fitted, cfg)
-        return DomainFit(self.domain, fitted, result.kept, result.holdout, (), result.notes)
+        plots = emergency_figures(result, ref.zones, ctx.figures)
+        return DomainFit(self.domain, fitted, result.kept, result.holdout, plots, result.notes)
 
 
 def whole_types(fitted: Sequence[Fitted], cfg) -> tuple[Fitted, ...]:
@@ -345,6 +347,15 @@ class EmergencyResult:
     service: dict[str, ServiceFit]
     chi_square: tuple[float, int, float]
     """Zone x type cells, pooled: (chi2, df, p)."""
+    zone_calls: np.ndarray
+    """Calls per zone (training zones from the training rows, held-out zones from the held-out)."""
+    zone_expected: np.ndarray
+    """Expected calls per zone of the fitted rates."""
+    train_zone: np.ndarray
+    hour_calls: np.ndarray
+    """Training calls per hour of day."""
+    hour_expected: dict[str, np.ndarray]
+    """Expected training calls per hour of day: ``prior`` and ``fitted`` profiles."""
 
 
 def fit_emergency(cfg, names: Sequence[str], city, years: Sequence[int], period_s: float,
@@ -435,10 +446,12 @@ def fit_emergency(cfg, names: Sequence[str], city, years: Sequence[int], period_
     notes.append(f"emergency zone x type chi-square (cells pooled to >= {MIN_EXPECTED:g} expected calls): "
                  f"{chi_all[0]:.1f} on {chi_all[1]} df, p = {chi_all[2]:.3g}")
     holdout: dict[str, float] = {}
+    zone_calls = counts.sum(axis=0)
     if held is not None and len(held) and not train_zone.all():
         h = call_data(held, names, city, windows)
         h_counts = np.zeros((k, n_zones))
         np.add.at(h_counts, (h.type, h.zone), 1.0)
+        zone_calls = np.where(train_zone, zone_calls, h_counts.sum(axis=0))
         out = ~train_zone
         chi = pooled_chi_square(h_counts[:, out], expected[:, out], fitted_parameters=-1)
         holdout = {"calls": float(h_counts[:, out].sum()), "expected": float(expected[:, out].sum()),
@@ -468,5 +481,40 @@ def fit_emergency(cfg, names: Sequence[str], city, years: Sequence[int], period_
     kept.append("emergency.types.*.call_handling_min, call_handling_cv: not observed apart (response_min "
                 "runs from the call to the first arrival: handling, queueing, turnout and travel)")
     kept.append("emergency.rate_scale: a demand lever, kept; the fitted rates are divided by it")
+    share = {"prior": prior_profile * seconds, "fitted": profile * seconds}
+    hour_expected = {k: by_hour.sum() * v / max(v.sum(), 1e-300) for k, v in share.items()}
     return EmergencyResult(tuple(fitted), tuple(kept), holdout, tuple(notes), int(len(zone)), rates, profile,
-                           service, chi_all)
+                           service, chi_all, zone_calls, expected.sum(axis=0), train_zone, by_hour,
+                           hour_expected)
+
+
+def emergency_figures(result: EmergencyResult, zone_names: Sequence[str], folder: Path) -> tuple[Path, ...]:
+    """The report's plots: calls per zone against the fitted model's expectation (training and
+    held-out zones), and calls per hour of day against the prior and the fitted profile."""
+    import matplotlib.pyplot as plt
+
+    from twin.observations.fit import save_figure
+
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    for mask, label, colour in ((result.train_zone, "training zones", "tab:blue"),
+                                (~result.train_zone, "held-out zones", "tab:orange")):
+        if mask.any():
+            ax.scatter(result.zone_expected[mask], result.zone_calls[mask], s=14, color=colour, label=label)
+    top = max(float(result.zone_calls.max(initial=1.0)), float(result.zone_expected.max(initial=1.0)))
+    ax.plot([0, top], [0, top], color="k", lw=0.8)
+    if len(zone_names) <= 30:
+        for z, name in enumerate(zone_names):
+            ax.annotate(name, (result.zone_expected[z], result.zone_calls[z]), fontsize=6)
+    ax.set_xlabel("expected calls (fitted rates)")
+    ax.set_ylabel("observed calls")
+    ax.legend(fontsize=8)
+    by_zone = save_figure(fig, folder / "emergency_by_zone.png")
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    hours = np.arange(24)
+    ax.plot(hours, result.hour_calls, "k-o", ms=3, label="observed")
+    ax.plot(hours, result.hour_expected["prior"], "C1--", label="prior profile")
+    ax.plot(hours, result.hour_expected["fitted"], "C0-", label="fitted profile")
+    ax.set_xlabel("hour of day")
+    ax.set_ylabel("calls (training zones)")
+    ax.legend(fontsize=8)
+    return by_zone, save_figure(fig, folder / "emergency_by_hour.png")

@@ -21,6 +21,8 @@ switch ``migration.zone_constants`` (``calibrated`` or ``zero``), not the consta
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -74,6 +76,30 @@ def secant_rate(observed_total: np.ndarray, total_at: np.ndarray, total_step: np
     if denominator <= 0:
         return rate
     return max(0.0, rate + float(np.sum(slope * (observed_total - total_at))) / denominator)
+
+
+def residents_figure(observed: np.ndarray, held: np.ndarray | None, modelled: np.ndarray, years: list[int],
+                     folder: Path) -> Path:
+    """The report's plot: census against modelled residents per zone and year (no-policy run with
+    the fitted keys; held-out zones hollow)."""
+    import matplotlib.pyplot as plt
+
+    from twin.observations.fit import save_figure
+
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    for k, year in enumerate(years):
+        for grid, hollow in ((observed, False), (held, True)):
+            if grid is None:
+                continue
+            seen = np.isfinite(grid[k])
+            ax.scatter(modelled[k, seen], grid[k, seen], s=16, edgecolors=f"C{k}",
+                       facecolors="none" if hollow else f"C{k}", label=None if hollow else str(year))
+    top = float(np.nanmax(modelled, initial=1.0))
+    ax.plot([0, top], [0, top], color="k", lw=0.8)
+    ax.set_xlabel("modelled residents (fitted, no policy)")
+    ax.set_ylabel("census residents (hollow: held-out zones)")
+    ax.legend(fontsize=8)
+    return save_figure(fig, folder / "migration_residents.png")
 
 
 class MigrationFitter:
@@ -147,12 +173,14 @@ class MigrationFitter:
             fitted.append(Fitted("migration.in_rate", round(new_rate, 5), rate, source + " (totals)",
                                  {"prior_total_error_pct": prior_error,
                                   **share_figures(obs[:, zones], final[:, zones])}))
+        h = None
         if held is not None and len(held):
             h = residents_grid(held.assign(zone=held["zone_index"]), years, n_zones, "residents")
             out = np.isfinite(h).any(axis=0)
             holdout = {"zones": float(out.sum()), **share_figures(h[:, out], final[:, out])}
+        plots = (residents_figure(obs, h, final, years, ctx.figures),)
         final_figures = share_figures(obs[:, zones], final[:, zones])
         notes.append("migration zone shares against the census (no-policy run): "
                      + ", ".join(f"{k} {v:.3g}" for k, v in final_figures.items()))
         ctx.progress(f"migration: in_rate {rate:g} -> {new_rate:.4f}")
-        return DomainFit(self.domain, tuple(fitted), tuple(kept), holdout, (), tuple(notes))
+        return DomainFit(self.domain, tuple(fitted), tuple(kept), holdout, plots, tuple(notes))

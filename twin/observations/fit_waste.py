@@ -25,6 +25,7 @@ configured rates (``design_days``), so in the model a fill fraction does not sca
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -126,13 +127,15 @@ def generation_scales(cfg, residents: np.ndarray, jobs: np.ndarray, ratio: dict[
 
 
 def tonnes_figures(observed: np.ndarray, modelled: np.ndarray) -> dict[str, float]:
-    """Total error (%) and the coefficient of determination of daily tonnes (observed vs model)."""
+    """Total error (%) and, over three days or more, the coefficient of determination of daily tonnes."""
     total = float(observed.sum())
     ss = float(np.sum((observed - observed.mean()) ** 2)) if len(observed) else 0.0
-    r2 = 1.0 - float(np.sum((observed - modelled) ** 2)) / ss if ss > 0 else float("nan")
     error = 100.0 * (float(modelled.sum()) - total) / total if total > 0 else float("nan")
-    return {"days": float(len(observed)), "observed_t": total, "modelled_t": float(modelled.sum()),
-            "total_error_pct": error, "daily_r2": r2}
+    out = {"days": float(len(observed)), "observed_t": total, "modelled_t": float(modelled.sum()),
+           "total_error_pct": error}
+    if len(observed) >= 3 and ss > 0:  # a coefficient of determination of two days says nothing
+        out["daily_r2"] = 1.0 - float(np.sum((observed - modelled) ** 2)) / ss
+    return out
 
 
 def by_stream(table: pd.DataFrame, modelled: np.ndarray) -> dict[str, float]:
@@ -145,6 +148,34 @@ def by_stream(table: pd.DataFrame, modelled: np.ndarray) -> dict[str, float]:
         if mine.any():
             out.update({f"{s}_{k}": v for k, v in tonnes_figures(observed[mine], modelled[mine]).items()})
     return out
+
+
+def tonnes_figure(train: pd.DataFrame, modelled: np.ndarray, held: pd.DataFrame | None,
+                  held_modelled: np.ndarray | None, folder: Path) -> Path:
+    """The report's plot: weighed against modelled tonnes per stream and day (fitted run; hold-out
+    days hollow)."""
+    import matplotlib.pyplot as plt
+
+    from twin.observations.fit import save_figure
+
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    top = 0.0
+    for table, values, hollow in ((train, modelled, False), (held, held_modelled, True)):
+        if table is None or values is None:
+            continue
+        stream = table["stream"].astype(str).to_numpy()
+        for k, s in enumerate(STREAMS):
+            mine = stream == s
+            if mine.any():
+                colour = f"C{k}"
+                ax.scatter(values[mine], table["tonnes"].to_numpy()[mine], s=16, edgecolors=colour,
+                           facecolors="none" if hollow else colour, label=None if hollow else s)
+        top = max(top, float(np.max(values, initial=0.0)), float(table["tonnes"].max()))
+    ax.plot([0, top], [0, top], color="k", lw=0.8)
+    ax.set_xlabel("modelled tonnes (fitted), per stream and day")
+    ax.set_ylabel("weighed tonnes (hollow: held-out days)")
+    ax.legend(fontsize=8)
+    return save_figure(fig, folder / "waste_tonnes.png")
 
 
 def fill_note(fill: pd.DataFrame, bins: pd.DataFrame, year: int, period_s: float) -> str:
@@ -235,7 +266,9 @@ class WasteFitter:
         fit_figures = {**{f"{s}_first_ratio": first[s] for s in use}, **{f"{s}_ratio": use[s] for s in use},
                        "steps": float(steps), **by_stream(train, modelled)}
         held = held_out.get("weighbridge")
-        holdout = by_stream(held, modelled_tonnes(held, daily)) if held is not None and len(held) else {}
+        held_modelled = modelled_tonnes(held, daily) if held is not None and len(held) else None
+        holdout = by_stream(held, held_modelled) if held_modelled is not None else {}
+        plots = (tonnes_figure(train, modelled, held, held_modelled, ctx.figures),)
         bins = ctx.table(check, "bins")
         fill = observed.get("waste_fill")
         if fill is not None and len(fill):
@@ -245,7 +278,7 @@ class WasteFitter:
         fitted = tuple(Fitted(f"waste.{k}", overrides[f"waste.{k}"], _values(cfg, k, d, one), source,
                               fit_figures)
                        for k, d in TABLES)
-        return DomainFit(self.domain, fitted, tuple(kept), holdout, (), tuple(notes))
+        return DomainFit(self.domain, fitted, tuple(kept), holdout, plots, tuple(notes))
 
 
 def _values(cfg, key: str, defaults: dict[str, float], scale: np.ndarray) -> dict[str, float]:
