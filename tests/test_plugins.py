@@ -192,3 +192,13 @@ def test_docs_extending_shows_the_examples_the_tests_run():
         name for name, _ in marked}
     for name, block in marked:
         assert block == (ROOT / name).read_text(), name
+
+
+def test_the_scenario_reference_documents_plugin_sections_only_when_asked():
+    """docs/scenarios.md documents the built-in sections whatever is installed; ``--plugins``
+    adds the installed plug-ins' sections."""
+    from twin.scenario.reference import reference_markdown
+
+    assert "## [air]" not in reference_markdown()
+    with_plugins = reference_markdown(plugins=[])
+    assert "## [air]" in with_plugins and "| `air.wind_mps` | number | `3.0` | m/s |" in with_plugins
