@@ -21,6 +21,7 @@ from twin.city.seedfile import DistrictSpec, SeedCity
 from twin.city.streets import organic_streets
 from twin.city.terrain import in_hills, inside_polygon, river_distance_m
 from twin.city.zones import Districts, Zones
+from twin.errors import CityError
 
 _USE_SHARES = {  # residential, commercial, industrial, public
     "urban": (0.70, 0.18, 0.06, 0.06),
@@ -219,6 +220,9 @@ def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""
     cap = np.array([c.capacity_per_lane_vph for c in class_specs])[cls2] * lanes
     # grid points whose every street was dropped or cut by the river or a hill, and pieces cut
     # off from the rest, are not part of the network
+    if len(link_from) == 0:
+        raise CityError(f"seed city {spec.city.name}: no street inside any district; make districts.outline "
+                        "larger than districts.street_spacing_m (grid) or arterial_spacing_m (organic)")
     used = _largest_strong_component(len(xy), link_from, link_to)
     keep = used[link_from] & used[link_to]
     link_from, link_to, cls2, speed, lanes, cap = (
