@@ -76,7 +76,7 @@ def shares_of(testville, supply, skim=None, link_times=None, **levers):
     net = testville.network
     generalised = build(**levers).generalised_min(net, base_skim if skim is None else skim,
                                                   net.free_flow_time_s if link_times is None else link_times)
-    totals = mode_totals(logit_shares(utilities(constants, generalised, 0.1)), trips)
+    totals = mode_totals(logit_shares(utilities(constants, generalised, ModesConfig().logit_per_min)), trips)
     return dict(zip(MODES, totals / totals.sum(), strict=True))
 
 
@@ -87,7 +87,7 @@ def test_base_supply_gives_the_base_shares(testville, supply):
 def test_a_congested_car_skim_cuts_the_car_share(testville, supply):
     """A mode choice blind to congestion (car times from free flow) fails this."""
     _, skim, _, _ = supply
-    congested = shares_of(testville, supply, skim=skim * 3.0)
+    congested = shares_of(testville, supply, skim=skim + 600.0)  # ten minutes of queueing on every trip
     assert congested["car"] < 0.2 * 0.85
     assert congested["bus"] > 0.08 and congested["ebike"] > 0.4 and congested["walk"] > 0.32
 

@@ -44,7 +44,7 @@ class ModesConfig:
         doc="base-year share of each mode (car, bus, ebike, walk; sum 1) the constants are calibrated to",
     )
     logit_per_min: float = option(
-        0.1, gt=0, le=2, unit="1/min", doc="logit scale: utility lost per minute of generalised time"
+        0.05, gt=0, le=2, unit="1/min", doc="logit scale: utility lost per minute of generalised time"
     )
     value_of_time_yuan_h: float = option(
         20.0, gt=0, le=1000, unit="yuan/h", doc="converts money costs into generalised minutes"
