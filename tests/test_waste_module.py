@@ -162,7 +162,7 @@ def test_extra_vehicles_are_added_while_trucks_drive():
             def look():
                 while True:
                     yield model.env.timeout(600.0)
-                    board = model.published.get("link_extra_vehicles")
+                    board = model.published.get("link_extra_vehicles", None)
                     samples.append(0.0 if board is None else float(board.sum()))
 
             yield look()
