@@ -129,11 +129,28 @@ def wait_for(condition, what: str, timeout: float = WAIT_S):
     pytest.fail(f"timed out waiting for {what}")
 
 
+def differ(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two pictures differ: at least 30 pixels changed clearly (a facility glyph is a few
+    hundred; image compression noise changes none by that much)."""
+    return a.shape != b.shape or int((np.abs(a - b).max(axis=2) > 40).sum()) >= 30
+
+
 def changed(driver, before: np.ndarray) -> bool:
-    """Whether the view now differs from ``before``: at least 30 pixels changed clearly (a
-    facility glyph is a few hundred; image compression noise changes none by that much)."""
-    now = view_pixels(driver)
-    return now.shape != before.shape or int((np.abs(now - before).max(axis=2) > 40).sum()) >= 30
+    """Whether the view now differs from ``before``."""
+    return differ(view_pixels(driver), before)
+
+
+def settle(driver, timeout: float = 60.0) -> None:
+    """Wait until two pictures of the view 2 s apart are alike (the last picture has come)."""
+    deadline = time.monotonic() + timeout
+    last = view_pixels(driver)
+    while time.monotonic() < deadline:
+        time.sleep(2.0)
+        now = view_pixels(driver)
+        if not differ(now, last):
+            return
+        last = now
+    pytest.fail("timed out waiting for the picture to settle")
 
 
 def click(driver, element_id: str) -> None:
@@ -188,10 +205,16 @@ def test_present_in_a_browser(server, browser):
     assert not browser.find_elements(By.ID, "error")
 
     shot = os.environ.get("TWIN_PRESENT_SCREENSHOT")
-    if shot:
+    if shot:  # a larger window for the docs, once the picture has settled; 256 colours
+        from viz.export import palette_png
+
+        browser.set_window_size(1400, 950)
+        before = view_pixels(browser)
         click(browser, "layer-traffic")
-        time.sleep(3.0)
-        browser.save_screenshot(shot)
+        wait_for(lambda: changed(browser, before), "the traffic layer to come back")
+        settle(browser)
+        page = imageio.imread(io.BytesIO(browser.get_screenshot_as_png()))
+        Path(shot).write_bytes(palette_png(page))
 
     hosts = set()
     for entry in browser.get_log("performance"):

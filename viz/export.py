@@ -85,12 +85,20 @@ def render_views(city: City, views: list[LayerView | None], names: list[str], *,
     return plotter
 
 
-def png_bytes(plotter: pv.Plotter) -> bytes:
-    """The plotter's picture as a 256-colour palette PNG (no dithering: flat colours stay flat)."""
-    image = Image.fromarray(plotter.screenshot(return_img=True)[..., :3])
+def palette_png(rgb: np.ndarray) -> bytes:
+    """An RGB picture (h, w, 3) as a 256-colour palette PNG: maximum-coverage colours, no
+    dithering, so flat colours stay flat and a colour bar keeps its colours (a few units off at
+    most); a third to a sixth of the bytes of a full-colour PNG."""
+    image = Image.fromarray(np.ascontiguousarray(rgb[..., :3], dtype=np.uint8))
+    palette = image.quantize(colors=256, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE)
     buffer = io.BytesIO()
-    image.quantize(colors=256, dither=Image.Dither.NONE).save(buffer, format="PNG", optimize=True)
+    palette.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
+
+
+def png_bytes(plotter: pv.Plotter) -> bytes:
+    """The plotter's picture as a palette PNG (:func:`palette_png`)."""
+    return palette_png(plotter.screenshot(return_img=True))
 
 
 def key_times(times: np.ndarray) -> list[tuple[str, float]]:
