@@ -30,12 +30,17 @@ import dataclasses
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
 from twin.observations.fit import CalibrationContext, DomainFit, Fitted
+
+if TYPE_CHECKING:
+    from twin.city import City
+    from twin.emergency.config import EmergencyConfig
 
 MIN_CALLS_RATE = 10
 """A type's rate is fitted from at least this many training calls (relative error 1/sqrt(n) <= 32 %)."""
@@ -218,7 +223,7 @@ def fit_service_time(minutes: np.ndarray) -> ServiceFit:
     return ServiceFit(len(x), dist, mean, cv, float(ks.statistic), float(ks.pvalue), aic)
 
 
-def zones_of_points(city, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def zones_of_points(city: City, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The zone of each point: that of the nearest building (of the nearest zone centroid when the
     city has no buildings)."""
     from scipy.spatial import cKDTree
@@ -240,7 +245,7 @@ class CallData:
     hour: np.ndarray
 
 
-def call_data(table: pd.DataFrame, types: Sequence[str], city, windows: Sequence[tuple[float, float]]
+def call_data(table: pd.DataFrame, types: Sequence[str], city: City, windows: Sequence[tuple[float, float]]
               ) -> CallData:
     """The calls of an incidents table (as :func:`~twin.observations.read.read_observations` gives
     it) outside the ``windows``, with zones looked up where only x/y were given."""
@@ -257,7 +262,7 @@ def call_data(table: pd.DataFrame, types: Sequence[str], city, windows: Sequence
     return CallData(zone, code.astype(np.int64), hour_of_day(table["time_s"].to_numpy()))
 
 
-def exposure_by_year(city, years: Sequence[int], population: pd.DataFrame | None) -> np.ndarray:
+def exposure_by_year(city: City, years: Sequence[int], population: pd.DataFrame | None) -> np.ndarray:
     """(years, zones) residents the model's emergency module sees in each year: the observed
     residents of that year and zone where given (the migration module publishes the end-of-year
     population before the emergency module draws its calls), else the city's residents."""
@@ -304,7 +309,7 @@ class EmergencyFitter:
         return DomainFit(self.domain, fitted, result.kept, result.holdout, plots, result.notes)
 
 
-def whole_types(fitted: Sequence[Fitted], cfg) -> tuple[Fitted, ...]:
+def whole_types(fitted: Sequence[Fitted], cfg: EmergencyConfig) -> tuple[Fitted, ...]:
     """The fitted keys with those of ``emergency.types.T.FIELD`` gathered into one whole table per
     type, every simulated type included, for a scenario whose file (and parents) leave the types
     at their defaults: a calibrated scenario that set only some fields would otherwise define a
@@ -328,7 +333,7 @@ def whole_types(fitted: Sequence[Fitted], cfg) -> tuple[Fitted, ...]:
     return tuple(out)
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     """A config value as TOML data (tuples as lists)."""
     return list(value) if isinstance(value, tuple) else value
 
@@ -358,8 +363,8 @@ class EmergencyResult:
     """Expected training calls per hour of day: ``prior`` and ``fitted`` profiles."""
 
 
-def fit_emergency(cfg, names: Sequence[str], city, years: Sequence[int], period_s: float,
-                  windows: Sequence[tuple[float, float]], incidents: pd.DataFrame,
+def fit_emergency(cfg: EmergencyConfig, names: Sequence[str], city: City, years: Sequence[int],
+                  period_s: float, windows: Sequence[tuple[float, float]], incidents: pd.DataFrame,
                   held: pd.DataFrame | None = None, population: pd.DataFrame | None = None
                   ) -> EmergencyResult:
     """Fit the emergency config ``cfg`` (an :class:`~twin.emergency.config.EmergencyConfig`) to

@@ -26,12 +26,16 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import optimize
 
 from twin.observations.fit import CalibrationContext, DomainFit, Fitted
+
+if TYPE_CHECKING:
+    from twin.waste.config import WasteConfig
 from twin.waste.streams import JOB_KG_DAY, RESIDENT_KG_DAY, STREAMS
 
 MIN_DAYS = 3
@@ -90,7 +94,7 @@ def stream_ratios(weighbridge: pd.DataFrame, modelled: np.ndarray) -> dict[str, 
     return out
 
 
-def placed_kg(cfg, residents: np.ndarray, jobs: np.ndarray, scale: np.ndarray) -> np.ndarray:
+def placed_kg(cfg: WasteConfig, residents: np.ndarray, jobs: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """The city's expected placed mass per stream and day (kg) with the true material of each
     stream scaled by ``scale`` (noise at its mean, weekday factor 1)."""
     from twin.waste.generation import building_generation
@@ -103,7 +107,7 @@ def placed_kg(cfg, residents: np.ndarray, jobs: np.ndarray, scale: np.ndarray) -
     return placed.sum(axis=0)
 
 
-def generation_scales(cfg, residents: np.ndarray, jobs: np.ndarray, ratio: dict[str, float],
+def generation_scales(cfg: WasteConfig, residents: np.ndarray, jobs: np.ndarray, ratio: dict[str, float],
                       base: np.ndarray | None = None) -> np.ndarray:
     """Scales of each stream's true material (over the config's) so that the placed mass of each
     stream in ``ratio`` is that ratio times the placed mass at the scales ``base`` (default 1;
@@ -281,7 +285,7 @@ class WasteFitter:
         return DomainFit(self.domain, fitted, tuple(kept), holdout, plots, tuple(notes))
 
 
-def _values(cfg, key: str, defaults: dict[str, float], scale: np.ndarray) -> dict[str, float]:
+def _values(cfg: WasteConfig, key: str, defaults: dict[str, float], scale: np.ndarray) -> dict[str, float]:
     """The per-stream table ``key`` of the config times ``scale`` (a TOML table of numbers)."""
     values = cfg.stream_values(key, defaults) * scale
     return {s: round(float(v), 6) for s, v in zip(STREAMS, values, strict=True)}
