@@ -351,3 +351,18 @@ def test_emergency_keys_written_whole_when_the_scenario_keeps_the_default_types(
     for name, spec in cfg.types.items():
         assert got[name].units == spec.units and got[name].target_min == spec.target_min
         assert got[name].rate_per_1000 == values(result)[f"emergency.types.{name}.rate_per_1000"]
+
+
+def test_surge_windows_are_cut_out_of_calls_and_exposure(testville):
+    """Overlapping surge windows (05:00-07:00 and 06:00-08:00 of day 0) take 3 hours from hours
+    5, 6 and 7 of the day's exposure once, and the calls inside them (tripled by the surge in the
+    model) are left out of the fit."""
+    from twin.observations.fit_emergency import call_data, seconds_by_hour
+
+    windows = [(5 * 3600.0, 7 * 3600.0), (6 * 3600.0, 8 * 3600.0)]
+    seconds = seconds_by_hour(2 * 86400.0, windows)
+    assert seconds[[5, 6, 7]].tolist() == [3600.0] * 3 and seconds.sum() == 2 * 86400.0 - 3 * 3600.0
+    table = pd.DataFrame({"time_s": [5.5 * 3600, 9 * 3600, 30 * 3600], "zone_index": [0, 1, 2],
+                          "type": pd.Series(["medical"] * 3, dtype="string"), "x": 0.0, "y": 0.0})
+    got = call_data(table, ("medical",), testville, windows)
+    assert got.zone.tolist() == [1, 2] and got.hour.tolist() == [9, 6]
