@@ -142,6 +142,8 @@ class TrafficModule(Module):
         n_slots = int(np.ceil(SECONDS_PER_DAY / self.settings.record_interval_s))
         self._node_zone = zone_of_nodes(self.origins.start, self.origins.node, self.network.n_nodes)
         self._delay = np.zeros((len(model.city.zones), n_slots))  # remembered delay per (zone, slot), s
+        self._length_kmh_s = model.city.network.link_length_m * 3.6  # km/h x s: over a time, a speed
+        self._flow_of: tuple[DynamicLoading | None, int] = (None, -1)  # loading, interval of link_flow_vph
 
     def _city_order(self, values: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(values[self.city_links])
@@ -311,15 +313,17 @@ class TrafficModule(Module):
         """Publish the links' current times (s) and speeds (km/h; 0 on a closed link) and their
         flows over the latest complete record interval (veh/h; 0 in a day's first interval)."""
         load = self.loading
-        times = load.current_link_times()
-        model.published.publish("link_travel_time_s", self._city_order(times), "s", self.name)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            speed = np.where(np.isfinite(times) & (times > 0), self.network.link_length_m / times * 3.6, 0.0)
-        model.published.publish("link_speed_kmh", self._city_order(speed), "km/h", self.name)
+        times = self._city_order(load.current_link_times())
+        model.published.publish("link_travel_time_s", times, "s", self.name)
+        speed = np.divide(self._length_kmh_s, times, out=np.zeros(times.size), where=times > 0)
+        model.published.publish("link_speed_kmh", speed, "km/h", self.name)  # inf time: 0 km/h
         interval = load.settings.record_interval_s
         last = int((load.t + 1e-9) // interval) - 1
-        flow = load.rec_exits[last] * (3600.0 / interval) if last >= 0 else np.zeros(times.size)
-        model.published.publish("link_flow_vph", self._city_order(flow), "veh/h", self.name)
+        if self._flow_of[0] is not load or self._flow_of[1] != last:  # changes once per interval
+            self._flow_of = (load, last)
+            exits = load.rec_exits[last] if last >= 0 else np.zeros(load.rec_exits.shape[1])
+            model.published.publish("link_flow_vph", self._city_order(exits * (3600.0 / interval)), "veh/h",
+                                    self.name)
 
     def _tick(self, model: TwinModel, now: float) -> None:
         self._roll_to(model, min(int((now + 1e-6) // SECONDS_PER_DAY), self._days_in_period(model) - 1))
