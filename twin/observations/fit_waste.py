@@ -220,7 +220,8 @@ class WasteFitter:
                                                     f"is {ctx.budget}" for k in keys), {}, ())
         tables = ("waste_daily", "bins")
         train = observed["weighbridge"]
-        modelled = modelled_tonnes(train, ctx.table(ctx.evaluate([{}], tables)[0], "waste_daily"))
+        check = ctx.evaluate([{}], tables)[0]
+        modelled = modelled_tonnes(train, ctx.table(check, "waste_daily"))
         ratios = stream_ratios(train, modelled)
         kept: list[str] = []
         use: dict[str, float] = {}
@@ -248,7 +249,11 @@ class WasteFitter:
             kept.append(f"waste.resident_kg_day, waste.job_kg_day: weighed / modelled tonnes ({shown}; "
                         "+- one standard error) agree with the prior")
             use = {}
+        fill = observed.get("waste_fill")
         if not use:
+            if fill is not None and len(fill):
+                notes.append(fill_note(fill, ctx.table(check, "bins"), ctx.reference.years[1],
+                                       ctx.reference.period_s))
             return DomainFit(self.domain, (), tuple(kept), {}, (), tuple(notes))
         city = load_city(parsed.scenario.city, parsed.file_of("scenario.city"))
         residents, jobs = city.buildings.residents, city.buildings.jobs
@@ -273,10 +278,9 @@ class WasteFitter:
         held_modelled = modelled_tonnes(held, daily) if held is not None and len(held) else None
         holdout = by_stream(held, held_modelled) if held_modelled is not None else {}
         plots = (tonnes_figure(train, modelled, held, held_modelled, ctx.figures),)
-        bins = ctx.table(check, "bins")
-        fill = observed.get("waste_fill")
         if fill is not None and len(fill):
-            notes.append(fill_note(fill, bins, ctx.reference.years[1], ctx.reference.period_s))
+            notes.append(fill_note(fill, ctx.table(check, "bins"), ctx.reference.years[1],
+                                   ctx.reference.period_s))
         source = f"weighbridge: {len(train)} rows ({', '.join(f'{s} {ratios[s].days} days' for s in use)})"
         one = np.ones(len(STREAMS))
         fitted = tuple(Fitted(f"waste.{k}", overrides[f"waste.{k}"], _values(cfg, k, d, one), source,
