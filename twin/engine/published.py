@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.errors import TwinInputError
+
 PUBLISHERS: dict[str, str] = {
     "link_travel_time_s": "traffic",
     "link_flow_vph": "traffic",
@@ -29,8 +31,12 @@ PUBLISHERS: dict[str, str] = {
 _MISSING = object()
 
 
-class NotPublished(LookupError):
-    """A name read with :meth:`Published.get` and no default before anyone published it."""
+class NotPublished(TwinInputError, LookupError):
+    """A name read with :meth:`Published.get` and no default before anyone published it.
+
+    A :class:`~twin.errors.TwinInputError`: when the publisher is switched off, the scenario is
+    what the user fixes (``twin`` prints the one line and exits with 2).
+    """
 
 
 @dataclass(frozen=True)
