@@ -14,8 +14,10 @@ What the ``[emergency]`` section can express, and so what is fitted (docs/observ
 - one city-wide ``hourly_profile`` (the config's only hourly form, shared by every type and zone):
   the MLE of a Poisson rate per hour of day is calls / seconds observed in that hour;
 - the shape parameters (``jobs_weight``, ``hourly_profile``) replace the prior only when the data
-  reject it (the prior weight outside the 95 % profile-likelihood interval; the prior profile's
-  chi-square p below 0.05): a noisy estimate does not overwrite a prior the data agree with;
+  reject it at :data:`SHAPE_LEVEL` (the prior weight outside the 99 % profile-likelihood interval;
+  the prior profile's chi-square p below 0.01): a noisy estimate does not overwrite a prior the
+  data agree with (six such tests at 1 % change some key of a scenario's own data about one time
+  in 17; at 5 % it would be one in four);
 - the on-scene time of each type (``on_scene_min``, ``on_scene_distribution``, ``on_scene_cv``):
   exponential and lognormal fitted by MLE (``scipy.stats``, location 0), the lower AIC chosen,
   checked by a Kolmogorov-Smirnov test.
@@ -53,6 +55,9 @@ per hour of day (so each hour's rate has a relative error of about 30 % or less)
 WEIGHT_RANGE = (0.0, 10.0)
 """Bounds of ``jobs_weight`` in the config."""
 
+SHAPE_LEVEL = 0.01
+"""Level of the tests that let the data replace a prior ``jobs_weight`` or ``hourly_profile``."""
+
 MIN_SERVICE_TIMES = 20
 """A type's on-scene distribution is fitted from at least this many observed times."""
 
@@ -63,7 +68,8 @@ MIN_EXPECTED = 5.0
 @dataclasses.dataclass(frozen=True)
 class RateFit:
     """One type's call rate: ``a`` calls per exposure-day (exposure in persons), the jobs weight,
-    the 95 % intervals, and whether the weight was fitted (else the prior was used)."""
+    the rate's 95 % interval, the weight's (1 - :data:`SHAPE_LEVEL`) interval, and whether the
+    weight was fitted (else the prior was used)."""
 
     calls: int
     a: float
@@ -132,8 +138,8 @@ def fit_rate(calls: np.ndarray, resident_days: np.ndarray, job_days: np.ndarray,
         calls: (zones,) calls observed in each zone.
         resident_days, job_days: (zones,) residents and jobs times the profile-weighted days
             observed (the expected calls are ``a * (resident_days + w * job_days)``).
-        prior_weight: ``w`` kept unless it lies outside the 95 % profile-likelihood interval of
-            ``w`` (likelihood-ratio test at 5 %).
+        prior_weight: ``w`` kept unless it lies outside the 99 % profile-likelihood interval of
+            ``w`` (likelihood-ratio test at :data:`SHAPE_LEVEL`).
     """
     calls = np.asarray(calls, dtype=np.float64)
     n = float(calls.sum())
@@ -152,7 +158,7 @@ def fit_rate(calls: np.ndarray, resident_days: np.ndarray, job_days: np.ndarray,
                                     method="bounded", options={"xatol": 1e-6})
     w_hat = float(best.x) if -best.fun >= values[k] else float(grid[k])
     top = loglik(w_hat)
-    inside = grid[values >= top - stats.chi2.ppf(0.95, 1) / 2.0]
+    inside = grid[values >= top - stats.chi2.ppf(1.0 - SHAPE_LEVEL, 1) / 2.0]
     interval = (float(min(inside.min(), w_hat)), float(max(inside.max(), w_hat)))
     fitted = n > 0 and not interval[0] <= prior_weight <= interval[1]
     w = w_hat if fitted else float(prior_weight)
@@ -398,7 +404,7 @@ def fit_emergency(cfg: EmergencyConfig, names: Sequence[str], city: City, years:
     observed_h = seconds > 0
     prior_h = by_hour.sum() * prior_profile * seconds / max(np.sum(prior_profile * seconds), 1e-300)
     prior_chi = pooled_chi_square(by_hour[observed_h], prior_h[observed_h])
-    if profile is not None and not prior_chi[2] < 0.05:
+    if profile is not None and not prior_chi[2] < SHAPE_LEVEL:
         why = f"the prior fits the calls by hour (chi-square {prior_chi[0]:.1f} on {prior_chi[1]} df, " \
               f"p = {prior_chi[2]:.3g})"
         profile = None
@@ -442,7 +448,7 @@ def fit_emergency(cfg: EmergencyConfig, names: Sequence[str], city: City, years:
                                      f"incidents: {fit.calls} {name} calls across zones",
                                      {"low95": fit.weight_interval[0], "high95": fit.weight_interval[1]}))
             else:
-                kept.append(f"{key}.jobs_weight: the prior {spec.jobs_weight:g} lies in the 95 % interval "
+                kept.append(f"{key}.jobs_weight: the prior {spec.jobs_weight:g} lies in the 99 % interval "
                             f"{fit.weight_interval[0]:.2f}..{fit.weight_interval[1]:.2f} "
                             f"(estimate {fit.weight_estimate:.2f})")
         expected[t] = a * (resident_days + w * job_days)
