@@ -232,12 +232,16 @@ class _Fit:
         hours = np.flatnonzero(self.free)
         source = (f"counts: {len(self.counts):,} rows on {self.counts.link.nunique():,} links, "
                   f"hours {hours.min()}..{hours.max()}")
-        fitted = tuple(Fitted(k, fitted_values[k], prior[k], source, train) for k in fitted_values)
         kept_hours = np.flatnonzero(~self.free & self.in_period)
-        kept = ()
-        if kept_hours.size:
-            kept = (f"traffic.hourly_profile hours {', '.join(map(str, kept_hours))}: fewer than "
-                    f"{MIN_VEHICLES:g} counted vehicles each (prior weights kept)",)
+        kept: tuple[str, ...] = ()
+        if best == 0:  # no step improved on the prior: it fits as well as the data can tell
+            fitted = ()
+            kept = tuple(f"{k}: no step improved on the prior's fit to the hourly totals" for k in prior)
+        else:
+            fitted = tuple(Fitted(k, fitted_values[k], prior[k], source, train) for k in fitted_values)
+            if kept_hours.size:
+                kept = (f"traffic.hourly_profile hours {', '.join(map(str, kept_hours))}: fewer than "
+                        f"{MIN_VEHICLES:g} counted vehicles each (prior weights kept)",)
         prior_train = figures_of(self.counts, prior_v)
         self.notes.append(f"{len(self.runs)} runs; training GEH<5 share {prior_train['geh5_share']:.1%} at "
                           f"the prior -> {train['geh5_share']:.1%} fitted"
