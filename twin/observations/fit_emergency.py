@@ -157,9 +157,18 @@ def fit_rate(calls: np.ndarray, resident_days: np.ndarray, job_days: np.ndarray,
     best = optimize.minimize_scalar(lambda w: -loglik(w), bounds=(grid[max(k - 1, 0)], grid[min(k + 1, 200)]),
                                     method="bounded", options={"xatol": 1e-6})
     w_hat = float(best.x) if -best.fun >= values[k] else float(grid[k])
-    top = loglik(w_hat)
-    inside = grid[values >= top - stats.chi2.ppf(1.0 - SHAPE_LEVEL, 1) / 2.0]
-    interval = (float(min(inside.min(), w_hat)), float(max(inside.max(), w_hat)))
+    floor = loglik(w_hat) - stats.chi2.ppf(1.0 - SHAPE_LEVEL, 1) / 2.0
+
+    def bound(order: np.ndarray, end: float) -> float:
+        """Where the profile likelihood first falls below ``floor`` along the grid points
+        ``order`` (moving away from ``w_hat``), refined by Brent's method; ``end`` if it never does."""
+        below = order[values[order] < floor]
+        if below.size == 0:
+            return end
+        outer = float(grid[below[0]])
+        return float(optimize.brentq(lambda w: loglik(w) - floor, min(outer, w_hat), max(outer, w_hat)))
+
+    interval = (bound(np.flatnonzero(grid < w_hat)[::-1], lo), bound(np.flatnonzero(grid > w_hat), hi))
     fitted = n > 0 and not interval[0] <= prior_weight <= interval[1]
     w = w_hat if fitted else float(prior_weight)
     exposure = float((resident_days + w * job_days).sum())
