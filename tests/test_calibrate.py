@@ -183,3 +183,13 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_every_fitter_reads_the_kinds_its_domain_is_chosen_by():
+    from twin.observations.calibrate_options import FITTER_KINDS
+    from twin.observations.fit import FITTERS, load_fitter
+
+    assert set(FITTERS) == set(FITTER_KINDS)
+    for domain in FITTERS:
+        fitter = load_fitter(domain)
+        assert fitter.domain == domain and set(fitter.kinds) == set(FITTER_KINDS[domain]), domain
