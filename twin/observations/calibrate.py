@@ -78,6 +78,8 @@ class _Evaluator:
         from twin.sweep.store import SweepStore, run_id
 
         candidates = [dict(c) for c in candidates]
+        if not candidates:
+            return []
         if self.runs + len(candidates) > self.budget:
             raise RuntimeError(f"the {self.domain} fitter asked for {self.runs + len(candidates)} runs; "
                                f"its budget is {self.budget}")
