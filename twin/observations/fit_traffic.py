@@ -253,7 +253,8 @@ class _Fit:
                        "fitted keys cannot shape")
             warnings.warn(f"twin calibrate: {warning}", stacklevel=2)
             self.notes.append(f"warning: {warning}")
-        figures = (self._scatter(v, held_v), self._by_hour(prior_v, v, prior_held, held_v), self._progress())
+        figures = (self._scatter(v, held_v), self._by_hour(prior_v, v, prior_held, held_v),
+                   self._by_zone(prior_v, v, prior_held, held_v), self._progress())
         return DomainFit("traffic", fitted, kept, holdout, figures, tuple(self.notes))
 
     def _scatter(self, v: np.ndarray, held_v: np.ndarray | None) -> Path:
@@ -280,18 +281,52 @@ class _Fit:
         import matplotlib.pyplot as plt
 
         fig, ax = plt.subplots(figsize=(7, 3.5))
-        counts = pd.concat([self.counts, self.held]) if self.held is not None else self.counts
-        join = (lambda a, b: np.concatenate([a, b])) if self.held is not None else (lambda a, b: a)
+        counts, prior_all, fitted_all = self._all_counts(prior_v, v, prior_held, held_v)
         hour = (counts.start_s.to_numpy() // 3600).astype(np.int64)
-        for values, label, style in ((counts.vehicles.to_numpy(), "counted", "k-o"),
-                                     (join(prior_v, prior_held), "prior", "C1--"),
-                                     (join(v, held_v), "fitted", "C0-")):
+        lines = ((counts.vehicles.to_numpy(), "counted", "k-o"), (prior_all, "prior", "C1--"),
+                 (fitted_all, "fitted", "C0-"))
+        for values, label, style in lines:
             total = pd.Series(values).groupby(hour).sum()
             ax.plot(total.index, total.to_numpy(), style, label=label, ms=3)
         ax.set_xlabel("hour of the period")
         ax.set_ylabel("vehicles at the counted links")
         ax.legend(fontsize=8)
         return save_figure(fig, self.ctx.figures / "traffic_by_hour.png")
+
+    def _all_counts(self, prior_v, v, prior_held, held_v) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        """Training and hold-out counts together, with their prior and fitted modelled vehicles."""
+        if self.held is None:
+            return self.counts, prior_v, v
+        return (pd.concat([self.counts, self.held], ignore_index=True), np.concatenate([prior_v, prior_held]),
+                np.concatenate([v, held_v]))
+
+    def _by_zone(self, prior_v, v, prior_held, held_v) -> Path:
+        """Counted, prior and fitted vehicles at the detectors of each zone (the zone whose centre is
+        nearest to the link's middle), the 25 zones with the most counted vehicles."""
+        import matplotlib.pyplot as plt
+
+        from twin.city import load_city
+        from twin.scenario import load_scenario
+
+        ref = self.ctx.reference
+        scenario = load_scenario(self.ctx.scenario_file)
+        zones = load_city(scenario.scenario.city, scenario.file_of("scenario.city")).zones
+        counts, prior_all, fitted_all = self._all_counts(prior_v, v, prior_held, held_v)
+        link = counts.link.to_numpy()
+        mid_x = (ref.node_x[ref.link_from[link]] + ref.node_x[ref.link_to[link]]) / 2.0
+        mid_y = (ref.node_y[ref.link_from[link]] + ref.node_y[ref.link_to[link]]) / 2.0
+        zone = np.argmin((mid_x[:, None] - zones.x[None, :]) ** 2 + (mid_y[:, None] - zones.y[None, :]) ** 2,
+                         axis=1)
+        table = pd.DataFrame({"zone": zone, "counted": counts.vehicles.to_numpy(), "prior": prior_all,
+                              "fitted": fitted_all}).groupby("zone").sum().nlargest(25, "counted")
+        fig, ax = plt.subplots(figsize=(8, 3.8))
+        x = np.arange(len(table))
+        for k, (column, colour) in enumerate((("counted", "k"), ("prior", "C1"), ("fitted", "C0"))):
+            ax.bar(x + (k - 1) * 0.27, table[column], width=0.27, color=colour, label=column)
+        ax.set_xticks(x, [ref.zones[z] for z in table.index], rotation=90, fontsize=7)
+        ax.set_ylabel("vehicles at the zone's detectors")
+        ax.legend(fontsize=8)
+        return save_figure(fig, self.ctx.figures / "traffic_by_zone.png")
 
     def _progress(self) -> Path:
         import matplotlib.pyplot as plt
