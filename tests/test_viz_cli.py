@@ -52,7 +52,7 @@ def test_view_html_is_a_static_page_of_key_moments(runs, tmp_path):
     out = tmp_path / "ab.html"
     assert view(*runs, "--layer", "traffic", "--html", out, "--size", "480x200") == 0
     text = out.read_text()
-    assert "<title>CityTwin - busy vs calm - traffic</title>" in text and "A = busy" in text
+    assert "<title>CityTwin - busy vs calm - traffic 2026</title>" in text and "A = busy" in text
     assert text.count('class="state"') == 4  # four moments spread over the 6-hour period
     assert not re.findall(r"https?://", text)  # no outside host, not even in a comment
 

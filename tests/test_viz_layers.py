@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from twin.errors import TwinInputError
-from viz.compare import common_clim, difference_view
+from viz.compare import common_clim, difference_view, nice_limit
 from viz.layers import (
     Field,
     RunTables,
@@ -122,7 +122,7 @@ def test_difference_is_a_minus_b_on_a_symmetric_diverging_scale(testville):
     diff = difference_view(a, b, "A", "B")
     assert np.allclose(diff.field.values, a.field.values - b.field.values)
     low, high = diff.field.color_range()
-    assert low == -high and high == pytest.approx(np.abs(diff.field.values).max())
+    assert low == -high and high == nice_limit(np.abs(diff.field.values).max())  # round ticks
     bins_a = waste_view(tables(testville, state_a))
     shuffled = state_b["bins"].iloc[::-1].reset_index(drop=True)
     bins_b = waste_view(tables(testville, {"bins": shuffled}))
@@ -137,3 +137,17 @@ def test_common_clim_keeps_fixed_ranges_and_unites_free_ones():
     a = Field("link", np.array([1.0, 3.0]), "f", "", "plasma")
     b = Field("link", np.array([2.0, 7.0]), "f", "", "plasma")
     assert common_clim([a, b]) == (1.0, 7.0)
+
+
+def test_difference_says_which_colour_is_better_on_round_ticks(testville):
+    assert [nice_limit(v) for v in (0.7218, 3.3, 0.0061, 10.0, 0.0)] == [0.8, 4.0, 0.008, 10.0, 1.0]
+    state, series = synthetic_tables(testville, seed=1)
+    run = RunTables(state=state, timeseries=series, name="a", city=testville)
+    calm = RunTables(state=synthetic_tables(testville, seed=2, congestion=0.2)[0],
+                     timeseries=series, name="b", city=testville)
+    diff = difference_view(layer_view(run, "traffic"), layer_view(calm, "traffic"), "a", "b")
+    assert diff.field.cmap == "RdBu" and "blue: A better (higher), red: A worse" in diff.caption
+    low, high = diff.field.clim
+    assert low == -high and high == nice_limit(np.nanmax(np.abs(diff.field.values)))
+    response = difference_view(layer_view(run, "emergency"), layer_view(calm, "emergency"), "a", "b")
+    assert response.field.cmap == "RdBu_r" and "blue: A better (lower)" in response.caption

@@ -40,14 +40,18 @@ WAIT_S = 20.0
 
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):
-    """Two quick Testville runs (seeds 1 and 2): real run folders with indicators."""
+    """Two quick Testville runs, real run folders with indicators: the base and a policy that
+    closes the bridge (a lever the viewer draws)."""
     from twin import load_scenario
     from twin.scenario import run
 
     root = tmp_path_factory.mktemp("present_runs")
-    scenario = load_scenario(ROOT / "scenarios" / "testville_quick.toml")
-    a = run(scenario, root / "a", picture=False, progress=False).path
-    b = run(scenario, root / "b", seed=2, picture=False, progress=False).path
+    policy = root / "bridge_closed.toml"
+    policy.write_text(f'extends = "{(ROOT / "scenarios" / "testville_quick.toml").as_posix()}"\n'
+                      '[scenario]\nname = "bridge_closed"\n[traffic]\nclosed_roads = ["Test Bridge"]\n')
+    a = run(load_scenario(ROOT / "scenarios" / "testville_quick.toml"), root / "a", progress=False,
+            picture=False).path
+    b = run(load_scenario(policy), root / "b", picture=False, progress=False).path
     return a, b
 
 
@@ -236,10 +240,10 @@ def test_static_html_renders_in_a_browser_and_fetches_nothing(two_runs, browser,
                  "--size", "640x400"]) == 0
     text = page.read_text()
     assert not re.findall(r"https?://", text)
-    assert "red where A is higher" in text and "Headline indicators (2026)" in text
+    assert "blue: A better (higher), red: A worse" in text and "Headline indicators (2026)" in text
     browser.get_log("performance")  # drop the entries of the earlier test
     browser.get(page.as_uri())
-    assert browser.title == "CityTwin - a vs b - traffic"
+    assert browser.title == "CityTwin - testville_quick vs bridge_closed - traffic 2026"
     pictures = browser.find_elements(By.CSS_SELECTOR, "img.state")
     shown = [p for p in pictures if p.is_displayed()]
     assert len(pictures) == 4 and len(shown) == 1
@@ -263,6 +267,7 @@ def test_presenter_refuses_a_year_a_side_lacks(two_runs):
     try:
         assert presenter.year == 2026 and presenter.sides() == ["A", "B", "A - B"]
         assert {"whole city", "bridge: Test Bridge"} <= set(presenter.presets)
+        assert [o.label for o in presenter.policy] == ["closed in bridge_closed: Test Bridge"]
         with pytest.raises(TwinInputError, match=r"--year 2031: the run holds year\(s\) 2025..2026"):
             presenter.set_year(2031)
         assert presenter.year == 2026
@@ -282,3 +287,17 @@ def test_twin_present_bad_input_is_one_line(two_runs, capsys):
     assert "--port 70000" in capsys.readouterr().err
     assert main(["present", str(two_runs[0]), str(two_runs[0]), str(two_runs[1])]) == 2
     assert "one run or two" in capsys.readouterr().err
+
+
+def test_two_run_views_show_one_year_and_refuse_an_end_of_run_year(two_runs, tmp_path, capsys):
+    from twin.cli import main
+
+    assert main(["view", *map(str, two_runs), "--layer", "traffic", "--png", str(tmp_path / "ab.png"),
+                 "--size", "320x200"]) == 0
+    assert main(["view", str(two_runs[0]), "--layer", "traffic", "--year", "2025",
+                 "--png", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert "state/link_state is the end-of-run state, of 2026 only; give --time" in err
+    assert not (tmp_path / "x.png").exists()
+    assert main(["view", str(two_runs[0]), "--layer", "traffic", "--year", "2025", "--time", "03:00",
+                 "--png", str(tmp_path / "y.png"), "--size", "320x200"]) == 0

@@ -94,7 +94,7 @@ def _cmd_present(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace, runs: list[RunTables]) -> int:
-    from viz.compare import check_same_city
+    from viz.compare import check_same_city, common_year, policy_overlays
     from viz.export import check_output, parse_size, render_views, save_png, write_html
     from viz.layers import layer_view, parse_clock, run_labels
 
@@ -109,6 +109,8 @@ def _render(args: argparse.Namespace, runs: list[RunTables]) -> int:
     if len(runs) == 2:
         check_same_city(*runs)
     names = run_labels(runs)
+    if len(runs) == 2 and args.year is None:
+        args.year = common_year(runs)  # the same year on both sides
     if args.mp4:
         from viz.animate import write_animation
 
@@ -126,7 +128,7 @@ def _render(args: argparse.Namespace, runs: list[RunTables]) -> int:
              layer_view(r, args.layer, time_s=time_s, year=args.year, quantity=args.quantity)
              for r in runs]
     plotter = render_views(runs[0].city, views, names, diff=args.diff, size=size,
-                           off_screen=bool(args.png))
+                           off_screen=bool(args.png), overlays=policy_overlays(runs, names))
     try:
         if args.png:
             print(f"picture: {save_png(plotter, args.png)}")

@@ -14,11 +14,72 @@ import pyvista as pv
 
 from twin.city import City
 from twin.errors import TwinInputError
-from viz.layers import Field, LayerView, RunTables
+from viz.layers import Field, LayerView, Overlay, RunTables
 from viz.scene import CityScene, new_plotter
 
 DIFFERENCE_CMAP = "RdBu_r"
-"""Diverging colour map for A - B: blue where A is lower, red where A is higher, white equal."""
+"""Diverging colour map for A - B: blue where A is lower, red where A is higher, white equal.
+When the field says which direction is better, the map turns so that blue is always better."""
+
+NICE_STEPS = (1.0, 2.0, 4.0, 5.0, 8.0, 10.0)
+"""Mantissas a difference's colour range ends on, so its five ticks are round numbers."""
+
+
+def common_year(runs: list[RunTables]) -> int | None:
+    """The last year every run holds (None when the runs name no years); a one-line error when
+    two runs share no year: a comparison shows one year on both sides."""
+    held = [set(r.years()) for r in runs]
+    if not any(held):
+        return None
+    common = set.intersection(*held)
+    if not common:
+        spans = [f"{r.where} {min(h)}..{max(h)}" for r, h in zip(runs, held, strict=True) if h]
+        raise TwinInputError(f"{runs[-1].where}: no year in common with {runs[0].where} "
+                             f"({' against '.join(spans)}); a comparison shows one year on both sides")
+    return max(common)
+
+
+def nice_limit(top: float) -> float:
+    """The smallest of 1, 2, 4, 5, 8 times a power of ten at or above ``top`` (> 0)."""
+    if not np.isfinite(top) or top <= 0:
+        return 1.0
+    power = 10.0 ** np.floor(np.log10(top))
+    return float(next(m * power for m in NICE_STEPS if m * power >= top * (1 - 1e-9)))
+
+
+def policy_overlays(runs: list[RunTables], names: list[str]) -> tuple[Overlay, ...]:
+    """What a run's traffic levers changed, to draw on the map: roads it closed
+    (``closed_roads``) and the road it added (``new_link``), where the other run differs (with
+    one run: its levers)."""
+    net = runs[0].city.network
+    levers = []
+    for run in runs:
+        traffic = run.manifest.get("scenario", {}).get("traffic", {}) or {}
+        levers.append((set(traffic.get("closed_roads") or ()), tuple(traffic.get("new_link") or ())))
+    overlays = []
+    for k, (name, (closed, new)) in enumerate(zip(names, levers, strict=True)):
+        others = [lever for j, lever in enumerate(levers) if j != k]
+        only = sorted(closed.difference(*(o[0] for o in others)))
+        roads = [net.road_names.index(r) for r in only if r in net.road_names]
+        if roads:
+            links = np.flatnonzero(np.isin(np.asarray(net.link_road, int), roads))
+            ends = np.column_stack([net.node_x[net.link_from[links]], net.node_y[net.link_from[links]],
+                                    net.node_x[net.link_to[links]], net.node_y[net.link_to[links]]])
+            overlays.append(Overlay(f"closed-{k}", "segments", ends.astype(float),
+                                    f"closed in {name}: {', '.join(only)}", color="#c000c0", size=7.0))
+        if len(new) == 4 and all(o[1] != new for o in others):
+            overlays.append(Overlay(f"new-{k}", "segments", np.array([new], dtype=float),
+                                    f"new road in {name}", color="#008f8f", size=7.0))
+    return tuple(overlays)
+
+
+def with_overlays(view: LayerView | None, overlays: tuple[Overlay, ...]) -> LayerView | None:
+    """``view`` with ``overlays`` drawn on top (a view of its own for the plain city)."""
+    if not overlays:
+        return view
+    if view is None:
+        return LayerView("city", "", None, overlays)
+    return dataclasses.replace(view, overlays=view.overlays + overlays)
 
 
 def check_same_city(a: RunTables, b: RunTables) -> None:
@@ -49,6 +110,13 @@ def common_clim(fields: list[Field | None]) -> tuple[float, float] | None:
     return float(ranges[:, 0].min()), float(ranges[:, 1].max())
 
 
+def difference_meaning(field: Field) -> str:
+    """What the colours of A - B of ``field`` mean: which is better, when the field says."""
+    if field.better is None:
+        return "red: A higher, blue: A lower"
+    return f"blue: A better ({field.better}), red: A worse"
+
+
 def difference_view(a: LayerView, b: LayerView, name_a: str, name_b: str) -> LayerView:
     """``a`` minus ``b`` per link, building or point, on a diverging colour map centred on 0."""
     fa, fb = a.field, b.field
@@ -68,9 +136,12 @@ def difference_view(a: LayerView, b: LayerView, name_a: str, name_b: str) -> Lay
             extra["width"] = np.fmax(fa.width, fb.width)
         if fa.zone_values is not None and fb.zone_values is not None:
             extra["zone_values"] = fa.zone_values - fb.zone_values
-    field = dataclasses.replace(fa, values=values, label=f"{fa.label}, A - B", cmap=DIFFERENCE_CMAP,
-                                clim=None, diverging=True, **extra)
-    caption = f"{a.caption}\nA = {name_a}, B = {name_b}"
+    finite = np.abs(values[np.isfinite(values)])
+    top = nice_limit(float(finite.max()) if finite.size else 0.0)
+    cmap = "RdBu" if fa.better == "higher" else DIFFERENCE_CMAP  # blue: better (or A lower)
+    field = dataclasses.replace(fa, values=values, label=f"{fa.label}, A - B", cmap=cmap,
+                                clim=(-top, top), diverging=True, **extra)
+    caption = f"{a.caption}\nA = {name_a}, B = {name_b}; {difference_meaning(fa)}"
     return LayerView(a.layer, caption, field)
 
 
@@ -96,10 +167,11 @@ def render_side_by_side(city: City, views: list[LayerView | None], titles: list[
 
 
 def render_difference(city: City, a: LayerView, b: LayerView, name_a: str, name_b: str, *,
-                      size: tuple[int, int] = (1600, 1000),
-                      off_screen: bool = True) -> tuple[pv.Plotter, CityScene]:
-    """The difference view of two runs' layer views in one panel."""
-    view = difference_view(a, b, name_a, name_b)
+                      size: tuple[int, int] = (1600, 1000), off_screen: bool = True,
+                      overlays: tuple[Overlay, ...] = ()) -> tuple[pv.Plotter, CityScene]:
+    """The difference view of two runs' layer views in one panel, with ``overlays`` on top
+    (what the policy changed: :func:`policy_overlays`)."""
+    view = with_overlays(difference_view(a, b, name_a, name_b), overlays)
     plotter = new_plotter(size, off_screen=off_screen)
-    scene = CityScene(plotter, city, view, title=f"{name_a} minus {name_b}", legend=False)
+    scene = CityScene(plotter, city, view, title=f"{name_a} minus {name_b}")  # bar right of the city
     return plotter, scene

@@ -25,8 +25,24 @@ from PIL import Image
 
 from twin.city import City
 from twin.errors import TwinInputError
-from viz.compare import DIFFERENCE_CMAP, render_difference, render_side_by_side
-from viz.layers import LayerView, RunTables, clock, frame_times, layer_view, run_labels, traffic_view
+from viz.compare import (
+    common_year,
+    difference_meaning,
+    policy_overlays,
+    render_difference,
+    render_side_by_side,
+    with_overlays,
+)
+from viz.layers import (
+    LayerView,
+    Overlay,
+    RunTables,
+    clock,
+    frame_times,
+    layer_view,
+    run_labels,
+    traffic_view,
+)
 from viz.scene import render_city
 
 KEY_HOURS = (("night", 3.0), ("AM peak", 8.0), ("midday", 12.5), ("PM peak", 17.5))
@@ -73,12 +89,16 @@ def save_png(plotter: pv.Plotter, path: str | Path) -> Path:
 
 
 def render_views(city: City, views: list[LayerView | None], names: list[str], *, diff: bool = False,
-                 size: tuple[int, int], off_screen: bool = True) -> pv.Plotter:
-    """The picture of one run's view, two runs side by side, or (``diff``) A minus B."""
+                 size: tuple[int, int], off_screen: bool = True,
+                 overlays: tuple[Overlay, ...] = ()) -> pv.Plotter:
+    """The picture of one run's view, two runs side by side, or (``diff``) A minus B, with
+    ``overlays`` (what the policies changed) on every panel."""
     if diff:
         plotter, _ = render_difference(city, views[0], views[1], names[0], names[1], size=size,
-                                       off_screen=off_screen)
-    elif len(views) == 2:
+                                       off_screen=off_screen, overlays=overlays)
+        return plotter
+    views = [with_overlays(v, overlays) for v in views]
+    if len(views) == 2:
         plotter, _ = render_side_by_side(city, views, names, size=size, off_screen=off_screen)
     else:
         plotter, _ = render_city(city, views[0], title=names[0], size=size, off_screen=off_screen)
@@ -194,6 +214,9 @@ def write_html(runs: list[RunTables], layer: str | None, path: str | Path, *,
 
     path = check_output(path, "html")
     names = run_labels(runs)
+    overlays = policy_overlays(runs, names)
+    if year is None and len(runs) == 2:
+        year = common_year(runs)
     if layer is None or layer == "population" or time_s is not None:
         moments = [("", time_s)]
     else:
@@ -203,7 +226,7 @@ def write_html(runs: list[RunTables], layer: str | None, path: str | Path, *,
     for label, t in moments:
         views = [None if layer is None else layer_view(r, layer, time_s=t, year=year, quantity=quantity)
                  for r in runs]
-        plotter = render_views(runs[0].city, views, names, diff=diff, size=size)
+        plotter = render_views(runs[0].city, views, names, diff=diff, size=size, overlays=overlays)
         try:
             states.append((label or (views[0].caption if views[0] is not None else names[0]),
                            png_bytes(plotter)))
@@ -214,9 +237,9 @@ def write_html(runs: list[RunTables], layer: str | None, path: str | Path, *,
     notes = [f"Run{'s' if len(runs) > 1 else ''}: " + "; ".join(
         f"{'AB'[k] + ' = ' if len(runs) > 1 else ''}{name} ({r.where})"
         for k, (name, r) in enumerate(zip(names, runs, strict=True)))]
-    if diff:
-        notes.append(f"Difference A minus B ({DIFFERENCE_CMAP}): red where A is higher than B, "
-                     "blue where A is lower, white where they are equal.")
+    if diff and views[0] is not None and views[0].field is not None:
+        notes.append(f"Difference A minus B: {difference_meaning(views[0].field)}; white where "
+                     "they are equal.")
     return _write_text(path, html_page(title, states, notes, headline_kpis(runs, names, year))), len(states)
 
 

@@ -51,6 +51,9 @@ class Field:
         diverging: the colour scale is centred on zero (differences, changes).
         zone_values: buildings only, when the values come from zones: one value per zone, drawn
             as well as a bar at each zone centre (height by size), legible at city scale.
+        better: "higher" or "lower" when that direction of the value is better for the city
+            (speed ratio higher, response time lower), None when neither is; a difference view
+            colours the better side blue and says so.
     """
 
     on: str
@@ -64,6 +67,7 @@ class Field:
     ids: np.ndarray | None = None
     diverging: bool = False
     zone_values: np.ndarray | None = None
+    better: str | None = None
 
     @property
     def title(self) -> str:
@@ -116,6 +120,11 @@ class LayerView:
     overlays: tuple[Overlay, ...] = ()
 
 
+YEAR_TABLES = (("timeseries", "link_timeseries"), ("state", "incidents"),
+               ("timeseries", "truck_positions"), ("timeseries", "zone_population"))
+"""Layer tables with a ``year`` column: where a run without years in its manifest finds them."""
+
+
 class RunTables:
     """The tables of one run, read on first use; the source of every layer.
 
@@ -150,12 +159,17 @@ class RunTables:
         return self.manifest.get("scenario", {}).get("scenario", {}).get("plugins", [])
 
     def years(self) -> tuple[int, ...]:
-        """The simulated years of the run (from its manifest; empty for in-memory tables)."""
+        """The simulated years of the run: from its manifest, or (a run without them, such as a
+        synthetic run) the years in its layer tables; empty when neither has any."""
         run = self.manifest.get("scenario", {}).get("scenario", {})
         start, horizon = run.get("start_year"), run.get("horizon_years")
-        if not isinstance(start, int) or not isinstance(horizon, int):
-            return ()
-        return tuple(range(start, start + horizon))
+        if isinstance(start, int) and isinstance(horizon, int):
+            return tuple(range(start, start + horizon))
+        found: set[int] = set()
+        for kind, name in YEAR_TABLES:
+            if self.has(kind, name):
+                found.update(int(y) for y in self.table("viewer", kind, name, ("year",)).year.unique())
+        return tuple(sorted(found))
 
     def check_year(self, year: int | None) -> None:
         """A one-line error when ``year`` (--year) is not a year of this run; None passes."""
@@ -280,6 +294,15 @@ def _thin(times: np.ndarray, step_s: float) -> np.ndarray:
     return np.asarray(keep)
 
 
+def _check_last_year(run: RunTables, layer: str, table: str, year: int | None, remedy: str) -> None:
+    """A one-line error when ``year`` asks an end-of-run state table (which holds the run's last
+    year only) for an earlier year."""
+    years = run.years()
+    if year is not None and years and int(year) != years[-1]:
+        raise TwinInputError(f"{run.where}: --year {year}: the {layer} layer's {table} is the "
+                             f"end-of-run state, of {years[-1]} only; {remedy}")
+
+
 def _year_rows(frame: pd.DataFrame, year: int | None) -> pd.DataFrame:
     """Rows of ``year`` (the last year present when None); tables without a year pass through."""
     if "year" not in frame.columns or frame.empty:
@@ -360,6 +383,8 @@ def traffic_view(run: RunTables, *, time_s: float | None = None, year: int | Non
     n = net.n_links
     overlays = []
     if time_s is None:
+        _check_last_year(run, "traffic", "state/link_state", year,
+                         "give --time HH:MM to see it from timeseries/link_timeseries")
         state = run.table("traffic", "state", "link_state",
                           ("link", "flow_veh", "speed_ratio", "max_queue_veh"))
         links = state.link.to_numpy(int)
@@ -399,14 +424,15 @@ def traffic_view(run: RunTables, *, time_s: float | None = None, year: int | Non
     width = flow / top
     if quantity == "speed_ratio":
         field = Field("link", ratio, "speed / free-flow speed", "ratio", "RdYlGn", (0.0, 1.0),
-                      width=width)
+                      width=width, better="higher")
     elif quantity == "flow":
         field = Field("link", flow, flow_label, flow_unit, "plasma", None, width=width)
     else:
         if queue is None:
             raise TwinInputError(f"{run.where}: the traffic layer has queues only in the end-of-run "
                                  "state (state/link_state); drop --time or pick another quantity")
-        field = Field("link", queue, "longest queue", "veh", "magma_r", None, width=width)
+        field = Field("link", queue, "longest queue", "veh", "magma_r", None, width=width,
+                      better="lower")
     return LayerView("traffic", caption, field, tuple(overlays))
 
 
@@ -443,7 +469,7 @@ def emergency_view(run: RunTables, *, time_s: float | None = None,
     city = run.city
     zone_mean = _zone_mean(city, rows.zone, response_min)
     field = Field("building", zone_mean[city.buildings.zone], "mean response in zone", "min",
-                  "YlOrRd", clim, zone_values=zone_mean)
+                  "YlOrRd", clim, zone_values=zone_mean, better="lower")
     return LayerView("emergency", caption, field, tuple(overlays))
 
 
@@ -454,12 +480,13 @@ def waste_view(run: RunTables, *, time_s: float | None = None,
     The bins are the end-of-run ``state/bins``; trucks come from ``timeseries/truck_positions``
     (their last sample at or before ``time_s``, or their last sample of the year).
     """
+    _check_last_year(run, "waste", "state/bins", year, "the bins' fill is kept for the last year only")
     bins = run.table("waste", "state", "bins", ("bin", "x", "y", "capacity_l", "fill_l"))
     with np.errstate(invalid="ignore", divide="ignore"):
         fill = bins.fill_l.to_numpy(float) / bins.capacity_l.to_numpy(float)
     field = Field("point", np.clip(fill, 0.0, None), "bin fill level", "fill / capacity", "YlOrRd",
                   (0.0, 1.0), xy=bins[["x", "y"]].to_numpy(float),
-                  ids=_bin_ids(bins))
+                  ids=_bin_ids(bins), better="lower")
     overlays = []
     caption = "waste bins, end of run"
     if run.has("timeseries", "truck_positions"):

@@ -32,7 +32,14 @@ import pandas as pd
 from twin.errors import TwinInputError
 from twin.reading import read_table
 from twin.scenario.store import rerun_remedy
-from viz.compare import check_same_city, common_clim, difference_view
+from viz.compare import (
+    check_same_city,
+    common_clim,
+    common_year,
+    difference_view,
+    policy_overlays,
+    with_overlays,
+)
 from viz.layers import LAYERS, LayerView, RunTables, clock, frame_times, layer_view, run_labels
 from viz.scene import FACILITY_GROUPS, CityScene, new_plotter
 
@@ -44,33 +51,6 @@ KPI_ROWS = 3
 
 PLAY_STEP_S = 0.8
 """Seconds between two time steps while the day plays."""
-
-_YEAR_TABLES = (("timeseries", "link_timeseries"), ("state", "incidents"),
-                ("timeseries", "truck_positions"), ("timeseries", "zone_population"))
-
-
-def run_years(run: RunTables) -> tuple[int, ...]:
-    """Years of ``run``: from its manifest, or (runs without one, such as synthetic runs) the
-    years found in its layer tables."""
-    years = run.years()
-    if years:
-        return years
-    found: set[int] = set()
-    for kind, name in _YEAR_TABLES:
-        if run.has(kind, name):
-            frame = run.table("viewer", kind, name, ("year",))
-            found.update(int(y) for y in frame.year.unique())
-    return tuple(sorted(found))
-
-
-def check_year(run: RunTables, year: int) -> None:
-    """A one-line error when ``run`` holds no year ``year``."""
-    run.check_year(year)
-    years = run_years(run)
-    if years and year not in years:
-        held = str(years[0]) if len(years) == 1 else f"{years[0]}..{years[-1]}"
-        raise TwinInputError(f"{run.where}: --year {year}: the run holds year(s) {held}")
-
 
 def camera_presets(city) -> dict[str, tuple[float, float, float, float] | None]:
     """Named camera targets: the whole city (None), each district and each bridge.
@@ -155,14 +135,9 @@ class Presenter:
         self.runs = runs
         self.names = run_labels(runs)
         self.city = runs[0].city
-        held = [set(run_years(r)) for r in runs]
-        self.years = sorted(set().union(*held))
-        common = set.intersection(*held)
-        if self.years and not common:
-            raise TwinInputError(f"{runs[1].where}: no year in common with {runs[0].where} "
-                                 f"({min(held[0])}..{max(held[0])} against "
-                                 f"{min(held[1])}..{max(held[1])}); a comparison shows one year")
-        self.year = max(common) if common else None
+        self.years = sorted(set().union(*(r.years() for r in runs)))
+        self.year = common_year(runs)
+        self.policy = policy_overlays(runs, self.names)
         self.layer = CITY
         self.layers = [CITY] + [layer for layer in LAYERS if self._has_layer(layer)]
         self.side = "A"
@@ -227,11 +202,11 @@ class Presenter:
         """The view on screen and its title."""
         views = self._views()
         if self.side == "A - B":
-            return (difference_view(views[0], views[1], self.names[0], self.names[1]),
-                    f"{self.names[0]} minus {self.names[1]}")
+            return (with_overlays(difference_view(views[0], views[1], self.names[0], self.names[1]),
+                                  self.policy), f"{self.names[0]} minus {self.names[1]}")
         k = 1 if self.side == "B" else 0
         prefix = f"{self.side}: " if len(self.runs) == 2 else ""
-        return views[k], prefix + self.names[k]
+        return with_overlays(views[k], self.policy), prefix + self.names[k]
 
     # -- drawing ----------------------------------------------------------------------------
 
@@ -276,8 +251,13 @@ class Presenter:
     def set_year(self, year: int) -> None:
         """Show ``year`` on every side; a one-line error (nothing changes) when a side lacks it."""
         for run in self.runs:
-            check_year(run, int(year))
-        self.year = int(year)
+            run.check_year(int(year))
+        before, self.year = self.year, int(year)
+        try:
+            self._views()  # a one-line error (nothing changes) when a layer table lacks the year
+        except TwinInputError:
+            self.year = before
+            raise
         self.times = self._times(self.layer, self.year)
         self.time_index = min(self.time_index, max(self.times.size - 1, 0))
         self.draw()
