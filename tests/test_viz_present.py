@@ -287,6 +287,13 @@ def test_twin_present_bad_input_is_one_line(two_runs, capsys):
     assert "--port 70000" in capsys.readouterr().err
     assert main(["present", str(two_runs[0]), str(two_runs[0]), str(two_runs[1])]) == 2
     assert "one run or two" in capsys.readouterr().err
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        assert main(["present", str(two_runs[0]), "--port", port]) == 2
+    err = capsys.readouterr().err
+    assert f"--port {port}: cannot listen there" in err and err.count("\n") == 1
 
 
 def test_two_run_views_show_one_year_and_refuse_an_end_of_run_year(two_runs, tmp_path, capsys):

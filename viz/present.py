@@ -24,6 +24,7 @@ one-line error on the page, and the view stays as it was.
 from __future__ import annotations
 
 import asyncio
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -446,6 +447,16 @@ def build_page(server, presenter: Presenter) -> None:
     return layout
 
 
+def check_port(host: str, port: int) -> None:
+    """A one-line error unless this machine can listen on ``host``:``port`` (free, allowed)."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.bind((host, port))
+    except OSError as exc:
+        raise TwinInputError(f"--host {host} --port {port}: cannot listen there ({exc.strerror}); "
+                             "pick another --port") from None
+
+
 def serve(runs: list[str | Path], *, host: str = "127.0.0.1", port: int = 8080,
           size: tuple[int, int] = (1280, 800)) -> None:
     """Serve the viewer of ``runs`` at http://host:port/ until interrupted (Ctrl-C)."""
@@ -454,6 +465,7 @@ def serve(runs: list[str | Path], *, host: str = "127.0.0.1", port: int = 8080,
     require_extra("trame_pyvista", "html", "twin present")
     from trame.app import get_server
 
+    check_port(host, port)
     presenter = Presenter([RunTables(path) for path in runs], size=size)
     server = get_server("citytwin_present", client_type="vue3")
     build_page(server, presenter)
