@@ -7,8 +7,9 @@ The second import package of the citytwin distribution. Layout, one idea per fil
 - :mod:`viz.scene`: the city scene (merged building mesh, road ribbons, glyphs, districts);
 - :mod:`viz.compare`: two runs side by side on a common colour scale, and their difference;
 - :mod:`viz.animate`: the operating day as MP4 or GIF, with a clock, optional camera orbit;
-- :mod:`viz.export`: PNG, HTML, window, and the default run picture;
-- :mod:`viz.cli`: ``twin view``.
+- :mod:`viz.export`: PNG, the static HTML page of key moments, window, and the run picture;
+- :mod:`viz.present`: ``twin present``, the local web viewer (trame, server-side rendering);
+- :mod:`viz.cli`: ``twin view`` and ``twin present``.
 
 Headless machines have no X display; VTK's default window then fails to open. On Linux VTK can
 render off-screen through EGL instead, so when no display is set we ask for the EGL window
