@@ -83,8 +83,8 @@ def _fitted(path: Path) -> dict:
     return tomllib.loads(path.read_text())["traffic"]
 
 
-def _calibrate(world: Path, observed: str, out: str, **options):
-    return calibrate(world / "prior.toml", world / observed, world / out, budget=BUDGET, workers=0,
+def _calibrate(world: Path, observed: str, out: str, budget: int = BUDGET, **options):
+    return calibrate(world / "prior.toml", world / observed, world / out, budget=budget, workers=0,
                      progress=lambda line: None, **options)
 
 
@@ -193,3 +193,10 @@ def test_every_fitter_reads_the_kinds_its_domain_is_chosen_by():
     for domain in FITTERS:
         fitter = load_fitter(domain)
         assert fitter.domain == domain and set(fitter.kinds) == set(FITTER_KINDS[domain]), domain
+
+
+def test_a_changed_calibration_reruns_its_stale_batches(world):
+    _calibrate(world, "observed", "again.toml", budget=4)
+    with pytest.warns(UserWarning, match="holds the runs of other candidates"):
+        _calibrate(world, "observed", "again.toml", budget=4, seed=5, force=True)  # another hold-out
+    assert "seed 5" in (world / "again.toml").read_text()

@@ -26,6 +26,7 @@ import math
 import os
 import shutil
 import sys
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -98,10 +99,14 @@ class _Evaluator:
                     "design": "calibration", "levers": [], "uncertainties": [], "points": len(candidates),
                     "replicates": 1, "seed": seed, "spec": {"base_scenario": base.to_dict(),
                                                              "candidates": candidates}}
-        plan = Plan("calibration", name, key,
-                    f"the scenario, the observations or the options changed since; delete {self.work} "
-                    "to calibrate afresh", manifest, points, tasks, base, tuple(tables))
+        plan = Plan("calibration", name, key, "the scenario, the observations or the options changed",
+                    manifest, points, tasks, base, tuple(tables))
         store = SweepStore(folder)
+        if store.exists() and store.manifest().get("digest") != key:  # an earlier calibration's batch
+            warnings.warn(f"{folder}: holds the runs of other candidates (the scenario, observations or "
+                          "options changed since); running them afresh", stacklevel=2)
+            with output_errors(folder):
+                shutil.rmtree(folder)
         execute_plan(plan, folder, workers=0 if self.client is None else None, client=self.client,
                      resume=store.exists(), ready=self.ready)
         self.ready = None  # compiled once
