@@ -141,7 +141,7 @@ def difference_view(a: LayerView, b: LayerView, name_a: str, name_b: str) -> Lay
     cmap = "RdBu" if fa.better == "higher" else DIFFERENCE_CMAP  # blue: better (or A lower)
     field = dataclasses.replace(fa, values=values, label=f"{fa.label}, A - B", cmap=cmap,
                                 clim=(-top, top), diverging=True, **extra)
-    caption = f"{a.caption}\nA = {name_a}, B = {name_b}; {difference_meaning(fa)}"
+    caption = f"{a.caption}\nA = {name_a}, B = {name_b}\n{difference_meaning(fa)}"
     return LayerView(a.layer, caption, field)
 
 

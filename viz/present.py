@@ -300,8 +300,8 @@ class Presenter:
                 for i, row in enumerate(table.itertuples(index=False))]
 
     def kpi_columns(self) -> list[str]:
-        """Column headers of the KPI panel's value columns."""
-        return list(self.names) + (["A - B"] if len(self.runs) == 2 else [])
+        """Column headers of the KPI panel's value columns (A, B and A - B with two runs)."""
+        return ["A", "B", "A - B"] if len(self.runs) == 2 else list(self.names)
 
     def close(self) -> None:
         """Free the render window."""
@@ -431,6 +431,9 @@ def build_page(server, presenter: Presenter) -> None:
                         v3.VChip(group.label, value=group.label, filter=True, size="small",
                                  id=f"facility-{k}", color=group.color, variant="outlined")
                 html.Div("headline indicators ({{ year }})", classes="text-subtitle-2 mt-3")
+                if len(presenter.runs) == 2:
+                    html.Div(f"A = {presenter.names[0]}, B = {presenter.names[1]}",
+                             classes="text-caption", id="kpi-runs")
                 html.Div("no indicators table in these runs", v_if="!kpis.length",
                          classes="text-caption")
                 with v3.VTable(density="compact", v_if="kpis.length", id="kpis",

@@ -476,7 +476,7 @@ class CityScene:
                     "position_y": 0.03 if not second else 0.14, "height": 0.07, "width": 0.6,
                     "title_font_size": self._pt(16), "label_font_size": self._pt(14),
                     "color": TEXT, "n_labels": 5, "fmt": "%.4g"}
-        title = title.replace(" (", "\n(")
+        title = title.replace(" (", "\n(").replace(", ", ",\n")  # a narrow vertical bar
         return {"title": title, "vertical": True, "position_x": 0.90 if not second else 0.78,
                 "position_y": 0.05, "height": 0.38, "width": 0.05, "title_font_size": self._pt(16),
                 "label_font_size": self._pt(14), "color": TEXT, "n_labels": 5, "fmt": "%.4g"}
