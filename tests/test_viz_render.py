@@ -109,3 +109,14 @@ def test_run_picture_draws_the_traffic_state_when_the_run_has_one(tmp_path, test
                               state={"link_state": jammed}, size=(640, 400))
     image = imageio.imread(path)[:, : int(0.85 * 640)]
     assert near(image, RED_AT_ZERO) > 1000
+
+
+def test_static_page_moments_are_the_key_hours_of_a_day():
+    from viz.export import key_times
+
+    day = key_times(np.arange(0.0, 86400.0, 900.0))
+    assert day == [("night 03:00", 10800.0), ("AM peak 08:00", 28800.0), ("midday 12:30", 45000.0),
+                   ("PM peak 17:30", 63000.0)]
+    quarter_day = key_times(np.arange(0.0, 6 * 3600.0, 900.0))  # too short for the key hours
+    assert [t for _, t in quarter_day] == [0.0, 7200.0, 13500.0, 20700.0]
+    assert key_times(np.zeros(0)) == []
