@@ -273,6 +273,11 @@ def test_presenter_refuses_a_year_a_side_lacks(two_runs):
         assert presenter.year == 2026
         presenter.set_year(2025)
         assert "2025" in presenter.scene.title_actor.GetInput()
+        presenter.set_year(2026)
+        presenter.set_layer("waste")
+        with pytest.raises(TwinInputError, match=r"state/bins is the end-of-run state, of 2026 only"):
+            presenter.set_year(2025)
+        assert (presenter.year, presenter.layer) == (2026, "waste")  # nothing changed
         with pytest.raises(TwinInputError, match="the difference needs a layer"):
             presenter.set_layer("city")
             presenter.set_side("A - B")

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from twin.city import City
 from twin.errors import TwinInputError
 from twin.reading import read_table
 from twin.scenario.store import rerun_remedy
@@ -53,7 +54,8 @@ KPI_ROWS = 3
 PLAY_STEP_S = 0.8
 """Seconds between two time steps while the day plays."""
 
-def camera_presets(city) -> dict[str, tuple[float, float, float, float] | None]:
+
+def camera_presets(city: City) -> dict[str, tuple[float, float, float, float] | None]:
     """Named camera targets: the whole city (None), each district and each bridge.
 
     Values are ground boxes (xmin, xmax, ymin, ymax, metres); a bridge's box is its links padded
@@ -148,7 +150,8 @@ class Presenter:
         self.time_index = 0
         self.plotter = new_plotter(size)
         self.scene: CityScene | None = None
-        self.set_layer("traffic" if "traffic" in self.layers else CITY)
+        self.layer = "traffic" if "traffic" in self.layers else CITY
+        self.times = self._times(self.layer, self.year)
         self.time_index = self._busiest()
         self.draw()
 
@@ -211,9 +214,12 @@ class Presenter:
 
     # -- drawing ----------------------------------------------------------------------------
 
-    def draw(self, *, keep_camera: bool = True) -> None:
-        """Draw the scene again (new layer, side, year or facilities), keeping the camera."""
-        camera = self.plotter.camera_position if keep_camera and self.scene is not None else None
+    def draw(self) -> None:
+        """Draw the scene again (new layer, side, year or facilities), keeping the camera.
+
+        The views are made before anything is cleared, so a one-line error leaves the scene as
+        it was."""
+        camera = self.plotter.camera_position if self.scene is not None else None
         view, title = self._shown()
         clim = None
         if self.side != "A - B" and self.layer != CITY:
@@ -238,30 +244,33 @@ class Presenter:
             self.scene.update(view)
         self.scene.set_clock(self.clock)
 
+    def _apply(self, **changes) -> None:
+        """Set the attributes ``changes`` and draw; on a one-line error put everything back."""
+        before = {k: getattr(self, k) for k in (*changes, "times", "time_index")}
+        for key, value in changes.items():
+            setattr(self, key, value)
+        try:
+            if "layer" in changes or "year" in changes:
+                self.times = self._times(self.layer, self.year)
+                self.time_index = min(self.time_index, max(self.times.size - 1, 0))
+            self.draw()
+        except TwinInputError:
+            for key, value in before.items():
+                setattr(self, key, value)
+            raise
+
     def set_layer(self, layer: str) -> None:
-        """Show ``layer`` (or :data:`CITY`); the time goes to the busiest-looking middle sample."""
+        """Show ``layer`` (or :data:`CITY`, which has no difference: the side goes back to A)."""
         if layer not in self.layers:
             raise TwinInputError(f"layer {layer!r}: not in these runs; layers: {', '.join(self.layers)}")
-        if layer == CITY and self.side == "A - B":
-            self.side = "A"
-        self.layer = layer
-        self.times = self._times(layer, self.year)
-        self.time_index = min(self.time_index, max(self.times.size - 1, 0))
-        self.draw()
+        self._apply(layer=layer, side="A" if layer == CITY else self.side)
 
     def set_year(self, year: int) -> None:
-        """Show ``year`` on every side; a one-line error (nothing changes) when a side lacks it."""
+        """Show ``year`` on every side; a one-line error (nothing changes) when a side, or a
+        table the layer reads, lacks it."""
         for run in self.runs:
             run.check_year(int(year))
-        before, self.year = self.year, int(year)
-        try:
-            self._views()  # a one-line error (nothing changes) when a layer table lacks the year
-        except TwinInputError:
-            self.year = before
-            raise
-        self.times = self._times(self.layer, self.year)
-        self.time_index = min(self.time_index, max(self.times.size - 1, 0))
-        self.draw()
+        self._apply(year=int(year))
 
     def set_side(self, side: str) -> None:
         """Show run A, run B or their difference ("A - B"); the camera stays."""
@@ -270,8 +279,7 @@ class Presenter:
         if side == "A - B" and self.layer == CITY:
             raise TwinInputError("the difference needs a layer (traffic, emergency, waste or "
                                  "population); the plain city is the same in both runs")
-        self.side = side
-        self.draw()
+        self._apply(side=side)
 
     def set_facilities(self, labels: list[str] | tuple[str, ...]) -> None:
         """Draw the facility groups named in ``labels`` (labels of FACILITY_GROUPS)."""
@@ -279,8 +287,7 @@ class Presenter:
         unknown = [x for x in labels if x not in known]
         if unknown:
             raise TwinInputError(f"facilities {unknown[0]!r}: groups are {', '.join(known)}")
-        self.facilities = tuple(x for x in known if x in labels)
-        self.draw()
+        self._apply(facilities=tuple(x for x in known if x in labels))
 
     def set_preset(self, name: str) -> None:
         """Point the camera at a preset (the whole city, a district, a bridge)."""
@@ -356,9 +363,12 @@ def build_page(server, presenter: Presenter) -> None:
 
     @state.change("year")
     def _year(year, **_):
+        def change() -> None:
+            presenter.set_year(int(year))
+            state.kpis = presenter.kpis()
+
         if year is not None and year != presenter.year:
-            guarded(lambda: (presenter.set_year(int(year)), setattr(state, "kpis", presenter.kpis())),
-                    {"year": presenter.year})
+            guarded(change, {"year": presenter.year})
 
     @state.change("t_index")
     def _time(t_index, **_):
@@ -394,7 +404,7 @@ def build_page(server, presenter: Presenter) -> None:
         if playing:
             asynchronous.create_task(play())
 
-    with VAppLayout(server, full_height=True) as layout:
+    with VAppLayout(server, full_height=True):
         with v3.VAppBar(density="compact", color="#24364b"):
             v3.VAppBarTitle("CityTwin - " + " vs ".join(presenter.names), id="title")
             if len(presenter.runs) == 2:
@@ -407,47 +417,46 @@ def build_page(server, presenter: Presenter) -> None:
                        style="max-width: 260px", classes="mx-2")
         with v3.VNavigationDrawer(permanent=True, width=420, location="left"), \
                 v3.VContainer(classes="pa-3"):
-                v3.VAlert(v_if="error", text=("error",), type="error", density="compact",
-                          id="error", classes="mb-2 text-caption")
-                html.Div("layer", classes="text-subtitle-2")
-                with v3.VRadioGroup(v_model=("layer",), density="compact", hide_details=True,
-                                    inline=True):
-                    for layer in presenter.layers:
-                        v3.VRadio(label=layer, value=layer, id=f"layer-{layer}")
-                v3.VSelect(v_model=("year",), items=("years",), label="year", density="compact",
-                           hide_details=True, id="year", classes="my-2",
-                           disabled=("years.length < 2",))
-                with html.Div(classes="d-flex align-center"):
-                    v3.VBtn(icon=("playing ? 'mdi-pause' : 'mdi-play'",), size="small",
-                            click="playing = !playing", id="play",
-                            disabled=("n_times < 2",), classes="mr-2")
-                    html.Span("{{ clock }}", id="clock", classes="text-h6")
-                v3.VSlider(v_model=("t_index",), min=0, max=("Math.max(n_times - 1, 0)",), step=1,
-                           disabled=("n_times < 2",), hide_details=True, id="time-slider",
-                           density="compact")
-                html.Div("facilities (off until picked)", classes="text-subtitle-2 mt-2")
-                with v3.VChipGroup(v_model=("facilities",), multiple=True, column=True):
-                    for k, group in enumerate(FACILITY_GROUPS):
-                        v3.VChip(group.label, value=group.label, filter=True, size="small",
-                                 id=f"facility-{k}", color=group.color, variant="outlined")
-                html.Div("headline indicators ({{ year }})", classes="text-subtitle-2 mt-3")
-                if len(presenter.runs) == 2:
-                    html.Div(f"A = {presenter.names[0]}, B = {presenter.names[1]}",
-                             classes="text-caption", id="kpi-runs")
-                html.Div("no indicators table in these runs", v_if="!kpis.length",
-                         classes="text-caption")
-                with v3.VTable(density="compact", v_if="kpis.length", id="kpis",
-                               classes="text-caption"):
-                    with html.Thead(), html.Tr():
-                        html.Th("indicator (unit)")
-                        html.Th("{{ c }}", v_for="c in kpi_columns")
-                    with html.Tbody(), html.Tr(v_for="row in kpis"):
-                        html.Td("{{ row.indicator }} ({{ row.unit }})")
-                        html.Td("{{ v }}", v_for="v in row.values")
+            v3.VAlert(v_if="error", text=("error",), type="error", density="compact",
+                      id="error", classes="mb-2 text-caption")
+            html.Div("layer", classes="text-subtitle-2")
+            with v3.VRadioGroup(v_model=("layer",), density="compact", hide_details=True,
+                                inline=True):
+                for layer in presenter.layers:
+                    v3.VRadio(label=layer, value=layer, id=f"layer-{layer}")
+            v3.VSelect(v_model=("year",), items=("years",), label="year", density="compact",
+                       hide_details=True, id="year", classes="my-2",
+                       disabled=("years.length < 2",))
+            with html.Div(classes="d-flex align-center"):
+                v3.VBtn(icon=("playing ? 'mdi-pause' : 'mdi-play'",), size="small",
+                        click="playing = !playing", id="play",
+                        disabled=("n_times < 2",), classes="mr-2")
+                html.Span("{{ clock }}", id="clock", classes="text-h6")
+            v3.VSlider(v_model=("t_index",), min=0, max=("Math.max(n_times - 1, 0)",), step=1,
+                       disabled=("n_times < 2",), hide_details=True, id="time-slider",
+                       density="compact")
+            html.Div("facilities (off until picked)", classes="text-subtitle-2 mt-2")
+            with v3.VChipGroup(v_model=("facilities",), multiple=True, column=True):
+                for k, group in enumerate(FACILITY_GROUPS):
+                    v3.VChip(group.label, value=group.label, filter=True, size="small",
+                             id=f"facility-{k}", color=group.color, variant="outlined")
+            html.Div("headline indicators ({{ year }})", classes="text-subtitle-2 mt-3")
+            if len(presenter.runs) == 2:
+                html.Div(f"A = {presenter.names[0]}, B = {presenter.names[1]}",
+                         classes="text-caption", id="kpi-runs")
+            html.Div("no indicators table in these runs", v_if="!kpis.length",
+                     classes="text-caption")
+            with v3.VTable(density="compact", v_if="kpis.length", id="kpis",
+                           classes="text-caption"):
+                with html.Thead(), html.Tr():
+                    html.Th("indicator (unit)")
+                    html.Th("{{ c }}", v_for="c in kpi_columns")
+                with html.Tbody(), html.Tr(v_for="row in kpis"):
+                    html.Td("{{ row.indicator }} ({{ row.unit }})")
+                    html.Td("{{ v }}", v_for="v in row.values")
         with v3.VMain(), html.Div(style="height: calc(100vh - 48px); width: 100%", id="city-view"):
             view = PyVistaRemoteView(presenter.plotter, interactive_ratio=1, still_ratio=1)
             ctrl.view_update = view.update
-    return layout
 
 
 def check_port(host: str, port: int) -> None:
