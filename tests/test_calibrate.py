@@ -200,3 +200,18 @@ def test_a_changed_calibration_reruns_its_stale_batches(world):
     with pytest.warns(UserWarning, match="holds the runs of other candidates"):
         _calibrate(world, "observed", "again.toml", budget=4, seed=5, force=True)  # another hold-out
     assert "seed 5" in (world / "again.toml").read_text()
+
+
+def test_the_shipped_example_reads_against_its_prior_and_validates():
+    """data/observed/hezhou_synthetic names links, zones and bins of today's Hezhou: a city change
+    that leaves it stale fails here (rerun scripts/make_observed_example.sh)."""
+    from twin.observations import read_observations, reference_of
+    from twin.scenario import load_scenario
+
+    root = Path(__file__).resolve().parents[1]
+    folder = root / "data" / "observed" / "hezhou_synthetic"
+    tables = read_observations(folder, reference_of(root / "scenarios" / "hezhou_synthetic_prior.toml"))
+    assert {"counts", "incidents", "population"} <= set(tables)
+    calibrated = load_scenario(folder / "calibrated.toml")
+    assert calibrated.files[1] == str(folder / "../../../scenarios/hezhou_synthetic_prior.toml")
+    assert calibrated.to_dict()["traffic"]["trip_rate"] == pytest.approx(0.575, rel=0.05)  # the truth's
