@@ -50,7 +50,8 @@ def nice_limit(top: float) -> float:
 def policy_overlays(runs: list[RunTables], names: list[str]) -> tuple[Overlay, ...]:
     """What a run's traffic levers changed, to draw on the map: roads it closed
     (``closed_roads``) and the road it added (``new_link``), where the other run differs (with
-    one run: its levers)."""
+    one run: its levers). Each is its links as thick lines and a large unlabelled marker at
+    their middle, so a 150 m bridge still shows at city scale."""
     net = runs[0].city.network
     levers = []
     for run in runs:
@@ -65,12 +66,19 @@ def policy_overlays(runs: list[RunTables], names: list[str]) -> tuple[Overlay, .
             links = np.flatnonzero(np.isin(np.asarray(net.link_road, int), roads))
             ends = np.column_stack([net.node_x[net.link_from[links]], net.node_y[net.link_from[links]],
                                     net.node_x[net.link_to[links]], net.node_y[net.link_to[links]]])
-            overlays.append(Overlay(f"closed-{k}", "segments", ends.astype(float),
-                                    f"closed in {name}: {', '.join(only)}", color="#c000c0", size=7.0))
+            overlays += _marked(f"closed-{k}", ends.astype(float),
+                                f"closed in {name}: {', '.join(only)}", "#c000c0")
         if len(new) == 4 and all(o[1] != new for o in others):
-            overlays.append(Overlay(f"new-{k}", "segments", np.array([new], dtype=float),
-                                    f"new road in {name}", color="#008f8f", size=7.0))
+            overlays += _marked(f"new-{k}", np.array([new], dtype=float), f"new road in {name}",
+                                "#008f8f")
     return tuple(overlays)
+
+
+def _marked(name: str, ends: np.ndarray, label: str, color: str) -> list[Overlay]:
+    """Segments ``ends`` (x0, y0, x1, y1 rows) as thick lines and a marker at their middle."""
+    middle = ((ends[:, :2] + ends[:, 2:]) / 2).mean(axis=0, keepdims=True)
+    return [Overlay(name, "segments", ends, label, color=color, size=7.0),
+            Overlay(f"{name}-marker", "points", middle, "", color=color, size=22.0)]
 
 
 def with_overlays(view: LayerView | None, overlays: tuple[Overlay, ...]) -> LayerView | None:

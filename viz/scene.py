@@ -259,7 +259,9 @@ class CityScene:
             self._draw_overlay(overlay)
         if legend:
             self._draw_legend(buildings == "use")
-        self.title_actor = plotter.add_text(self._title_text(title, view), position=(0.015, 0.90),
+        text = self._title_text(title, view)
+        below = 0.031 * max(text.count("\n") - 2, 0)  # lines past three start lower, none cut
+        self.title_actor = plotter.add_text(text, position=(0.015, 0.90 - below),
                                             viewport=True, font_size=self._pt(16), color=TEXT)
         self.title = title
         self.clock_actor = None
@@ -458,7 +460,7 @@ class CityScene:
                     if present & {FACILITY_KINDS.index(k) for k in g.kinds}]
         entries.append([self.city.river.name if self.city.river else "river", WATER])
         entries += [[o.label, o.color] for o in (self.view.overlays if self.view else ())
-                    if o.values is None]
+                    if o.values is None and o.label]  # an unlabelled overlay marks another
         legend = self.plotter.add_legend([[label, TEXT] for label, _ in entries], bcolor="white",
                                          border=True, size=(0.17, min(0.03 * len(entries), 0.6)),
                                          loc="upper right", face="rectangle",
