@@ -49,6 +49,8 @@ CASES = [
          files={**GOOD, "cal.toml": "# an earlier calibration\n"}),
     Case("calibrate-out-is-folder", calibrate(out="{tmp}/cal.toml"), "cal.toml: cannot write: it is a folder",
          files={**GOOD, "cal.toml/keep.txt": "mine\n"}),
+    Case("calibrate-no-scheduler", calibrate("--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1"),
+         "--scheduler tcp://127.0.0.1:9: no Dask scheduler answered within 1 s", files=GOOD),
     Case("calibrate-missing-scenario", ("calibrate", "{tmp}/none.toml", "--observed", "{tmp}/obs", "--out",
                                         "{tmp}/cal.toml"), "none.toml", files=GOOD),
 ]
