@@ -102,6 +102,7 @@ def test_recovers_the_hidden_trip_rate_and_morning_peak(world, recovered):
     assert fitted["hourly_profile"][12:] == list(HOURLY_PROFILE[12:])  # outside the period: the prior's
     (fit,) = recovered.fits
     assert fit.holdout["geh5_share"] >= 0.85 and fit.holdout["r2"] >= 0.8
+    assert any("meets the 85% acceptance bar" in note for note in fit.notes)
     assert any("hours 0, 1, 2, 3, 4" in line for line in fit.kept)  # night hours: too few vehicles
 
 
