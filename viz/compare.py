@@ -47,18 +47,20 @@ def nice_limit(top: float) -> float:
     return float(next(m * power for m in NICE_STEPS if m * power >= top * (1 - 1e-9)))
 
 
-def policy_overlays(runs: list[RunTables], names: list[str]) -> tuple[Overlay, ...]:
-    """What a run's traffic levers changed, to draw on the map: roads it closed
-    (``closed_roads``) and the road it added (``new_link``), where the other run differs (with
-    one run: its levers). Each is its links as thick lines and a large unlabelled marker at
-    their middle, so a 150 m bridge still shows at city scale."""
+def policy_overlays(runs: list[RunTables], names: list[str]) -> list[tuple[Overlay, ...]]:
+    """What each run's traffic levers changed, to draw on the map (one tuple per run): roads it
+    closed (``closed_roads``) and the road it added (``new_link``), where the other run differs
+    (with one run: its levers). Each is its links as thick lines and a large unlabelled marker at
+    their middle, so a 150 m bridge still shows at city scale. A run's panel shows its own; a
+    difference shows both (their labels name the run)."""
     net = runs[0].city.network
     levers = []
     for run in runs:
         traffic = run.manifest.get("scenario", {}).get("traffic", {}) or {}
         levers.append((set(traffic.get("closed_roads") or ()), tuple(traffic.get("new_link") or ())))
-    overlays = []
+    per_run = []
     for k, (name, (closed, new)) in enumerate(zip(names, levers, strict=True)):
+        overlays: list[Overlay] = []
         others = [lever for j, lever in enumerate(levers) if j != k]
         only = sorted(closed.difference(*(o[0] for o in others)))
         roads = [net.road_names.index(r) for r in only if r in net.road_names]
@@ -71,7 +73,8 @@ def policy_overlays(runs: list[RunTables], names: list[str]) -> tuple[Overlay, .
         if len(new) == 4 and all(o[1] != new for o in others):
             overlays += _marked(f"new-{k}", np.array([new], dtype=float), f"new road in {name}",
                                 "#008f8f")
-    return tuple(overlays)
+        per_run.append(tuple(overlays))
+    return per_run
 
 
 def _marked(name: str, ends: np.ndarray, label: str, color: str) -> list[Overlay]:
@@ -81,13 +84,17 @@ def _marked(name: str, ends: np.ndarray, label: str, color: str) -> list[Overlay
             Overlay(f"{name}-marker", "points", middle, "", color=color, size=22.0)]
 
 
-def with_overlays(view: LayerView | None, overlays: tuple[Overlay, ...]) -> LayerView | None:
-    """``view`` with ``overlays`` drawn on top (a view of its own for the plain city)."""
+def with_overlays(view: LayerView | None, overlays: tuple[Overlay, ...], *,
+                  caption: bool = False) -> LayerView | None:
+    """``view`` with ``overlays`` drawn on top (a view of its own for the plain city); with
+    ``caption``, their labels join the caption too (for panels that have no legend)."""
     if not overlays:
         return view
     if view is None:
-        return LayerView("city", "", None, overlays)
-    return dataclasses.replace(view, overlays=view.overlays + overlays)
+        view = LayerView("city", "", None)
+    labels = [o.label for o in overlays if o.label] if caption else []
+    text = "\n".join(part for part in (view.caption, *labels) if part)
+    return dataclasses.replace(view, caption=text, overlays=view.overlays + overlays)
 
 
 def check_same_city(a: RunTables, b: RunTables) -> None:

@@ -90,18 +90,21 @@ def save_png(plotter: pv.Plotter, path: str | Path) -> Path:
 
 def render_views(city: City, views: list[LayerView | None], names: list[str], *, diff: bool = False,
                  size: tuple[int, int], off_screen: bool = True,
-                 overlays: tuple[Overlay, ...] = ()) -> pv.Plotter:
+                 overlays: list[tuple[Overlay, ...]] | None = None) -> pv.Plotter:
     """The picture of one run's view, two runs side by side, or (``diff``) A minus B, with
-    ``overlays`` (what the policies changed) on every panel."""
+    ``overlays`` (per run: what its policy changed, :func:`viz.compare.policy_overlays`) on the
+    run's panel, or all of them on the difference."""
+    overlays = overlays or [() for _ in views]
     if diff:
         plotter, _ = render_difference(city, views[0], views[1], names[0], names[1], size=size,
-                                       off_screen=off_screen, overlays=overlays)
+                                       off_screen=off_screen, overlays=sum(overlays, ()))
         return plotter
-    views = [with_overlays(v, overlays) for v in views]
-    if len(views) == 2:
+    if len(views) == 2:  # panels have no legend: the overlays' labels join the captions
+        views = [with_overlays(v, o, caption=True) for v, o in zip(views, overlays, strict=True)]
         plotter, _ = render_side_by_side(city, views, names, size=size, off_screen=off_screen)
     else:
-        plotter, _ = render_city(city, views[0], title=names[0], size=size, off_screen=off_screen)
+        plotter, _ = render_city(city, with_overlays(views[0], overlays[0]), title=names[0],
+                                 size=size, off_screen=off_screen)
     return plotter
 
 

@@ -207,10 +207,10 @@ class Presenter:
         views = self._views()
         if self.side == "A - B":
             return (with_overlays(difference_view(views[0], views[1], self.names[0], self.names[1]),
-                                  self.policy), f"{self.names[0]} minus {self.names[1]}")
+                                  sum(self.policy, ())), f"{self.names[0]} minus {self.names[1]}")
         k = 1 if self.side == "B" else 0
         prefix = f"{self.side}: " if len(self.runs) == 2 else ""
-        return with_overlays(views[k], self.policy), prefix + self.names[k]
+        return with_overlays(views[k], self.policy[k]), prefix + self.names[k]
 
     # -- drawing ----------------------------------------------------------------------------
 
