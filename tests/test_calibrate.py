@@ -83,8 +83,8 @@ def _fitted(path: Path) -> dict:
     return tomllib.loads(path.read_text())["traffic"]
 
 
-def _calibrate(world: Path, observed: str, out: str, budget: int = BUDGET, **options):
-    return calibrate(world / "prior.toml", world / observed, world / out, budget=budget, workers=0,
+def _calibrate(world: Path, observed: str, out: str, budget: int = BUDGET, workers: int = 0, **options):
+    return calibrate(world / "prior.toml", world / observed, world / out, budget=budget, workers=workers,
                      progress=lambda line: None, **options)
 
 
@@ -216,3 +216,9 @@ def test_the_shipped_example_reads_against_its_prior_and_validates():
     calibrated = load_scenario(folder / "calibrated.toml")
     assert calibrated.files[1] == str(folder / "../../../scenarios/hezhou_synthetic_prior.toml")
     assert calibrated.to_dict()["traffic"]["trip_rate"] == pytest.approx(0.575, rel=0.05)  # the truth's
+
+
+@pytest.mark.slow
+def test_two_dask_workers_write_the_same_calibration(world, recovered):
+    _calibrate(world, "observed", "dask.toml", workers=2)
+    assert (world / "dask.toml").read_text() == (world / "recovered.toml").read_text()
