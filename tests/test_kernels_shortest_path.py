@@ -75,7 +75,7 @@ def _trees(net, w, target_start, target_node, active=None, changed=None, old_wei
                      target_start, target_node, np.ones(n_targets, np.bool_) if active is None else active,
                      fresh, np.zeros(0, np.int64) if changed is None else changed,
                      np.zeros(0) if old_weight is None else old_weight, 0.0, dist, next_link,
-                     np.zeros(n_targets, np.bool_), 3)
+                     np.zeros(n_targets, np.bool_), 3, np.zeros(0, np.int64), np.zeros(0, np.int64))
     return dist, next_link
 
 

@@ -6,7 +6,9 @@ import heapq
 
 import numpy as np
 import pytest
+from traffic_twin import random_trips
 
+from twin.traffic import DynamicLoading, LoadingSettings
 from twin.traffic.routing import RouteTables, times_to_destinations
 
 
@@ -103,3 +105,50 @@ def test_inactive_tables_are_not_updated(net):
     assert tables.update(slower, np.array([False, True])) == 1
     np.testing.assert_array_equal(tables.dist[0], before)
     np.testing.assert_array_equal(tables.dist[1], python_times_to(net, slower, [40]))
+
+
+def test_tables_searched_to_the_needed_nodes_hold_their_times(net):
+    """A table searched only until its needed nodes are settled holds the exact time at every node
+    up to the farthest of them, and a larger time everywhere else (never taken for a nearer node);
+    a later update without ``need`` searches it again in full."""
+    rng = np.random.default_rng(3)
+    fft = np.asarray(net.free_flow_time_s, dtype=np.float64)
+    dest_nodes = np.array([0, 17, 60, 61, 62, net.n_nodes - 1], dtype=np.int64)
+    dest_start = np.array([0, 1, 2, 5, 6], dtype=np.int64)
+    tables = RouteTables(net, fft, dest_nodes, dest_start)
+    times = _changes(net, rng, fft, fft, 40)
+    need_start = np.array([0, 3, 3, 4, 6], dtype=np.int64)  # the second table is needed nowhere
+    need_node = rng.choice(net.n_nodes, size=6, replace=False).astype(np.int64)
+    assert tables.update(times, need=(need_start, need_node)) == 4
+    for i in range(4):
+        exact = python_times_to(net, times, dest_nodes[dest_start[i] : dest_start[i + 1]])
+        needed = need_node[need_start[i] : need_start[i + 1]]
+        farthest = exact[needed].max() if needed.size else 0.0
+        near = exact <= farthest
+        assert near[needed].all()
+        np.testing.assert_array_equal(tables.dist[i][near], exact[near])
+        assert np.all(tables.dist[i][~near] > farthest)
+    assert tables.partial.all()
+    tables.update(times)
+    np.testing.assert_array_equal(tables.dist, times_to_destinations(net, times, dest_nodes, dest_start))
+
+
+class _FullTables(DynamicLoading):
+    """The loading with every route table searched in full at each refresh (no ``need``)."""
+
+    def _read_until(self, until_s):
+        return None
+
+
+@pytest.mark.parametrize("route_choice", ["enroute", "fixed"])
+def test_loading_on_tables_searched_to_the_needed_nodes_equals_full_tables(net, route_choice):
+    """Searching each table only as far as its rows can read it before the next refresh gives the
+    very same congested day, bit for bit, as the full tables."""
+    trips = random_trips(net.n_nodes, 3000, np.random.default_rng(4))
+    settings = LoadingSettings(time_step_s=1.0, route_choice=route_choice, route_update_s=30.0,
+                               horizon_s=3600.0)
+    bounded, full = DynamicLoading(net, trips, settings).run(), _FullTables(net, trips, settings).run()
+    assert bounded.routes.partial.any() and not full.routes.partial.any()
+    assert bounded.arrived_vehicles > 0
+    for name in ("veh_arrive", "veh_link", "rec_exits", "rec_time", "max_occ"):
+        np.testing.assert_array_equal(getattr(bounded, name), getattr(full, name))

@@ -183,79 +183,115 @@ def _buckets(head, span, width):
         size = 1
         while size < needed:
             size *= 2
-        head = np.full(size, -1, dtype=np.int64)
+        head = np.full(size, -1, dtype=np.int32)
     return head, width
 
 
 @njit(cache=True, inline="always")
-def _enqueue(node, key, width, head, nxt, prv, where):
-    """Queue ``node`` at ``key`` (moving it if queued already); returns 1 if it was not queued."""
-    was = where[node]
-    if was >= 0:
-        if prv[node] >= 0:
-            nxt[prv[node]] = nxt[node]
-        else:
-            head[was] = nxt[node]
-        if nxt[node] >= 0:
-            prv[nxt[node]] = prv[node]
+def _push(node, key, width, head, e_node, e_next, e_key, top):
+    """Queue ``node`` at ``key`` as entry ``top`` of the pool; returns the next free entry.
+
+    The pool (``e_node``, ``e_key``, ``e_next``: node, key and next entry of the same bucket)
+    holds one entry per time a node was lowered: a node lowered again gets a new entry, and the
+    entries it left behind are skipped when they come up (their key is no longer its time)."""
     b = int(key / width) & (head.shape[0] - 1)
-    nxt[node] = head[b]
-    prv[node] = -1
-    if head[b] >= 0:
-        prv[head[b]] = node
-    head[b] = node
-    where[node] = b
-    return 1 if was < 0 else 0
+    e_node[top] = node
+    e_key[top] = key
+    e_next[top] = head[b]
+    head[b] = top
+    return top + 1
 
 
 @njit(cache=True)
-def _settle_towards(in_start, in_links, in_from, in_weight, dist, next_link, queued, lowest, width,
-                    head, nxt, prv, where):
-    """Dijkstra towards a target on the links into each settled node, from the ``queued`` nodes.
+def _pool(size):
+    """An empty entry pool for :func:`_push` with room for ``size`` entries."""
+    return np.empty(size, dtype=np.int32), np.empty(size, dtype=np.int32), np.empty(size, dtype=np.float64)
+
+
+@njit(cache=True)
+def _settle_towards(in_start, in_links, in_from, in_weight, dist, next_link, top, lowest, width,
+                    head, e_node, e_next, e_key, wanted, remaining):
+    """Dijkstra towards a target on the links into each settled node, from the ``top`` queued entries.
 
     The queue is Dial's buckets (:func:`_buckets`): a node at time ``d`` sits in bucket
-    ``int(d / width)`` modulo ``len(head)``, a doubly linked list through ``nxt`` and ``prv``
-    (``where`` is its bucket, -1 when not queued), scanned upwards from the ``lowest`` queued
-    time. ``in_from`` and ``in_weight`` are the tail and weight of each link in ``in_links``
-    order (read in sequence). Links taking at least ``width`` settle each node once; a node
-    lowered within its own bucket is settled again (the same labels, more work). Each node's
-    first link on its way is kept in ``next_link``. Leaves the queue empty.
+    ``int(d / width)`` modulo ``len(head)``, a singly linked list of pool entries
+    (:func:`_push`), scanned upwards from the ``lowest`` queued time; an entry whose key is no
+    longer its node's time is skipped (lazy deletion: a lowered node is queued again rather
+    than moved). ``in_from`` and ``in_weight`` are the tail and weight of each link in
+    ``in_links`` order (read in sequence). Links taking at least ``width`` settle each node
+    once; a node lowered within its own bucket after it was settled is settled again (the same
+    labels, more work). Each node's first link on its way is kept in ``next_link``.
+
+    With ``remaining`` > 0 the search stops once the ``remaining`` nodes marked in ``wanted``
+    are settled (their marks cleared) and their bucket is done: every node whose time falls in
+    that bucket or an earlier one then holds its exact time, and every other node a time (an
+    upper bound of its own, or inf) above every settled one. With -1 it settles every node.
+
+    Returns True with the queue empty, or False, the labels unfinished, if the pool ran out of
+    entries (it holds as many as the links and nodes, which a search needs only when lowered
+    nodes settle again).
     """
     mask = head.shape[0] - 1
     cur = int(lowest / width)
+    queued = top
     while queued > 0:
         b = cur & mask
-        v = head[b]
-        if v < 0:
+        e = head[b]
+        if e < 0:
+            if remaining == 0:  # the wanted nodes and their bucket are settled: drop the rest
+                head[:] = -1
+                return True
             cur += 1
             continue
-        head[b] = nxt[v]
-        if nxt[v] >= 0:
-            prv[nxt[v]] = -1
-        where[v] = -1
+        head[b] = e_next[e]
         queued -= 1
-        d = dist[v]
+        v = e_node[e]
+        d = e_key[e]
+        if d != dist[v]:
+            continue
+        if remaining > 0 and wanted[v]:
+            wanted[v] = False
+            remaining -= 1
         for k in range(in_start[v], in_start[v + 1]):
             u = in_from[k]
             nd = d + in_weight[k]
             if nd < dist[u]:
                 dist[u] = nd
                 next_link[u] = in_links[k]
-                queued += _enqueue(u, nd, width, head, nxt, prv, where)
+                if top == e_node.shape[0]:
+                    head[:] = -1
+                    return False
+                top = _push(u, nd, width, head, e_node, e_next, e_key, top)
+                queued += 1
+    return True
 
 
 @njit(cache=True)
-def _tree_to(targets, in_start, in_links, in_from, in_weight, width, dist, next_link, head, nxt, prv, where):
-    """Time from every node to the nearest of ``targets`` and each node's first link on the way."""
+def _tree_to(targets, need, bounded, in_start, in_links, in_from, in_weight, width, dist, next_link, head,
+             e_node, e_next, e_key, wanted):
+    """Time from every node to the nearest of ``targets`` and each node's first link on the way;
+    False if the entry pool was too small (see :func:`_settle_towards`). With ``bounded`` the
+    search stops once the ``need`` nodes are settled (``wanted``: all False, left so)."""
     dist[:] = np.inf
     next_link[:] = -1
-    queued = 0
+    remaining = -1
+    if bounded:
+        remaining = 0
+        for v in need:
+            if not wanted[v]:
+                wanted[v] = True
+                remaining += 1
+    top = 0
     for target in targets:
         if dist[target] > 0.0:
             dist[target] = 0.0
-            queued += _enqueue(target, 0.0, width, head, nxt, prv, where)
-    _settle_towards(in_start, in_links, in_from, in_weight, dist, next_link, queued, 0.0, width,
-                    head, nxt, prv, where)
+            top = _push(target, 0.0, width, head, e_node, e_next, e_key, top)
+    done = _settle_towards(in_start, in_links, in_from, in_weight, dist, next_link, top, 0.0, width,
+                           head, e_node, e_next, e_key, wanted, remaining)
+    if bounded:
+        for v in need:  # the unreachable ones, or all when the pool ran out
+            wanted[v] = False
+    return done
 
 
 @njit(cache=True)
@@ -278,8 +314,8 @@ def _shifts(changed, old_weight, link_to, link_from, weight, dist, next_link, to
 
 @njit(cache=True)
 def _update_tree_to(changed, old_weight, out_start, link_to, in_start, in_links, in_from, in_weight,
-                    link_from, weight, width, longest, dist, next_link, affected, stack, head, nxt, prv,
-                    where, max_affected):
+                    link_from, weight, width, longest, dist, next_link, affected, stack, head, e_node,
+                    e_next, e_key, max_affected):
     """Bring a tree to a target (``dist``, ``next_link`` on the old weights) to the new ``weight``.
 
     Only ``changed`` links differ (``old_weight`` their previous weights). Nodes whose way runs
@@ -289,8 +325,9 @@ def _update_tree_to(changed, old_weight, out_start, link_to, in_start, in_links,
     point of ``dist[u] = min(dist[v] + weight[u -> v])``, the same floats as :func:`_tree_to`.
 
     Returns the bucket heads (longer ones if the queued keys spread wider than ``head`` holds)
-    and whether the tree was left alone because more than ``max_affected`` nodes would lose
-    their labels (a search from scratch is then cheaper).
+    and whether the tree must be searched from scratch: left alone because more than
+    ``max_affected`` nodes would lose their labels (a search from scratch is then cheaper), or
+    left unfinished because the entry pool ran out (:func:`_settle_towards`).
     """
     n_affected = 0
     for c in range(changed.shape[0]):
@@ -343,13 +380,13 @@ def _update_tree_to(changed, old_weight, out_start, link_to, in_start, in_links,
     if lowest == np.inf:
         return head, False
     head, width = _buckets(head, highest - lowest + longest, width)
-    queued = 0
+    top = 0
     for i in range(n_affected):
         if dist[stack[i]] < np.inf:
-            queued += _enqueue(stack[i], dist[stack[i]], width, head, nxt, prv, where)
-    _settle_towards(in_start, in_links, in_from, in_weight, dist, next_link, queued, lowest, width,
-                    head, nxt, prv, where)
-    return head, False
+            top = _push(stack[i], dist[stack[i]], width, head, e_node, e_next, e_key, top)
+    done = _settle_towards(in_start, in_links, in_from, in_weight, dist, next_link, top, lowest, width,
+                           head, e_node, e_next, e_key, affected, -1)
+    return head, not done
 
 
 @njit(cache=True)
@@ -368,15 +405,15 @@ def _link_range(weight):
 @njit(cache=True)
 def _trees_block(b, n_blocks, out_start, link_to, in_start, in_links, in_from, in_weight, link_from, weight,
                  width, longest, target_start, target_node, active, fresh, changed, old_weight, tolerance,
-                 dist, next_link, updated):
+                 dist, next_link, updated, need_start, need_node):
     """The rows ``b, b + n_blocks, ...`` of :func:`trees_to_targets`, with work arrays of their own."""
     n = out_start.shape[0] - 1
-    head, block_width = _buckets(np.empty(0, dtype=np.int64), longest, width)
-    nxt = np.empty(n, dtype=np.int64)
-    prv = np.empty(n, dtype=np.int64)
-    where = np.full(n, -1, dtype=np.int64)
+    head, block_width = _buckets(np.empty(0, dtype=np.int32), longest, width)
+    e_node, e_next, e_key = _pool(n + link_to.shape[0] + changed.shape[0] + 1)
     affected = np.zeros(n, dtype=np.bool_)
     stack = np.empty(n + changed.shape[0], dtype=np.int64)
+    bounded = need_start.shape[0] > 0
+    need = need_node[:0]
     for i in range(b, target_start.shape[0] - 1, n_blocks):
         if not active[i]:
             continue
@@ -387,17 +424,21 @@ def _trees_block(b, n_blocks, out_start, link_to, in_start, in_links, in_from, i
                 continue
             head, redo = _update_tree_to(changed, old_weight, out_start, link_to, in_start, in_links, in_from,
                                          in_weight, link_from, weight, width, longest, dist[i], next_link[i],
-                                         affected, stack, head, nxt, prv, where, n // 8)
+                                         affected, stack, head, e_node, e_next, e_key, n // 8)
         updated[i] = True
         if redo:
             targets = target_node[target_start[i] : target_start[i + 1]]
-            _tree_to(targets, in_start, in_links, in_from, in_weight, block_width, dist[i], next_link[i],
-                     head, nxt, prv, where)
+            if bounded:
+                need = need_node[need_start[i] : need_start[i + 1]]
+            while not _tree_to(targets, need, bounded, in_start, in_links, in_from, in_weight, block_width,
+                               dist[i], next_link[i], head, e_node, e_next, e_key, affected):
+                e_node, e_next, e_key = _pool(2 * e_node.shape[0])
 
 
 @njit(cache=True, parallel=True)
 def trees_to_targets(out_start, link_to, in_start, in_links, link_from, weight, target_start, target_node,
-                     active, fresh, changed, old_weight, tolerance, dist, next_link, updated, n_blocks):
+                     active, fresh, changed, old_weight, tolerance, dist, next_link, updated, n_blocks,
+                     need_start, need_node):
     """Shortest times from every node to each target, in place (``dist``, ``next_link``: n_targets x
     n_nodes; first link of each node's way, -1 at the target or when unreachable). Target ``i``
     is the node set ``target_node[target_start[i]:target_start[i + 1]]`` (the nearest counts).
@@ -409,6 +450,12 @@ def trees_to_targets(out_start, link_to, in_start, in_links, link_from, weight, 
     by more than that share (:func:`_shifts`). ``updated`` marks the rows computed or updated;
     rows with ``active`` False are left as they are. Parallel over ``n_blocks`` blocks of
     targets (each with its own work arrays); each row's result is independent of the blocks.
+
+    With ``need_start`` (n_targets + 1 offsets; empty: every node) each row is searched from
+    scratch (``fresh`` must be True) only until the nodes ``need_node[need_start[i]:need_start[i +
+    1]]`` hold their times (:func:`_settle_towards`): the nodes nearer the target than the
+    farthest of them hold exact times, the others upper bounds above those; such a row cannot
+    be updated later, only searched again.
     """
     width, longest = _link_range(weight)
     in_from = link_from[in_links]
@@ -416,17 +463,17 @@ def trees_to_targets(out_start, link_to, in_start, in_links, link_from, weight, 
     for b in prange(n_blocks):
         _trees_block(b, n_blocks, out_start, link_to, in_start, in_links, in_from, in_weight, link_from,
                      weight, width, longest, target_start, target_node, active, fresh, changed, old_weight,
-                     tolerance, dist, next_link, updated)
+                     tolerance, dist, next_link, updated, need_start, need_node)
 
 
 @njit(cache=True)
 def trees_to_targets_serial(out_start, link_to, in_start, in_links, link_from, weight, target_start,
                             target_node, active, fresh, changed, old_weight, tolerance, dist, next_link,
-                            updated):
+                            updated, need_start, need_node):
     """:func:`trees_to_targets` on the calling thread alone: for small tables, where waking the
     other threads costs more than the work (and a process that calls only this one loads no
     threading layer)."""
     width, longest = _link_range(weight)
     _trees_block(0, 1, out_start, link_to, in_start, in_links, link_from[in_links], weight[in_links],
                  link_from, weight, width, longest, target_start, target_node, active, fresh, changed,
-                 old_weight, tolerance, dist, next_link, updated)
+                 old_weight, tolerance, dist, next_link, updated, need_start, need_node)

@@ -219,6 +219,7 @@ class DynamicLoading:
         self.routes = RouteTables(network, self.link_time_s, self.dest_nodes, self.dest_start,
                                   tolerance=s.route_tolerance)
         self.dist = self.routes.dist  # repaired in place at each refresh
+        self._tables_until = np.inf  # steps up to this time read only the nodes the tables were searched to
         reach = np.isfinite(self.dist[self.veh_dest_idx, self.veh_origin])
         self.veh_link[~reach] = lk.UNREACHABLE
         self.unreachable_vehicles = int(self.veh_size[~reach].sum())
@@ -258,10 +259,9 @@ class DynamicLoading:
         s = self.settings
         times = self.current_link_times()
         self.link_time_s = times
-        on_way = (self.veh_link != lk.ARRIVED) & (self.veh_link != lk.UNREACHABLE)
-        needed = np.bincount(self.veh_dest_idx[on_way], minlength=len(self.dist)) > 0
-        self.routes.update(times, needed)  # only the links whose time changed (none on a quiet night)
         self.next_update = self.t + s.route_update_s
+        need = self._read_until(self.next_update) if s.route_tolerance == 0 else None
+        self.routes.update(times, self._on_way_tables(), need)
         if s.route_choice == "fixed":
             depart = self.veh_depart[self.veh_order]
             due = self.veh_order[(depart >= self._paths_until) & (depart < self.next_update)]
@@ -274,6 +274,28 @@ class DynamicLoading:
                                               self.link_time_s, self.dist, s.route_noise)
                 self.assign_paths(due, starts, links)
         self.seconds["routing"] += time.perf_counter() - start
+
+    def _on_way_tables(self) -> np.ndarray:
+        """Per destination, whether a row still heads there (its table is still read)."""
+        on_way = (self.veh_link != lk.ARRIVED) & (self.veh_link != lk.UNREACHABLE)
+        return np.bincount(self.veh_dest_idx[on_way], minlength=len(self.dist)) > 0
+
+    def _read_until(self, until_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """The nodes at which each destination's table is read before ``until_s`` (start offsets
+        per destination, nodes): where the rows on links reach their link's end, and the origins
+        of the rows waiting there or departing before then (a row only moves on to nodes nearer
+        its destination). A step after ``until_s`` needs the tables in full (:meth:`step`)."""
+        on_link = np.flatnonzero(self.veh_link >= 0)
+        leaving = np.flatnonzero((self.veh_link == lk.WAITING)
+                                 & (self.veh_depart < until_s + self.settings.time_step_s))
+        rows = np.concatenate([on_link, leaving])
+        nodes = np.concatenate([self.network.link_to[self.veh_link[on_link]], self.veh_origin[leaving]])
+        dest = self.veh_dest_idx[rows]
+        order = np.argsort(dest, kind="stable")
+        start = np.zeros(len(self.dist) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(dest, minlength=len(self.dist)), out=start[1:])
+        self._tables_until = until_s
+        return start, nodes[order].astype(np.int64)
 
     def assign_paths(self, rows: np.ndarray, starts: np.ndarray, links: np.ndarray) -> None:
         """Give ``rows`` fixed paths (``links[starts[i]:starts[i+1]]`` for ``rows[i]``) before they depart."""
@@ -304,6 +326,9 @@ class DynamicLoading:
         """Run exactly ``n_steps`` kernel steps (routes as last updated)."""
         s = self.settings
         net = self.network
+        if self.t + (n_steps - 1) * s.time_step_s > self._tables_until + 1e-6:
+            self.routes.update(self.link_time_s, self._on_way_tables())  # past the nodes prepared for
+            self._tables_until = np.inf
         start = time.perf_counter()
         lk.run_steps(
             self.t,

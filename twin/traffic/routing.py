@@ -61,6 +61,13 @@ class RouteTables:
     changed link on a way. Every table is brought up to date at least every ``max_lag``
     updates. With 0 (the default) every table is exact after every update.
 
+    An update may also say where each table will be read until the next one (``need``): at
+    tolerance 0 each such table is then searched from scratch only until those nodes hold their
+    times. Every node nearer the destination than the farthest of them holds its exact time
+    (a vehicle at a needed node only ever moves to nearer ones), every other node a time above
+    all of those (so it is never taken for a nearer one); such a table is searched again, not
+    repaired, at its next update.
+
     Args:
         network: the road graph.
         link_time_s: the link times of the first tables (inf on closed links), seconds.
@@ -86,47 +93,61 @@ class RouteTables:
         self.next_link = np.empty((n_dest, network.n_nodes), dtype=np.int32)
         self.updates = 0
         self.version = np.zeros(n_dest, dtype=np.int64)  # the update whose link times each table holds
+        self.partial = np.zeros(n_dest, dtype=np.bool_)  # tables searched only to the nodes needed
         self.held_s = {0: np.array(link_time_s, dtype=np.float64)}  # link times of the versions held
         self._run(self.held_s[0], np.ones(n_dest, dtype=np.bool_), True, np.zeros(0, dtype=np.int64),
                   np.zeros(0), 0.0)
 
-    def update(self, link_time_s: np.ndarray, active: np.ndarray | None = None) -> int:
+    def update(self, link_time_s: np.ndarray, active: np.ndarray | None = None,
+               need: tuple[np.ndarray, np.ndarray] | None = None) -> int:
         """Take in the new link times (seconds); returns the number of tables brought up to date.
 
         ``active`` (per destination, optional) marks the tables still needed: the others are
-        left as they are and must not be read again.
+        left as they are and must not be read again. ``need`` (optional; used at tolerance 0):
+        ``(start, nodes)``, offsets (n_dest + 1) into the nodes at which each active table will
+        be read until the next update (see the class).
         """
         new = np.array(link_time_s, dtype=np.float64)
         active = np.ones(len(self.dist), dtype=np.bool_) if active is None else np.asarray(active, np.bool_)
         self.updates += 1
         updated = np.zeros(len(self.dist), dtype=np.bool_)
-        for version in np.unique(self.version[active]):
+        bounded = need is not None and self.tolerance == 0.0
+        fresh = active & (self.partial | bounded)
+        if fresh.any():
+            self._run(new, fresh, True, np.zeros(0, dtype=np.int64), np.zeros(0), 0.0, updated,
+                      need if bounded else None)
+            self.partial[fresh] = bounded
+        for version in np.unique(self.version[active & ~fresh]):
             held = self.held_s[int(version)]
             changed = np.flatnonzero(new != held)
-            group = active & (self.version == version)
+            group = active & ~fresh & (self.version == version)
             if not changed.size:
                 updated |= group
                 continue
             lagging = self.updates - version >= self.max_lag
             self._run(new, group, False, changed, held[changed], 0.0 if lagging else self.tolerance, updated)
         self.version[updated] = self.updates
-        kept = set(self.version[active].tolist())
+        kept = set(self.version[active & ~self.partial].tolist())
         self.held_s = {v: w for v, w in self.held_s.items() if v in kept}
         if self.updates in kept:
             self.held_s[self.updates] = new
         return int(updated.sum())
 
     def _run(self, weight: np.ndarray, active: np.ndarray, fresh: bool, changed: np.ndarray,
-             old_weight: np.ndarray, tolerance: float, updated: np.ndarray | None = None) -> None:
+             old_weight: np.ndarray, tolerance: float, updated: np.ndarray | None = None,
+             need: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         net = self.network
         updated = np.zeros(len(self.dist), dtype=np.bool_) if updated is None else updated
+        need_start, need_node = (np.zeros(0, dtype=np.int64),) * 2 if need is None else (
+            np.ascontiguousarray(a, dtype=np.int64) for a in need)
         args = (net.out_start, net.link_to, net.in_start, net.in_links, net.link_from, weight,
                 self.dest_start, self.dest_nodes, active, fresh, changed, old_weight, tolerance, self.dist,
                 self.next_link, updated)
         if self.parallel:
-            trees_to_targets(*args, max(1, min(len(self.dist), 4 * numba.get_num_threads())))
+            trees_to_targets(*args, max(1, min(len(self.dist), 4 * numba.get_num_threads())), need_start,
+                             need_node)
         else:
-            trees_to_targets_serial(*args)
+            trees_to_targets_serial(*args, need_start, need_node)
 
 
 @njit(cache=True)
