@@ -268,7 +268,7 @@ def test_presenter_refuses_a_year_a_side_lacks(two_runs):
         assert presenter.year == 2026 and presenter.sides() == ["A", "B", "A - B"]
         assert {"whole city", "bridge: Test Bridge"} <= set(presenter.presets)
         assert [[o.label for o in run if o.label] for run in presenter.policy] == [
-            [], ["closed in bridge_closed: Test Bridge"]]  # the policy run's own change
+            [], ["closed in B: Test Bridge"]]  # the policy run's own change
         with pytest.raises(TwinInputError, match=r"--year 2031: the run holds year\(s\) 2025..2026"):
             presenter.set_year(2031)
         assert presenter.year == 2026

@@ -128,7 +128,7 @@ def _render(args: argparse.Namespace, runs: list[RunTables]) -> int:
              layer_view(r, args.layer, time_s=time_s, year=args.year, quantity=args.quantity)
              for r in runs]
     plotter = render_views(runs[0].city, views, names, diff=args.diff, size=size,
-                           off_screen=bool(args.png), overlays=policy_overlays(runs, names))
+                           off_screen=bool(args.png), overlays=policy_overlays(runs))
     try:
         if args.png:
             print(f"picture: {save_png(plotter, args.png)}")

@@ -47,20 +47,21 @@ def nice_limit(top: float) -> float:
     return float(next(m * power for m in NICE_STEPS if m * power >= top * (1 - 1e-9)))
 
 
-def policy_overlays(runs: list[RunTables], names: list[str]) -> list[tuple[Overlay, ...]]:
+def policy_overlays(runs: list[RunTables]) -> list[tuple[Overlay, ...]]:
     """What each run's traffic levers changed, to draw on the map (one tuple per run): roads it
     closed (``closed_roads``) and the road it added (``new_link``), where the other run differs
-    (with one run: its levers). Each is its links as thick lines and a large unlabelled marker at
-    their middle, so a 150 m bridge still shows at city scale. A run's panel shows its own; a
-    difference shows both (their labels name the run)."""
+    (with one run: its levers). Each is its links as thick lines and a large unlabelled marker
+    at their middle, so a 150 m bridge still shows at city scale. A run's panel shows its own; a
+    difference shows both; labels name the run as A or B (the legend box is narrow)."""
     net = runs[0].city.network
     levers = []
     for run in runs:
         traffic = run.manifest.get("scenario", {}).get("traffic", {}) or {}
         levers.append((set(traffic.get("closed_roads") or ()), tuple(traffic.get("new_link") or ())))
     per_run = []
-    for k, (name, (closed, new)) in enumerate(zip(names, levers, strict=True)):
+    for k, (closed, new) in enumerate(levers):
         overlays: list[Overlay] = []
+        side = f" in {'AB'[k]}" if len(runs) == 2 else ""
         others = [lever for j, lever in enumerate(levers) if j != k]
         only = sorted(closed.difference(*(o[0] for o in others)))
         roads = [net.road_names.index(r) for r in only if r in net.road_names]
@@ -69,9 +70,9 @@ def policy_overlays(runs: list[RunTables], names: list[str]) -> list[tuple[Overl
             ends = np.column_stack([net.node_x[net.link_from[links]], net.node_y[net.link_from[links]],
                                     net.node_x[net.link_to[links]], net.node_y[net.link_to[links]]])
             overlays += _marked(f"closed-{k}", ends.astype(float),
-                                f"closed in {name}: {', '.join(only)}", "#c000c0")
+                                f"closed{side}: {', '.join(only)}", "#c000c0")
         if len(new) == 4 and all(o[1] != new for o in others):
-            overlays += _marked(f"new-{k}", np.array([new], dtype=float), f"new road in {name}",
+            overlays += _marked(f"new-{k}", np.array([new], dtype=float), f"new road{side}",
                                 "#008f8f")
         per_run.append(tuple(overlays))
     return per_run

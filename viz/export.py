@@ -101,7 +101,8 @@ def render_views(city: City, views: list[LayerView | None], names: list[str], *,
         return plotter
     if len(views) == 2:  # panels have no legend: the overlays' labels join the captions
         views = [with_overlays(v, o, caption=True) for v, o in zip(views, overlays, strict=True)]
-        plotter, _ = render_side_by_side(city, views, names, size=size, off_screen=off_screen)
+        plotter, _ = render_side_by_side(city, views, [f"A: {names[0]}", f"B: {names[1]}"],
+                                         size=size, off_screen=off_screen)
     else:
         plotter, _ = render_city(city, with_overlays(views[0], overlays[0]), title=names[0],
                                  size=size, off_screen=off_screen)
@@ -217,7 +218,7 @@ def write_html(runs: list[RunTables], layer: str | None, path: str | Path, *,
 
     path = check_output(path, "html")
     names = run_labels(runs)
-    overlays = policy_overlays(runs, names)
+    overlays = policy_overlays(runs)
     if year is None and len(runs) == 2:
         year = common_year(runs)
     if layer is None or layer == "population" or time_s is not None:

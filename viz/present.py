@@ -140,12 +140,13 @@ class Presenter:
         self.city = runs[0].city
         self.years = sorted(set().union(*(r.years() for r in runs)))
         self.year = common_year(runs)
-        self.policy = policy_overlays(runs, self.names)
+        self.policy = policy_overlays(runs)
         self.layer = CITY
         self.layers = [CITY] + [layer for layer in LAYERS if self._has_layer(layer)]
         self.side = "A"
         self.facilities: tuple[str, ...] = ()
         self.presets = camera_presets(self.city)
+        self.preset = "whole city"
         self.times = np.zeros(0)
         self.time_index = 0
         self.plotter = new_plotter(size)
@@ -229,6 +230,8 @@ class Presenter:
                                facilities=self.facilities)
         if camera is not None:
             self.plotter.camera_position = camera
+        if self.presets[self.preset] is not None:
+            self.scene.set_scale(self.presets[self.preset])
         self.scene.set_clock(self.clock)
 
     def set_time(self, index: int) -> None:
@@ -293,8 +296,10 @@ class Presenter:
         """Point the camera at a preset (the whole city, a district, a bridge)."""
         if name not in self.presets:
             raise TwinInputError(f"camera {name!r}: presets are {', '.join(self.presets)}")
+        self.preset = name
         if self.scene is not None:
             self.scene.set_camera(bounds=self.presets[name])
+            self.scene.set_scale(self.presets[name] or self.scene.bounds)
 
     def kpis(self) -> list[dict[str, str]]:
         """The KPI panel's rows (strings ready to show) for the year shown."""

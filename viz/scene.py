@@ -234,7 +234,8 @@ class CityScene:
         self.bounds = city_bounds(city)
         xmin, xmax, ymin, ymax = self.bounds
         extent = max(xmax - xmin, ymax - ymin)
-        self.metres_per_px = extent / float(panel_px or plotter.window_size[0])
+        self.panel_px = float(panel_px or plotter.window_size[0])
+        self.metres_per_px = extent / self.panel_px
         field = view.field if view is not None else None
         self.clim = clim if clim is not None else (field.color_range() if field else None)
         if buildings is None:
@@ -260,8 +261,8 @@ class CityScene:
         if legend:
             self._draw_legend(buildings == "use")
         text = self._title_text(title, view)
-        below = 0.031 * max(text.count("\n") - 2, 0)  # lines past three start lower, none cut
-        self.title_actor = plotter.add_text(text, position=(0.015, 0.90 - below),
+        self.title_below = 0.031 * max(text.count("\n") - 2, 0)  # lines past three start lower
+        self.title_actor = plotter.add_text(text, position=(0.015, 0.90 - self.title_below),
                                             viewport=True, font_size=self._pt(16), color=TEXT)
         self.title = title
         self.clock_actor = None
@@ -537,7 +538,8 @@ class CityScene:
     def set_clock(self, text: str) -> None:
         """Show ``text`` (the time of day) large under the title."""
         if self.clock_actor is None:
-            self.clock_actor = self.plotter.add_text(text, position=(0.015, 0.80), viewport=True,
+            self.clock_actor = self.plotter.add_text(text, position=(0.015, 0.80 - self.title_below),
+                                                     viewport=True,
                                                      font_size=self._pt(26), color=TEXT)
         else:
             self.clock_actor.SetInput(text)
@@ -566,6 +568,15 @@ class CityScene:
             mesh.copy_from(self._overlay_mesh(overlay))
             actor.SetVisibility(len(overlay.xy) > 0)
         self.title_actor.SetInput(self._title_text(self.title, view))
+        self.view = view
+
+    def set_scale(self, bounds: tuple[float, float, float, float]) -> None:
+        """Size the roads for a camera framing ``bounds`` (xmin, xmax, ymin, ymax, metres), so a
+        district or bridge close-up keeps roads a few pixels wide instead of the whole city's
+        ribbons seen from near. Glyphs, bars and labels keep their city-scale sizes."""
+        xmin, xmax, ymin, ymax = bounds
+        self.metres_per_px = max(xmax - xmin, ymax - ymin) / self.panel_px
+        self.road_mesh.points = self._road_points(self.view.field if self.view is not None else None)
 
 
 def new_plotter(size: tuple[int, int] = (1600, 1000), *, panels: int = 1,
