@@ -120,3 +120,18 @@ def test_static_page_moments_are_the_key_hours_of_a_day():
     quarter_day = key_times(np.arange(0.0, 6 * 3600.0, 900.0))  # too short for the key hours
     assert [t for _, t in quarter_day] == [0.0, 7200.0, 13500.0, 20700.0]
     assert key_times(np.zeros(0)) == []
+
+
+def test_a_layer_draws_only_the_facilities_it_needs(testville):
+    from viz.scene import FACILITY_GROUPS
+
+    state, series = synthetic_tables(testville, seed=1)
+    run = RunTables(state=state, timeseries=series, name="synthetic", city=testville)
+    drawn = {}
+    for layer in ("emergency", "traffic", None):
+        view = None if layer is None else layer_view(run, layer, time_s=3600.0)
+        plotter, scene = render_city(testville, view, size=(160, 100))
+        plotter.close()
+        drawn[layer] = [g.label for g in scene.groups]
+    assert drawn["emergency"] == ["hospital", "ambulance base", "fire station", "police station"]
+    assert drawn["traffic"] == [] and drawn[None] == [g.label for g in FACILITY_GROUPS]

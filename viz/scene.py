@@ -78,6 +78,13 @@ FACILITY_GROUPS = (
 )
 """Facility glyphs; every kind in FACILITY_KINDS belongs to exactly one group."""
 
+LAYER_FACILITIES: dict[str, tuple[str, ...]] = {
+    "emergency": ("hospital", "ambulance base", "fire station", "police station"),
+    "waste": ("waste depot / plant",),
+}
+"""Facility groups a layer view draws unless told otherwise: the kinds the layer needs (the
+other layers none, so glyphs do not hide the roads and districts; the plain city all)."""
+
 Z_GROUND, Z_WATER, Z_ROAD, Z_OUTLINE = -1.0, 0.5, 1.5, 3.0
 
 
@@ -219,7 +226,7 @@ class CityScene:
         legend: draw the legend of building uses and facility glyphs.
         panel_px: width of this panel in pixels (for on-screen sizes); default the window width.
         facilities: labels of the :data:`FACILITY_GROUPS` to draw (and list in the legend);
-            default all of them.
+            default those :data:`LAYER_FACILITIES` gives the view's layer, all for the plain city.
     """
 
     def __init__(self, plotter: pv.Plotter, city: City, view: LayerView | None = None, *,
@@ -230,6 +237,8 @@ class CityScene:
         self.plotter = plotter
         self.city = city
         self.view = view
+        if facilities is None and view is not None and view.layer != "city":
+            facilities = LAYER_FACILITIES.get(view.layer, ())
         self.groups = tuple(g for g in FACILITY_GROUPS if facilities is None or g.label in facilities)
         self.bounds = city_bounds(city)
         xmin, xmax, ymin, ymax = self.bounds
