@@ -96,7 +96,7 @@ def server(two_runs, tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     """Headless chromium with a fresh profile, logging every network request."""
-    webdriver = pytest.importorskip("selenium.webdriver", reason="the test extra installs selenium")
+    from selenium import webdriver  # the test extra installs selenium: no skip
     from selenium.webdriver.chrome.service import Service
 
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
