@@ -479,7 +479,8 @@ def serve(runs: list[str | Path], *, host: str = "127.0.0.1", port: int = 8080,
     """Serve the viewer of ``runs`` at http://host:port/ until interrupted (Ctrl-C)."""
     from twin.extras import require_extra
 
-    require_extra("trame_pyvista", "html", "twin present")
+    for module in ("trame_pyvista", "trame_vuetify", "trame_vtk"):
+        require_extra(module, "html", "twin present")
     from trame.app import get_server
 
     check_port(host, port)
