@@ -2,7 +2,8 @@
 
 The server runs as a subprocess on a free port over two quick Testville runs; headless chromium
 loads the page, and the test checks that the 3D view is not blank, that the time slider, the
-play button, a layer choice and the A / B / difference switch change the time and the pixels, that
+play button, a layer choice, a facility group, a camera preset and the A / B / difference switch
+change the time and the pixels, that
 the KPI panel holds both runs' indicators, and that the page asked nothing of any host but the
 server. ``scripts/setup.sh`` installs chromium and chromium-driver with the test extra, so the
 test runs on every CI machine. Set ``TWIN_PRESENT_SCREENSHOT=FILE.png`` to keep a screenshot of
@@ -201,6 +202,16 @@ def test_present_in_a_browser(server, browser):
     before = view_pixels(browser)
     click(browser, "facility-0")
     wait_for(lambda: changed(browser, before), "the hospitals to appear")
+
+    before = view_pixels(browser)
+    browser.find_element(By.CSS_SELECTOR, ".v-app-bar .v-field__input").click()  # camera presets
+    bridge = wait_for(lambda: [i for i in browser.find_elements(By.CSS_SELECTOR, ".v-list-item")
+                               if i.text == "bridge: Test Bridge"], "the camera presets")
+    bridge[0].click()
+    wait_for(lambda: changed(browser, before), "the bridge camera to change the picture")
+    browser.find_element(By.CSS_SELECTOR, ".v-app-bar .v-field__input").click()
+    wait_for(lambda: [i for i in browser.find_elements(By.CSS_SELECTOR, ".v-list-item")
+                      if i.text == "whole city"], "the camera presets")[0].click()
 
     for side in ("side-B", "side-A-B", "side-A"):
         before = view_pixels(browser)
