@@ -4,8 +4,9 @@ The server runs as a subprocess on a free port over two quick Testville runs (th
 bridge closed); headless chromium loads the page, and the test checks that the 3D view is not
 blank, that the time slider, the play button, a layer choice, a facility group, a camera preset
 and the A / B / difference switch change the time and the pixels, that the KPI panel holds both
-runs' indicators, and that the page asked nothing of any host but the server. ``scripts/setup.sh`` installs chromium and chromium-driver with the test extra, so the
-test runs on every CI machine. Set ``TWIN_PRESENT_SCREENSHOT=FILE.png`` to keep a screenshot of
+runs' indicators, and that the page asked nothing of any host but the server.
+``scripts/setup.sh`` installs chromium and chromium-driver with the test extra, so the test runs
+on every CI machine. Set ``TWIN_PRESENT_SCREENSHOT=FILE.png`` to keep a screenshot of
 the page (the one in docs/viz.md comes from here).
 """
 
