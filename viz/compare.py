@@ -48,34 +48,88 @@ def nice_limit(top: float) -> float:
 
 
 def policy_overlays(runs: list[RunTables]) -> list[tuple[Overlay, ...]]:
-    """What each run's traffic levers changed, to draw on the map (one tuple per run): roads it
-    closed (``closed_roads``) and the road it added (``new_link``), where the other run differs
-    (with one run: its levers). Each is its links as thick lines and a large unlabelled marker
-    at their middle, so a 150 m bridge still shows at city scale. A run's panel shows its own; a
-    difference shows both; labels name the run as A or B (the legend box is narrow)."""
-    net = runs[0].city.network
-    levers = []
-    for run in runs:
-        traffic = run.manifest.get("scenario", {}).get("traffic", {}) or {}
-        levers.append((set(traffic.get("closed_roads") or ()), tuple(traffic.get("new_link") or ())))
+    """What each run's levers changed, to draw on the map (one tuple per run), where the other
+    run differs (with one run: its levers): roads it closed (``traffic.closed_roads``, magenta),
+    the road it added (``traffic.new_link``, teal), roads whose capacity it scaled
+    (``traffic.capacity_factor``, orange), the emergency stations it added
+    (``emergency.stations``, dark red) and the hazard areas of its surges
+    (``emergency.surge`` circle or polygon, blue outline). Roads are their links as thick lines
+    and a large unlabelled marker at their middle, so a 150 m bridge still shows at city scale.
+    A run's panel shows its own; a difference shows both; labels name the run as A or B (the
+    legend box is narrow)."""
+    levers = [_levers(run) for run in runs]
     per_run = []
-    for k, (closed, new) in enumerate(levers):
+    for k, lever in enumerate(levers):
         overlays: list[Overlay] = []
         side = f" in {'AB'[k]}" if len(runs) == 2 else ""
-        others = [lever for j, lever in enumerate(levers) if j != k]
-        only = sorted(closed.difference(*(o[0] for o in others)))
-        roads = [net.road_names.index(r) for r in only if r in net.road_names]
-        if roads:
-            links = np.flatnonzero(np.isin(np.asarray(net.link_road, int), roads))
-            ends = np.column_stack([net.node_x[net.link_from[links]], net.node_y[net.link_from[links]],
-                                    net.node_x[net.link_to[links]], net.node_y[net.link_to[links]]])
-            overlays += _marked(f"closed-{k}", ends.astype(float),
-                                f"closed{side}: {', '.join(only)}", "#c000c0")
-        if len(new) == 4 and all(o[1] != new for o in others):
+        others = [other for j, other in enumerate(levers) if j != k]
+        only = sorted(lever["closed"].difference(*(o["closed"] for o in others)))
+        ends = _road_ends(runs[0].city, only)
+        if len(ends):
+            overlays += _marked(f"closed-{k}", ends, f"closed{side}: {', '.join(only)}", "#c000c0")
+        new = lever["new"]
+        if len(new) == 4 and all(o["new"] != new for o in others):
             overlays += _marked(f"new-{k}", np.array([new], dtype=float), f"new road{side}",
                                 "#008f8f")
+        scaled = sorted(r for r, f in lever["capacity"].items()
+                        if all(o["capacity"].get(r) != f for o in others))
+        ends = _road_ends(runs[0].city, scaled)
+        if len(ends):
+            what = ", ".join(f"{r} x{lever['capacity'][r]:g}" for r in scaled)
+            overlays += _marked(f"capacity-{k}", ends, f"capacity{side}: {what}", "#ff8c00")
+        stations = [s for s in lever["stations"] if all(s not in o["stations"] for o in others)]
+        if stations:
+            xy = np.array([[s[1], s[2]] for s in stations], dtype=float)
+            overlays.append(Overlay(f"stations-{k}", "points", xy, f"new station{side}: "
+                                    + ", ".join(s[0] for s in stations), color="#8b0000", size=24.0))
+        areas = [a for a in lever["hazards"] if all(a not in o["hazards"] for o in others)]
+        if areas:
+            rings = [_ring_segments(a) for a in areas]
+            overlays.append(Overlay(f"hazard-{k}", "segments", np.concatenate(rings),
+                                    f"hazard area{side}", color="#1f5fd0", size=5.0))
         per_run.append(tuple(overlays))
     return per_run
+
+
+def _levers(run: RunTables) -> dict:
+    """The levers of ``run``'s scenario that :func:`policy_overlays` draws, as comparable values."""
+    scenario = run.manifest.get("scenario", {})
+    traffic = scenario.get("traffic", {}) or {}
+    emergency = scenario.get("emergency", {}) or {}
+    stations = [(str(s.get("name", "new station")), float(s.get("x", 0.0)), float(s.get("y", 0.0)))
+                for s in emergency.get("stations") or () if isinstance(s, dict)]
+    hazards = []
+    for event in emergency.get("surge") or ():
+        if not isinstance(event, dict):
+            continue
+        if len(event.get("circle") or ()) == 3:
+            hazards.append(("circle", tuple(float(v) for v in event["circle"])))
+        if len(event.get("polygon") or ()) >= 3:
+            hazards.append(("polygon", tuple(tuple(float(v) for v in p) for p in event["polygon"])))
+    return {"closed": set(traffic.get("closed_roads") or ()),
+            "new": tuple(traffic.get("new_link") or ()),
+            "capacity": {str(r): float(f) for r, f in (traffic.get("capacity_factor") or {}).items()},
+            "stations": stations, "hazards": hazards}
+
+
+def _road_ends(city: City, roads: list[str]) -> np.ndarray:
+    """x0, y0, x1, y1 rows of the links of the named roads (names the city lacks are skipped)."""
+    net = city.network
+    codes = [net.road_names.index(r) for r in roads if r in net.road_names]
+    links = np.flatnonzero(np.isin(np.asarray(net.link_road, int), codes))
+    return np.column_stack([net.node_x[net.link_from[links]], net.node_y[net.link_from[links]],
+                            net.node_x[net.link_to[links]], net.node_y[net.link_to[links]]]).astype(float)
+
+
+def _ring_segments(area: tuple) -> np.ndarray:
+    """A hazard area (("circle", (x, y, r)) or ("polygon", corners)) as closed outline segments."""
+    if area[0] == "circle":
+        x, y, r = area[1]
+        angle = np.linspace(0.0, 2 * np.pi, 49)
+        ring = np.column_stack([x + r * np.cos(angle), y + r * np.sin(angle)])
+    else:
+        ring = np.asarray(area[1] + area[1][:1], dtype=float)
+    return np.column_stack([ring[:-1], ring[1:]])
 
 
 def _marked(name: str, ends: np.ndarray, label: str, color: str) -> list[Overlay]:
