@@ -9,11 +9,16 @@ fixed over the whole video. The population layer changes by year, so its frames 
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import imageio.v2 as imageio
+import imageio_ffmpeg
+import matplotlib
 import numpy as np
+from PIL import Image
 
 from twin.errors import TwinInputError
 from viz.compare import check_same_city, common_clim, render_side_by_side
@@ -45,20 +50,85 @@ class AnimationStats:
 
 
 def _frames(runs: list[RunTables], layer: str, year: int | None, quantity: str,
-            step_s: float) -> tuple[list[str], list[list[LayerView]]]:
-    """Clock labels and, per frame, one view per run."""
+            step_s: float) -> tuple[list[str], Callable[[int], list[LayerView]]]:
+    """Clock labels and a function giving frame k's views (one per run), made when drawn so a
+    long video never holds every frame's arrays at once."""
     if layer == "population":
         years = np.unique(np.concatenate([population_years(r) for r in runs]))
-        labels = [str(int(y)) for y in years]
-        views = [[layer_view(r, layer, year=int(y)) for r in runs] for y in years]
-        return labels, views
+        return ([str(int(y)) for y in years],
+                lambda k: [layer_view(r, layer, year=int(years[k])) for r in runs])
     times = np.unique(np.concatenate([frame_times(r, layer, year=year, step_s=step_s)
                                       for r in runs]))
     if times.size == 0:
         raise TwinInputError(f"{runs[0].where}: the {layer} layer has no time samples to animate")
-    views = [[layer_view(r, layer, time_s=float(t), year=year, quantity=quantity) for r in runs]
-             for t in times]
-    return [clock(t) for t in times], views
+    return ([clock(t) for t in times],
+            lambda k: [layer_view(r, layer, time_s=float(times[k]), year=year, quantity=quantity)
+                       for r in runs])
+
+
+def video_clim(count: int, views_at: Callable[[int], list[LayerView]],
+               first: list[LayerView]) -> tuple[float, float] | None:
+    """One colour range for the whole video: the field's fixed range, or the union over every
+    frame (views made one frame at a time and dropped)."""
+    if first[0].field is None or first[0].field.clim is not None:
+        return common_clim([v.field for v in first])
+    ranges = [common_clim([v.field for v in (first if k == 0 else views_at(k))]) for k in range(count)]
+    finite = np.array([r for r in ranges if r is not None], dtype=float)
+    if first[0].field.diverging:
+        top = float(np.abs(finite).max())
+        return (-top, top)
+    return float(finite[:, 0].min()), float(finite[:, 1].max())
+
+
+def video_palette(views: list[LayerView], frame: np.ndarray, colours: int = 128) -> np.ndarray:
+    """The 256 colours (256, 3) of a GIF: ``colours`` evenly spaced along the colour map of the
+    views' field (and of overlays coloured by value), so the roads, bins and colour bar keep the
+    legend's colours, and the rest the most used colours of the first ``frame`` (background,
+    ground, buildings, text)."""
+    maps = []
+    for view in views:
+        if view.field is not None:
+            maps.append(view.field.cmap)
+        maps += [o.cmap for o in view.overlays if o.values is not None]
+    maps = list(dict.fromkeys(maps))
+    ramp = [np.asarray(matplotlib.colormaps[m](np.linspace(0.0, 1.0, colours // max(len(maps), 1)))
+                       [:, :3] * 255).round() for m in maps]
+    ramp = np.concatenate(ramp) if ramp else np.zeros((0, 3))
+    rest = 256 - len(ramp)
+    image = Image.fromarray(np.ascontiguousarray(frame[..., :3], dtype=np.uint8))
+    scene = image.quantize(colors=rest, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE)
+    used = np.asarray(scene.getpalette()[:3 * rest], dtype=float).reshape(-1, 3)
+    palette = np.zeros((256, 3))
+    palette[:len(ramp)], palette[len(ramp):len(ramp) + len(used)] = ramp, used
+    return palette.astype(np.uint8)
+
+
+class GifWriter:
+    """A GIF written frame by frame through ffmpeg with one palette for every frame (no
+    dithering): frames are streamed to ffmpeg as they come, so memory does not grow with the
+    video's length, and a colour keeps its palette entry, hence its legend colour, all along."""
+
+    def __init__(self, path: Path, size: tuple[int, int], fps: float, palette: np.ndarray) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="twin-gif-")
+        palette_png = Path(self._folder.name) / "palette.png"
+        Image.fromarray(palette.reshape(16, 16, 3)).save(palette_png)
+        graph = f"movie={palette_png.as_posix()}[p];[0:v][p]paletteuse=dither=none"
+        self._frames = imageio_ffmpeg.write_frames(
+            str(path), size, fps=fps, codec="gif", pix_fmt_out="pal8", quality=None,
+            macro_block_size=1, ffmpeg_log_level="error",
+            output_params=["-lavfi", graph, "-loop", "0"])
+        self._frames.send(None)
+
+    def append_data(self, frame: np.ndarray) -> None:
+        """Add one (h, w, 3) picture."""
+        self._frames.send(np.ascontiguousarray(frame[..., :3], dtype=np.uint8))
+
+    def close(self) -> None:
+        """Finish the file."""
+        try:
+            self._frames.close()
+        finally:
+            self._folder.cleanup()
 
 
 def write_animation(runs: list[RunTables], layer: str, path: str | Path, *,
@@ -93,36 +163,40 @@ def write_animation(runs: list[RunTables], layer: str, path: str | Path, *,
         raise TwinInputError(f"--size {size[0]}x{size[1]}: an MP4 needs an even width and height")
     if len(runs) == 2:
         check_same_city(*runs)
-    labels, views = _frames(runs, layer, year, quantity, step_s)
-    clim = common_clim([v.field for frame in views for v in frame])
+    labels, views_at = _frames(runs, layer, year, quantity, step_s)
+    first = views_at(0)
+    clim = video_clim(len(labels), views_at, first)
     city = runs[0].city
     if len(runs) == 2:
-        plotter, scenes = render_side_by_side(city, views[0], run_labels(runs), size=size,
-                                              clim=clim)
+        plotter, scenes = render_side_by_side(city, first, run_labels(runs), size=size, clim=clim)
     else:
         plotter = new_plotter(size)
-        scenes = [CityScene(plotter, city, views[0][0], title=runs[0].name, clim=clim)]
+        scenes = [CityScene(plotter, city, first[0], title=runs[0].name, clim=clim)]
     if not antialias:
         plotter.disable_anti_aliasing()
-    if path.suffix.lower() == ".gif":
-        writer = imageio.get_writer(path, mode="I", duration=1000.0 / fps, loop=0)
-    else:
-        writer = imageio.get_writer(path, fps=fps, codec="libx264", quality=7,
-                                    macro_block_size=2, ffmpeg_log_level="error")
+    writer = None
     start = time.perf_counter()
     try:
-        for k, (label, frame) in enumerate(zip(labels, views, strict=True)):
-            for i, (scene, view) in enumerate(zip(scenes, frame, strict=True)):
+        for k, label in enumerate(labels):
+            for i, (scene, view) in enumerate(zip(scenes, first if k == 0 else views_at(k),
+                                                  strict=True)):
                 plotter.subplot(0, i)
                 scene.update(view)
                 scene.set_clock(label)
             if orbit_deg:
                 scenes[0].set_camera(azimuth_deg=orbit_deg * k / max(len(labels) - 1, 1))
             plotter.render()
-            writer.append_data(plotter.screenshot(return_img=True))
+            frame = plotter.screenshot(return_img=True)
+            if writer is None:
+                writer = (GifWriter(path, size, fps, video_palette(first, frame))
+                          if path.suffix.lower() == ".gif" else
+                          imageio.get_writer(path, fps=fps, codec="libx264", quality=7,
+                                             macro_block_size=2, ffmpeg_log_level="error"))
+            writer.append_data(frame)
     except OSError as exc:
         raise TwinInputError(f"{path}: cannot write the video ({exc})") from None
     finally:
-        writer.close()
+        if writer is not None:
+            writer.close()
         plotter.close()
     return AnimationStats(path, len(labels), time.perf_counter() - start)
