@@ -164,9 +164,10 @@ def test_resumes_from_its_runs_and_never_overwrites(world, recovered, monkeypatc
 
 def test_holdout_is_by_key_and_seeded():
     table = pd.DataFrame({"link": np.repeat(np.arange(10), 4), "vehicles": np.arange(40.0)})
-    train, held = split_holdout({"counts": table}, 0.3, np.random.default_rng(0))
+    train, held, keys = split_holdout({"counts": table}, 0.3, np.random.default_rng(0))
     assert held["counts"].link.nunique() == 3 and len(held["counts"]) == 12
     assert not set(held["counts"].link) & set(train["counts"].link)
+    assert list(keys["counts"]) == sorted(set(held["counts"].link))
     again = split_holdout({"counts": table}, 0.3, np.random.default_rng(0))[1]
     assert again["counts"].equals(held["counts"])
     assert split_holdout({"counts": table}, 0.0, np.random.default_rng(0))[1]["counts"].empty

@@ -192,7 +192,8 @@ def calibrate(scenario_file: str | Path, observed: str | Path, out: str | Path, 
     chosen = _chosen_domains(domains, list(tables), Path(observed))
     if not chosen:
         raise TwinInputError(f"{observed}: no observations any domain fits (have: {', '.join(tables)})")
-    train, held = split_holdout(tables, holdout, np.random.default_rng([seed, 0]))
+    train, held, held_keys = split_holdout(tables, holdout, np.random.default_rng([seed, 0]),
+                                           {"incidents": reference.zones})
     work = out.with_name(out.stem + ".calibration")
     client = None
     if workers or scheduler:
@@ -216,7 +217,7 @@ def calibrate(scenario_file: str | Path, observed: str | Path, out: str | Path, 
                 ctx = CalibrationContext(scenario.to_dict(), Path(scenario_file), Path(scenario_file).parent,
                                          reference, evaluator, np.random.default_rng([seed, 1 + list(FITTERS)
                                                                                       .index(domain)]),
-                                         budget, figures, say)
+                                         budget, figures, say, held_keys)
                 fits.append(fitter.fit(scenario.to_dict(), {k: train[k] for k in kinds},
                                        {k: held[k] for k in kinds}, ctx))
             result = Calibration(out, report, work, tuple(fits), {k: len(t) for k, t in tables.items()},

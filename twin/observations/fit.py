@@ -87,6 +87,8 @@ class CalibrationContext:
     """Folder for the report's plots (exists)."""
     progress: Callable[[str], None]
     """Report a step (one line) to the user."""
+    held_keys: Mapping[str, np.ndarray] = dataclasses.field(default_factory=dict)
+    """The held-out keys of each kind (:func:`split_holdout`), with those that have no rows."""
 
     def table(self, run: Path, name: str) -> pd.DataFrame:
         """The table ``name`` (``"link_timeseries"`` ...) of a run returned by :attr:`evaluate`."""
@@ -140,25 +142,36 @@ HOLDOUT_KEYS: dict[str, str] = {"counts": "link", "travel_times": "origin", "inc
 """The column a hold-out is drawn by, per kind: a whole detector, zone, bin or day is held out."""
 
 
-def split_holdout(observed: Mapping[str, pd.DataFrame], fraction: float, rng: np.random.Generator
-                  ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
-    """(training, held-out) rows of each kind: ``fraction`` of each kind's keys (:data:`HOLDOUT_KEYS`)
-    and all their rows are held out (rounded; none of a kind with a single key). Deterministic for
-    a seeded ``rng``; kinds are drawn in :data:`HOLDOUT_KEYS` order."""
+def split_holdout(observed: Mapping[str, pd.DataFrame], fraction: float, rng: np.random.Generator,
+                  universe: Mapping[str, Sequence[Any]] | None = None
+                  ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame], dict[str, np.ndarray]]:
+    """(training rows, held-out rows, held-out keys) of each kind: ``fraction`` of each kind's keys
+    (:data:`HOLDOUT_KEYS`) and all their rows are held out (rounded; none of a kind with a single
+    key). Deterministic for a seeded ``rng``; kinds are drawn in :data:`HOLDOUT_KEYS` order.
+
+    ``universe`` gives, for a kind whose keys can be observed without a row, every key there is
+    (the city's zones for incidents: a zone with no calls observed zero calls). The keys are then
+    drawn from it, not from the rows: drawn from the rows, only zones with calls could be held out,
+    and the training zones would keep every zone without a call, so a rate fitted to them (calls
+    over exposure) would be biased low. The held-out keys returned include keys without rows.
+    """
     train: dict[str, pd.DataFrame] = {}
     held: dict[str, pd.DataFrame] = {}
+    held_keys: dict[str, np.ndarray] = {}
     for kind in HOLDOUT_KEYS:
         if kind not in observed:
             continue
         table = observed[kind]
         column = table[HOLDOUT_KEYS[kind]]
-        keys = np.sort(column.dropna().unique())
+        every = (universe or {}).get(kind)
+        keys = np.sort(column.dropna().unique()) if every is None else np.unique(np.asarray(every, object))
         k = int(round(fraction * len(keys))) if len(keys) > 1 else 0
         chosen = rng.choice(keys, size=min(k, len(keys) - 1), replace=False) if k else keys[:0]
         out = column.isin(chosen).to_numpy()
         train[kind] = table[~out].reset_index(drop=True)
         held[kind] = table[out].reset_index(drop=True)
-    return train, held
+        held_keys[kind] = np.sort(chosen)
+    return train, held, held_keys
 
 
 def digest(*parts: Any) -> str:

@@ -314,8 +314,11 @@ class EmergencyFitter:
         population = pd.concat([t for t in (observed.get("population"), held_out.get("population"))
                                 if t is not None], ignore_index=True) if (
             "population" in observed or "population" in held_out) else None
+        held_zones = None
+        if "incidents" in ctx.held_keys:  # drawn among all the zones, those without calls included
+            held_zones = pd.Index(ref.zones).get_indexer(list(ctx.held_keys["incidents"]))
         result = fit_emergency(cfg, names, city, years, ref.period_s, windows, observed["incidents"],
-                               held_out.get("incidents"), population)
+                               held_out.get("incidents"), population, held_zones)
         ctx.progress(f"emergency: {result.calls} calls fitted ({len(result.fitted)} keys)")
         raw = read_scenario_file(ctx.scenario_file)[0].get("emergency", {})
         has_types = isinstance(raw, dict) and "types" in raw
@@ -380,16 +383,21 @@ class EmergencyResult:
 
 def fit_emergency(cfg: EmergencyConfig, names: Sequence[str], city: City, years: Sequence[int],
                   period_s: float, windows: Sequence[tuple[float, float]], incidents: pd.DataFrame,
-                  held: pd.DataFrame | None = None, population: pd.DataFrame | None = None
-                  ) -> EmergencyResult:
+                  held: pd.DataFrame | None = None, population: pd.DataFrame | None = None,
+                  held_zones: Sequence[int] | None = None) -> EmergencyResult:
     """Fit the emergency config ``cfg`` (an :class:`~twin.emergency.config.EmergencyConfig`) to
     observed ``incidents`` (training rows) over ``years`` x ``period_s`` s less ``windows``.
 
-    ``held`` are the held-out incidents: their zones are left out of the fit and predicted apart.
+    ``held_zones`` (zone indices) are held out, those without calls included: they are left out
+    of the fit (calls and exposure) and their calls, ``held`` (the held-out rows) and any training
+    call placed in them by its x/y, are predicted apart. None: the zones of ``held``'s calls
+    (exact only when the held-out zones were drawn among zones with calls, which biases the fit
+    low: see :func:`~twin.observations.fit.split_holdout`).
     ``population`` (observations, optional) gives each year's residents of the zones it covers.
     """
     n_zones, k = len(city.zones), len(names)
-    held_zones = np.unique(held["zone_index"].to_numpy(np.int64)) if held is not None and len(held) else []
+    if held_zones is None:
+        held_zones = np.unique(held["zone_index"].to_numpy(np.int64)) if held is not None else []
     train_zone = np.ones(n_zones, dtype=bool)
     train_zone[np.asarray(held_zones, dtype=np.int64)[np.asarray(held_zones) >= 0]] = False
     calls = call_data(incidents, names, city, windows)
@@ -467,10 +475,12 @@ def fit_emergency(cfg: EmergencyConfig, names: Sequence[str], city: City, years:
                  f"{chi_all[0]:.1f} on {chi_all[1]} df, p = {chi_all[2]:.3g}")
     holdout: dict[str, float] = {}
     zone_calls = counts.sum(axis=0)
-    if held is not None and len(held) and not train_zone.all():
-        h = call_data(held, names, city, windows)
+    if not train_zone.all():
         h_counts = np.zeros((k, n_zones))
-        np.add.at(h_counts, (h.type, h.zone), 1.0)
+        np.add.at(h_counts, (calls.type[~inside], calls.zone[~inside]), 1.0)
+        if held is not None and len(held):
+            h = call_data(held, names, city, windows)
+            np.add.at(h_counts, (h.type, h.zone), 1.0)
         zone_calls = np.where(train_zone, zone_calls, h_counts.sum(axis=0))
         out = ~train_zone
         chi = pooled_chi_square(h_counts[:, out], expected[:, out], fitted_parameters=-1)
