@@ -201,3 +201,110 @@ def test_mode_choice_object_fits_once_then_levers_move_the_shares(testville):
     assert base_cars == pytest.approx(2.4 * zones.population.sum() * 0.2 / 1.4, rel=1e-3)
     assert policy_cars < 0.85 * base_cars
     assert np.array_equal(choice.constants, fitted)
+
+
+# --- bus lines named by roads, facilities and points; closures reroute them -----------------------
+
+TEST_LINE = ("Old Town bus station 1", "Test Bridge", (1200.0, 300.0), "Link Road",
+             "New Town train station 1")
+
+
+def named(testville, via=TEST_LINE, headway=6.0, name="T"):
+    from twin.city.seedfile import BusLineSpec
+    from twin.traffic.transit import named_lines
+
+    return named_lines(testville, (BusLineSpec(name=name, via=via, headway_min=headway),), 500.0, "key 'k'")
+
+
+def test_a_named_line_drives_its_roads_end_to_end_both_ways_between_its_places(testville):
+    net, fac = testville.network, testville.facilities
+    lines = named(testville)
+    assert lines.name == ("T",) and lines.n_runs == 2
+    start = fac.node[fac.name.index("Old Town bus station 1")]
+    end = fac.node[fac.name.index("New Town train station 1")]
+    for run, (a, b) in enumerate(((start, end), (end, start))):
+        links = lines.run_links(run)
+        assert net.link_from[links[0]] == a and net.link_to[links[-1]] == b
+        assert np.array_equal(net.link_from[links[1:]], net.link_to[links[:-1]])  # one connected path
+        for road in ("Test Bridge", "Link Road"):  # every link of the road one way, in one stretch
+            on = np.flatnonzero(net.link_road[links] == net.road_names.index(road))
+            assert len(on) == len(net.links_of_road(road)) // 2 and np.all(np.diff(on) == 1)
+    assert np.array_equal(headways_min(lines, 10.0, {}, 1.0), [6.0, 6.0])  # the line's own headway
+    assert np.array_equal(headways_min(lines, 10.0, {"T": 4.0}, 0.5), [2.0, 2.0])  # the levers still act
+
+
+def test_a_named_line_naming_an_unknown_road_is_one_line_naming_the_key(testville):
+    from twin.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"^key 'k': bus line 'T': no road or facility named 'Atlantis "
+                                            r"Avenue'; roads: Link Road, Test Bridge") as err:
+        named(testville, via=("Test Bridge", "Atlantis Avenue"))
+    assert "\n" not in str(err.value)
+
+
+def test_a_closed_link_reroutes_the_line_instead_of_cutting_it(testville):
+    """Buses detour over the open arterials and collectors between the stops around a closure;
+    a model that cuts the line there (as before) loses every journey across it."""
+    from twin.traffic.transit import transit_skim
+
+    net = testville.network
+    lines = named(testville)
+    run = lines.run_links(0)
+    closed = np.zeros(net.n_links, dtype=bool)
+    candidates = [k for k in run if net.link_road[k] < 0 and net.link_class[k] >= 1]
+    closed[candidates[len(candidates) // 2]] = True
+    rerouted = lines.avoiding(net, closed)
+    assert not closed[rerouted.link].any()
+    assert np.array_equal(rerouted.stop_nodes(net), lines.stop_nodes(net))  # the same stops, in order
+    for r in range(rerouted.n_runs):
+        links = rerouted.run_links(r)
+        assert np.array_equal(net.link_from[links[1:]], net.link_to[links[:-1]])
+    assert lines.avoiding(net, np.zeros(net.n_links, dtype=bool)) is lines
+    times = np.where(closed, np.inf, net.free_flow_time_s)
+    headway = headways_min(lines, 10.0, {}, 1.0)
+    zx, zy = np.asarray(testville.zones.x, float), np.asarray(testville.zones.y, float)
+
+    def reachable(bus_lines):
+        skim = transit_skim(net, bus_lines, times, headway, zx, zy, access_m=800.0, walk_kph=4.5, detour=1.3,
+                            out_of_vehicle_weight=2.0, dwell_s=20.0, transfer_min=5.0)
+        return np.isfinite(skim) & ~np.eye(len(zx), dtype=bool)
+
+    cut, detoured = reachable(lines), reachable(rerouted)
+    assert (detoured >= cut).all() and detoured.sum() > cut.sum()
+
+
+def test_the_seed_and_scenario_lines_join_the_generated_ones(testville):
+    import dataclasses as dc
+
+    from twin.city.seedfile import BusLineSpec
+    from twin.traffic.modes import city_lines
+
+    seeded = dc.replace(testville, bus_lines=(BusLineSpec(name="S", via=TEST_LINE, headway_min=7.0),))
+    lines = city_lines(seeded, ModesConfig(enabled=True))
+    assert lines.name == ("B1", "S")
+    assert np.array_equal(headways_min(lines, 10.0, {}, 1.0), [10.0, 10.0, 7.0, 7.0])
+    extra = (BusLineSpec(name="X", via=TEST_LINE[::-1]),)  # the scenario's line, parsed from TOML-like lists
+    module = TrafficModule(parse(TrafficConfig, {"modes": {"enabled": True, "named_lines": [
+        {"name": "X", "via": [list(v) if isinstance(v, tuple) else v for v in TEST_LINE[::-1]]}]}},
+        source="test"))
+    model = TwinModel(seeded, [module], seed=1, period_days=1.0)
+    model.step()
+    assert module.modes.supply.lines.name == ("B1", "S", "X")
+    assert module.modes.base.lines.name == ("B1", "S")  # a new line is a lever: not in the base
+    assert module.config.modes.named_lines == extra
+    clash = dc.replace(testville, bus_lines=(BusLineSpec(name="B1", via=TEST_LINE),))
+    from twin.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="city testville: bus_lines: bus line name 'B1' is taken"):
+        city_lines(clash, ModesConfig(enabled=True))
+
+
+def test_a_city_folder_keeps_its_bus_lines(testville, tmp_path):
+    import dataclasses as dc
+
+    from twin.city.io.folder import load_city_folder, save_city_folder
+    from twin.city.seedfile import BusLineSpec
+
+    seeded = dc.replace(testville, bus_lines=(BusLineSpec(name="S", via=TEST_LINE, headway_min=7.0),))
+    again = load_city_folder(save_city_folder(seeded, tmp_path / "city"))
+    assert again.bus_lines == seeded.bus_lines

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from badinput import Case
 from badinput.cases_scenario import QUICK, SMALL
+from badinput.cases_seedcity import SEED
 
 
 def modes(text: str) -> dict[str, str]:
@@ -49,4 +50,26 @@ CASES = [
     Case("modes-run-headway-unknown-line", RUN,
          "key 'traffic.modes.bus_headway_min': no bus line 'B9'; lines: B1",
          files=small_modes("bus_headway_min = { B9 = 5.0 }")),
+    Case("modes-run-named-line-unknown-road", RUN,
+         "key 'traffic.modes.named_lines': bus line 'X': no road or facility named 'Atlantis Avenue'; "
+         "roads: Link Road, Test Bridge",
+         files=small_modes('named_lines = [{ name = "X", via = ["Test Bridge", "Atlantis Avenue"] }]')),
+    Case("modes-run-named-line-name-taken", RUN,
+         "key 'traffic.modes.named_lines': bus line name 'B1' is taken",
+         files=small_modes('named_lines = [{ name = "B1", via = ["Test Bridge", "Link Road"] }]')),
+    Case("modes-validate-named-line-bad-place", ("validate", "s.toml"),
+         "key 'traffic.modes.named_lines[0]': bus line 'X': via: 3 is neither a name nor a point [x, y]",
+         files=modes('named_lines = [{ name = "X", via = ["Link Road", 3] }]')),
+    Case("modes-validate-named-line-one-point", ("validate", "s.toml"),
+         "bus line 'X': via needs two places, or one named road",
+         files=modes('named_lines = [{ name = "X", via = [[0, 0]] }]')),
+    Case("modes-validate-named-lines-twice", ("validate", "s.toml"),
+         "named_lines: line names must be unique",
+         files=modes('named_lines = [{ name = "X", via = ["Link Road"] }, '
+                     '{ name = "X", via = ["Test Bridge"] }]')),
+    Case("modes-seed-bus-line-unknown-road", ("city", "info", "s.toml"),
+         "bus_lines: bus line '1': no road or facility named 'Atlantis Avenue'; allowed: core bus station 1, "
+         "or a point [x, y]",
+         files={"s.toml": SEED + '[[facilities]]\nkind = "bus_station"\ndistrict = "core"\n'
+                '[[bus_lines]]\nname = "1"\nvia = ["Atlantis Avenue", [0, 0]]\n'}),
 ]

@@ -16,6 +16,7 @@ import numpy as np
 from twin.city.buildings import Buildings
 from twin.city.facilities import Facilities
 from twin.city.network import RoadNetwork
+from twin.city.seedfile import BusLineSpec
 from twin.city.zones import Districts, Zones
 
 
@@ -30,7 +31,11 @@ class River:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class City:
-    """Immutable city data shared by every module (see the package docstring for units)."""
+    """Immutable city data shared by every module (see the package docstring for units).
+
+    ``bus_lines``: the lines the seed names by roads, facilities or points (laid on the streets
+    by :mod:`twin.traffic.transit` when the traffic modes are on).
+    """
 
     name: str
     label: str
@@ -41,6 +46,7 @@ class City:
     facilities: Facilities
     river: River | None = None
     source_hash: str = ""
+    bus_lines: tuple[BusLineSpec, ...] = ()
 
     def __post_init__(self) -> None:
         n_nodes = self.network.n_nodes

@@ -300,7 +300,7 @@ def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""
     return City(
         name=spec.city.name, label=spec.city.label or spec.city.name, network=network,
         districts=districts, zones=zones, buildings=buildings, facilities=facilities,
-        river=river, source_hash=source_hash,
+        river=river, source_hash=source_hash, bus_lines=spec.bus_lines,
     )
 
 
@@ -384,9 +384,8 @@ def _facilities(spec: SeedCity, rng, node_xy, node_district, zones: Zones, netwo
             weight = np.exp(-r / d.density_scale_m)
             pick = rng.choice(len(candidates), size=f.count, replace=False, p=weight / weight.sum())
             chosen = candidates[np.sort(pick)]
-        label = f.kind.replace("_", " ")
-        for q in range(f.count):
-            names.append(f.names[q] if f.names else f"{d.label or d.name} {label} {q + 1}")
+        for q, name in enumerate(f.facility_names(d.label or d.name)):
+            names.append(name)
             kinds.append(FACILITY_KINDS.index(f.kind))
             pts.append(chosen[q])
             caps.append(f.capacity)

@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from twin.city.facilities import FACILITY_KINDS
 from twin.city.zones import DISTRICT_KINDS
@@ -122,6 +123,55 @@ class FacilitySpec:
     names: tuple[str, ...] = option((), doc="names, one per facility (optional)")
     at: tuple[Point, ...] = option((), unit="m", doc="positions [[x, y], ...] (optional)")
 
+    def facility_names(self, district_label: str) -> tuple[str, ...]:
+        """The facilities' names: ``names``, or '<district label> <kind> <n>'."""
+        label = self.kind.replace("_", " ")
+        return self.names or tuple(f"{district_label} {label} {q + 1}" for q in range(self.count))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BusLineSpec:
+    """A bus line named by where it runs (resolved onto the streets by :mod:`twin.traffic.transit`)."""
+
+    name: str = option(doc="line name (the key of traffic.modes.bus_headway_min)")
+    via: tuple[Any, ...] = option(
+        doc="where the line runs, in order: named roads (driven from end to end), named facilities "
+        "(stations, bus stations ...) or points [x, y] in metres (the nearest arterial or collector "
+        "node); between them the quickest way that keeps to arterials",
+    )
+    headway_min: float = option(10.0, ge=1, le=120, unit="min", doc="time between buses, each way")
+
+    def __post_init__(self) -> None:  # lists as tuples: the spec stays hashable (cities are cached by it)
+        object.__setattr__(self, "via", tuple(tuple(v) if isinstance(v, list) else v for v in self.via))
+
+    def check(self) -> str | None:
+        for item in self.via:
+            point = isinstance(item, tuple) and len(item) == 2 and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in item)
+            if not point and not isinstance(item, str):
+                return f"bus line {self.name!r}: via: {item!r} is neither a name nor a point [x, y]"
+        if len(self.via) < 2 and not (len(self.via) == 1 and isinstance(self.via[0], str)):
+            return f"bus line {self.name!r}: via needs two places, or one named road"
+        return None
+
+    def places(self) -> tuple[str | tuple[float, float], ...]:
+        """The ``via`` items, points as ``(x, y)`` floats."""
+        return tuple(v if isinstance(v, str) else (float(v[0]), float(v[1])) for v in self.via)
+
+
+def check_bus_lines(lines: tuple[BusLineSpec, ...], places: list[str] | None, key: str) -> str | None:
+    """Why ``lines`` cannot be laid in a city naming ``places`` (roads and facilities; None: names
+    not checked here), or None."""
+    names = [line.name for line in lines]
+    if len(set(names)) != len(names):
+        return f"{key}: line names must be unique"
+    for line in lines:
+        for item in line.via:
+            if places is not None and isinstance(item, str) and item not in places:
+                return (f"{key}: bus line {line.name!r}: no road or facility named {item!r}; allowed: "
+                        f"{', '.join(places) or '(the city names none)'}, or a point [x, y]")
+    return None
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class SeedCity:
@@ -133,6 +183,8 @@ class SeedCity:
     highways: tuple[HighwaySpec, ...] = option((), doc="roads between districts")
     hills: tuple[HillSpec, ...] = option((), doc="hills: no streets, zones or buildings inside")
     facilities: tuple[FacilitySpec, ...] = option((), doc="facilities by district")
+    bus_lines: tuple[BusLineSpec, ...] = option(
+        (), doc="bus lines by named roads, facilities or points (traffic.modes adds generated ones)")
 
     def check(self) -> str | None:
         names = [d.name for d in self.districts]
@@ -155,7 +207,10 @@ class SeedCity:
                 return f"highways: {h.name!r}: interchanges must be points [x, y]"
         if self.bridges and self.river is None:
             return "bridges need a [river]"
-        return None
+        label = {d.name: d.label or d.name for d in self.districts}
+        places = [h.name for h in self.highways] + [b.name for b in self.bridges] + [
+            n for f in self.facilities for n in f.facility_names(label[f.district])]
+        return check_bus_lines(self.bus_lines, places, "bus_lines")
 
 
 def seeds_folder() -> Path:

@@ -28,7 +28,15 @@ from twin.city.network import LINK_CLASSES
 from twin.errors import ScenarioError
 from twin.traffic.connectors import NodeSets, zone_skim
 from twin.traffic.modes_config import MODES, ModesConfig
-from twin.traffic.transit import BusLines, general_capacity_vph, headways_min, road_links, transit_skim
+from twin.traffic.transit import (
+    BusLines,
+    general_capacity_vph,
+    generate_lines,
+    headways_min,
+    named_lines,
+    road_links,
+    transit_skim,
+)
 
 CALIBRATION_ROUNDS = 500
 """Most fixed-point rounds of :func:`calibrate_constants`."""
@@ -156,6 +164,25 @@ class ModeSupply:
         return np.stack([car, bus + per_yuan * cfg.bus_fare_yuan, self.ebike_min, self.walk_min])
 
 
+def city_lines(city: City, cfg: ModesConfig) -> BusLines:
+    """The city's bus lines on its own network: the generated ones (``cfg.bus_lines``), then the
+    seed's named ones (``city.bus_lines``)."""
+    lines = generate_lines(city, cfg.bus_lines, cfg.bus_stop_spacing_m)
+    seeded = named_lines(city, city.bus_lines, cfg.bus_stop_spacing_m, f"city {city.name}: bus_lines")
+    if seeded is None:
+        return lines
+    _check_names(lines.name + seeded.name, f"city {city.name}: bus_lines")
+    return lines + seeded
+
+
+def _check_names(names: tuple[str, ...], key: str) -> None:
+    """A ScenarioError naming ``key`` when two bus lines share a name."""
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ScenarioError(f"{key}: bus line name {twice[0]!r} is taken (generated lines are B1, B2, ...; "
+                            f"lines: {', '.join(names)})")
+
+
 MODE_DAILY_COLUMNS = ["year", "day", "recorded", *(f"{m}_trips" for m in MODES)]
 """Columns of the ``mode_daily`` table: person trips by each mode on each loaded day."""
 
@@ -175,12 +202,17 @@ class ModeChoice:
     def __init__(self, city: City, network: RoadNetwork, city_links: np.ndarray, capacity_vph: np.ndarray,
                  closed: np.ndarray, parent_closed: np.ndarray, cfg: ModesConfig, origins: NodeSets,
                  connectors: NodeSets) -> None:
-        from twin.traffic.transit import generate_lines
-
         self.network, self.config = network, cfg
-        lines = generate_lines(city, cfg.bus_lines, cfg.bus_stop_spacing_m).on(city_links)
+        base_lines = city_lines(city, cfg)
+        lines = base_lines
+        extra = named_lines(city, cfg.named_lines, cfg.bus_stop_spacing_m, "key 'traffic.modes.named_lines'")
+        if extra is not None:
+            _check_names(lines.name + extra.name, "key 'traffic.modes.named_lines'")
+            lines = lines + extra
+        lines = lines.on(city_links).avoiding(network, closed)  # closed roads: detours, not cuts
         self.supply = ModeSupply.build(city, network, capacity_vph, closed, lines, cfg, origins, connectors)
-        self.base = ModeSupply.build(city, network, network.link_capacity_vph, parent_closed, lines,
+        self.base = ModeSupply.build(city, network, network.link_capacity_vph, parent_closed,
+                                     base_lines.on(city_links).avoiding(network, parent_closed),
                                      cfg.without_levers(), origins, connectors)
         self.target = np.array([cfg.base_shares[m] for m in MODES])
         self.constants = np.zeros(len(MODES))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+from twin.city.seedfile import BusLineSpec, check_bus_lines
 from twin.config import frozen_mapping, option
 
 MODES = ("car", "bus", "ebike", "walk")
@@ -19,7 +20,7 @@ BASE_SHARES = {"car": 0.20, "bus": 0.08, "ebike": 0.40, "walk": 0.32}
 (ASSUMPTION inside the ranges of the surveys cited in docs/traffic.md, "Travel modes")."""
 
 LEVER_KEYS = ("bus_headway_factor", "bus_headway_min", "bus_lanes", "ebike_lanes",
-              "ebike_lane_capacity_factor", "parking_price_yuan", "parking_price_by_district")
+              "ebike_lane_capacity_factor", "parking_price_yuan", "parking_price_by_district", "named_lines")
 """Keys that are levers: the constants are calibrated with each at its default, so setting one
 moves the shares away from the base."""
 
@@ -68,9 +69,14 @@ class ModesConfig:
         0, ge=0, le=40, doc="bus lines generated between district centres and stations (0: one per "
         "50,000 residents, at least one); each runs both ways"
     )
+    named_lines: tuple[BusLineSpec, ...] = option(
+        (), doc="bus lines by named roads, facilities or points, besides the generated ones and the "
+        "seed city's bus_lines (a table each: name, via, headway_min)",
+    )
     bus_headway_min: Mapping[str, float] = option(
         default_factory=frozen_mapping, ge=1, le=120, unit="min",
-        doc="lever: headway of the named lines (B1, B2, ...; others: base_headway_min)",
+        doc="lever: headway of the named lines (B1, B2, ... or a named line's name; others: the line's "
+        "own headway_min, or base_headway_min)",
     )
     base_headway_min: float = option(10.0, ge=1, le=120, unit="min", doc="headway of every bus line")
     bus_headway_factor: float = option(
@@ -111,7 +117,7 @@ class ModesConfig:
             return f"base_shares: the shares must sum to 1, got {sum(self.base_shares.values()):g}"
         if min(self.base_shares.values()) <= 0:
             return "base_shares: every share must be > 0 (a mode with no trip cannot be calibrated)"
-        return None
+        return check_bus_lines(self.named_lines, None, "named_lines")
 
     def without_levers(self) -> ModesConfig:
         """The same settings with every lever at its default (what the constants are calibrated on)."""

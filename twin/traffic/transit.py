@@ -28,6 +28,7 @@ import numpy as np
 
 from twin.city import City, RoadNetwork
 from twin.city.network import LINK_CLASSES
+from twin.city.seedfile import BusLineSpec
 from twin.errors import ScenarioError
 from twin.traffic.routing import RouteTables
 
@@ -52,7 +53,8 @@ class BusLines:
     """Bus runs (each line's two directions) as CSR arrays on a road network.
 
     Attributes:
-        name: line names (``B1``, ``B2``, ...).
+        name: line names (``B1``, ``B2``, ... for generated lines; named lines keep their name).
+        line_headway_min: each line's own headway, minutes (NaN: the scenario's base headway).
         run_line: line of each run.
         link_start, link: run ``r`` drives ``link[link_start[r]:link_start[r + 1]]``.
         stop_start, stop_pos: run ``r``'s stops are before the links at positions
@@ -61,6 +63,7 @@ class BusLines:
     """
 
     name: tuple[str, ...]
+    line_headway_min: np.ndarray
     run_line: np.ndarray
     link_start: np.ndarray
     link: np.ndarray
@@ -90,6 +93,44 @@ class BusLines:
     def length_km(self, network: RoadNetwork) -> float:
         """Route length of all runs, km."""
         return float(network.link_length_m[self.link].sum()) / 1000.0
+
+    def __add__(self, other: BusLines) -> BusLines:
+        """These lines, then ``other``'s (on the same network)."""
+        return BusLines(
+            self.name + other.name, np.concatenate([self.line_headway_min, other.line_headway_min]),
+            np.concatenate([self.run_line, other.run_line + len(self.name)]),
+            np.concatenate([self.link_start, other.link_start[1:] + self.link_start[-1]]),
+            np.concatenate([self.link, other.link]),
+            np.concatenate([self.stop_start, other.stop_start[1:] + self.stop_start[-1]]),
+            np.concatenate([self.stop_pos, other.stop_pos]))
+
+    def avoiding(self, network: RoadNetwork, closed: np.ndarray) -> BusLines:
+        """The same lines with every stop-to-stop stretch that crosses a ``closed`` link replaced by
+        the quickest way between its two stops over the open arterials and collectors (highways
+        too); a stretch with no such way stays as it is (the runs are cut there)."""
+        ends, broken = [], []
+        for r in range(self.n_runs):
+            links, pos = self.run_links(r), self.stop_pos[self.stop_start[r]:self.stop_start[r + 1]]
+            for k in range(len(pos) - 1):
+                if closed[links[pos[k]:pos[k + 1]]].any():
+                    broken.append((r, k))
+                    first, last = links[pos[k]], links[pos[k + 1] - 1]
+                    ends.append((int(network.link_from[first]), int(network.link_to[last])))
+        if not broken:
+            return self
+        main = _of_class(network, ("collector", "arterial", "highway"))
+        detours = _paths(network, np.where(main & ~closed, network.free_flow_time_s, np.inf), ends)
+        replaced = dict(zip(broken, detours, strict=True))
+        runs = []
+        for r in range(self.n_runs):
+            links, pos = self.run_links(r), self.stop_pos[self.stop_start[r]:self.stop_start[r + 1]]
+            stretches = [replaced.get((r, k)) for k in range(len(pos) - 1)]
+            runs.append([links[pos[k]:pos[k + 1]] if p is None else p for k, p in enumerate(stretches)])
+        stop_pos = [np.cumsum([0] + [len(p) for p in run]) for run in runs]
+        link = [np.concatenate(run).astype(np.int64) for run in runs]
+        return dataclasses.replace(
+            self, link_start=np.cumsum([0] + [len(p) for p in link]).astype(np.int64),
+            link=np.concatenate(link), stop_pos=np.concatenate(stop_pos).astype(np.int64))
 
 
 def _terminals(city: City, count: int) -> np.ndarray:
@@ -135,32 +176,144 @@ def generate_lines(city: City, n_lines: int, stop_spacing_m: float) -> BusLines:
     if n_lines == 0:
         n_lines = max(1, round(float(city.zones.population.sum()) / RESIDENTS_PER_LINE))
     terminals = _terminals(city, 2 * n_lines)
-    factor = np.array([ROUTE_CLASS_FACTOR[c] for c in LINK_CLASSES])[net.link_class]
-    tables = RouteTables(net, net.free_flow_time_s * factor, terminals, parallel=False)
-    names, run_line, links, stops = [], [], [], []
-    for a, b in _pairs(net, terminals)[:n_lines]:
-        runs = []
-        for start, end in ((a, b), (b, a)):
-            node, path = int(terminals[start]), []
-            while node != terminals[end] and tables.next_link[end, node] >= 0:
-                path.append(int(tables.next_link[end, node]))
-                node = int(net.link_to[path[-1]])
-            if node != terminals[end] or not path:
-                break
-            runs.append(np.array(path, dtype=np.int64))
-        if len(runs) < 2:
-            continue  # the terminals are not joined both ways
-        names.append(f"B{len(names) + 1}")
-        for path in runs:
-            run_line.append(len(names) - 1)
-            links.append(path)
-            stops.append(_stop_positions(net.link_length_m[path], stop_spacing_m))
-    if not names:
+    pairs = _pairs(net, terminals)[:n_lines]
+    legs = [(int(terminals[a]), int(terminals[b])) for p in pairs for a, b in (p, p[::-1])]
+    paths = _paths(net, _bus_weights(net), legs)
+    runs = [(paths[2 * k], paths[2 * k + 1]) for k in range(len(pairs))]
+    runs = [pair for pair in runs if all(p is not None and len(p) for p in pair)]  # joined both ways
+    if not runs:
         raise ScenarioError(f"traffic.modes: no bus line could be laid on {city.name}'s network "
                             "(no two terminals joined both ways); switch modes off for this city")
-    offsets = [np.cumsum([0] + [len(p) for p in seq]) for seq in (links, stops)]
-    return BusLines(tuple(names), np.array(run_line, dtype=np.int64), offsets[0].astype(np.int64),
-                    np.concatenate(links), offsets[1].astype(np.int64), np.concatenate(stops))
+    names = tuple(f"B{k + 1}" for k in range(len(runs)))
+    return _assemble(net, names, np.full(len(names), np.nan), runs, stop_spacing_m)
+
+
+def _bus_weights(network: RoadNetwork) -> np.ndarray:
+    """Link weights buses are routed on: free-flow times, ``ROUTE_CLASS_FACTOR`` times by class."""
+    factor = np.array([ROUTE_CLASS_FACTOR[c] for c in LINK_CLASSES])
+    return network.free_flow_time_s * factor[network.link_class]
+
+
+def _of_class(network: RoadNetwork, classes: tuple[str, ...]) -> np.ndarray:
+    """Mask of the links of the given road classes."""
+    return np.isin(network.link_class, [LINK_CLASSES.index(c) for c in classes])
+
+
+def _paths(network: RoadNetwork, weight: np.ndarray, legs: list[tuple[int, int]]) -> list[np.ndarray | None]:
+    """The least-``weight`` link path of each ``(from node, to node)`` leg (None: not joined;
+    empty where the two nodes are the same), from one shortest-path tree per destination."""
+    if not legs:
+        return []
+    targets = np.unique([b for _, b in legs])
+    tables = RouteTables(network, weight, targets, parallel=False)
+    paths: list[np.ndarray | None] = []
+    for a, b in legs:
+        row, node, path = int(np.searchsorted(targets, b)), a, []
+        while node != b and tables.next_link[row, node] >= 0:
+            path.append(int(tables.next_link[row, node]))
+            node = int(network.link_to[path[-1]])
+        paths.append(np.array(path, dtype=np.int64) if node == b else None)
+    return paths
+
+
+def _assemble(network: RoadNetwork, names: tuple[str, ...], headway_min: np.ndarray,
+              runs: list[tuple[np.ndarray, np.ndarray]], stop_spacing_m: float) -> BusLines:
+    """BusLines of lines ``names``, each with its two runs' link paths, stops ``stop_spacing_m`` apart."""
+    paths = [p for pair in runs for p in pair]
+    stops = [_stop_positions(network.link_length_m[p], stop_spacing_m) for p in paths]
+    offsets = [np.cumsum([0] + [len(p) for p in seq]).astype(np.int64) for seq in (paths, stops)]
+    return BusLines(names, np.asarray(headway_min, np.float64), np.repeat(np.arange(len(names)), 2),
+                    offsets[0], np.concatenate(paths), offsets[1], np.concatenate(stops))
+
+
+def named_lines(city: City, specs: tuple[BusLineSpec, ...], stop_spacing_m: float,
+                key: str) -> BusLines | None:
+    """The lines ``specs`` name (:class:`~twin.city.seedfile.BusLineSpec`) on the city's network, each
+    run both ways with stops about ``stop_spacing_m`` apart; None when there are none.
+
+    A named road is driven along its own links from the end nearer the place before it (the
+    first road: from the end farther from the place after it); a facility is its node; a point
+    the nearest arterial or collector node. Between places the line takes the quickest way when
+    local streets count three times and collectors one and a half times their free-flow time.
+    Raises ScenarioError naming ``key`` for an unknown name or places the streets do not join.
+    """
+    if not specs:
+        return None
+    net = city.network
+    main = _of_class(net, ("collector", "arterial"))
+    main_nodes = np.unique(np.concatenate([net.link_from[main], net.link_to[main]]))
+    runs = []
+    for spec in specs:
+        stops = _places(city, spec, main_nodes, key)  # (node, road driven from it to the next)
+        back = [(stops[j][0], stops[j - 1][1] if j else None) for j in range(len(stops) - 1, -1, -1)]
+        pair = []
+        for legs in (_line_legs(stops), _line_legs(back)):
+            parts = [_leg_path(net, a, b, road) for a, b, road in legs]
+            if any(p is None for p in parts) or not sum(len(p) for p in parts):
+                raise ScenarioError(f"{key}: bus line {spec.name!r}: the streets do not join {spec.via!r} "
+                                    "in this order both ways; name other roads or points")
+            pair.append(np.concatenate(parts).astype(np.int64))
+        runs.append(tuple(pair))
+    return _assemble(net, tuple(s.name for s in specs), np.array([s.headway_min for s in specs]), runs,
+                     stop_spacing_m)
+
+
+def _places(city: City, spec: BusLineSpec, main_nodes: np.ndarray, key: str) -> list[tuple[int, str | None]]:
+    """The nodes a named line passes, in order, each with the road driven from it to the next
+    (None: the quickest way)."""
+    net, fac = city.network, city.facilities
+    x, y = net.node_x, net.node_y
+
+    def gap(a: int, b: int) -> float:
+        return float(np.hypot(x[a] - x[b], y[a] - y[b]))
+
+    raw: list[tuple[int, int, str | None]] = []  # a place's two ends and its road (None: a node)
+    for place in spec.places():
+        if isinstance(place, tuple):
+            near = int(main_nodes[np.argmin(np.hypot(x[main_nodes] - place[0], y[main_nodes] - place[1]))])
+            raw.append((near, near, None))
+        elif place in net.road_names:  # its two ends: the road's nodes farthest apart
+            links = net.links_of_road(place)
+            nodes = np.unique(np.concatenate([net.link_from[links], net.link_to[links]]))
+            span = np.hypot(x[nodes, None] - x[None, nodes], y[nodes, None] - y[None, nodes])
+            i, j = np.unravel_index(np.argmax(span), span.shape)
+            raw.append((int(nodes[i]), int(nodes[j]), place))
+        elif place in fac.name:
+            node = int(fac.node[fac.name.index(place)])
+            raw.append((node, node, None))
+        else:
+            raise ScenarioError(f"{key}: bus line {spec.name!r}: no road or facility named {place!r}; "
+                                f"roads: {', '.join(net.road_names) or '(none)'}; or a facility name, or a "
+                                "point [x, y]")
+    stops: list[tuple[int, str | None]] = []
+    for k, (a, b, road) in enumerate(raw):
+        if road is None:
+            stops.append((a, None))
+            continue
+        if stops:  # enter at the end nearer the place before
+            near_a = gap(a, stops[-1][0]) <= gap(b, stops[-1][0])
+        elif k + 1 < len(raw):  # the first place: leave by the end nearer the next place
+            after = raw[k + 1][0]
+            near_a = gap(a, after) > gap(b, after)
+        else:
+            near_a = True
+        first, last = (a, b) if near_a else (b, a)
+        stops.extend([(first, road), (last, None)])
+    return stops
+
+
+def _line_legs(stops: list[tuple[int, str | None]]) -> list[tuple[int, int, str | None]]:
+    """Consecutive places as legs ``(from node, to node, road driven or None)``."""
+    return [(a, b, road) for (a, road), (b, _) in zip(stops[:-1], stops[1:], strict=True) if a != b]
+
+
+def _leg_path(network: RoadNetwork, a: int, b: int, road: str | None) -> np.ndarray | None:
+    """One leg's links: along ``road``'s own links, or the buses' quickest way."""
+    if road is None:
+        return _paths(network, _bus_weights(network), [(a, b)])[0]
+    own = np.zeros(network.n_links, dtype=bool)
+    own[network.links_of_road(road)] = True
+    return _paths(network, np.where(own, network.free_flow_time_s, np.inf), [(a, b)])[0]
 
 
 def _stop_positions(length_m: np.ndarray, spacing_m: float) -> np.ndarray:
@@ -176,7 +329,8 @@ def _stop_positions(length_m: np.ndarray, spacing_m: float) -> np.ndarray:
 
 
 def headways_min(lines: BusLines, base_min: float, by_line: dict[str, float], factor: float) -> np.ndarray:
-    """Each run's headway, minutes: the line's own (``by_line``) or ``base_min``, times ``factor``.
+    """Each run's headway, minutes: ``by_line``'s, else the line's own, else ``base_min``; times
+    ``factor``.
 
     Raises ScenarioError naming the key for a line the network does not have.
     """
@@ -184,7 +338,8 @@ def headways_min(lines: BusLines, base_min: float, by_line: dict[str, float], fa
         if name not in lines.name:
             raise ScenarioError(f"key 'traffic.modes.bus_headway_min': no bus line {name!r}; "
                                 f"lines: {', '.join(lines.name)}")
-    per_line = np.array([by_line.get(n, base_min) for n in lines.name]) * factor
+    own = np.where(np.isnan(lines.line_headway_min), base_min, lines.line_headway_min)
+    per_line = np.array([by_line.get(n, h) for n, h in zip(lines.name, own, strict=True)]) * factor
     return per_line[lines.run_line]
 
 
@@ -253,7 +408,8 @@ def transit_skim(network: RoadNetwork, lines: BusLines, link_time_s: np.ndarray,
     for r in range(lines.n_runs):
         first, last = lines.stop_start[r], lines.stop_start[r + 1]
         cum = np.concatenate([[0.0], np.cumsum(link_time_s[lines.run_links(r)])])
-        ride = (np.diff(cum[lines.stop_pos[first:last]]) + dwell_s) / 60.0
+        with np.errstate(invalid="ignore"):  # inf - inf past a closed link: no ride there
+            ride = (np.diff(cum[lines.stop_pos[first:last]]) + dwell_s) / 60.0
         ok = np.isfinite(ride)
         here = np.arange(first, last - 1)[ok]
         edges(board + here, alight + here + 1, ride[ok])

@@ -3,8 +3,9 @@
 Layout::
 
     city.json     format and version, name, label, source hash, projection (WKT or null),
-                  the string tuples (road, district and zone names ...), the river, and the
-                  import report when the city came from ``twin city import``
+                  the string tuples (road, district and zone names ...), the river, the
+                  named bus lines, and the import report when the city came from
+                  ``twin city import``
     arrays.npz    one array per field, named ``<part>.<field>`` (``network.link_length_m``,
                   ``buildings.footprint_xy`` ...), stored with its exact dtype
 
@@ -26,7 +27,9 @@ from twin.city.buildings import Buildings
 from twin.city.city import City, River
 from twin.city.facilities import Facilities
 from twin.city.network import RoadNetwork
+from twin.city.seedfile import BusLineSpec
 from twin.city.zones import Districts, Zones
+from twin.config import parse, to_dict
 from twin.errors import CityError, TwinInputError
 from twin.reading import damaged, read_json, read_project_file
 from twin.writing import atomic_folder, output_errors
@@ -70,6 +73,7 @@ def save_city_folder(city: City, out: str | Path, *, force: bool = False, crs_wk
         "source_hash": city.source_hash, "crs_wkt": crs_wkt, "names": names,
         "river": None if city.river is None else {"name": city.river.name,
                                                   "width_m": city.river.width_m},
+        "bus_lines": [to_dict(line) for line in city.bus_lines],
         "arrays": {k: {"dtype": str(v.dtype), "shape": list(v.shape)} for k, v in arrays.items()},
         "import_report": report,
     }
@@ -133,5 +137,10 @@ def load_city_folder(path: str | Path) -> City:
                 or "river.polyline" not in arrays:
             raise damaged(path, "city folder", "its river is incomplete", _remedy(path))
         river = River(about["name"], arrays["river.polyline"], about["width_m"])
+    lines = header.get("bus_lines", [])
+    if not isinstance(lines, list):
+        raise damaged(path / HEADER, "city header", "bus_lines is not a list", _remedy(path))
+    bus_lines = tuple(parse(BusLineSpec, line, source=str(path / HEADER), key=f"bus_lines.{k}")
+                      for k, line in enumerate(lines))
     return City(name=header["name"], label=header["label"], river=river,
-                source_hash=header.get("source_hash", ""), **parts)
+                source_hash=header.get("source_hash", ""), bus_lines=bus_lines, **parts)
