@@ -6,6 +6,8 @@ recomputed every ``route_update_s`` from the twin's own queues), both link model
 that left a link keep its space until their backward wave has crossed it), the node model
 (head rows served in the order of capacity-weighted priority tags) and fixed-time signals (a
 signalised link sends only during its green and earns outflow budget only with green time).
+Rows that carry their own path (buses, ``veh_path_end > 0``) follow it in either route choice,
+arrive at its end and do not run when it crosses a closed link.
 """
 
 from __future__ import annotations
@@ -77,12 +79,14 @@ def reference_loading(load: DynamicLoading, until_s: float, equal_shares: bool =
     net, s = load.network, load.settings
     dt, cap, m = s.time_step_s, load.capacity_vps, net.n_links
     enroute = s.route_choice == "enroute"
-    ceiling = cap * dt + s.platoon
+    biggest = max(s.platoon, max(load.veh_size.tolist(), default=0))  # budgets always pass a row
+    ceiling = cap * dt + biggest
     rate = load.signals.discharge_vph(cap * 3600.0) / 3600.0  # outflow: saturation flow at signals
-    out_ceiling = rate * dt + s.platoon
+    out_ceiling = rate * dt + biggest
     sig = load.signals
     tag, clock = np.zeros(m), np.zeros(net.n_nodes)
     starts, links = load.paths()
+    own = (load.veh_path_end > 0).tolist()  # rows with their own path (and the path's end in starts)
     queue = [deque() for _ in range(m)]
     rows_at = [0] * net.n_nodes  # rows on each node's incoming links
     ghosts = [deque() for _ in range(m)]  # (time its space frees, vehicles) of rows that left
@@ -133,7 +137,10 @@ def reference_loading(load: DynamicLoading, until_s: float, equal_shares: bool =
         in_b[:] = np.minimum(in_b + cap * dt, ceiling)
         while order and load.veh_depart[order[0]] <= t:
             row = order.pop(0)
-            if np.isfinite(dist[dest_idx[row]][load.veh_origin[row]]):
+            if own[row]:
+                if not load.closed[links[starts[row] : starts[row + 1]]].any():
+                    waiting.append(row)
+            elif np.isfinite(dist[dest_idx[row]][load.veh_origin[row]]):
                 waiting.append(row)
 
         for node in range(net.n_nodes):
@@ -155,10 +162,11 @@ def reference_loading(load: DynamicLoading, until_s: float, equal_shares: bool =
                 size = size_of[row]
                 if out_b[link] < size - BUDGET_EPS:
                     continue
-                last = dist[dest_idx[row]][node] == 0  # its destination node or zone connector
+                # the end of its own path, else its destination node or a zone connector
+                last = pos[row] + 1 >= starts[row + 1] if own[row] else dist[dest_idx[row]][node] == 0
                 if last:
                     nxt = -1
-                elif enroute:
+                elif enroute and not own[row]:
                     nxt = choose(out_start, link_to, node, dest_idx[row], row, times, dist, s.route_noise)
                 else:
                     nxt = links[pos[row] + 1]
@@ -183,10 +191,10 @@ def reference_loading(load: DynamicLoading, until_s: float, equal_shares: bool =
         still = []
         for row in waiting:
             origin, size = load.veh_origin[row], size_of[row]
-            if dist[dest_idx[row]][origin] == 0:
+            if not own[row] and dist[dest_idx[row]][origin] == 0:
                 arrive[row] = t
                 continue
-            if enroute:
+            if enroute and not own[row]:
                 link = choose(out_start, link_to, origin, dest_idx[row], row, times, dist, s.route_noise)
             else:
                 link = links[pos[row]]

@@ -72,6 +72,34 @@ class LoadingSettings:
             raise TwinInputError("horizon_s and record_interval_s must be > 0")
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class PathRows:
+    """Rows that carry their own path (buses): each follows its links whatever the route choice,
+    arrives at the end of them and is left out of the trip results (:meth:`DynamicLoading.summary`),
+    but takes road capacity and storage, and counts in the link records, as ``size`` vehicles.
+
+    Attributes:
+        depart_s: departure of each row, seconds.
+        size: vehicles (car equivalents) each row weighs, at least 1.
+        path_start, path: row ``i`` drives ``path[path_start[i]:path_start[i + 1]]`` (link indices,
+            at least one link, each the successor of the one before).
+    """
+
+    depart_s: np.ndarray
+    size: np.ndarray
+    path_start: np.ndarray
+    path: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.depart_s)
+
+    @classmethod
+    def none(cls) -> PathRows:
+        """No path rows."""
+        return cls(np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64),
+                   np.zeros(0, dtype=np.int64))
+
+
 def trip_rows(trips: Trips, platoon: int) -> tuple[np.ndarray, np.ndarray]:
     """Split trips into rows of at most ``platoon`` vehicles: (trip index per row, row size)."""
     n_rows = -(-trips.count.astype(np.int64) // platoon)
@@ -110,6 +138,8 @@ class DynamicLoading:
         connectors: with zone connectors, ``trips.destination`` holds destination zones (rows of
             ``connectors``) and a row arrives at the first of its zone's connectors it reaches
             (:mod:`twin.traffic.connectors`); without, destinations are nodes.
+        path_rows: rows with their own paths (buses, :class:`PathRows`), after the trips' rows
+            (rows ``n_trip_rows`` on); a row whose path crosses a closed link does not run.
     """
 
     def __init__(
@@ -123,6 +153,7 @@ class DynamicLoading:
         closed: np.ndarray | None = None,
         signals: SignalPlan | None = None,
         connectors: NodeSets | None = None,
+        path_rows: PathRows | None = None,
     ) -> None:
         self.network = network
         self.settings = s = settings
@@ -160,20 +191,27 @@ class DynamicLoading:
         self.node_clock = np.zeros(network.n_nodes)
         self.link_stamp = np.zeros(m, dtype=np.int64)
 
-        # rows, sorted by departure time
+        # rows, sorted by departure time: the trips' rows, then the path rows
         trip_of_row, size = trip_rows(trips, s.platoon)
+        own = PathRows.none() if path_rows is None else path_rows
         self.trip_of_row = trip_of_row
-        self.n_rows = n = len(trip_of_row)
-        self.veh_origin = np.ascontiguousarray(trips.origin[trip_of_row], dtype=np.int64)
+        self.n_trip_rows = n_trips = len(trip_of_row)
+        self.n_rows = n = n_trips + len(own)
+        first_links = own.path[own.path_start[:-1]]
+        self.veh_origin = np.ascontiguousarray(
+            np.concatenate([trips.origin[trip_of_row], network.link_from[first_links]]), dtype=np.int64)
         # row k of the route table: destination node destinations[k] (the node dest_nodes[k]), or
         # zone destinations[k] (its connectors dest_nodes[dest_start[k]:dest_start[k + 1]])
         self.destinations, dest_idx = np.unique(trips.destination[trip_of_row], return_inverse=True)
-        self.veh_dest_idx = np.ascontiguousarray(dest_idx, dtype=np.int64)
+        self.veh_dest_idx = np.zeros(n, dtype=np.int64)  # path rows read no route table
+        self.veh_dest_idx[:n_trips] = dest_idx
         self.dest_nodes, self.dest_start = self.destinations.astype(np.int64), None
         if connectors is not None:
             self.dest_nodes, self.dest_start = connectors.subset(self.destinations)
-        self.veh_depart = np.ascontiguousarray(trips.depart_s[trip_of_row], dtype=np.float64)
-        self.veh_size = np.ascontiguousarray(size, dtype=np.int64)
+        self.veh_depart = np.ascontiguousarray(np.concatenate([trips.depart_s[trip_of_row], own.depart_s]),
+                                               dtype=np.float64)
+        self.veh_size = np.ascontiguousarray(np.concatenate([size, own.size]), dtype=np.int64)
+        self.max_size = float(max(s.platoon, self.veh_size.max(initial=0)))  # budgets always pass a row
         self.veh_order = np.argsort(self.veh_depart, kind="stable").astype(np.int64)
         self.veh_link = np.full(n, lk.WAITING, dtype=np.int64)
         self.veh_ready = np.zeros(n)
@@ -182,7 +220,13 @@ class DynamicLoading:
         self.veh_path_pos = np.zeros(n, dtype=np.int64)
         self.veh_path_first = np.zeros(n, dtype=np.int64)
         self.veh_path_len = np.zeros(n, dtype=np.int64)
+        self.veh_path_end = np.zeros(n, dtype=np.int64)  # > 0: the row follows its own path to its end
         self.path_buf = np.zeros(1, dtype=np.int32)
+        if len(own):
+            bus = np.arange(n_trips, n)
+            self.assign_paths(bus, own.path_start, own.path)
+            self.veh_path_end[bus] = self.veh_path_first[bus] + self.veh_path_len[bus]
+        self.path_enter = np.full(len(self.path_buf), np.nan)  # when a path row entered each link of its path
 
         # link queues: ring buffers sized by storage (every row is at least one vehicle)
         rows_cap = np.floor(self.storage).astype(np.int64) + 1
@@ -220,10 +264,15 @@ class DynamicLoading:
                                   tolerance=s.route_tolerance)
         self.dist = self.routes.dist  # repaired in place at each refresh
         self._tables_until = np.inf  # steps up to this time read only the nodes the tables were searched to
-        reach = np.isfinite(self.dist[self.veh_dest_idx, self.veh_origin])
+        reach = np.ones(n, dtype=bool)
+        reach[:n_trips] = np.isfinite(self.dist[self.veh_dest_idx[:n_trips], self.veh_origin[:n_trips]])
+        if len(own):
+            crossed = np.add.reduceat(self.closed[own.path].astype(np.int64), own.path_start[:-1])
+            reach[n_trips:] = crossed == 0
         self.veh_link[~reach] = lk.UNREACHABLE
-        self.unreachable_vehicles = int(self.veh_size[~reach].sum())
-        self.unreachable_trips = int(np.unique(trip_of_row[~reach]).size)
+        self.unreachable_vehicles = int(self.veh_size[:n_trips][~reach[:n_trips]].sum())
+        self.unreachable_trips = int(np.unique(trip_of_row[~reach[:n_trips]]).size)
+        self.unrun_path_rows = int((~reach[n_trips:]).sum())
 
     def route_table(self, link_time_s: np.ndarray) -> np.ndarray:
         """Time from every node to each destination on ``link_time_s`` (n_dest x n_nodes, seconds)."""
@@ -277,7 +326,7 @@ class DynamicLoading:
 
     def _on_way_tables(self) -> np.ndarray:
         """Per destination, whether a row still heads there (its table is still read)."""
-        on_way = (self.veh_link != lk.ARRIVED) & (self.veh_link != lk.UNREACHABLE)
+        on_way = (self.veh_link != lk.ARRIVED) & (self.veh_link != lk.UNREACHABLE) & (self.veh_path_end == 0)
         return np.bincount(self.veh_dest_idx[on_way], minlength=len(self.dist)) > 0
 
     def _read_until(self, until_s: float) -> tuple[np.ndarray, np.ndarray]:
@@ -285,8 +334,9 @@ class DynamicLoading:
         per destination, nodes): where the rows on links reach their link's end, and the origins
         of the rows waiting there or departing before then (a row only moves on to nodes nearer
         its destination). A step after ``until_s`` needs the tables in full (:meth:`step`)."""
-        on_link = np.flatnonzero(self.veh_link >= 0)
-        leaving = np.flatnonzero((self.veh_link == lk.WAITING)
+        routed = self.veh_path_end == 0  # path rows read no table
+        on_link = np.flatnonzero((self.veh_link >= 0) & routed)
+        leaving = np.flatnonzero((self.veh_link == lk.WAITING) & routed
                                  & (self.veh_depart < until_s + self.settings.time_step_s))
         rows = np.concatenate([on_link, leaving])
         nodes = np.concatenate([self.network.link_to[self.veh_link[on_link]], self.veh_origin[leaving]])
@@ -337,7 +387,7 @@ class DynamicLoading:
             self.steps_done,
             s.route_choice == "enroute",
             s.route_noise,
-            float(s.platoon),
+            self.max_size,
             net.out_start,
             net.link_to,
             net.in_start,
@@ -369,6 +419,8 @@ class DynamicLoading:
             self.veh_enter,
             self.veh_arrive,
             self.veh_path_pos,
+            self.veh_path_end,
+            self.path_enter,
             self.q_off,
             self.q_head,
             self.q_len,
@@ -396,7 +448,7 @@ class DynamicLoading:
     def run(self) -> DynamicLoading:
         """Run to the horizon, stopping early once every reachable vehicle has arrived."""
         s = self.settings
-        reachable = int(self.veh_size.sum()) - self.unreachable_vehicles
+        reachable = int(self.veh_size[self.veh_link != lk.UNREACHABLE].sum())
         while self.t < s.horizon_s - 1e-9 and self.arrived_vehicles < reachable:
             self.advance(self.t + s.route_update_s)
         return self
@@ -429,30 +481,69 @@ class DynamicLoading:
         return self.veh_arrive - self.veh_depart
 
     def free_flow_row_time_s(self) -> np.ndarray:
-        """Each row's free-flow shortest time from origin to destination, seconds."""
+        """Each trip row's (rows before ``n_trip_rows``) free-flow shortest time from origin to
+        destination, seconds."""
         fft = self.fft.copy()
         fft[self.closed] = np.inf
         dist = self.route_table(fft)
-        return dist[self.veh_dest_idx, self.veh_origin]
+        n = self.n_trip_rows
+        return dist[self.veh_dest_idx[:n], self.veh_origin[:n]]
+
+    def _path_row_vehicles(self) -> tuple[int, int, int, float]:
+        """The path rows' vehicles departed, on links and waiting at their origin now, and their
+        vehicle-km so far."""
+        bus = slice(self.n_trip_rows, self.n_rows)
+        size, link = self.veh_size[bus], self.veh_link[bus]
+        waiting = self.wait_buf[: self.counters[1]]
+        waiting = waiting[waiting >= self.n_trip_rows]
+        gone = self.veh_order[: self.counters[0]]  # rows whose departure time has come
+        gone = gone[(gone >= self.n_trip_rows) & (self.veh_link[gone] != lk.UNREACHABLE)]
+        done = self.veh_path_pos[bus] - self.veh_path_first[bus] + (link == lk.ARRIVED)  # links left
+        on_paths = self.path_buf[: self.veh_path_end[bus].max(initial=0)]  # the path rows' paths come first
+        driven = np.cumsum(np.concatenate([[0.0], self.length_m[on_paths]]))
+        first = self.veh_path_first[bus]
+        km = float((size * (driven[first + done] - driven[first])).sum()) / 1000.0
+        return (int(self.veh_size[gone].sum()), int(size[link >= 0].sum()), int(self.veh_size[waiting].sum()),
+                km)
+
+    def path_row_link_times_s(self) -> np.ndarray:
+        """Mean time the path rows (buses) took on each link they have left, seconds (NaN on links
+        none has left): from entering the link to entering the next one of its path, or to
+        arriving at the path's end."""
+        bus = np.arange(self.n_trip_rows, self.n_rows)
+        first, pos, link = self.veh_path_first[bus], self.veh_path_pos[bus], self.veh_link[bus]
+        arrived = link == lk.ARRIVED
+        count = np.where((link >= 0) | arrived, pos - first + arrived, 0)  # links left
+        at = np.repeat(first - np.cumsum(count) + count, count) + np.arange(count.sum())  # path positions
+        last = np.repeat(arrived, count) & (at == np.repeat(pos, count))  # the last link of an arrived row
+        nxt = self.path_enter[np.minimum(at + 1, len(self.path_enter) - 1)]
+        spent = np.where(last, np.repeat(self.veh_arrive[bus], count), nxt) - self.path_enter[at]
+        links, m = self.path_buf[at], self.network.n_links
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.bincount(links, weights=spent, minlength=m) / np.bincount(links, minlength=m)
 
     def summary(self) -> dict:
-        """Trips, completed vehicles, mean and total travel time, unreachable trips, seconds."""
-        tt = self.row_travel_time_s()
-        done = self.veh_link == lk.ARRIVED
-        weights = self.veh_size[done]
+        """Trips, completed vehicles, mean and total travel time, unreachable trips, vehicle-km,
+        seconds: of the trips' rows only (path rows, buses, are left out)."""
+        n = self.n_trip_rows
+        tt = self.row_travel_time_s()[:n]
+        done = self.veh_link[:n] == lk.ARRIVED
+        weights = self.veh_size[:n][done]
         total = float((tt[done] * weights).sum())
         completed = int(weights.sum())
+        trips = int(self.veh_size[:n].sum())
+        bus_departed, bus_on_links, bus_waiting, bus_km = self._path_row_vehicles()
         return {
-            "trips": int(self.veh_size.sum()),
+            "trips": trips,
             "completed": completed,
             "mean_travel_time_s": total / completed if completed else float("nan"),
             "total_travel_time_s": total,
             "unreachable_trips": self.unreachable_trips,
             "unreachable_vehicles": self.unreachable_vehicles,
-            "still_travelling": self.vehicles_on_links + self.vehicles_waiting,
-            "not_departed": int(self.veh_size.sum()) - self.departed_vehicles - self.unreachable_vehicles,
+            "still_travelling": self.vehicles_on_links - bus_on_links + self.vehicles_waiting - bus_waiting,
+            "not_departed": trips - (self.departed_vehicles - bus_departed) - self.unreachable_vehicles,
             "simulated_s": self.t,
-            "vehicle_km": float(self.rec_vkm.sum()),
+            "vehicle_km": float(self.rec_vkm.sum()) - bus_km,
             "link_traversals": self.link_traversals,
         }
 

@@ -196,11 +196,23 @@ def _enter(link, row, size, t, link_to, link_fft, q_off, q_head, q_len, q_buf, i
 
 @njit(cache=True)
 def _next_link(
-    row, node, enroute, veh_dest_idx, veh_path_pos, path_buf, out_start, link_to, route_time, dist, noise
+    row, node, enroute, veh_dest_idx, veh_path_pos, veh_path_end, path_buf, out_start, link_to, route_time,
+    dist, noise
 ):
-    if enroute:
+    """The link ``row`` takes after the one it leaves at ``node``: the next link of its path (fixed
+    routes, or a row that carries its own path, ``veh_path_end > 0``), else the en-route choice."""
+    if enroute and veh_path_end[row] == 0:
         return choose_next_link(node, veh_dest_idx[row], row, out_start, link_to, route_time, dist, noise)
     return path_buf[veh_path_pos[row] + 1]
+
+
+@njit(cache=True, inline="always")
+def _at_end(row, node, veh_dest_idx, veh_path_pos, veh_path_end, dist):
+    """Whether ``row`` arrives at ``node``: a row with its own path at the end of it, any other at
+    the first node 0 s from its destination (the node or a zone connector)."""
+    if veh_path_end[row] > 0:
+        return veh_path_pos[row] + 1 >= veh_path_end[row]
+    return dist[veh_dest_idx[row], node] == 0.0
 
 
 @njit(cache=True)
@@ -247,6 +259,8 @@ def run_steps(
     veh_enter,
     veh_arrive,
     veh_path_pos,
+    veh_path_end,
+    path_enter,
     # link state
     q_off,
     q_head,
@@ -285,6 +299,11 @@ def run_steps(
     ``link_stamp`` (int64) marks the links that cannot send in the current step (global step
     index + 1); ``sig_cycle``, ``sig_start`` and ``sig_green`` (s) are each link's fixed-time
     signal (cycle 0: none), ``sig_start`` the cycle time at which its green begins.
+    ``veh_path_end`` is 0 for a row routed by ``enroute`` (its path, if fixed, ends where its
+    destination is 0 s away) and, for a row that carries its own path (a bus), one past the
+    position in ``path_buf`` of its last link: it follows that path in either route choice and
+    arrives at its end; ``path_enter`` keeps the time such a row entered the link at each
+    position of its path.
     """
     n_nodes = out_start.shape[0] - 1
     n_rows = veh_order.shape[0]
@@ -334,11 +353,11 @@ def run_steps(
                         budget_t, sig_cycle, sig_start, sig_green)
                 if out_budget[link] < size - BUDGET_EPS:
                     continue
-                if dist[veh_dest_idx[row], node] == 0.0:  # its destination node or zone connector
+                if _at_end(row, node, veh_dest_idx, veh_path_pos, veh_path_end, dist):
                     nxt = -1
                 else:
-                    nxt = _next_link(row, node, enroute, veh_dest_idx, veh_path_pos, path_buf, out_start,
-                                     link_to, route_time, dist, noise)
+                    nxt = _next_link(row, node, enroute, veh_dest_idx, veh_path_pos, veh_path_end, path_buf,
+                                     out_start, link_to, route_time, dist, noise)
                     if nxt >= 0:
                         _refill(nxt, t, dt, max_size, link_cap_vps, link_out_vps, link_open, out_budget,
                                 in_budget, budget_t, sig_cycle, sig_start, sig_green)
@@ -364,19 +383,22 @@ def run_steps(
                     _enter(nxt, row, size, t, link_to, link_fft, q_off, q_head, q_len, q_buf, in_budget,
                            occ, node_rows, max_occ, veh_link, veh_enter, veh_ready)
                     veh_path_pos[row] += 1
+                    if veh_path_end[row] > 0:
+                        path_enter[veh_path_pos[row]] = t
         # waiting rows enter their first link (FIFO per link: a blocked link blocks later rows)
         kept = 0
         for i in range(counters[1]):
             row = wait_buf[i]
             size = veh_size[row]
             origin = veh_origin[row]
-            if dist[veh_dest_idx[row], origin] == 0.0:
+            own = veh_path_end[row] > 0
+            if not own and dist[veh_dest_idx[row], origin] == 0.0:
                 veh_link[row] = ARRIVED
                 veh_arrive[row] = t
                 counters[3] += size
                 counters[5] -= size
                 continue
-            if enroute:
+            if enroute and not own:
                 first_link = choose_next_link(
                     origin, veh_dest_idx[row], row, out_start, link_to, route_time, dist, noise
                 )
@@ -389,6 +411,8 @@ def run_steps(
                                          q_off, q_head, q_buf, g_time, g_len, ghost, veh_size):
                 _enter(first_link, row, size, t, link_to, link_fft, q_off, q_head, q_len, q_buf, in_budget,
                        occ, node_rows, max_occ, veh_link, veh_enter, veh_ready)
+                if veh_path_end[row] > 0:
+                    path_enter[veh_path_pos[row]] = t
                 counters[4] += size
                 counters[5] -= size
             else:
