@@ -169,3 +169,47 @@ def test_cli_simulate_json(grid_files, capsys):
     assert out["trips"] == 8 and out["completed"] == 8
     assert out["mean_travel_time_s"] == pytest.approx(18 * 50.0, abs=5.0)
     assert {"total_travel_time_s", "seconds"} <= set(out)
+
+
+def test_zone_trip_factors_scale_a_zones_trips_and_leave_the_draws_alone_without_them(testville):
+    """``traffic.zone_trip_factor``: no factor (None) and factors of 1 draw the very same trips;
+    a zone's factor of 3 triples its trips (district names reach every zone of the district, a
+    zone's own factor wins); 0 sends none."""
+    from twin.errors import ScenarioError
+    from twin.traffic.demand import zone_trip_factors
+
+    assert zone_trip_factors(testville, {}) is None
+    zones = list(testville.zones.name)
+    ones = zone_trip_factors(testville, {"old_town": 1.0, "new_town": 1.0})
+    assert ones.tolist() == [1.0] * len(zones)
+    mixed = zone_trip_factors(testville, {"old_town-002": 0.5, "old_town": 2.0})
+    old = testville.zones.district == testville.districts.index("old_town")
+    assert mixed[zones.index("old_town-002")] == 0.5 and (mixed[old].sum() == 2.0 * old.sum() - 1.5)
+    assert (mixed[~old] == 1.0).all()
+    with pytest.raises(ScenarioError, match=r"zone_trip_factor.old_twn': no district or zone named 'old_twn' "
+                                            r"\(did you mean 'old_town'\?\)"):
+        zone_trip_factors(testville, {"old_twn": 2.0})
+    skim = _skim(testville)
+    places = _places(testville)
+    target = zones.index("new_town-002")
+    start = places["origins"].start
+    own = set(places["origins"].node[start[target]:start[target + 1]].tolist())
+    others = set(places["origins"].node[np.r_[0:start[target], start[target + 1]:start[-1]]].tolist())
+    only = own - others  # origin nodes of the target zone alone
+    assert only
+
+    def draw(factor, seed=3):
+        return generate_trips(testville, testville.zones.population, testville.zones.jobs, skim,
+                              trip_rate=2.0, platoon=1, rng=np.random.default_rng(seed), zone_factor=factor,
+                              **places)[0]
+
+    plain = draw(None)
+    same = draw(ones)
+    for column in ("origin", "destination", "depart_s"):
+        np.testing.assert_array_equal(getattr(plain, column), getattr(same, column))
+    factor = np.ones(len(zones))
+    factor[target] = 3.0
+    sent = [np.isin(draw(f, seed).origin, list(only)).sum() for f, seed in ((None, 4), (factor, 5))]
+    assert sent[1] == pytest.approx(3.0 * sent[0], rel=0.2)
+    factor[target] = 0.0
+    assert not np.isin(draw(factor).origin, list(only)).any()

@@ -45,6 +45,11 @@ class TrafficConfig:
         doc="car trips each resident makes on the simulated day",
     )
     demand_scale: float = option(1.0, ge=0, le=10, doc="lever: multiplies the car demand")
+    zone_trip_factor: Mapping[str, float] = option(
+        default_factory=frozen_mapping, ge=0, le=10,
+        doc="multiplies the car trips sent from a zone, by zone or district name (a zone's own factor "
+        "wins over its district's; 1 elsewhere): zone demand that trip_rate alone cannot shape",
+    )
     hourly_profile: tuple[float, ...] = option(
         HOURLY_PROFILE, ge=0, le=1e6, doc="24 relative departure weights, hour 0 = midnight"
     )

@@ -3,7 +3,8 @@
 (With travel modes on, the car trips between zones come from the mode choice instead,
 :mod:`twin.traffic.modes`, and only the draws below are the same.)
 
-Each origin zone produces ``population x trip_rate x scale`` car trips a day (Poisson), released
+Each origin zone produces ``population x trip_rate x factor x scale`` car trips a day (Poisson; ``factor``
+the zone's ``zone_trip_factor``, 1 by default), released
 in platoons of ``platoon`` vehicles. A platoon's destination zone is drawn with probability
 proportional to ``jobs_j x exp(-beta x t_ij)`` (a doubly-unconstrained gravity model on the zone
 travel-time skim), its departure hour from the hourly profile (restricted to the hours inside
@@ -16,9 +17,13 @@ dropped (they would not use a road); their number is returned.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
+
 import numpy as np
 
 from twin.city import City
+from twin.errors import ScenarioError
 from twin.traffic.config import HOURLY_PROFILE
 from twin.traffic.connectors import NodeSets
 from twin.traffic.trips import Trips
@@ -30,6 +35,33 @@ def gravity_probabilities(jobs: np.ndarray, zone_time_s: np.ndarray, beta_per_mi
     weight = np.asarray(jobs, dtype=np.float64)[None, :] * np.exp(-beta_per_min * t_min)
     total = weight.sum(axis=1, keepdims=True)
     return np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
+
+
+def zone_trip_factors(city: City, factors: Mapping[str, float]) -> np.ndarray | None:
+    """Per-zone multipliers of the car trips sent (``traffic.zone_trip_factor``: names of zones or
+    districts, a zone's own factor winning over its district's; 1 elsewhere), or None when none is
+    given (the trips are then drawn exactly as without the key).
+
+    Raises:
+        ScenarioError: a name that is neither a district nor a zone (one line listing both).
+    """
+    if not factors:
+        return None
+    zones, districts = city.zones, city.districts
+    out = np.ones(len(zones))
+    for name, value in sorted(factors.items(), key=lambda kv: kv[0] in zones.name):
+        if name in zones.name:
+            out[zones.index(name)] = value
+        elif name in districts.name:
+            out[zones.district == districts.index(name)] = value
+        else:
+            known = list(districts.name) + list(zones.name)
+            hint = difflib.get_close_matches(name, known, n=1)
+            did = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ScenarioError(f"key 'traffic.zone_trip_factor.{name}': no district or zone named "
+                                f"{name!r}{did}; districts: {', '.join(districts.name)}; "
+                                f"zones: {', '.join(zones.name)}")
+    return out
 
 
 def generate_trips(
@@ -48,6 +80,7 @@ def generate_trips(
     origins: NodeSets,
     connectors: NodeSets,
     car_od: np.ndarray | None = None,
+    zone_factor: np.ndarray | None = None,
 ) -> tuple[Trips, int]:
     """The day's car trips as platoons (destinations: zone indices), and the number dropped.
 
@@ -66,6 +99,7 @@ def generate_trips(
         car_od: expected car trips a day between zones (zones x zones, from the mode choice,
             :mod:`twin.traffic.modes`); given, it replaces ``population x trip_rate`` and the
             gravity destinations (``trip_rate``, ``jobs`` and ``beta_per_min`` are then unused).
+        zone_factor: per-zone multipliers of the trips sent (:func:`zone_trip_factors`); None: 1.
     """
     zones = city.zones
     n_zones = len(zones)
@@ -80,6 +114,8 @@ def generate_trips(
     else:
         per_zone = car_od.sum(axis=1)
         probs = np.divide(car_od, per_zone[:, None], out=np.zeros_like(car_od), where=per_zone[:, None] > 0)
+    if zone_factor is not None:
+        per_zone = per_zone * zone_factor
     expected = per_zone * scale * share_in_period / platoon
     n_out = rng.poisson(np.maximum(expected, 0.0))
     starts, dests = [], []

@@ -33,9 +33,10 @@ from twin.engine import Module, TwinModel, ticker
 from twin.engine.model import SECONDS_PER_DAY
 from twin.errors import ScenarioError
 from twin.indicators import Indicator
+from twin.traffic.bus_rows import bus_path_rows
 from twin.traffic.config import TrafficConfig
 from twin.traffic.connectors import connector_sets, origin_sets, zone_skim
-from twin.traffic.demand import generate_trips, gravity_probabilities
+from twin.traffic.demand import generate_trips, gravity_probabilities, zone_trip_factors
 from twin.traffic.departure import shift_departures, slot_delays, zone_of_nodes
 from twin.traffic.equilibrium import relative_difference, smooth_skim
 from twin.traffic.loading import DynamicLoading, LoadingSettings
@@ -103,6 +104,7 @@ class TrafficModule(Module):
         self.parent_closed = np.zeros(self.network.n_links, dtype=bool)
         self.parent_closed[np.setdiff1d(np.arange(self.network.n_links), self.city_links)] = True
         self.origins = origin_sets(model.city)  # where each zone's trips start and end
+        self.zone_factor = zone_trip_factors(model.city, cfg.zone_trip_factor)  # None: no factor
         self.connectors = connector_sets(model.city, cfg.zone_connectors)
         self.modes: ModeChoice | None = None
         if cfg.modes.enabled:  # buses take road space; bus and e-bike lanes take lanes
@@ -208,18 +210,23 @@ class TrafficModule(Module):
         link_times = self._experienced_link_times(load)
         experienced = zone_skim(self.network, link_times, self.origins, self.connectors)
         remembered = self._remember(self._remembered, experienced)
-        if self.modes is not None:
-            self.modes.end_day(self._year, self.day, recorded, link_times, cfg.skim_smoothing)
+        if self.modes is not None:  # the buses' times where they drove, the link's experienced ones elsewhere
+            bus_times = load.path_row_link_times_s()
+            bus_times = np.where(np.isfinite(bus_times), bus_times, link_times)
+            self.modes.end_day(self._year, self.day, recorded, bus_times, cfg.skim_smoothing)
         gap = 100.0 * relative_difference(experienced, self._remembered, self._od)
         change = 100.0 * relative_difference(self._remembered, remembered, self._od)
         self._remembered = remembered
         model.published.publish("zone_travel_time_s", remembered, "s", self.name)
         free = load.free_flow_row_time_s()
-        arrive = np.where(np.isfinite(load.veh_arrive), load.veh_arrive, load.settings.horizon_s)
-        delay = np.maximum(arrive - load.veh_depart - free, 0.0)
-        day_delay, count = slot_delays(self._node_zone[load.veh_origin], load.veh_depart, delay,
-                                       load.veh_size, self._delay.shape[0], load.settings.record_interval_s,
-                                       self._delay.shape[1])
+        cars = slice(0, load.n_trip_rows)  # the buses' rows come after
+        arrive = np.where(np.isfinite(load.veh_arrive[cars]), load.veh_arrive[cars], load.settings.horizon_s)
+        depart = load.veh_depart[cars]
+        delay = np.maximum(arrive - depart - free, 0.0)
+        n_zones, n_slots = self._delay.shape
+        zone = self._node_zone[load.veh_origin[cars]]
+        day_delay, count = slot_delays(zone, depart, delay, load.veh_size[cars], n_zones,
+                                       load.settings.record_interval_s, n_slots)
         a = cfg.skim_smoothing
         self._delay = np.where(count > 0, (1.0 - a) * self._delay + a * day_delay, self._delay)
         return gap, change, free
@@ -255,6 +262,8 @@ class TrafficModule(Module):
             car_od = self.modes.car_od(population, jobs, cfg.gravity_beta_per_min, skim,
                                        pre_policy=self._pre_policy)
             self._od = car_od
+        if self.zone_factor is not None:
+            self._od = self._od * self.zone_factor[:, None]
         trips, self._dropped = generate_trips(
             model.city,
             population,
@@ -270,8 +279,11 @@ class TrafficModule(Module):
             origins=self.origins,
             connectors=self.connectors,
             car_od=car_od,
+            zone_factor=self.zone_factor,
         )
-        per_day = cfg.trip_rate * float(np.sum(population)) if car_od is None else float(car_od.sum())
+        factor = 1.0 if self.zone_factor is None else self.zone_factor
+        per_day = float(self._od.sum()) if car_od is not None else cfg.trip_rate * float(np.sum(population
+                                                                                           * factor))
         wanted = per_day * cfg.demand_scale
         if len(trips) == 0 and cfg.sample_share < 1 and wanted > 0:
             raise ScenarioError(
@@ -284,6 +296,11 @@ class TrafficModule(Module):
                                  day_s=day_s, rng=shift_rng)
         self._shifted = int(trips.count[moved != trips.depart_s].sum())
         trips = dataclasses.replace(trips, depart_s=moved)
+        buses = None
+        if self.modes is not None:  # the buses of the day's lines, as vehicles
+            supply = self.modes.base if self._pre_policy else self.modes.supply
+            buses = bus_path_rows(supply.lines, supply.headway_min, cfg.modes.bus_pce, cfg.sample_share,
+                                  day_s)
         return DynamicLoading(
             self.network,
             trips,
@@ -293,6 +310,7 @@ class TrafficModule(Module):
             closed=self.parent_closed if self._pre_policy else self.closed,
             connectors=self.connectors,
             signals=self.signals,
+            path_rows=buses,
         )
 
     def _experienced_link_times(self, load: DynamicLoading) -> np.ndarray:
@@ -427,6 +445,7 @@ class TrafficModule(Module):
             )
         )
         done = np.isfinite(load.veh_arrive)
+        done[load.n_trip_rows:] = False  # car trips only
         self._trip_times.append(
             pd.DataFrame(
                 {
@@ -442,9 +461,9 @@ class TrafficModule(Module):
         """The day's KPIs in ``DAILY_COLUMNS`` order, from mean_trip_time_min to unreachable_trips;
         ``free``: each row's free-flow time (s)."""
         load = self.loading
-        tt = load.row_travel_time_s()
+        tt = load.row_travel_time_s()[: load.n_trip_rows]  # car trips only
         done = np.isfinite(tt)
-        size = load.veh_size[done].astype(np.float64)
+        size = load.veh_size[: load.n_trip_rows][done].astype(np.float64)
         times = tt[done]
         free = free[done]
         vehicles = max(size.sum(), 1.0)
