@@ -1,8 +1,8 @@
 """Regenerate data/observed/examples: one small synthetic observation file per kind.
 
-Runs scenarios/testville_quick.toml (seed 1) into a temporary folder, gives its trip_times
-origin and destination nodes drawn at random (the traffic module does not record them yet), observes
-it with ``twin observe`` (seed 1, default noise, every trip a probe) and keeps the first rows of
+Runs scenarios/testville_quick.toml (seed 1) into a temporary folder (its trip_times record each
+trip's origin node and destination zone; a probe ends at the zone's node), observes it with
+``twin observe`` (seed 1, default noise, every trip a probe) and keeps the first rows of
 each file. Usage: ``.venv/bin/python scripts/observation_examples.py`` (about ten seconds).
 """
 
@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
 
 from twin import load_scenario, run
 from twin.observations import observe
@@ -27,12 +24,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "run"
         run(load_scenario(ROOT / "scenarios" / "testville_quick.toml"), folder, progress=False, picture=False)
-        trips_path = folder / "timeseries" / "trip_times.parquet"
-        trips = pd.read_parquet(trips_path)
-        rng = np.random.default_rng(1)
-        trips["origin"] = rng.integers(0, 151, len(trips))  # testville's nodes 0..150
-        trips["destination"] = rng.integers(0, 151, len(trips))
-        trips.to_parquet(trips_path, index=False)
         tables = observe(folder, Path(tmp) / "obs", sample={"counts": 0.05, "travel_times": 1.0}, seed=1)
     for kind, table in tables.items():
         if kind == "counts":

@@ -24,18 +24,12 @@ EVERYTHING = {kind: 1.0 for kind in FORMATS}
 
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory) -> Path:
-    """testville_quick written to a run folder, with origin and destination nodes added to its
-    trip_times (the traffic module does not record them yet) so that probes can be drawn."""
+    """testville_quick written to a run folder (its trip_times record each trip's origin node and
+    destination zone, so that probes can be drawn)."""
     from twin import load_scenario, run
 
     out = tmp_path_factory.mktemp("obs") / "run"
     run(load_scenario(ROOT / "scenarios" / "testville_quick.toml"), out, progress=False, picture=False)
-    path = out / "timeseries" / "trip_times.parquet"
-    trips = pd.read_parquet(path)
-    rng = np.random.default_rng(0)
-    trips["origin"] = rng.integers(0, 151, len(trips))
-    trips["destination"] = rng.integers(0, 151, len(trips))
-    trips.to_parquet(path, index=False)
     return out
 
 
@@ -84,6 +78,14 @@ def test_exact_kinds_equal_the_run(run_folder, exact):
     trips = pd.read_parquet(run_folder / "timeseries" / "trip_times.parquet")
     assert len(tables["travel_times"]) == len(trips)
     assert np.allclose(np.sort(tables["travel_times"].minutes), np.sort(trips.travel_time_s / 60.0))
+    from twin.city import load_city
+
+    zone_node = np.asarray(load_city("testville").zones.node)  # a probe ends at its zone's node
+    probes = tables["travel_times"].sort_values(["depart_h", "minutes"]).reset_index(drop=True)
+    trips = trips.assign(depart_h=trips.depart_s / 3600.0, minutes=trips.travel_time_s / 60.0)
+    trips = trips.sort_values(["depart_h", "minutes"]).reset_index(drop=True)
+    assert (probes.origin.to_numpy() == trips.origin.to_numpy()).all()
+    assert (probes.destination.to_numpy() == zone_node[trips.destination_zone.to_numpy()]).all()
 
 
 def test_same_run_and_seed_give_identical_files(run_folder, tmp_path):

@@ -273,6 +273,30 @@ def test_a_closed_link_reroutes_the_line_instead_of_cutting_it(testville):
     assert (detoured >= cut).all() and detoured.sum() > cut.sum()
 
 
+def test_door_to_door_minutes_are_the_survey_times_of_the_chosen_modes(testville):
+    """Car door to door is the car time plus the parking search (a model reporting the in-vehicle
+    time alone, as the traffic KPIs do, fails); the person trip time is the trip-weighted mean of
+    the modes' door-to-door minutes."""
+    net = testville.network
+    origins, connectors = origin_sets(testville), connector_sets(testville, 6)
+    closed = np.zeros(net.n_links, dtype=bool)
+    cfg = ModesConfig(enabled=True, parking_search_min=4.0)
+    choice = ModeChoice(testville, net, np.arange(net.n_links), net.link_capacity_vph, closed, closed, cfg,
+                        origins, connectors)
+    skim = zone_skim(net, net.free_flow_time_s, origins, connectors)
+    zones = testville.zones
+    cars = choice.car_od(zones.population, zones.jobs, 0.08, skim, pre_policy=True)
+    choice.end_day(2025, 0, True, net.free_flow_time_s, 0.5)
+    values = {ind.name: ind.value for ind in choice.indicators("traffic", 2025)}
+    expected_car = float((cars * (skim / 60.0 + 4.0)).sum() / cars.sum())
+    assert values["car_door_to_door_time"] == pytest.approx(expected_car, rel=1e-9)
+    row = choice.daily_frame().iloc[0]
+    trips = np.array([row[f"{m}_trips"] for m in MODES])
+    minutes = np.array([row[f"{m}_min"] for m in MODES])
+    assert values["person_trip_time"] == pytest.approx(float((trips * minutes).sum() / trips.sum()))
+    assert minutes[3] > 0 and minutes[1] > minutes[0]  # walks and buses take time; buses wait and walk
+
+
 def test_the_seed_and_scenario_lines_join_the_generated_ones(testville):
     import dataclasses as dc
 

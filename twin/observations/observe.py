@@ -121,6 +121,11 @@ def _travel_times(run: _Run, ref: Reference, rng, share: float, noise: float) ->
     trips = run.table("timeseries", "trip_times", ("year", "depart_s", "travel_time_s"))
     if trips is None:
         return "the run has no timeseries/trip_times.parquet"
+    if "destination" not in trips and "destination_zone" in trips and ref.zone_node is not None:
+        # the run records the zone a trip went to: the probe ends at the zone's node
+        zone = trips.destination_zone.to_numpy(np.int64)
+        trips = trips[(zone >= 0) & (zone < len(ref.zone_node))]
+        trips = trips.assign(destination=ref.zone_node[trips.destination_zone.to_numpy(np.int64)])
     if not {"origin", "destination"} <= set(trips.columns):
         return ("the run's trip_times has no origin and destination columns "
                 "(this traffic module does not record them)")

@@ -50,6 +50,8 @@ class Reference:
     period_days: float
     link_capacity_vph: np.ndarray
     bin_stream: tuple[str, ...] | None = None
+    zone_node: np.ndarray | None = None
+    """Each zone's node (where synthetic probes to the zone end)."""
 
     @property
     def n_links(self) -> int:
@@ -76,7 +78,7 @@ def _reference(city, run: dict, emergency: dict | None, source: str, bin_stream=
     return Reference(source, np.asarray(net.link_from), np.asarray(net.link_to), np.asarray(net.node_x),
                      np.asarray(net.node_y), tuple(city.zones.name), types, int(run["start_year"]),
                      int(run["horizon_years"]), float(run["period_days"]), np.asarray(net.link_capacity_vph),
-                     bin_stream)
+                     bin_stream, np.asarray(city.zones.node))
 
 
 def reference_of(path: str | Path) -> Reference:

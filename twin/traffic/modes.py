@@ -153,11 +153,7 @@ class ModeSupply:
         link times (s; free-flow time is used on bus lanes)."""
         cfg = self.config
         per_yuan = 60.0 / cfg.value_of_time_yuan_h
-        bus_times = np.where(self.bus_lane, network.free_flow_time_s, link_time_s)
-        bus = transit_skim(network, self.lines, bus_times, self.headway_min, self.zone_x, self.zone_y,
-                           access_m=cfg.bus_access_m, walk_kph=cfg.walk_speed_kph, detour=cfg.detour_factor,
-                           out_of_vehicle_weight=cfg.out_of_vehicle_weight, dwell_s=cfg.bus_dwell_s,
-                           transfer_min=cfg.bus_transfer_min)
+        bus = self._bus_min(network, link_time_s, cfg.out_of_vehicle_weight, cfg.bus_transfer_min)
         with np.errstate(invalid="ignore"):
             money = cfg.car_cost_yuan_km * self.distance_m / 1000.0 + self.parking_yuan[None, :]
             car = car_skim_s / 60.0 + cfg.parking_search_min + per_yuan * money
@@ -165,6 +161,25 @@ class ModeSupply:
 
 
 def city_lines(city: City, cfg: ModesConfig) -> BusLines:
+    def door_to_door_min(self, network: RoadNetwork, car_skim_s: np.ndarray,
+                         link_time_s: np.ndarray) -> np.ndarray:
+        """Door-to-door minutes per mode (modes x zones x zones), as a travel survey counts them:
+        :meth:`generalised_min` without money, weights or transfer penalties (car: the skim plus
+        ``parking_search_min``; bus: walks, waits and rides at face value)."""
+        cfg = self.config
+        bus = self._bus_min(network, link_time_s, 1.0, 0.0)
+        return np.stack([car_skim_s / 60.0 + cfg.parking_search_min, bus, self.ebike_min, self.walk_min])
+
+    def _bus_min(self, network: RoadNetwork, link_time_s: np.ndarray, weight: float,
+                 transfer_min: float) -> np.ndarray:
+        """The best bus journey's minutes with walks and waits weighted ``weight`` and ``transfer_min``
+        per change, on the buses' link times (s; free-flow time on bus lanes)."""
+        cfg = self.config
+        bus_times = np.where(self.bus_lane, network.free_flow_time_s, link_time_s)
+        return transit_skim(network, self.lines, bus_times, self.headway_min, self.zone_x, self.zone_y,
+                            access_m=cfg.bus_access_m, walk_kph=cfg.walk_speed_kph, detour=cfg.detour_factor,
+                            out_of_vehicle_weight=weight, dwell_s=cfg.bus_dwell_s, transfer_min=transfer_min)
+
     """The city's bus lines on its own network: the generated ones (``cfg.bus_lines``), then the
     seed's named ones (``city.bus_lines``)."""
     lines = generate_lines(city, cfg.bus_lines, cfg.bus_stop_spacing_m)
@@ -183,8 +198,9 @@ def _check_names(names: tuple[str, ...], key: str) -> None:
                             f"lines: {', '.join(names)})")
 
 
-MODE_DAILY_COLUMNS = ["year", "day", "recorded", *(f"{m}_trips" for m in MODES)]
-"""Columns of the ``mode_daily`` table: person trips by each mode on each loaded day."""
+MODE_DAILY_COLUMNS = ["year", "day", "recorded", *(f"{m}_trips" for m in MODES), *(f"{m}_min" for m in MODES)]
+"""Columns of the ``mode_daily`` table: person trips by each mode on each loaded day, and their
+mean door-to-door minutes (:meth:`ModeSupply.door_to_door_min`, trip-weighted)."""
 
 
 class ModeChoice:
@@ -246,7 +262,12 @@ class ModeChoice:
         generalised = supply.generalised_min(self.network, car_skim_s, self.link_memory_s)
         trips = self.person_trips(generalised, population, jobs, beta_per_min)
         shares = logit_shares(utilities(self.constants, generalised, cfg.logit_per_min))
-        self._today = mode_totals(shares, trips)
+        by_mode = shares * trips[None]
+        door = supply.door_to_door_min(self.network, car_skim_s, self.link_memory_s)
+        with np.errstate(invalid="ignore"):  # inf x 0 where a mode is not available
+            trip_min = np.where(by_mode > 0, door * by_mode, 0.0).reshape(len(MODES), -1).sum(axis=1)
+        totals = mode_totals(shares, trips)
+        self._today = np.concatenate([totals, trip_min / np.maximum(totals, 1e-300)])
         return trips * shares[0] / cfg.car_occupancy
 
     def end_day(self, year: int, day: int, recorded: bool, experienced_link_s: np.ndarray,
@@ -271,14 +292,25 @@ class ModeChoice:
 
         days = self.daily_frame()
         days = days[(days.year == year) & days.recorded]
-        totals = days[[f"{m}_trips" for m in MODES]].mean().to_numpy()
+        trips = days[[f"{m}_trips" for m in MODES]].to_numpy()
+        totals = trips.mean(axis=0)
         shares = 100.0 * totals / max(totals.sum(), 1e-300)
         car, bus, ebike, walk = (float(s) for s in shares)
         return [
             Indicator(domain, "car_share", car, "%", "lower", (40.0, 10.0),
                       "share of person trips by car (lower: fewer cars on the roads; bounds ASSUMPTION)"),
             Indicator(domain, "bus_share", bus, "%", "higher", (0.0, 20.0),
+        minutes = (trips * days[[f"{m}_min" for m in MODES]].to_numpy()).sum(axis=0)  # trip-minutes
+        door = minutes / np.maximum(trips.sum(axis=0), 1e-300)
                       "share of person trips by bus (higher: more public transport; bounds ASSUMPTION)"),
+            Indicator(domain, "person_trip_time", float(minutes.sum() / max(trips.sum(), 1e-300)), "min",
+                      "lower", (40.0, 10.0), "mean door-to-door person trip time, every mode (expected, "
+                      "on the remembered times; bounds ASSUMPTION)"),
+            Indicator(domain, "car_door_to_door_time", float(door[0]), "min", "lower", (40.0, 10.0),
+                      "mean car trip door to door: remembered car time + parking_search_min (finding a "
+                      "space and walking from it); bounds ASSUMPTION"),
+            Indicator(domain, "bus_trip_time", float(door[1]), "min", "lower", (60.0, 15.0),
+                      "mean bus trip door to door: walks, waits and rides (bounds ASSUMPTION)"),
             Indicator(domain, "ebike_share", ebike, "%", "", None, "share of person trips by e-bike"),
             Indicator(domain, "walk_share", walk, "%", "", None, "share of person trips on foot"),
             Indicator(domain, "person_trips", float(totals.sum()), "trips", "", None,

@@ -453,6 +453,8 @@ class TrafficModule(Module):
                     "depart_s": self.day * SECONDS_PER_DAY + load.veh_depart[done],
                     "travel_time_s": load.row_travel_time_s()[done],
                     "vehicles": load.veh_size[done] / self.config.sample_share,
+                    "origin": load.veh_origin[done],  # node ids of the city network
+                    "destination_zone": load.destinations[load.veh_dest_idx[done]].astype(np.int64),
                 }
             )
         )
