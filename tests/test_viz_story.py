@@ -52,3 +52,83 @@ def test_gif_frames_use_one_palette_holding_the_legend_colours(runs, tmp_path):
     distance = np.linalg.norm(bar[:, None, :] - lut[None, :, :], axis=-1).min(axis=1)
     assert distance.max() < 10.0  # the bar keeps the legend's colours
     assert np.linalg.norm(bar[0] - bar[-1]) > 150  # and spans the map (green top, red bottom)
+
+
+def label_extents(plotter, scene, panel: int) -> list[tuple[float, float, float, float]]:
+    """Each district label's text extent on screen (left, right, panel left, panel right, in
+    pixels), measured by VTK's text renderer at the label's font size from its projected point
+    (where a point label starts)."""
+    from vtkmodules.vtkRenderingCore import vtkTextProperty, vtkTextRenderer
+
+    renderer = plotter.renderers[panel]
+    width = plotter.window_size[0]
+    view = renderer.GetViewport()
+    prop = vtkTextProperty()
+    prop.SetFontSize(scene._pt(18))
+    prop.SetBold(True)
+    extents = []
+    for point, text in zip(scene.label_points, scene.city.districts.label, strict=True):
+        renderer.SetWorldPoint(*point, 1.0)
+        renderer.WorldToDisplay()
+        x = renderer.GetDisplayPoint()[0]
+        box = [0, 0, 0, 0]
+        vtkTextRenderer().GetBoundingBox(prop, text, box, 72)
+        extents.append((x, x + box[1] - box[0], view[0] * width, view[2] * width))  # starts at x
+    return extents
+
+
+@pytest.mark.parametrize("city, size", [("testville", (480, 300)), ("hezhou", (1920, 1080))])
+def test_side_by_side_district_labels_lie_inside_their_panels(city, size, request):
+    from viz.compare import render_side_by_side
+
+    plotter, scenes = render_side_by_side(request.getfixturevalue(city), [None, None],
+                                          ["A: a", "B: b"], size=size)
+    try:
+        plotter.render()
+        for k, scene in enumerate(scenes):
+            for left, right, low, high in label_extents(plotter, scene, k):
+                assert low <= left and right <= high, (k, left, right, low, high)
+    finally:
+        plotter.close()
+
+
+def test_difference_draws_capacity_roads_new_stations_and_hazard_areas(runs, tmp_path):
+    from viz.compare import policy_overlays
+    from viz.layers import RunTables
+
+    labels = [[o.label for o in run if o.label] for run in policy_overlays([RunTables(r) for r in runs])]
+    assert labels == [[], ["capacity in B: Test Bridge x0.5", "new station in B: North EMS",
+                           "hazard area in B"]]
+    out = tmp_path / "diff.png"
+    assert main(["view", *map(str, runs), "--layer", "traffic", "--diff", "--png", str(out),
+                 "--size", "800x500"]) == 0
+    image = np.asarray(Image.open(out).convert("RGB"))
+    city = image[:, : int(0.8 * image.shape[1])]  # left of the legend and the colour bar
+    for colour in ("#ff8c00", "#8b0000", "#1f5fd0"):  # capacity, station, hazard outline
+        assert near(city, colour, tol=12.0) > 30, colour
+
+
+@pytest.mark.parametrize("city", ["testville", "hezhou"])
+def test_whole_city_camera_frames_the_built_up_area(city, request):
+    from viz import render_city
+    from viz.scene import USE_COLORS
+
+    plotter, _ = render_city(request.getfixturevalue(city), size=(800, 500))
+    image = plotter.screenshot(return_img=True)
+    plotter.close()
+    city = image[:, : int(0.8 * image.shape[1])]  # the legend takes the right fifth
+    mask = np.zeros(city.shape[:2], bool)
+    for colour in USE_COLORS.values():
+        target = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+        mask |= np.linalg.norm(city.astype(float) - target, axis=-1) < 40
+    cols = np.flatnonzero(mask.any(axis=0))
+    assert (cols[-1] - cols[0]) / city.shape[1] > 0.85  # at most 15 % empty across
+
+
+def test_focus_frames_one_district(runs, tmp_path):
+    whole, focus = tmp_path / "whole.png", tmp_path / "focus.png"
+    for out, extra in ((whole, []), (focus, ["--focus", "New Town"])):
+        assert main(["view", str(runs[0]), "--png", str(out), "--size", "400x250", *extra]) == 0
+    a = np.asarray(Image.open(whole).convert("RGB")).astype(float)
+    b = np.asarray(Image.open(focus).convert("RGB")).astype(float)
+    assert np.abs(a - b).mean() > 10  # a different picture: the district fills it

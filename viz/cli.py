@@ -17,6 +17,7 @@ import typing
 from twin.errors import TwinInputError
 
 if typing.TYPE_CHECKING:
+    from twin.city import City
     from viz.layers import RunTables
 
 
@@ -38,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--quantity", default="speed_ratio",
                    help="traffic link quantity: speed_ratio, flow or queue (default speed_ratio)")
     p.add_argument("--diff", action="store_true", help="two runs: show RUN_A minus RUN_B")
+    p.add_argument("--focus", metavar="NAME",
+                   help="pictures: frame a district or a bridge (its name) instead of the city")
     p.add_argument("--orbit", type=float, default=0.0, metavar="DEG",
                    help="video: turn the camera DEG degrees around the city")
     p.add_argument("--fps", type=float, default=8.0, help="video frames per second (default 8)")
@@ -72,6 +75,9 @@ def _cmd_view(args: argparse.Namespace) -> int:
         raise TwinInputError("--time picks one moment for a picture; a video shows the whole day")
     if args.mp4 and args.diff:
         raise TwinInputError("--diff makes a picture; a video of two runs is side by side")
+    if args.focus and not args.png and not (args.mp4 is None and args.html is None):
+        raise TwinInputError("--focus frames a picture (--png) or a window; videos and pages "
+                             "show the whole city")
     if args.png is None and args.mp4 is None and args.html is None:
         from viz.export import has_display
 
@@ -91,6 +97,19 @@ def _cmd_present(args: argparse.Namespace) -> int:
     size = parse_size(args.size) if args.size else (1280, 800)
     serve(args.runs, host=args.host, port=args.port, size=size)
     return 0
+
+
+def focus_bounds(city: City, name: str) -> tuple[float, float, float, float]:
+    """The ground box (xmin, xmax, ymin, ymax, metres) of the district or bridge called ``name``
+    (``--focus``); a one-line error listing the names otherwise."""
+    from viz.present import camera_presets
+
+    presets = camera_presets(city)
+    names = {key.split(": ", 1)[1]: box for key, box in presets.items() if ": " in key}
+    if name not in names:
+        raise TwinInputError(f"--focus {name!r}: not a district or bridge of {city.name}; "
+                             f"names: {', '.join(names)}")
+    return names[name]
 
 
 def _render(args: argparse.Namespace, runs: list[RunTables]) -> int:
@@ -124,11 +143,12 @@ def _render(args: argparse.Namespace, runs: list[RunTables]) -> int:
         print(f"html: {path} ({states} moment{'s' if states > 1 else ''}, "
               f"{path.stat().st_size / 1e6:.1f} MB)")
         return 0
+    focus = focus_bounds(runs[0].city, args.focus) if args.focus else None
     views = [None if args.layer is None else
              layer_view(r, args.layer, time_s=time_s, year=args.year, quantity=args.quantity)
              for r in runs]
     plotter = render_views(runs[0].city, views, names, diff=args.diff, size=size,
-                           off_screen=bool(args.png), overlays=policy_overlays(runs))
+                           off_screen=bool(args.png), overlays=policy_overlays(runs), focus=focus)
     try:
         if args.png:
             print(f"picture: {save_png(plotter, args.png)}")

@@ -167,12 +167,11 @@ def check_same_city(a: RunTables, b: RunTables) -> None:
 
 
 def common_clim(fields: list[Field | None]) -> tuple[float, float] | None:
-    """One colour range for all ``fields``: a fixed range if the first has one, else the union."""
+    """One colour range for all ``fields``: the union of their ranges (their fixed ``clim``
+    where they have one, such as speed ratio 0-1 or a run's own slow floor to 1)."""
     present = [f for f in fields if f is not None]
     if not present:
         return None
-    if present[0].clim is not None:
-        return present[0].clim
     ranges = np.array([f.color_range() for f in present])
     if present[0].diverging:
         top = float(np.abs(ranges).max())

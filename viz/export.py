@@ -90,22 +90,32 @@ def save_png(plotter: pv.Plotter, path: str | Path) -> Path:
 
 def render_views(city: City, views: list[LayerView | None], names: list[str], *, diff: bool = False,
                  size: tuple[int, int], off_screen: bool = True,
-                 overlays: list[tuple[Overlay, ...]] | None = None) -> pv.Plotter:
+                 overlays: list[tuple[Overlay, ...]] | None = None,
+                 focus: tuple[float, float, float, float] | None = None) -> pv.Plotter:
     """The picture of one run's view, two runs side by side, or (``diff``) A minus B, with
     ``overlays`` (per run: what its policy changed, :func:`viz.compare.policy_overlays`) on the
-    run's panel, or all of them on the difference."""
+    run's panel, or all of them on the difference; ``focus`` (xmin, xmax, ymin, ymax, metres:
+    a district or bridge of :func:`viz.present.camera_presets`) frames that instead of the
+    built-up area, roads narrowed to a few pixels there."""
     overlays = overlays or [() for _ in views]
     if diff:
-        plotter, _ = render_difference(city, views[0], views[1], names[0], names[1], size=size,
-                                       off_screen=off_screen, overlays=sum(overlays, ()))
-        return plotter
-    if len(views) == 2:  # panels have no legend: the overlays' labels join the captions
+        plotter, scene = render_difference(city, views[0], views[1], names[0], names[1], size=size,
+                                           off_screen=off_screen, overlays=sum(overlays, ()))
+        scenes = [scene]
+    elif len(views) == 2:  # panels have no legend: the overlays' labels join the captions
         views = [with_overlays(v, o, caption=True) for v, o in zip(views, overlays, strict=True)]
-        plotter, _ = render_side_by_side(city, views, [f"A: {names[0]}", f"B: {names[1]}"],
-                                         size=size, off_screen=off_screen)
+        plotter, scenes = render_side_by_side(city, views, [f"A: {names[0]}", f"B: {names[1]}"],
+                                              size=size, off_screen=off_screen)
     else:
-        plotter, _ = render_city(city, with_overlays(views[0], overlays[0]), title=names[0],
-                                 size=size, off_screen=off_screen)
+        plotter, scene = render_city(city, with_overlays(views[0], overlays[0]), title=names[0],
+                                     size=size, off_screen=off_screen)
+        scenes = [scene]
+    if focus is not None:
+        for k, scene in enumerate(scenes):
+            plotter.subplot(0, k)
+            scene.set_scale(focus)
+        plotter.subplot(0, 0)
+        scenes[0].set_camera(bounds=focus)
     return plotter
 
 

@@ -32,6 +32,10 @@ TRAFFIC_QUANTITIES = ("speed_ratio", "flow", "queue")
 
 WASTE_STREAMS = ("kitchen", "recyclable", "hazardous", "residual")
 
+SLOW_PERCENT = 25.0
+"""The traffic colour scale turns fully red at the run's own slowest SLOW_PERCENT % (of loaded
+link intervals of the day, or loaded links at the end of the run), so a normal peak shows."""
+
 
 @dataclasses.dataclass(frozen=True)
 class Field:
@@ -143,6 +147,8 @@ class RunTables:
         self._tables = {("state", k): v for k, v in (state or {}).items()}
         self._tables.update({("timeseries", k): v for k, v in (timeseries or {}).items()})
         self._city = city
+        self.memo: dict = {}
+        """Values derived from the tables once per run (such as the traffic colour floor)."""
         if self.path is not None:
             manifest = self.path / "manifest.json"
             if not manifest.is_file():
@@ -423,7 +429,14 @@ def traffic_view(run: RunTables, *, time_s: float | None = None, year: int | Non
     top = float(flow.max()) if flow.size and flow.max() > 0 else 1.0
     width = flow / top
     if quantity == "speed_ratio":
-        field = Field("link", ratio, "speed / free-flow speed", "ratio", "RdYlGn", (0.0, 1.0),
+        if time_s is None:
+            floor = slow_floor(ratio, flow)
+        else:
+            if ("slow_floor", year) not in run.memo:
+                run.memo[("slow_floor", year)] = _day_floor(run, rows)
+            floor = run.memo[("slow_floor", year)]
+        field = Field("link", ratio, "speed / free-flow speed",
+                      f"ratio; red: run's slowest {SLOW_PERCENT:g} %", "RdYlGn", (floor, 1.0),
                       width=width, better="higher")
     elif quantity == "flow":
         field = Field("link", flow, flow_label, flow_unit, "plasma", None, width=width)
@@ -436,37 +449,61 @@ def traffic_view(run: RunTables, *, time_s: float | None = None, year: int | Non
     return LayerView("traffic", caption, field, tuple(overlays))
 
 
+def slow_floor(ratio: np.ndarray, flow: np.ndarray) -> float:
+    """Bottom of the traffic colour scale: the :data:`SLOW_PERCENT` percentile of the speed ratio
+    of loaded links (flow > 0), rounded down to 0.2 so the bar's five ticks are round, at most
+    0.8 (0 with no loaded link)."""
+    loaded = ratio[(flow > 0) & np.isfinite(ratio)]
+    if loaded.size == 0:
+        return 0.0
+    return float(min(np.floor(np.percentile(loaded, SLOW_PERCENT) * 5.0 + 1e-9) / 5.0, 0.8))
+
+
+def _day_floor(run: RunTables, rows: pd.DataFrame) -> float:
+    """:func:`slow_floor` over every loaded link interval of ``rows`` (one year's time series)."""
+    net = run.city.network
+    links = rows.link.to_numpy(int)
+    ok = (links >= 0) & (links < net.n_links)
+    ratio = rows.speed_mps.to_numpy(float)[ok] / np.asarray(net.link_free_speed_mps, float)[links[ok]]
+    return slow_floor(np.clip(ratio, 0.0, 1.0), rows.flow_vph.to_numpy(float)[ok])
+
+
 def emergency_view(run: RunTables, *, time_s: float | None = None,
                    year: int | None = None) -> LayerView:
-    """Incidents coloured by response time, lines from unit to incident, zone mean response.
-
-    With ``time_s``: incidents of the last hour before it and dispatches of the last 30 minutes.
-    Buildings take the mean response time of their zone over the shown incidents.
+    """Mean response time by zone (buildings, ground tiles and a column per zone); with
+    ``time_s`` also the incidents of the last hour before it (coloured by response time) and the
+    dispatches of the last 30 minutes as lines from unit to incident. Without ``time_s`` (the
+    whole period) the zones alone: a day's incidents would cover the city.
     """
     incidents = run.table("emergency", "state", "incidents",
                           ("year", "time_s", "x", "y", "zone", "response_s"))
     rows = _year_rows(incidents, year)
-    caption = f"emergency,{_year_of(incidents, year)}"
+    caption = f"emergency: mean response time by zone, whole period,{_year_of(incidents, year)}"
     if time_s is not None:
         t = rows.time_s.to_numpy(float)
         rows = rows[(t <= time_s) & (t > time_s - 3600.0)]
         caption = f"emergency at {clock(time_s)} (last hour),{_year_of(incidents, year)}"
     response_min = rows.response_s.to_numpy(float) / 60.0
-    clim = (0.0, 20.0)
-    overlays = [Overlay("incidents", "points", rows[["x", "y"]].to_numpy(float), "incidents",
-                        values=response_min, unit="min", cmap="YlOrRd", clim=clim, size=14.0,
-                        bar=False)]
-    if run.has("state", "dispatches"):
+    city = run.city
+    whole = _year_rows(incidents, year)  # the scale: the whole period's zone means, every frame
+    means = _zone_mean(city, whole.zone, whole.response_s.to_numpy(float) / 60.0)
+    top = float(np.nanpercentile(means, 95)) if np.isfinite(means).any() else 0.0
+    clim = (0.0, max(5.0, float(np.ceil(top / 5.0)) * 5.0))
+    overlays = []
+    if time_s is not None:
+        overlays.append(Overlay("incidents", "points", rows[["x", "y"]].to_numpy(float),
+                                "incident (by response time; black: unanswered)",
+                                values=response_min, unit="min", cmap="YlOrRd", clim=clim,
+                                size=14.0, bar=False))
+    if time_s is not None and run.has("state", "dispatches"):
         dispatches = _year_rows(run.table("emergency", "state", "dispatches",
                                           ("year", "time_s", "from_x", "from_y", "to_x", "to_y")),
                                 year)
-        if time_s is not None:
-            t = dispatches.time_s.to_numpy(float)
-            dispatches = dispatches[(t <= time_s) & (t > time_s - 1800.0)]
+        t = dispatches.time_s.to_numpy(float)
+        dispatches = dispatches[(t <= time_s) & (t > time_s - 1800.0)]
         overlays.append(Overlay("dispatches", "segments",
                                 dispatches[["from_x", "from_y", "to_x", "to_y"]].to_numpy(float),
                                 "unit to incident", color="#1f3fbf", size=3.0))
-    city = run.city
     zone_mean = _zone_mean(city, rows.zone, response_min)
     field = Field("building", zone_mean[city.buildings.zone], "mean response in zone", "min",
                   "YlOrRd", clim, zone_values=zone_mean, better="lower")

@@ -299,7 +299,7 @@ class Presenter:
         self.preset = name
         if self.scene is not None:
             self.scene.set_camera(bounds=self.presets[name])
-            self.scene.set_scale(self.presets[name] or self.scene.bounds)
+            self.scene.set_scale(self.presets[name] or self.scene.frame_bounds)
 
     def kpis(self) -> list[dict[str, str]]:
         """The KPI panel's rows (strings ready to show) for the year shown."""

@@ -172,6 +172,34 @@ def bar_faces(n: int) -> np.ndarray:
     return np.concatenate([np.full((n, 5, 1), 4), faces], axis=2).ravel()
 
 
+def zone_tiles(city: City, cells: int = 220) -> tuple[pv.PolyData, np.ndarray]:
+    """The districts' ground cut into square tiles (about ``cells`` across the longer side of the
+    built-up area), each belonging to its nearest zone centre: a choropleth of zone values
+    without zone polygons. Returns the tile mesh (just above the ground) and each tile's zone."""
+    from matplotlib.path import Path as Polygon
+    from scipy.spatial import cKDTree
+
+    xmin, xmax, ymin, ymax = built_up_bounds(city)
+    step = max(xmax - xmin, ymax - ymin) / cells
+    xs = np.arange(xmin, xmax, step) + step / 2
+    ys = np.arange(ymin, ymax, step) + step / 2
+    cx, cy = (a.ravel() for a in np.meshgrid(xs, ys))
+    centres = np.column_stack([cx, cy])
+    d = city.districts
+    inside = np.zeros(len(centres), bool)
+    for i in range(len(d)):
+        inside |= Polygon(d.outline(i)).contains_points(centres)
+    centres = centres[inside]
+    _, zone = cKDTree(np.column_stack([city.zones.x, city.zones.y])).query(centres)
+    half = step / 2
+    corners = np.empty((len(centres), 4, 3))
+    for k, (sx, sy) in enumerate(((-1, -1), (1, -1), (1, 1), (-1, 1))):
+        corners[:, k, 0] = centres[:, 0] + sx * half
+        corners[:, k, 1] = centres[:, 1] + sy * half
+    corners[..., 2] = Z_WATER - 0.25
+    return pv.PolyData(corners.reshape(-1, 3), faces=quads(len(centres))), np.asarray(zone, int)
+
+
 def district_outlines(city: City) -> pv.PolyData:
     """Closed outlines of every district as one line mesh."""
     d = city.districts
@@ -191,6 +219,27 @@ def city_bounds(city: City) -> tuple[float, float, float, float]:
     x = np.concatenate([np.asarray(v, float) for v in xs])
     y = np.concatenate([np.asarray(v, float) for v in ys])
     return float(x.min()), float(x.max()), float(y.min()), float(y.max())
+
+
+def built_up_bounds(city: City) -> tuple[float, float, float, float]:
+    """xmin, xmax, ymin, ymax (metres) of the built-up area, what a whole-city camera frames: the
+    building footprints and the streets among them (the 2nd to 98th percentile of the road
+    nodes, so a few long roads out of town do not leave the frame mostly empty ground)."""
+    net, b = city.network, city.buildings
+    xy = np.asarray(b.footprint_xy, float)
+    nx, ny = np.asarray(net.node_x, float), np.asarray(net.node_y, float)
+    return (min(float(xy[:, 0].min()), float(np.percentile(nx, 2))),
+            max(float(xy[:, 0].max()), float(np.percentile(nx, 98))),
+            min(float(xy[:, 1].min()), float(np.percentile(ny, 2))),
+            max(float(xy[:, 1].max()), float(np.percentile(ny, 98))))
+
+
+def _mid_colour(cmap: str) -> str:
+    """The middle colour of matplotlib colour map ``cmap`` as "#rrggbb" (a legend symbol)."""
+    import matplotlib
+
+    r, g, b, _ = matplotlib.colormaps[cmap](0.6)
+    return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
 
 
 def _glyph_source(shape: str) -> pv.PolyData:
@@ -241,24 +290,27 @@ class CityScene:
             facilities = LAYER_FACILITIES.get(view.layer, ())
         self.groups = tuple(g for g in FACILITY_GROUPS if facilities is None or g.label in facilities)
         self.bounds = city_bounds(city)
-        xmin, xmax, ymin, ymax = self.bounds
+        self.frame_bounds = built_up_bounds(city)
+        xmin, xmax, ymin, ymax = self.frame_bounds
         extent = max(xmax - xmin, ymax - ymin)
         self.panel_px = float(panel_px or plotter.window_size[0])
         self.metres_per_px = extent / self.panel_px
         field = view.field if view is not None else None
         self.clim = clim if clim is not None else (field.color_range() if field else None)
-        if buildings is None:
+        if buildings is None:  # zone values colour the ground: buildings stay plain over them
             buildings = ("field" if field is not None and field.on == "building"
+                         and field.zone_values is None
                          else "plain" if field is not None else "use")
         self._overlay_meshes: dict[str, tuple[pv.PolyData, object]] = {}
         self.legend_shown = legend
-        self.fill = 0.76 if legend else 0.92
+        self.fill = 0.77 if legend else 0.94
         self.font_scale = float(np.clip(plotter.window_size[1] / 1000.0, 0.45, 2.0))
         plotter.set_background("#fbfbfb", top="#dde6ef")
         self._draw_ground()
         self._draw_river()
         self._draw_buildings(buildings, field, scalar_bar)
         if field is not None and field.zone_values is not None:
+            self._draw_zone_tiles(field)
             self._draw_zone_bars(field)
         self._draw_roads(field, scalar_bar)
         self._draw_facilities()
@@ -333,6 +385,15 @@ class CityScene:
         return bar_points(np.asarray(zones.x, float), np.asarray(zones.y, float),
                           self._glyph_size_m(5.0), heights)
 
+    def _draw_zone_tiles(self, field: Field) -> None:
+        mesh, self.tile_zone = zone_tiles(self.city)
+        if mesh.n_cells == 0:
+            return
+        mesh.cell_data["value"] = np.asarray(field.zone_values, dtype=float)[self.tile_zone]
+        self.zone_tile_mesh = mesh
+        self.plotter.add_mesh(mesh, scalars="value", cmap=field.cmap, clim=self.clim,
+                              nan_color=NO_DATA, lighting=False, show_scalar_bar=False)
+
     def _draw_zone_bars(self, field: Field) -> None:
         n = len(self.city.zones)
         mesh = pv.PolyData(self._zone_bar_points(field), faces=bar_faces(n))
@@ -392,11 +453,19 @@ class CityScene:
         self.plotter.add_mesh(district_outlines(self.city), color="#4d4d4d", line_width=2.5,
                               lighting=False)
         top = float(np.max(self.city.buildings.height_m)) * 1.3 + 20.0
+        xmin, xmax, _, _ = self.frame_bounds
+        margin = 0.02 * (xmax - xmin)
         centres = []
         for i in range(len(d)):
             ring = d.outline(i)
-            centres.append([ring[:, 0].mean(), ring[:, 1].max() - 0.12 * np.ptp(ring[:, 1]), top])
-        self.plotter.add_point_labels(np.asarray(centres, float), list(d.label),
+            # a label starts at its point: its width in metres (a bold character is at most
+            # 0.6 font sizes wide; the frame fills self.fill of the panel) stays in the frame
+            width = 0.6 * len(d.label[i]) * self._pt(18) * self.metres_per_px / self.fill
+            low, high = xmin + margin, xmax - width - margin
+            x = float(np.clip(ring[:, 0].mean() - width / 2, low, max(low, high)))
+            centres.append([x, ring[:, 1].max() - 0.12 * np.ptp(ring[:, 1]), top])
+        self.label_points = np.asarray(centres, float)
+        self.plotter.add_point_labels(self.label_points, list(d.label),
                                       font_size=self._pt(18),
                                       text_color=TEXT, shape_color="white", shape_opacity=0.65,
                                       show_points=False, always_visible=True, bold=True)
@@ -469,8 +538,13 @@ class CityScene:
         entries += [[g.label, g.color] for g in self.groups
                     if present & {FACILITY_KINDS.index(k) for k in g.kinds}]
         entries.append([self.city.river.name if self.city.river else "river", WATER])
-        entries += [[o.label, o.color] for o in (self.view.overlays if self.view else ())
+        overlays = self.view.overlays if self.view else ()
+        entries += [[o.label, o.color] for o in overlays
                     if o.values is None and o.label]  # an unlabelled overlay marks another
+        entries += [[o.label, _mid_colour(o.cmap)] for o in overlays if o.values is not None]
+        field = self.view.field if self.view else None
+        if field is not None and field.zone_values is not None:
+            entries.append(["zone value: ground, column", _mid_colour(field.cmap)])
         legend = self.plotter.add_legend([[label, TEXT] for label, _ in entries], bcolor="white",
                                          border=True, size=(0.17, min(0.03 * len(entries), 0.6)),
                                          loc="upper right", face="rectangle",
@@ -488,7 +562,7 @@ class CityScene:
                     "position_y": 0.03 if not second else 0.14, "height": 0.07, "width": 0.6,
                     "title_font_size": self._pt(16), "label_font_size": self._pt(14),
                     "color": TEXT, "n_labels": 5, "fmt": "%.4g"}
-        title = title.replace(" (", "\n(").replace(", ", ",\n")  # a narrow vertical bar
+        title = title.replace(" (", "\n(").replace(", ", ",\n").replace("; ", ";\n")  # narrow bar
         return {"title": title, "vertical": True, "position_x": 0.90 if not second else 0.78,
                 "position_y": 0.05, "height": 0.38, "width": 0.05, "title_font_size": self._pt(16),
                 "label_font_size": self._pt(14), "color": TEXT, "n_labels": 5, "fmt": "%.4g"}
@@ -510,9 +584,9 @@ class CityScene:
 
     def set_camera(self, azimuth_deg: float = 0.0, tilt_deg: float = 38.0,
                    bounds: tuple[float, float, float, float] | None = None) -> None:
-        """Look at the whole city (or ``bounds``: xmin, xmax, ymin, ymax in metres) from the south
-        (rotated by ``azimuth_deg``), tilted from above."""
-        xmin, xmax, ymin, ymax = self.bounds if bounds is None else bounds
+        """Look at the built-up area (:func:`built_up_bounds`; or ``bounds``: xmin, xmax, ymin,
+        ymax in metres) from the south (rotated by ``azimuth_deg``), tilted from above."""
+        xmin, xmax, ymin, ymax = self.frame_bounds if bounds is None else bounds
         centre = np.array([(xmin + xmax) / 2, (ymin + ymax) / 2, 0.0])
         angle = np.radians(azimuth_deg)
         tilt = np.radians(tilt_deg)
@@ -562,6 +636,9 @@ class CityScene:
         elif field is not None and field.on == "building":
             owner = self.building_mesh.cell_data["building"]
             self.building_mesh.cell_data["value"] = np.asarray(field.values, dtype=float)[owner]
+            if field.zone_values is not None and hasattr(self, "zone_tile_mesh"):
+                self.zone_tile_mesh.cell_data["value"] = np.asarray(
+                    field.zone_values, dtype=float)[self.tile_zone]
             if field.zone_values is not None and hasattr(self, "zone_bar_mesh"):
                 self.zone_bar_mesh.points = self._zone_bar_points(field)
                 self.zone_bar_mesh.cell_data["value"] = np.repeat(

@@ -1,0 +1,18 @@
+"""Bad input for the presenter's stills and videos of ``twin view``: ``--focus`` and ``--story``."""
+
+from __future__ import annotations
+
+import json
+
+from badinput import Case
+
+RUN = json.dumps({"scenario": {"scenario": {"name": "x", "city": "testville"}}})
+
+CASES = [
+    Case("viz2-focus-unknown", ("view", "a", "--focus", "Nowhere", "--png", "x.png"),
+         "--focus 'Nowhere': not a district or bridge of testville; names: Old Town",
+         files={"a/manifest.json": RUN}),
+    Case("viz2-focus-video", ("view", "a", "--layer", "traffic", "--focus", "Old Town",
+                              "--mp4", "x.mp4"),
+         "--focus frames a picture", files={"a/manifest.json": RUN}),
+]
