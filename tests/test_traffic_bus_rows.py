@@ -120,3 +120,42 @@ def test_kernel_matches_plain_python_rules_with_buses_in_an_enroute_loading(test
     arrive, exits = reference_loading(load, 3600.0)
     np.testing.assert_array_equal(arrive, load.veh_arrive)
     np.testing.assert_array_equal(exits, load.rec_exits.sum(axis=0))
+
+
+def run_modes(city, seed=1):
+    from twin.config import parse
+    from twin.engine import TwinModel
+    from twin.traffic import TrafficConfig, TrafficModule
+
+    module = TrafficModule(parse(TrafficConfig, {"modes": {"enabled": True}}, source="test"))
+    model = TwinModel(city, [module], seed=seed, period_days=1.0)
+    model.step()
+    return model, module
+
+
+def test_module_with_modes_moves_the_buses_and_reports_cars_only(testville):
+    model, module = run_modes(testville)
+    load, supply = module.loading, module.modes.supply
+    buses = slice(load.n_trip_rows, load.n_rows)
+    expected = bus_path_rows(supply.lines, supply.headway_min, 2.0, module.config.sample_share, 86_400.0)
+    assert load.n_rows - load.n_trip_rows == len(expected) > 0
+    assert (load.veh_link[buses] == ARRIVED).all() and (load.veh_size[buses] == 2).all()
+    share = module.config.sample_share
+    np.testing.assert_array_equal(module.capacity, module.network.link_capacity_vph * share)  # no bus flows
+    values = {ind.name: ind.value for _, ind in model.indicator_rows}
+    cars = load.veh_size[: load.n_trip_rows][load.veh_link[: load.n_trip_rows] == ARRIVED].sum()
+    assert values["completed_trips"] == pytest.approx(cars / module.config.sample_share)
+    trip_times = module.timeseries()["trip_times"]
+    assert trip_times.vehicles.sum() == pytest.approx(values["completed_trips"])
+    # the buses' remembered link times: what they took on their links (free flow at most a step off here)
+    on_lines = np.unique(supply.lines.link)
+    memory = module.modes.link_memory_s[on_lines]
+    fft = module.network.free_flow_time_s[on_lines]
+    assert np.all(memory >= fft - 1e-9) and np.all(np.isfinite(memory))
+
+
+def test_module_with_buses_is_deterministic(testville):
+    a, b = run_modes(testville)[1], run_modes(testville)[1]
+    np.testing.assert_array_equal(a.loading.veh_arrive, b.loading.veh_arrive)
+    assert a.timeseries()["link_timeseries"].equals(b.timeseries()["link_timeseries"])
+    assert a.modes.daily_frame().equals(b.modes.daily_frame())

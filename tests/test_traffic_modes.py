@@ -12,7 +12,6 @@ from twin.engine import TwinModel
 from twin.traffic import TrafficConfig, TrafficModule
 from twin.traffic.connectors import connector_sets, origin_sets, zone_skim
 from twin.traffic.demand import gravity_probabilities
-from twin.traffic.loading import LoadingSettings, simulate
 from twin.traffic.modes import (
     ModeChoice,
     ModeSupply,
@@ -22,8 +21,7 @@ from twin.traffic.modes import (
     utilities,
 )
 from twin.traffic.modes_config import MODES, ModesConfig
-from twin.traffic.transit import general_capacity_vph, generate_lines, headways_min
-from twin.traffic.trips import Trips
+from twin.traffic.transit import generate_lines, headways_min
 
 
 def test_logit_shares_match_a_hand_computed_case_and_sum_to_one():
@@ -122,41 +120,6 @@ def test_bus_lanes_raise_the_bus_share_and_take_a_car_lane(testville, supply):
 
 def test_ebike_lanes_raise_the_ebike_share(testville, supply):
     assert shares_of(testville, supply, ebike_lanes=("arterials",))["ebike"] > 0.4
-
-
-def test_buses_take_capacity_on_their_links(testville):
-    net = testville.network
-    lines = generate_lines(testville, 0, 500.0)
-    headway = headways_min(lines, 10.0, {}, 1.0)
-    none = np.zeros(net.n_links, dtype=bool)
-    capacity = general_capacity_vph(net, net.link_capacity_vph, lines, headway, 2.0, none)
-    used = np.zeros(net.n_links, dtype=bool)
-    used[lines.link] = True
-    runs_on = np.bincount(lines.link, minlength=net.n_links)
-    assert np.allclose(net.link_capacity_vph[used] - capacity[used], 2.0 * 6.0 * runs_on[used])
-    assert np.array_equal(capacity[~used], net.link_capacity_vph[~used])
-
-
-def test_a_link_with_buses_carries_fewer_cars_at_saturation(testville):
-    """Loaded on a one-way corridor beyond its capacity, the link with buses lets fewer cars through."""
-    from twin.city import RoadNetwork
-
-    corridor = RoadNetwork.from_arrays(
-        node_x=[0.0, 500.0, 1000.0], node_y=[0.0, 0.0, 0.0], link_from=[0, 1, 2, 1], link_to=[1, 2, 1, 0],
-        length_m=500.0, free_speed_mps=10.0, lanes=1, capacity_vph=600.0, source="corridor",
-    )  # links 0 and 2 lead from node 0 to node 2 (CSR order: sorted by the from node)
-    trips = Trips.from_arrays(np.zeros(100), np.full(100, 2), np.linspace(0.0, 600.0, 100), 5)
-    settings = LoadingSettings(time_step_s=1.0, route_update_s=60.0, record_interval_s=300.0,
-                               horizon_s=1800.0)
-    lines = dataclasses.replace(generate_lines(testville, 0, 500.0), run_line=np.array([0]),
-                                link_start=np.array([0, 2]), link=np.array([0, 2]),
-                                stop_start=np.array([0, 2]), stop_pos=np.array([0, 2]))
-    with_buses = general_capacity_vph(corridor, corridor.link_capacity_vph, lines, np.array([5.0]), 2.0,
-                                      np.zeros(4, dtype=bool))
-    assert np.allclose(with_buses, [576.0, 600.0, 576.0, 600.0])
-    cars = simulate(corridor, trips, settings).arrived_vehicles
-    cars_beside_buses = simulate(corridor, trips, settings, capacity_vph=with_buses).arrived_vehicles
-    assert cars_beside_buses < cars
 
 
 def run_modes(city, seed=1, **modes):
@@ -273,30 +236,6 @@ def test_a_closed_link_reroutes_the_line_instead_of_cutting_it(testville):
     assert (detoured >= cut).all() and detoured.sum() > cut.sum()
 
 
-def test_door_to_door_minutes_are_the_survey_times_of_the_chosen_modes(testville):
-    """Car door to door is the car time plus the parking search (a model reporting the in-vehicle
-    time alone, as the traffic KPIs do, fails); the person trip time is the trip-weighted mean of
-    the modes' door-to-door minutes."""
-    net = testville.network
-    origins, connectors = origin_sets(testville), connector_sets(testville, 6)
-    closed = np.zeros(net.n_links, dtype=bool)
-    cfg = ModesConfig(enabled=True, parking_search_min=4.0)
-    choice = ModeChoice(testville, net, np.arange(net.n_links), net.link_capacity_vph, closed, closed, cfg,
-                        origins, connectors)
-    skim = zone_skim(net, net.free_flow_time_s, origins, connectors)
-    zones = testville.zones
-    cars = choice.car_od(zones.population, zones.jobs, 0.08, skim, pre_policy=True)
-    choice.end_day(2025, 0, True, net.free_flow_time_s, 0.5)
-    values = {ind.name: ind.value for ind in choice.indicators("traffic", 2025)}
-    expected_car = float((cars * (skim / 60.0 + 4.0)).sum() / cars.sum())
-    assert values["car_door_to_door_time"] == pytest.approx(expected_car, rel=1e-9)
-    row = choice.daily_frame().iloc[0]
-    trips = np.array([row[f"{m}_trips"] for m in MODES])
-    minutes = np.array([row[f"{m}_min"] for m in MODES])
-    assert values["person_trip_time"] == pytest.approx(float((trips * minutes).sum() / trips.sum()))
-    assert minutes[3] > 0 and minutes[1] > minutes[0]  # walks and buses take time; buses wait and walk
-
-
 def test_the_seed_and_scenario_lines_join_the_generated_ones(testville):
     import dataclasses as dc
 
@@ -332,3 +271,27 @@ def test_a_city_folder_keeps_its_bus_lines(testville, tmp_path):
     seeded = dc.replace(testville, bus_lines=(BusLineSpec(name="S", via=TEST_LINE, headway_min=7.0),))
     again = load_city_folder(save_city_folder(seeded, tmp_path / "city"))
     assert again.bus_lines == seeded.bus_lines
+
+
+def test_door_to_door_minutes_are_the_survey_times_of_the_chosen_modes(testville):
+    """Car door to door is the car time plus the parking search (a model reporting the in-vehicle
+    time alone, as the traffic KPIs do, fails); the person trip time is the trip-weighted mean of
+    the modes' door-to-door minutes."""
+    net = testville.network
+    origins, connectors = origin_sets(testville), connector_sets(testville, 6)
+    closed = np.zeros(net.n_links, dtype=bool)
+    cfg = ModesConfig(enabled=True, parking_search_min=4.0)
+    choice = ModeChoice(testville, net, np.arange(net.n_links), net.link_capacity_vph, closed, closed, cfg,
+                        origins, connectors)
+    skim = zone_skim(net, net.free_flow_time_s, origins, connectors)
+    zones = testville.zones
+    cars = choice.car_od(zones.population, zones.jobs, 0.08, skim, pre_policy=True)
+    choice.end_day(2025, 0, True, net.free_flow_time_s, 0.5)
+    values = {ind.name: ind.value for ind in choice.indicators("traffic", 2025)}
+    expected_car = float((cars * (skim / 60.0 + 4.0)).sum() / cars.sum())
+    assert values["car_door_to_door_time"] == pytest.approx(expected_car, rel=1e-9)
+    row = choice.daily_frame().iloc[0]
+    trips = np.array([row[f"{m}_trips"] for m in MODES])
+    minutes = np.array([row[f"{m}_min"] for m in MODES])
+    assert values["person_trip_time"] == pytest.approx(float((trips * minutes).sum() / trips.sum()))
+    assert minutes[3] > 0 and minutes[1] > minutes[0]  # walks and buses take time; buses wait and walk

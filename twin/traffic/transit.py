@@ -7,12 +7,13 @@ farthest from it within ``MAX_LINE_M`` (the nearest if none is), along the quick
 local streets count three times and collectors one and a half times their free-flow time (buses
 keep to arterials). Every line runs both ways (two *runs*), a stop every ``stop_spacing_m``.
 
-Buses share the roads as a documented approximation of the loading: a run's buses are a flow of
-``pce x 60 / headway`` car equivalents an hour taken from the capacity of every link it uses
-(all day), not vehicles moved by the kernel; their times between stops are the remembered
-(smoothed experienced) times of the links, at free flow on bus lanes, plus a dwell per stop. A
-bus lane takes one lane per direction from general traffic (capacity x (lanes - 1) / lanes on
-links of two lanes or more); the buses on it take no other capacity.
+Buses share the roads as vehicles of the loading (:mod:`twin.traffic.bus_rows`: a row of
+``pce`` cars per bus, following its run's links); their times between stops are the remembered
+(smoothed) times the simulated buses took on the links, at free flow on bus lanes, plus a dwell
+per stop. A bus lane takes one lane per direction from general traffic (capacity x (lanes - 1) /
+lanes on links of two lanes or more); the buses still pass through the link's queue in the
+loading (their two car equivalents a bus are taken from the lanes left), but the bus skim gives
+them free speed there.
 
 :func:`transit_skim` gives the generalised minutes of the best bus journey between zones: walk
 to a stop within ``access_m`` of the zone centre and half the headway (both weighted), riding,
@@ -360,17 +361,12 @@ def road_links(network: RoadNetwork, roads: tuple[str, ...], key: str, *,
     return mask
 
 
-def general_capacity_vph(network: RoadNetwork, capacity_vph: np.ndarray, lines: BusLines,
-                         headway_min: np.ndarray, pce: float, bus_lane: np.ndarray) -> np.ndarray:
-    """Capacity left to cars on each link, veh/h: bus lanes take one lane of links with two or
-    more; elsewhere each run takes ``pce x 60 / headway`` an hour (at least 10 % is left)."""
+def general_capacity_vph(network: RoadNetwork, capacity_vph: np.ndarray, bus_lane: np.ndarray) -> np.ndarray:
+    """Capacity left to general traffic on each link, veh/h: a bus lane takes one lane of a link
+    with two or more (the buses themselves are vehicles of the loading)."""
     lanes = network.link_lanes.astype(np.float64)
     lane = bus_lane & (lanes >= 2)
-    capacity = np.where(lane, capacity_vph * (lanes - 1.0) / np.maximum(lanes, 1.0), capacity_vph)
-    runs = np.repeat(np.arange(lines.n_runs), np.diff(lines.link_start))
-    buses = np.bincount(lines.link, weights=pce * 60.0 / headway_min[runs], minlength=network.n_links)
-    buses[lane] = 0.0
-    return np.maximum(capacity - buses, 0.1 * capacity)
+    return np.where(lane, capacity_vph * (lanes - 1.0) / np.maximum(lanes, 1.0), capacity_vph)
 
 
 def transit_skim(network: RoadNetwork, lines: BusLines, link_time_s: np.ndarray, headway_min: np.ndarray,
