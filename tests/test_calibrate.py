@@ -223,3 +223,29 @@ def test_the_shipped_example_reads_against_its_prior_and_validates():
 def test_two_dask_workers_write_the_same_calibration(world, recovered):
     _calibrate(world, "observed", "dask.toml", workers=2)
     assert (world / "dask.toml").read_text() == (world / "recovered.toml").read_text()
+
+
+def test_travel_times_are_compared_on_training_and_hold_out(world, recovered):
+    """The truth's probes (5 % of its trips, 10 % log-normal noise) against the calibrated runs:
+    the modelled mean of each probe's cell (year, origin zone, destination zone, departure hour)
+    is unbiased within 10 % on the training and the held-out probes. Wrong model rejected: the
+    same probes against trips that take 30 % longer are 30 % off (the comparison can fail)."""
+    from twin.city import load_city
+    from twin.observations.fit_emergency import zones_of_points
+    from twin.observations.fit_traffic import travel_time_figures
+    from twin.observations.read import read_observations, reference_of
+
+    traffic = next(d for d in recovered.fits if d.domain == "traffic")
+    train = traffic.fitted[0].fit
+    for figures in (train, traffic.holdout):
+        assert figures["tt_probes"] >= 20 and figures["tt_matched_share"] > 0.8
+        assert abs(figures["tt_bias_pct"]) < 10.0
+    assert any(note.startswith("travel times compared, not fitted") for note in traffic.notes)
+    ref = reference_of(world / "observed_run")
+    probes = read_observations(world / "observed", ref)["travel_times"]
+    trips = pd.read_parquet(world / "observed_run" / "timeseries" / "trip_times.parquet")
+    city = load_city("testville")
+    node_zone = zones_of_points(city, ref.node_x, ref.node_y)
+    assert abs(travel_time_figures(probes, trips, node_zone)["tt_bias_pct"]) < 10.0
+    slow = trips.assign(travel_time_s=trips.travel_time_s * 1.3)
+    assert travel_time_figures(probes, slow, node_zone)["tt_bias_pct"] > 20.0

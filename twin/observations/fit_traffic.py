@@ -23,9 +23,11 @@ The fitted keys are ``traffic.trip_rate`` and ``traffic.hourly_profile``: the pr
 inside the simulated period are multiplied by ``g``; hours outside it keep their prior weights
 (they are not observed) and the trip rate changes so that their departures per resident stay
 the prior's. When the period covers the whole day the profile is rescaled to the prior's sum
-(the trip rate then carries the level). Travel times are not fitted: a run's trip_times has no
-origin and destination to compare observed trips with. The scenario has no per-zone demand key,
-so the city-wide rate is fitted, not a rate per zone.
+(the trip rate then carries the level). Travel times are compared, not fitted: each probe's
+observed minutes against the modelled mean of its cell (year, origin zone, destination zone,
+departure hour of the period; :func:`travel_time_figures`), on the training and the held-out
+probes, at the prior and at the fit. ``traffic.zone_trip_factor`` (demand per zone) is not
+fitted either: the city-wide rate is.
 """
 
 from __future__ import annotations
@@ -107,6 +109,43 @@ def link_hours(counts: pd.DataFrame, modelled: np.ndarray) -> pd.DataFrame:
     return hourly
 
 
+def travel_cells(frame: pd.DataFrame, origin_zone: np.ndarray, destination_zone: np.ndarray,
+                 hours: np.ndarray) -> pd.MultiIndex:
+    """The (year, origin zone, destination zone, departure hour of the period) cell of each row."""
+    return pd.MultiIndex.from_arrays([frame.year.to_numpy(np.int64), origin_zone, destination_zone,
+                                      hours.astype(np.int64)])
+
+
+def travel_time_figures(probes: pd.DataFrame, trips: pd.DataFrame, node_zone: np.ndarray) -> dict[str, float]:
+    """Observed travel times (``probes``, a travel_times table) against a run's ``trips`` (its
+    trip_times): each probe against the vehicle-weighted mean modelled minutes of its cell
+    (:func:`travel_cells`; ``node_zone`` maps nodes to zones). Figures over the probes whose cell
+    the run has: ``tt_probes`` (that many), ``tt_matched_share`` (of all probes), ``tt_bias_pct``
+    (summed modelled over summed observed minutes, less 1, %) and ``tt_mape_pct`` (mean absolute
+    error over the observed minutes, %; it includes the trip-to-trip spread within a cell)."""
+    if probes.empty:
+        return {}
+    depart_h = trips.depart_s.to_numpy() / 3600.0
+    cells = travel_cells(trips, node_zone[trips.origin.to_numpy(np.int64)],
+                         trips.destination_zone.to_numpy(np.int64), depart_h)
+    weight = trips.vehicles.to_numpy(np.float64)
+    frame = pd.DataFrame({"w": weight, "wt": weight * trips.travel_time_s.to_numpy() / 60.0}, index=cells)
+    sums = frame.groupby(level=[0, 1, 2, 3]).sum()
+    mean = (sums.wt / sums.w).rename("modelled")
+    hours = np.floor(probes.depart_h.to_numpy())
+    seen = travel_cells(probes, node_zone[probes.origin.to_numpy(np.int64)],
+                        node_zone[probes.destination.to_numpy(np.int64)], hours)
+    modelled = mean.reindex(seen).to_numpy()
+    observed = probes.minutes.to_numpy(np.float64)
+    hit = np.isfinite(modelled) & (observed > 0)
+    if not hit.any():
+        return {"tt_probes": 0.0, "tt_matched_share": 0.0}
+    m, o = modelled[hit], observed[hit]
+    return {"tt_probes": float(hit.sum()), "tt_matched_share": float(hit.mean()),
+            "tt_bias_pct": 100.0 * (m.sum() / o.sum() - 1.0),
+            "tt_mape_pct": 100.0 * float(np.mean(np.abs(m - o) / o))}
+
+
 def figures_of(counts: pd.DataFrame, modelled: np.ndarray) -> dict[str, float]:
     """Fit figures of the counted link-hours: the GEH < 5 share, the coefficient of determination
     ``r2`` and root mean square error (veh/h) of their flows, their number, and the modelled /
@@ -133,9 +172,6 @@ class TrafficFitter:
             ctx: CalibrationContext) -> DomainFit:
         notes = ["method: gradient OD estimation (Spiess 1990) over the hours of the departure profile; "
                  f"each iteration simulates {len(STEPS)} step lengths and keeps the best"]
-        if "travel_times" in observed:
-            notes.append(f"travel_times ({len(observed['travel_times']):,} rows) not fitted: a run's "
-                         "trip_times has no origin and destination to compare them with")
         keys = ("traffic.trip_rate", "traffic.hourly_profile")
         if "traffic" not in scenario:
             return DomainFit("traffic", (), tuple(f"{k}: the scenario runs no traffic module" for k in keys),
@@ -144,14 +180,25 @@ class TrafficFitter:
         if counts is None or counts.empty:
             return DomainFit("traffic", (), tuple(f"{k}: no counts to fit it to" for k in keys), {}, (),
                              tuple(notes))
-        return _Fit(scenario, counts, held_out.get("counts"), ctx, notes).run()
+        travel = None
+        if observed.get("travel_times") is not None and not observed["travel_times"].empty:
+            from twin.city import load_city
+            from twin.observations.fit_emergency import zones_of_points
+            from twin.scenario.spec import scenario_from_dict
+
+            parsed = scenario_from_dict(scenario, source=str(ctx.scenario_file))
+            city = load_city(parsed.scenario.city, parsed.file_of("scenario.city"))
+            node_zone = zones_of_points(city, ctx.reference.node_x, ctx.reference.node_y)
+            travel = (observed["travel_times"], held_out.get("travel_times"), node_zone)
+        return _Fit(scenario, counts, held_out.get("counts"), ctx, notes, travel).run()
 
 
 class _Fit:
     """One traffic calibration: the state of the iterations."""
 
     def __init__(self, scenario: dict, counts: pd.DataFrame, held: pd.DataFrame | None,
-                 ctx: CalibrationContext, notes: list[str]) -> None:
+                 ctx: CalibrationContext, notes: list[str],
+                 travel: tuple[pd.DataFrame, pd.DataFrame | None, np.ndarray] | None = None) -> None:
         from twin.traffic.config import HOURLY_PROFILE
 
         traffic = scenario["traffic"]
@@ -169,6 +216,8 @@ class _Fit:
         self.observed_by_hour = np.bincount(self.row_hour, weights=counts.vehicles.to_numpy(), minlength=24)
         self.free = self.in_period & (self.observed_by_hour >= MIN_VEHICLES) & (self.profile > 0)
         self.runs: list[tuple[np.ndarray, float, np.ndarray, np.ndarray | None]] = []  # g, Z, v, held v
+        self.travel = travel  # training probes, held-out probes, zone of each node
+        self.travel_figures: list[tuple[dict[str, float], dict[str, float]]] = []  # per run: training, held
 
     def candidate(self, g: np.ndarray) -> dict:
         """The scenario overrides of the hourly demand multipliers ``g`` (see the module's docstring)."""
@@ -181,9 +230,16 @@ class _Fit:
 
     def simulate(self, gs: list[np.ndarray]) -> None:
         ref = self.ctx.reference
-        folders = self.ctx.evaluate([self.candidate(g) for g in gs], ("link_timeseries",))
+        tables = ("link_timeseries",) if self.travel is None else ("link_timeseries", "trip_times")
+        folders = self.ctx.evaluate([self.candidate(g) for g in gs], tables)
         for g, folder in zip(gs, folders, strict=True):
             series = self.ctx.table(folder, "link_timeseries")
+            if self.travel is not None:
+                probes, held_probes, node_zone = self.travel
+                trips = self.ctx.table(folder, "trip_times")
+                self.travel_figures.append((
+                    travel_time_figures(probes, trips, node_zone),
+                    {} if held_probes is None else travel_time_figures(held_probes, trips, node_zone)))
             v = modelled_counts(series, self.counts, self.interval_s, ref.start_year, ref.n_links)
             held = None if self.held is None else modelled_counts(series, self.held, self.interval_s,
                                                                  ref.start_year, ref.n_links)
@@ -231,6 +287,10 @@ class _Fit:
         prior_v, prior_held = self.runs[0][2], self.runs[0][3]
         train = figures_of(self.counts, v)
         holdout = figures_of(self.held, held_v) if self.held is not None else {}
+        if self.travel_figures:
+            train.update(self.travel_figures[best][0])
+            holdout.update(self.travel_figures[best][1])
+            self.notes.append(self._travel_note(best))
         fitted_values = self.candidate(g)
         prior = self.candidate(np.ones(24))
         hours = np.flatnonzero(self.free)
@@ -264,6 +324,19 @@ class _Fit:
         figures = (self._scatter(v, held_v), self._by_hour(prior_v, v, prior_held, held_v),
                    self._by_zone(prior_v, v, prior_held, held_v), self._progress())
         return DomainFit("traffic", fitted, kept, holdout, figures, tuple(self.notes))
+
+    def _travel_note(self, best: int) -> str:
+        """The travel-time comparison at the prior and at the fit (training and held-out probes)."""
+        parts = []
+        for which, label in ((0, "training"), (1, "hold-out")):
+            prior, fit = self.travel_figures[0][which], self.travel_figures[best][which]
+            if "tt_bias_pct" in fit and "tt_bias_pct" in prior:
+                parts.append(f"{label} {int(fit['tt_probes']):,} probes: bias {prior['tt_bias_pct']:+.1f} "
+                             f"-> {fit['tt_bias_pct']:+.1f} %, mean absolute error "
+                             f"{prior['tt_mape_pct']:.1f} -> {fit['tt_mape_pct']:.1f} %")
+        return ("travel times compared, not fitted (modelled mean of the probe's year, origin zone, "
+                "destination zone and departure hour; prior -> fitted): " + ("; ".join(parts) or
+                                                                            "no probe's cell was simulated"))
 
     def _scatter(self, v: np.ndarray, held_v: np.ndarray | None) -> Path:
         import matplotlib.pyplot as plt
