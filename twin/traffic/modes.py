@@ -8,7 +8,8 @@ finite ``G``), with
 * car: the remembered (smoothed, congested) zone skim, the parking search, and the running cost
   per km of the shortest road distance plus the destination's parking price, over the value of time;
 * bus: the best bus journey (:func:`~twin.traffic.transit.transit_skim`: weighted walks and
-  waits, riding on the remembered link times or at free speed on bus lanes) plus the fare;
+  waits, riding on the remembered times the simulated buses took on each link, at free speed on
+  bus lanes) plus the fare;
 * e-bike: the shortest path over every road but highways at the e-bike speed (faster on e-bike lanes);
 * walk: the same path at walking speed.
 
@@ -99,7 +100,8 @@ class ModeSupply:
         config: the settings.
         lines: the bus lines on the traffic network; ``headway_min`` each run's headway.
         bus_lane: links with a bus lane (buses at free speed, one lane less for cars).
-        car_capacity_vph: each link's capacity left to cars (bus lanes, buses, e-bike lanes).
+        car_capacity_vph: each link's capacity left to cars (bus and e-bike lanes; the buses
+            themselves are vehicles of the loading, :mod:`twin.traffic.bus_rows`).
         distance_m: shortest road distance between zones.
         ebike_min, walk_min: generalised minutes by e-bike and on foot (inf where not possible).
         parking_yuan: parking price of a car trip to each zone.
@@ -126,7 +128,7 @@ class ModeSupply:
         bus_lane = road_links(network, cfg.bus_lanes, "traffic.modes.bus_lanes")
         ebike_lane = road_links(network, cfg.ebike_lanes, "traffic.modes.ebike_lanes", arterials=True)
         capacity = np.where(ebike_lane, capacity_vph * cfg.ebike_lane_capacity_factor, capacity_vph)
-        capacity = general_capacity_vph(network, capacity, lines, headway, cfg.bus_pce, bus_lane)
+        capacity = general_capacity_vph(network, capacity, bus_lane)
         length = network.link_length_m
         slow = closed | (network.link_class == LINK_CLASSES.index("highway"))  # no e-bike or walk
         ebike_mps = np.where(ebike_lane, cfg.ebike_lane_speed_kph, cfg.ebike_speed_kph) / 3.6
@@ -272,7 +274,9 @@ class ModeChoice:
 
     def end_day(self, year: int, day: int, recorded: bool, experienced_link_s: np.ndarray,
                 weight: float) -> None:
-        """Keep the day's person trips by mode and remember its link times (the buses' times)."""
+        """Keep the day's person trips by mode and remember the buses' link times
+        (``experienced_link_s``, s: the simulated buses' mean time on each link they drove, the
+        link's experienced time elsewhere)."""
         from twin.traffic.equilibrium import smooth_skim
 
         self._days.append((year, day, recorded, *self._today))
