@@ -132,3 +132,16 @@ def test_focus_frames_one_district(runs, tmp_path):
     a = np.asarray(Image.open(whole).convert("RGB")).astype(float)
     b = np.asarray(Image.open(focus).convert("RGB")).astype(float)
     assert np.abs(a - b).mean() > 10  # a different picture: the district fills it
+
+
+def test_story_flies_over_the_city_then_shows_the_difference_at_the_peak(runs, tmp_path):
+    import imageio.v2 as imageio
+
+    out = tmp_path / "story.mp4"
+    assert main(["view", *map(str, runs), "--story", str(out), "--size", "320x200"]) == 0
+    frames = [f for f in imageio.get_reader(out, format="FFMPEG")]
+    assert len(frames) == 72  # 5 s of flight and 4 s of difference at 8 frames/s
+    first, middle, last = (frames[k].astype(float) for k in (0, 20, 60))
+    assert np.abs(first - middle).mean() > 5  # the camera moves
+    blue = near(frames[60], "#2166ac", tol=60.0) + near(frames[60], "#b2182b", tol=60.0)
+    assert blue > near(frames[0], "#2166ac", tol=60.0) + 100  # the diverging difference map

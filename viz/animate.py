@@ -4,6 +4,8 @@ The scene is built once; each frame changes only the values and overlay points o
 already drawn (:meth:`viz.scene.CityScene.update`), renders off-screen and hands the pixels to
 the video writer. Two runs give a side-by-side video with linked cameras and one colour scale
 fixed over the whole video. The population layer changes by year, so its frames are years.
+:func:`write_story` is the presenter's preset: a flight over the city at the peak hour, then
+the difference of two runs at that hour.
 """
 
 from __future__ import annotations
@@ -21,17 +23,27 @@ import numpy as np
 from PIL import Image
 
 from twin.errors import TwinInputError
-from viz.compare import check_same_city, common_clim, render_side_by_side
+from viz.compare import (
+    check_same_city,
+    common_clim,
+    common_year,
+    policy_overlays,
+    render_difference,
+    render_side_by_side,
+    with_overlays,
+)
 from viz.export import check_output
 from viz.layers import (
     LAYERS,
     LayerView,
     RunTables,
+    busiest_time,
     clock,
     frame_times,
     layer_view,
     population_years,
     run_labels,
+    traffic_view,
 )
 from viz.scene import CityScene, new_plotter
 
@@ -189,9 +201,7 @@ def write_animation(runs: list[RunTables], layer: str, path: str | Path, *,
             frame = plotter.screenshot(return_img=True)
             if writer is None:
                 writer = (GifWriter(path, size, fps, video_palette(first, frame))
-                          if path.suffix.lower() == ".gif" else
-                          imageio.get_writer(path, fps=fps, codec="libx264", quality=7,
-                                             macro_block_size=2, ffmpeg_log_level="error"))
+                          if path.suffix.lower() == ".gif" else _mp4_writer(path, fps))
             writer.append_data(frame)
     except OSError as exc:
         raise TwinInputError(f"{path}: cannot write the video ({exc})") from None
@@ -200,3 +210,78 @@ def write_animation(runs: list[RunTables], layer: str, path: str | Path, *,
             writer.close()
         plotter.close()
     return AnimationStats(path, len(labels), time.perf_counter() - start)
+
+
+def _mp4_writer(path: Path, fps: float):
+    """An H.264 writer (imageio-ffmpeg) that streams each frame to ffmpeg."""
+    return imageio.get_writer(path, fps=fps, codec="libx264", quality=7, macro_block_size=2,
+                              ffmpeg_log_level="error")
+
+
+def write_story(runs: list[RunTables], path: str | Path, *, size: tuple[int, int] = (1920, 1080),
+                fps: float = 8.0, year: int | None = None, fly_s: float = 5.0,
+                hold_s: float = 4.0) -> AnimationStats:
+    """The presenter's story as an MP4: a flight over the city at the peak hour of run A (its
+    traffic, what its policy changed drawn), then A minus B at that hour (which colour is
+    better said in the title), turning slowly; with one run, its peak hour again from above.
+
+    Args:
+        runs: one run, or two of the same city (A, the policy; B, the base it is compared with).
+        path: the ``.mp4`` file.
+        size: frame size in pixels (width, height), both even.
+        fps: frames per second.
+        year: the year shown (default: the last year both runs hold).
+        fly_s, hold_s: seconds of the flight and of the difference.
+    """
+    if not 1 <= len(runs) <= 2:
+        raise TwinInputError("a story shows one run, or two runs and their difference")
+    if fps <= 0:
+        raise TwinInputError(f"--fps must be > 0, got {fps}")
+    path = check_output(path, "mp4")
+    if path.suffix.lower() != ".mp4":
+        raise TwinInputError(f"{path}: --story writes an MP4 video (a file ending in .mp4)")
+    if size[0] % 2 or size[1] % 2:
+        raise TwinInputError(f"--size {size[0]}x{size[1]}: an MP4 needs an even width and height")
+    if len(runs) == 2:
+        check_same_city(*runs)
+        year = common_year(runs) if year is None else year
+    peak = busiest_time(runs[0], year)
+    views = [traffic_view(r, time_s=peak, year=year) for r in runs]
+    names, overlays, city = run_labels(runs), policy_overlays(runs), runs[0].city
+    n_fly, n_hold = max(int(round(fly_s * fps)), 2), max(int(round(hold_s * fps)), 1)
+    writer = _mp4_writer(path, fps)
+    start = time.perf_counter()
+    try:
+        plotter = new_plotter(size)
+        scene = CityScene(plotter, city, with_overlays(views[0], overlays[0]), title=names[0])
+        plotter.disable_anti_aliasing()
+        try:
+            scene.set_clock(f"peak hour {clock(peak)}")
+            for k in range(n_fly):  # from high above and to the south-west, down and round
+                t = k / (n_fly - 1)
+                scene.set_camera(azimuth_deg=-40.0 + 60.0 * t, tilt_deg=20.0 + 30.0 * t)
+                plotter.camera.zoom(1.0 + 0.35 * np.sin(np.pi * t))
+                plotter.render()
+                writer.append_data(plotter.screenshot(return_img=True))
+        finally:
+            plotter.close()
+        if len(runs) == 2:
+            plotter, scene = render_difference(city, views[0], views[1], names[0], names[1],
+                                               size=size, overlays=sum(overlays, ()))
+        else:
+            plotter = new_plotter(size)
+            scene = CityScene(plotter, city, with_overlays(views[0], overlays[0]), title=names[0])
+        plotter.disable_anti_aliasing()
+        try:
+            scene.set_clock(clock(peak))
+            for k in range(n_hold):
+                scene.set_camera(azimuth_deg=20.0 * k / max(n_hold - 1, 1))
+                plotter.render()
+                writer.append_data(plotter.screenshot(return_img=True))
+        finally:
+            plotter.close()
+    except OSError as exc:
+        raise TwinInputError(f"{path}: cannot write the video ({exc})") from None
+    finally:
+        writer.close()
+    return AnimationStats(path, n_fly + n_hold, time.perf_counter() - start)

@@ -3,6 +3,7 @@
     twin view RUN [--png FILE | --mp4 FILE | --html FILE] [--layer traffic|emergency|waste|population|...]
                   [--time HH:MM] [--year YEAR] [--size WxH] [--quantity speed_ratio|flow|queue]
     twin view RUN_A RUN_B [--diff] ...      side by side (or A minus B with --diff)
+    twin view RUN [RUN_B] --story FILE.mp4  fly over the city at the peak hour, then A minus B
     twin present RUN [RUN_B] [--port P] [--host H]   a local web viewer (viz.present)
 
 Bad input (a run without the table a layer needs, an unknown layer, an output that cannot be
@@ -30,6 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     out.add_argument("--png", metavar="FILE", help="write a PNG picture")
     out.add_argument("--mp4", metavar="FILE", help="write a video of the day (.mp4 or .gif)")
     out.add_argument("--html", metavar="FILE", help="write a static HTML page (key hours, no server)")
+    out.add_argument("--story", metavar="FILE", help="write an MP4: a flight over the city at the "
+                     "peak hour, then RUN_A minus RUN_B at that hour")
     p.add_argument("--layer", help="traffic, emergency, waste, population or a plug-in's layer "
                    "(default: the city)")
     p.add_argument("--time", metavar="HH:MM", help="time of day to show (default: end of run)")
@@ -75,10 +78,14 @@ def _cmd_view(args: argparse.Namespace) -> int:
         raise TwinInputError("--time picks one moment for a picture; a video shows the whole day")
     if args.mp4 and args.diff:
         raise TwinInputError("--diff makes a picture; a video of two runs is side by side")
-    if args.focus and not args.png and not (args.mp4 is None and args.html is None):
+    if args.story and (args.layer not in (None, "traffic") or args.time or args.diff):
+        raise TwinInputError("--story tells the traffic at the peak hour: it takes no --layer "
+                             "other than traffic, no --time and no --diff")
+    if args.focus and not args.png and not (args.mp4 is None and args.html is None
+                                            and args.story is None):
         raise TwinInputError("--focus frames a picture (--png) or a window; videos and pages "
                              "show the whole city")
-    if args.png is None and args.mp4 is None and args.html is None:
+    if args.png is None and args.mp4 is None and args.html is None and args.story is None:
         from viz.export import has_display
 
         if not has_display():
@@ -120,7 +127,9 @@ def _render(args: argparse.Namespace, runs: list[RunTables]) -> int:
     for flag in ("png", "mp4", "html"):
         if getattr(args, flag):
             check_output(getattr(args, flag), flag)
-    wide = args.mp4 is not None or (len(args.runs) == 2 and not args.diff)
+    if args.story:
+        check_output(args.story, "mp4")
+    wide = args.mp4 is not None or args.story is not None or (len(args.runs) == 2 and not args.diff)
     size = parse_size(args.size) if args.size else ((1920, 1080) if wide else (1600, 1000))
     time_s = parse_clock(args.time) if args.time else None
     for run in runs:
@@ -130,6 +139,12 @@ def _render(args: argparse.Namespace, runs: list[RunTables]) -> int:
     names = run_labels(runs)
     if len(runs) == 2 and args.year is None:
         args.year = common_year(runs)  # the same year on both sides
+    if args.story:
+        from viz.animate import write_story
+
+        stats = write_story(runs, args.story, size=size, fps=args.fps, year=args.year)
+        print(f"story: {stats.path} ({stats.frames} frames, {stats.frames_per_s:.1f} frames/s)")
+        return 0
     if args.mp4:
         from viz.animate import write_animation
 

@@ -284,6 +284,18 @@ def frame_times(run: RunTables, layer: str, *, year: int | None = None,
     return np.zeros(0)
 
 
+def busiest_time(run: RunTables, year: int | None = None) -> float:
+    """Start (s into the period) of the traffic interval with the most flow over all links in
+    ``year`` (the last when None): the peak a story or a viewer opens on."""
+    series = _year_rows(run.table("traffic", "timeseries", "link_timeseries",
+                                  ("year", "time_s", "flow_vph")), year)
+    total = series.groupby("time_s").flow_vph.sum()
+    if total.empty:
+        raise TwinInputError(f"{run.where}: the traffic layer found no rows in link_timeseries"
+                             f"{' for year ' + str(year) if year is not None else ''}")
+    return float(total.idxmax())
+
+
 def population_years(run: RunTables) -> np.ndarray:
     """The years in the migration zone_population time series (the frames of its animation)."""
     frame = run.table("population", "timeseries", "zone_population", ("year", "zone", "population"))

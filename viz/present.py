@@ -42,7 +42,16 @@ from viz.compare import (
     policy_overlays,
     with_overlays,
 )
-from viz.layers import LAYERS, LayerView, RunTables, clock, frame_times, layer_view, run_labels
+from viz.layers import (
+    LAYERS,
+    LayerView,
+    RunTables,
+    busiest_time,
+    clock,
+    frame_times,
+    layer_view,
+    run_labels,
+)
 from viz.scene import FACILITY_GROUPS, CityScene, new_plotter
 
 CITY = "city"
@@ -186,12 +195,7 @@ class Presenter:
         """Index of the traffic interval with the most flow in run A (0 without traffic)."""
         if self.layer != "traffic" or not self.times.size:
             return 0
-        series = self.runs[0].table("traffic", "timeseries", "link_timeseries",
-                                    ("year", "time_s", "flow_vph"))
-        if self.year is not None:
-            series = series[series.year == self.year]
-        total = series.groupby("time_s").flow_vph.sum()
-        return int(np.searchsorted(self.times, float(total.idxmax()))) if len(total) else 0
+        return int(np.searchsorted(self.times, busiest_time(self.runs[0], self.year)))
 
     def _times(self, layer: str, year: int | None) -> np.ndarray:
         if layer in (CITY, "population"):

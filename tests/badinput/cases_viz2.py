@@ -15,4 +15,11 @@ CASES = [
     Case("viz2-focus-video", ("view", "a", "--layer", "traffic", "--focus", "Old Town",
                               "--mp4", "x.mp4"),
          "--focus frames a picture", files={"a/manifest.json": RUN}),
+    Case("viz2-story-gif", ("view", "a", "--story", "x.gif"),
+         "x.gif: --story writes an MP4 video", files={"a/manifest.json": RUN}),
+    Case("viz2-story-layer", ("view", "a", "--story", "x.mp4", "--layer", "waste"),
+         "--story tells the traffic at the peak hour", files={"a/manifest.json": RUN}),
+    Case("viz2-story-no-traffic", ("view", "a", "--story", "x.mp4"),
+         "a: the traffic layer needs timeseries/link_timeseries.parquet",
+         files={"a/manifest.json": RUN}),
 ]
