@@ -108,7 +108,8 @@ class BusLines:
     def avoiding(self, network: RoadNetwork, closed: np.ndarray) -> BusLines:
         """The same lines with every stop-to-stop stretch that crosses a ``closed`` link replaced by
         the quickest way between its two stops over the open arterials and collectors (highways
-        too); a stretch with no such way stays as it is (the runs are cut there)."""
+        too), else over any open street (weighted as lines are laid, locals three times); a
+        stretch with no open way stays as it is (the runs are cut there)."""
         ends, broken = [], []
         for r in range(self.n_runs):
             links, pos = self.run_links(r), self.stop_pos[self.stop_start[r]:self.stop_start[r + 1]]
@@ -121,6 +122,10 @@ class BusLines:
             return self
         main = _of_class(network, ("collector", "arterial", "highway"))
         detours = _paths(network, np.where(main & ~closed, network.free_flow_time_s, np.inf), ends)
+        missing = [k for k, p in enumerate(detours) if p is None]  # a stop reached by local streets only
+        streets = _paths(network, np.where(closed, np.inf, _bus_weights(network)), [ends[k] for k in missing])
+        for k, path in zip(missing, streets, strict=True):
+            detours[k] = path
         replaced = dict(zip(broken, detours, strict=True))
         runs = []
         for r in range(self.n_runs):
