@@ -241,3 +241,17 @@ def test_points_of_a_sweep_over_the_period_are_not_like_for_like(tmp_path):
     sweep(path, tmp_path / "out", workers=0)
     with pytest.raises(TwinInputError, match=r"period_days \(A 0.05, B 0.1\)"):
         compare(f"{tmp_path / 'out'}@0", f"{tmp_path / 'out'}@1")
+
+
+def test_the_table_shows_each_indicator_s_better_direction_as_the_runs_recorded_it():
+    """Mode shares keep their units and directions in `twin compare` (issue 17); an indicator
+    without a direction shows none, and sides without the column (old stores) show none."""
+    rows = [(0, "traffic", "car_share", 20.0, "%", "lower"), (0, "traffic", "bus_share", 8.0, "%", "higher"),
+            (0, "traffic", "walk_share", 32.0, "%", float("nan"))]
+    a, b = _side("A", [r[:5] for r in rows]), _side("B", [r[:5] for r in rows])
+    b.indicators["better"] = [r[5] for r in rows]
+    table = readable_table(compare_sides(a, b)).set_index("indicator")
+    assert table.loc["car_share", "unit"] == "%" and table.loc["car_share", "better"] == "lower"
+    assert table.loc["bus_share", "better"] == "higher" and table.loc["walk_share", "better"] == ""
+    assert set(readable_table(compare_sides(a, a)).better) == {""}
+    assert "better" in format_comparison(compare_sides(a, b)).splitlines()[1]

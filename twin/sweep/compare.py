@@ -160,7 +160,9 @@ def load_side(spec: str) -> Side:
     rows = results[(results.point == point) & (results.status == "ok")]
     if rows.empty:
         raise TwinInputError(f"{spec}: point {point} has no successful run")
-    indicators = rows[["replicate", "year", "domain", "indicator", "value", "unit"]].reset_index(drop=True)
+    columns = ["replicate", "year", "domain", "indicator", "value", "unit"]
+    columns += ["better"] if "better" in rows else []  # the direction, where the store keeps it
+    indicators = rows[columns].reset_index(drop=True)
     tables: dict[str, pd.DataFrame] = {}
     for name in DISTRIBUTION_TABLES:
         frames = [
@@ -337,9 +339,23 @@ def missing_note(label: str, keys: list[tuple[str, str]]) -> str:
     return f"not compared, reported by {label} only: {listed}"
 
 
+def directions(comparison: Comparison) -> pd.Series:
+    """Each compared indicator's better direction as its runs recorded it ('higher', 'lower';
+    '' where neither side says)."""
+    known: dict[tuple[str, str], str] = {}
+    for side in (comparison.a, comparison.b):
+        if "better" in side.indicators:
+            rows = side.indicators[["domain", "indicator", "better"]].drop_duplicates()
+            known.update({(d, i): b for d, i, b in rows.itertuples(index=False) if isinstance(b, str) and b})
+    t = comparison.table
+    return pd.Series([known.get(k, "") for k in zip(t.domain, t.indicator, strict=True)], index=t.index,
+                     dtype=object)
+
+
 def readable_table(comparison: Comparison) -> pd.DataFrame:
-    """The comparison table as text cells: A, B, B - A, the interval and a '*' where the
-    difference is beyond its interval (the interval excludes 0)."""
+    """The comparison table as text cells: A, B, B - A, the interval, a '*' where the
+    difference is beyond its interval (the interval excludes 0), the sides and the indicator's
+    better direction (:func:`directions`)."""
     t = comparison.table
     interval = [
         "n/a" if not (math.isfinite(lo) and math.isfinite(hi)) else f"[{readable(lo)}, {readable(hi)}]"
@@ -350,7 +366,7 @@ def readable_table(comparison: Comparison) -> pd.DataFrame:
         "A": t.mean_a.map(readable), "B": t.mean_b.map(readable), "B - A": t["diff"].map(readable),
         f"{comparison.confidence:.0%} interval": interval,
         "beyond": beyond_interval(t).map({True: "*", False: ""}),
-        "n_a": t.n_a, "n_b": t.n_b,
+        "n_a": t.n_a, "n_b": t.n_b, "better": directions(comparison),
     })
 
 
