@@ -171,7 +171,13 @@ def test_indicators_and_run_folder_tables(quick_scenario, tmp_path):
         assert name in names
     assert sorted(migration.year.unique()) == [2025, 2026]
     zone_population = result.timeseries["zone_population"]
-    assert list(zone_population.columns) == ["year", "zone", "district", "population", "households"]
+    assert list(zone_population.columns) == ["year", "zone", "district", "population", "households",
+                                             "movers_in"]
+    flows = result.timeseries["migration_flows"]
+    moved_in = zone_population.groupby("year").movers_in.sum().to_numpy()
+    # movers between zones, new households and newcomers housed: at least the movers and the formed
+    assert (moved_in >= (flows.movers_households + flows.formed_households).to_numpy()).all()
+    assert (moved_in <= (flows.movers_households + flows.formed_households + flows.inflow).to_numpy()).all()
     assert list(result.state["zone_population_change"].columns) == ["zone", "start", "end", "change"]
     assert list(result.state["zone_constants"].columns) == [
         "zone", "constant_single", "constant_family", "share_single", "share_family"

@@ -69,6 +69,8 @@ def test_exact_kinds_equal_the_run(run_folder, exact):
     got = tables["population"].set_index(["year", "zone_index"]).residents
     keys = list(zip(pop.year, pop.zone, strict=True))
     assert np.array_equal(got.loc[keys].to_numpy(), pop.population.to_numpy())
+    movers = tables["population"].set_index(["year", "zone_index"]).movers  # households moved in
+    assert np.array_equal(movers.loc[keys].to_numpy(), pop.movers_in.to_numpy()) and pop.movers_in.sum() > 0
     daily = pd.read_parquet(run_folder / "timeseries" / "waste_daily.parquet")
     assert tables["weighbridge"].tonnes.sum() == pytest.approx(daily.collected_g.sum() / 1e6)
     incidents = pd.read_parquet(run_folder / "state" / "incidents.parquet")

@@ -145,6 +145,7 @@ class MigrationModule(Module):
                     "district": district_names,
                     "population": population.astype(np.int64),
                     "households": households,
+                    "movers_in": flows.moved_in_by_zone,
                     "dwellings": state.market.dwellings.copy(),
                     "jobs": state.jobs.copy(),
                     "price": state.market.price,
@@ -152,7 +153,7 @@ class MigrationModule(Module):
             )
         )
         self._flow_rows.append(
-            {"year": year, **{k: v for k, v in vars(flows).items() if not k.endswith("region")}}
+            {"year": year, **{k: v for k, v in vars(flows).items() if not k.endswith(("region", "_zone"))}}
         )
         for region in state.regions:
             self._region_rows.append(
@@ -307,7 +308,7 @@ class MigrationModule(Module):
             return {}
         zones = pd.concat(self._zone_rows, ignore_index=True)
         return {
-            "zone_population": zones[["year", "zone", "district", "population", "households"]],
+            "zone_population": zones[["year", "zone", "district", "population", "households", "movers_in"]],
             "zone_housing": zones[["year", "zone", "dwellings", "jobs", "price"]],
             "migration_flows": pd.DataFrame(self._flow_rows),
             "migration_regions": pd.DataFrame(

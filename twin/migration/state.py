@@ -75,6 +75,9 @@ class YearFlows:
     refused_households: int
     inflow_by_region: dict[str, int]
     outflow_by_region: dict[str, int]
+    moved_in_by_zone: np.ndarray
+    """(zones,) households that moved into each zone: movers from other zones, newcomers and new
+    households housed there."""
 
 
 @dataclasses.dataclass
@@ -399,6 +402,9 @@ class MigrationState:
         relocated, placed = self._allocate(key, movers, newcomers, attrs_for(self.jobs), rule)
         newcomers.zone = placed
         housed = placed >= 0
+        n_zones = len(self.market.dwellings)
+        moved_in = (np.bincount(hh.zone[movers[relocated]], minlength=n_zones)
+                    + np.bincount(placed[housed], minlength=n_zones)).astype(np.int64)
         # a formed household that found no dwelling stays with its parent (ids are sorted)
         n_formed = parent_ids.size
         np.add.at(hh.size, np.searchsorted(hh.id, parent_ids[~housed[:n_formed]]), 1)
@@ -422,4 +428,5 @@ class MigrationState:
             refused_households=int((~housed).sum()),
             inflow_by_region={r: int(v) for r, v in zip(self.regions, in_regions, strict=True)},
             outflow_by_region={r: int(v) for r, v in zip(self.regions, out_regions, strict=True)},
+            moved_in_by_zone=moved_in,
         )

@@ -187,11 +187,14 @@ def _population(run: _Run, ref: Reference, rng, share: float, noise: float) -> p
     zones = _chosen(rng, len(ref.zones), share)
     table = table[table.zone.isin(zones)].sort_values(["year", "zone"])
     sd = float(noise)
-    return pd.DataFrame({"year": table.year.to_numpy(np.int64),
-                         "zone": np.asarray(ref.zones, dtype=object)[table.zone.to_numpy()],
-                         "residents": np.rint(_relative(rng, table.population.to_numpy(float), sd)),
-                         "households": np.rint(_relative(rng, table.households.to_numpy(float), sd)),
-                         "source": "census"}).astype({"residents": np.int64, "households": np.int64})
+    frame = pd.DataFrame({"year": table.year.to_numpy(np.int64),
+                          "zone": np.asarray(ref.zones, dtype=object)[table.zone.to_numpy()],
+                          "residents": np.rint(_relative(rng, table.population.to_numpy(float), sd)),
+                          "households": np.rint(_relative(rng, table.households.to_numpy(float), sd)),
+                          "source": "census"}).astype({"residents": np.int64, "households": np.int64})
+    if "movers_in" in table:  # households that moved in during the year (the registry's movers)
+        frame["movers"] = np.rint(_relative(rng, table.movers_in.to_numpy(float), sd)).astype(np.int64)
+    return frame
 
 
 DRAW = {"counts": _counts, "travel_times": _travel_times, "incidents": _incidents,
