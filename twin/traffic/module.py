@@ -638,7 +638,8 @@ class TrafficModule(Module):
                 None,
                 "unrecorded days loaded before the first year to settle the remembered skim",
             ),
-        ] + ([] if self.modes is None else self.modes.indicators(self.domain, year))
+        ] + ([] if self.modes is None
+             else self.modes.indicators(self.domain, year, float(v.mean_trip_time_min)))
 
     def timeseries(self) -> dict[str, pd.DataFrame]:
         if not self._series:
