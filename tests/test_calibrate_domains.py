@@ -354,8 +354,8 @@ def test_migration_recovers_in_rate_and_constants_and_rejects_shuffled_zones(tmp
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_migration_on_its_own_run_changes_nothing(tmp_path):
     """The census of the scenario's own run (1 % noise, two zones held out): nothing is written
-    (in_rate within 0.002, constants already calibrated); the held-out zones' residents are
-    predicted within 2 %."""
+    (in_rate within 0.002, constants already calibrated, beta_stay within 0.05 of its movers);
+    the held-out zones' residents are predicted within 2 %."""
     from twin.observations.fit import split_holdout
     from twin.observations.fit_migration import MigrationFitter
 
@@ -365,7 +365,26 @@ def test_migration_on_its_own_run_changes_nothing(tmp_path):
     fit = MigrationFitter().fit(ctx.scenario, train, held, ctx)
     assert fit.fitted == ()
     assert any(line.startswith("migration.in_rate: the least-squares rate") for line in fit.kept)
+    assert any(line.startswith("migration.beta_stay: the least-squares value") for line in fit.kept)
     assert fit.holdout["zones"] == 2 and abs(fit.holdout["total_error_pct"]) < 2.0
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("truth", [1.0, 3.0])
+def test_migration_recovers_beta_stay_from_movers(tmp_path, truth):
+    """Truth: a moving cost ``beta_stay`` of 1 or 3 utils (prior 2); the census gives each zone's
+    movers (households moved in, 1 % noise). The fit lands within 0.25 utils of the truth (1.08
+    and 2.96 when written), and its check run moves within 5 % of the census's movers where the
+    prior missed them by more than 15 % (-18 % and +28 %: the wrong moving cost is rejected)."""
+    from twin.observations.fit_migration import MigrationFitter
+
+    observed = census(tmp_path, f"beta_stay = {truth}\n")
+    (tmp_path / "prior.toml").write_text(MIGRATION, encoding="utf-8")
+    ctx = context(tmp_path, tmp_path / "prior.toml", reference_of(tmp_path / "prior.toml"), budget=6)
+    fit = MigrationFitter().fit(ctx.scenario, observed, {}, ctx)
+    beta = next(f for f in fit.fitted if f.key == "migration.beta_stay")
+    assert beta.value == pytest.approx(truth, abs=0.25)
+    assert abs(beta.fit["movers_error_pct"]) < 5.0 < 15.0 < abs(beta.fit["prior_movers_error_pct"])
 
 
 def test_emergency_keys_written_whole_when_the_scenario_keeps_the_default_types(testville):

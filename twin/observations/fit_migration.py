@@ -15,8 +15,12 @@ switch ``migration.zone_constants`` (``calibrated`` or ``zero``), not the consta
    first order, so one more run at a shifted rate gives the slope (a secant), the least-squares
    rate over the observed years follows, and a last run checks it. Net growth is what the census
    identifies: out-migration, births and deaths are kept and ``in_rate`` carries the difference;
-3. keeps the movers' coefficients (``beta_*``) unless movers are observed (``twin observe`` does not
-   write them; see docs/observations.md).
+3. where the census gives ``movers`` (households that moved into each zone during the year),
+   fits ``migration.beta_stay`` (the utility of staying in the current zone, the moving cost) to
+   the training zones' total movers the same way (a secant over a second run at ``beta_stay +``
+   :data:`BETA_STEP`, a check run): households that move between zones are the only movers that
+   coefficient changes, and the totals cannot tell the other coefficients (``beta_jobs``,
+   ``beta_price_by_income`` ...) apart, which are kept.
 """
 
 from __future__ import annotations
@@ -35,6 +39,15 @@ NO_POLICY: dict[str, object] = {"migration.subsidy": {}, "migration.amenity": {}
 
 STEP = 0.01
 """Shift of ``in_rate`` for the secant's second run (per resident household and year)."""
+
+BETA_STEP = 0.5
+"""Shift of ``beta_stay`` for its secant's second run (utils)."""
+
+MIN_BETA_CHANGE = 0.05
+"""``beta_stay`` is kept when the least-squares value moves it by less than this (utils)."""
+
+BETA_RANGE = (0.0, 50.0)
+"""Bounds of ``beta_stay`` in the config."""
 
 MIN_CHANGE = 0.002
 """``in_rate`` is kept when the least-squares rate moves it by less than this (about what a 1 %
@@ -69,8 +82,9 @@ def share_figures(observed: np.ndarray, modelled: np.ndarray) -> dict[str, float
 
 def secant_rate(observed_total: np.ndarray, total_at: np.ndarray, total_step: np.ndarray, rate: float,
                 step: float) -> float:
-    """The ``in_rate`` whose totals, linear between two runs (``total_at`` at ``rate`` and
-    ``total_step`` at ``rate + step``), best match ``observed_total`` in least squares (>= 0)."""
+    """The parameter (``in_rate``, ``beta_stay``) whose totals, linear between two runs (``total_at``
+    at ``rate`` and ``total_step`` at ``rate + step``), best match ``observed_total`` in least
+    squares (>= 0)."""
     slope = (total_step - total_at) / step
     denominator = float(np.sum(slope * slope))
     if denominator <= 0:
@@ -102,6 +116,41 @@ def residents_figure(observed: np.ndarray, held: np.ndarray | None, modelled: np
     return save_figure(fig, folder / "migration_residents.png")
 
 
+def movers_total(table: pd.DataFrame, years: list[int], n_zones: int, zones: np.ndarray) -> np.ndarray:
+    """(years,) households moved into the ``zones`` (a mask) of a run's zone_population table."""
+    return residents_grid(table, years, n_zones, "movers_in")[:, zones].sum(axis=1)
+
+
+def fit_beta_stay(ctx: CalibrationContext, census: pd.DataFrame, years: list[int], n_zones: int,
+                  zones: np.ndarray, base: dict, run: Path, beta: float, source: str
+                  ) -> tuple[Fitted | None, str]:
+    """``migration.beta_stay`` fitted to the census's movers of the training ``zones`` (a secant
+    between the run ``run`` of ``base`` and one at ``beta + BETA_STEP``, then a check run), or
+    None and why the prior is kept."""
+    observed = residents_grid(census.assign(zone=census["zone_index"]), years, n_zones, "movers")
+    zones = zones & np.isfinite(observed).all(axis=0)
+    if not zones.any():
+        return None, "no training zone gives movers in every observed year"
+    total_obs = observed[:, zones].sum(axis=1)
+    total_at = movers_total(ctx.table(run, "zone_population"), years, n_zones, zones)
+    probe = ctx.evaluate([{**base, "migration.beta_stay": beta + BETA_STEP}], ("zone_population",))[0]
+    total_step = movers_total(ctx.table(probe, "zone_population"), years, n_zones, zones)
+    if np.array_equal(total_step, total_at):
+        return None, f"the movers do not respond to it (a run at {beta + BETA_STEP:g} moved as many)"
+    new = float(np.clip(secant_rate(total_obs, total_at, total_step, beta, BETA_STEP), *BETA_RANGE))
+    error = 100.0 * (total_at.sum() / total_obs.sum() - 1.0)
+    ctx.progress(f"migration: beta_stay {beta:g} -> {new:.3f}")
+    if abs(new - beta) < MIN_BETA_CHANGE:
+        return None, (f"the least-squares value {new:.3f} is within {MIN_BETA_CHANGE:g} of the prior "
+                      f"{beta:g} (movers total error {error:+.1f} %)")
+    check = ctx.evaluate([{**base, "migration.beta_stay": round(new, 4)}], ("zone_population",))[0]
+    final = movers_total(ctx.table(check, "zone_population"), years, n_zones, zones)
+    figures = {"prior_movers_error_pct": error,
+               "movers_error_pct": 100.0 * (final.sum() / total_obs.sum() - 1.0)}
+    return Fitted("migration.beta_stay", round(new, 4), beta,
+                  source.replace("population:", "population (movers):") + " (totals)", figures), ""
+
+
 class MigrationFitter:
     """The ``[migration]`` fitter of ``twin calibrate`` (see the module docstring)."""
 
@@ -126,9 +175,10 @@ class MigrationFitter:
         kept: list[str] = []
         notes = [f"migration: runs with the policy levers off ({', '.join(NO_POLICY)}); "
                  "the zone constants are calibrated by the module at the base year (UrbanSim practice)"]
-        if "movers" in census and census["movers"].notna().any():
-            kept.append("migration.beta_*: movers are observed but fitting the choice coefficients to "
-                        "them is not built yet")
+        has_movers = "movers" in census and census["movers"].notna().any()
+        if has_movers:
+            kept.append("migration.beta_* other than beta_stay: the movers' totals identify only the "
+                        "moving cost (beta_stay)")
         else:
             kept.append("migration.beta_*: no movers observations")
         switch = cfg.zone_constants
@@ -143,12 +193,13 @@ class MigrationFitter:
         if switch != "calibrated":
             candidates.append({**base, "migration.zone_constants": "calibrated"})
         runs = ctx.evaluate(candidates, ("zone_population",))
+        final_run = runs[0]
         grids = [residents_grid(ctx.table(r, "zone_population"), years, n_zones, "population") for r in runs]
         figures = [share_figures(obs[:, zones], g[:, zones]) for g in grids]
         source = f"population: {int(zones.sum())} zones x {len(years)} years"
         if switch != "calibrated" and figures[1]["max_share_error_pp"] < figures[0]["max_share_error_pp"]:
             fitted.append(Fitted("migration.zone_constants", "calibrated", switch, source, figures[1]))
-            base, grid = candidates[1], grids[1]
+            base, grid, final_run = candidates[1], grids[1], runs[1]
         else:
             kept.append(f"migration.zone_constants: {switch!r} (largest zone-share error "
                         f"{figures[0]['max_share_error_pp']:.2f} percentage points)")
@@ -162,17 +213,29 @@ class MigrationFitter:
         new_rate = min(secant_rate(total_obs, total_at, total_step, rate, STEP), 1.0)
         holdout: dict[str, float] = {}
         held = held_out.get("population")
+        check = None
         if abs(new_rate - rate) < MIN_CHANGE:
             kept.append(f"migration.in_rate: the least-squares rate {new_rate:.4f} is within {MIN_CHANGE:g} "
                         f"of the prior {rate:g}")
             final = grid
         else:
             check = ctx.evaluate([{**base, "migration.in_rate": round(new_rate, 5)}], ("zone_population",))[0]
+            base, final_run = {**base, "migration.in_rate": round(new_rate, 5)}, check
             final = residents_grid(ctx.table(check, "zone_population"), years, n_zones, "population")
             prior_error = share_figures(obs[:, zones], grid[:, zones])["total_error_pct"]
             fitted.append(Fitted("migration.in_rate", round(new_rate, 5), rate, source + " (totals)",
                                  {"prior_total_error_pct": prior_error,
                                   **share_figures(obs[:, zones], final[:, zones])}))
+        used = len(candidates) + 1 + int(check is not None)  # runs so far: the candidates, probe, check
+        if has_movers and ctx.budget - used < 2:
+            kept.append(f"migration.beta_stay: its fit needs 2 more runs, the budget is {ctx.budget}")
+        elif has_movers:
+            fitted_beta, why = fit_beta_stay(ctx, census, years, n_zones, zones, base, final_run,
+                                             float(cfg.beta_stay), source)
+            if fitted_beta is not None:
+                fitted.append(fitted_beta)
+            else:
+                kept.append(f"migration.beta_stay: {why}")
         h = None
         if held is not None and len(held):
             h = residents_grid(held.assign(zone=held["zone_index"]), years, n_zones, "residents")
