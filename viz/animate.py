@@ -43,6 +43,7 @@ from viz.layers import (
     layer_view,
     population_years,
     run_labels,
+    thin,
     traffic_view,
 )
 from viz.scene import CityScene, new_plotter
@@ -62,15 +63,15 @@ class AnimationStats:
 
 
 def _frames(runs: list[RunTables], layer: str, year: int | None, quantity: str,
-            step_s: float) -> tuple[list[str], Callable[[int], list[LayerView]]]:
+            step_s: float, every_s: float = 0.0) -> tuple[list[str], Callable[[int], list[LayerView]]]:
     """Clock labels and a function giving frame k's views (one per run), made when drawn so a
     long video never holds every frame's arrays at once."""
     if layer == "population":
         years = np.unique(np.concatenate([population_years(r) for r in runs]))
         return ([str(int(y)) for y in years],
                 lambda k: [layer_view(r, layer, year=int(years[k])) for r in runs])
-    times = np.unique(np.concatenate([frame_times(r, layer, year=year, step_s=step_s)
-                                      for r in runs]))
+    times = thin(np.unique(np.concatenate([frame_times(r, layer, year=year, step_s=step_s)
+                                           for r in runs])), every_s)
     if times.size == 0:
         raise TwinInputError(f"{runs[0].where}: the {layer} layer has no time samples to animate")
     return ([clock(t) for t in times],
@@ -146,7 +147,7 @@ class GifWriter:
 def write_animation(runs: list[RunTables], layer: str, path: str | Path, *,
                     size: tuple[int, int] = (1920, 1080), fps: float = 8.0,
                     orbit_deg: float = 0.0, year: int | None = None,
-                    quantity: str = "speed_ratio", step_s: float = 900.0,
+                    quantity: str = "speed_ratio", step_s: float = 900.0, every_s: float = 0.0,
                     antialias: bool = False) -> AnimationStats:
     """Write ``layer`` of one run (or two side by side) over the day to an MP4 or GIF file.
 
@@ -160,6 +161,8 @@ def write_animation(runs: list[RunTables], layer: str, path: str | Path, *,
         year: year of the multi-year run to show (default: the last).
         quantity: traffic link quantity (see :data:`viz.layers.TRAFFIC_QUANTITIES`).
         step_s: time between frames where the layer has no sampling of its own (seconds).
+        every_s: at least this many seconds of the day between two frames (0: every sample),
+            for a short video or a small GIF.
         antialias: smooth edges (4x multi-sampling) as pictures do; off by default because on a
             software renderer (Mesa llvmpipe, headless machines) it makes each Hezhou frame
             about ten times slower (2.2 s instead of 0.2 s at 1920x1080).
@@ -175,7 +178,7 @@ def write_animation(runs: list[RunTables], layer: str, path: str | Path, *,
         raise TwinInputError(f"--size {size[0]}x{size[1]}: an MP4 needs an even width and height")
     if len(runs) == 2:
         check_same_city(*runs)
-    labels, views_at = _frames(runs, layer, year, quantity, step_s)
+    labels, views_at = _frames(runs, layer, year, quantity, step_s, every_s)
     first = views_at(0)
     clim = video_clim(len(labels), views_at, first)
     city = runs[0].city

@@ -47,6 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--orbit", type=float, default=0.0, metavar="DEG",
                    help="video: turn the camera DEG degrees around the city")
     p.add_argument("--fps", type=float, default=8.0, help="video frames per second (default 8)")
+    p.add_argument("--every", type=float, default=0.0, metavar="MIN",
+                   help="video: at least MIN minutes of the day between frames (default: every sample)")
     p.set_defaults(func=_cmd_view)
     p = subparsers.add_parser("present", help="interactive web viewer of a run (or two compared)",
                               description="A local web viewer (trame): time slider, layers, "
@@ -148,8 +150,11 @@ def _render(args: argparse.Namespace, runs: list[RunTables]) -> int:
     if args.mp4:
         from viz.animate import write_animation
 
+        if args.every < 0:
+            raise TwinInputError(f"--every {args.every:g}: minutes between frames must be >= 0")
         stats = write_animation(runs, args.layer, args.mp4, size=size, fps=args.fps,
-                                orbit_deg=args.orbit, year=args.year, quantity=args.quantity)
+                                orbit_deg=args.orbit, year=args.year, quantity=args.quantity,
+                                every_s=60.0 * args.every)
         print(f"video: {stats.path} ({stats.frames} frames, {stats.frames_per_s:.1f} frames/s)")
         return 0
     if args.html:

@@ -209,6 +209,7 @@ def difference_view(a: LayerView, b: LayerView, name_a: str, name_b: str) -> Lay
     top = nice_limit(float(finite.max()) if finite.size else 0.0)
     cmap = "RdBu" if fa.better == "higher" else DIFFERENCE_CMAP  # blue: better (or A lower)
     field = dataclasses.replace(fa, values=values, label=f"{fa.label}, A - B", cmap=cmap,
+                                unit=fa.unit.split(";")[0],  # not the scale's note on A's colours
                                 clim=(-top, top), diverging=True, **extra)
     caption = f"{a.caption}\nA = {name_a}, B = {name_b}\n{difference_meaning(fa)}"
     return LayerView(a.layer, caption, field)

@@ -272,7 +272,7 @@ def frame_times(run: RunTables, layer: str, *, year: int | None = None,
         frame = _year_rows(run.table("waste", "timeseries", "truck_positions", ("year", "time_s")),
                            year)
         times = np.unique(frame.time_s.to_numpy(float))
-        return _thin(times, step_s)
+        return thin(times, step_s)
     if layer == "emergency":
         frame = _year_rows(run.table("emergency", "state", "incidents", ("year", "time_s")), year)
         if frame.empty:
@@ -302,7 +302,9 @@ def population_years(run: RunTables) -> np.ndarray:
     return np.unique(frame.year.to_numpy(int))
 
 
-def _thin(times: np.ndarray, step_s: float) -> np.ndarray:
+def thin(times: np.ndarray, step_s: float) -> np.ndarray:
+    """``times`` (sorted) keeping the first and each next one at least ``step_s`` after the last
+    kept."""
     if times.size == 0:
         return times
     keep = [times[0]]
@@ -419,6 +421,8 @@ def traffic_view(run: RunTables, *, time_s: float | None = None, year: int | Non
         if times.size == 0:
             raise TwinInputError(f"{run.where}: the traffic layer found no rows in link_timeseries"
                                  f"{' for year ' + str(year) if year is not None else ''}")
+        if time_s < times[0]:  # a time of day on the first recorded day (after warm-up days)
+            time_s += 86400.0 * np.floor(times[0] / 86400.0)
         at = times[max(int(np.searchsorted(times, time_s, side="right")) - 1, 0)]
         now = rows[rows.time_s.to_numpy(float) == at]
         links = now.link.to_numpy(int)

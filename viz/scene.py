@@ -234,6 +234,13 @@ def built_up_bounds(city: City) -> tuple[float, float, float, float]:
             max(float(xy[:, 1].max()), float(np.percentile(ny, 98))))
 
 
+def _backdrop(actor) -> None:
+    """A white, three-quarters opaque box behind a text actor, legible over a close-up."""
+    prop = actor.GetTextProperty()
+    prop.SetBackgroundColor(1.0, 1.0, 1.0)
+    prop.SetBackgroundOpacity(0.75)
+
+
 def _mid_colour(cmap: str) -> str:
     """The middle colour of matplotlib colour map ``cmap`` as "#rrggbb" (a legend symbol)."""
     import matplotlib
@@ -306,6 +313,7 @@ class CityScene:
         self.fill = 0.77 if legend else 0.94
         self.font_scale = float(np.clip(plotter.window_size[1] / 1000.0, 0.45, 2.0))
         plotter.set_background("#fbfbfb", top="#dde6ef")
+        plotter.renderer.SetDitherGradient(False)  # smooth bands: palette pictures and GIFs stay small
         self._draw_ground()
         self._draw_river()
         self._draw_buildings(buildings, field, scalar_bar)
@@ -325,6 +333,11 @@ class CityScene:
         self.title_below = 0.031 * max(text.count("\n") - 2, 0)  # lines past three start lower
         self.title_actor = plotter.add_text(text, position=(0.015, 0.90 - self.title_below),
                                             viewport=True, font_size=self._pt(16), color=TEXT)
+        _backdrop(self.title_actor)
+        for bar in plotter.scalar_bars.values():  # bars over a close-up's buildings stay legible
+            bar.DrawBackgroundOn()
+            bar.GetBackgroundProperty().SetColor(1.0, 1.0, 1.0)
+            bar.GetBackgroundProperty().SetOpacity(0.75)
         self.title = title
         self.clock_actor = None
         self.set_camera()
@@ -624,6 +637,7 @@ class CityScene:
             self.clock_actor = self.plotter.add_text(text, position=(0.015, 0.80 - self.title_below),
                                                      viewport=True,
                                                      font_size=self._pt(26), color=TEXT)
+            _backdrop(self.clock_actor)
         else:
             self.clock_actor.SetInput(text)
 

@@ -22,4 +22,6 @@ CASES = [
     Case("viz2-story-no-traffic", ("view", "a", "--story", "x.mp4"),
          "a: the traffic layer needs timeseries/link_timeseries.parquet",
          files={"a/manifest.json": RUN}),
+    Case("viz2-every-negative", ("view", "a", "--layer", "traffic", "--mp4", "x.mp4", "--every", "-5"),
+         "--every -5: minutes between frames must be >= 0", files={"a/manifest.json": RUN}),
 ]
