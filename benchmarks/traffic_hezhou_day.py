@@ -1,6 +1,6 @@
 """Hezhou-day benchmark: the traffic Module alone on simulated days of the Hezhou baseline.
 
-Run: ``python benchmarks/traffic_hezhou_day.py [--warmup-days N] [--route-choice fixed|enroute]``.
+Run: ``python benchmarks/traffic_hezhou_day.py [--warmup-days N] [--route-choice fixed|enroute] [--modes]``.
 Every loading setting defaults to the ``[traffic]`` section of scenarios/hezhou_baseline.toml
 (trip rate, sample share, platoon, time step, route update interval, route choice, link model,
 signals, zone connectors, skim smoothing and its traffic-only warm-up days), the rest to
@@ -8,7 +8,8 @@ signals, zone connectors, skim smoothing and its traffic-only warm-up days), the
 day, as the baseline's first year does; ``--warmup-days 0`` measures a day on free-flow skims
 (a jammed day). Prints, for the measured day, wall seconds (demand, routing, loading) and the
 process CPU seconds of all days, plus vehicles, completed trips, the mean trip time, and the
-first-call (numba compile or cache load) time separately.
+first-call (numba compile or cache load) time separately. ``--modes`` switches ``[traffic.modes]`` on
+(the car share of person trips, and the buses, are loaded).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def main() -> None:
     parser.add_argument("--route-tolerance", type=float, default=base.get("route_tolerance", 0.0))
     parser.add_argument("--warmup-days", type=int, default=base.get("warmup_days", 0),
                         help="traffic-only days loaded before the measured one (default: the baseline's)")
+    parser.add_argument("--modes", action="store_true", help="travel modes on (traffic.modes.enabled)")
     args = parser.parse_args()
     city = City.from_seed("hezhou")
     start = time.perf_counter()
@@ -52,6 +54,8 @@ def main() -> None:
                    route_update_s=args.route_update_s, sample_share=args.sample_share,
                    time_step_s=args.time_step, route_tolerance=args.route_tolerance,
                    warmup_days=args.warmup_days)
+    if args.modes:
+        options["modes"] = {**options.get("modes", {}), "enabled": True}
     module = TrafficModule(parse(TrafficConfig, options, source="benchmark"))
     model = TwinModel(city, [module], seed=42, period_days=1.0)
     start, cpu = time.perf_counter(), time.process_time()
@@ -71,6 +75,7 @@ def main() -> None:
                 "routing_s": round(load.seconds["routing"], 2),
                 "vehicles": summary["trips"],
                 "rows": load.n_rows,
+                "bus_rows": load.n_rows - getattr(load, "n_trip_rows", load.n_rows),
                 "completed": summary["completed"],
                 "vehicle_link_traversals": int(load.rec_exits.sum()),
                 "mean_travel_time_s": round(summary["mean_travel_time_s"], 1),

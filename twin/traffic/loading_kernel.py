@@ -32,7 +32,9 @@ Everything is plain arrays; the state lives in :class:`twin.traffic.loading.Dyna
 are seconds, sizes vehicles. Row states in ``veh_link``: ``WAITING`` (not departed or waiting at
 its origin to enter its first link), a link index, ``ARRIVED``, ``UNREACHABLE``. A row arrives at
 the first node whose time to its destination in ``dist`` is 0: the destination node, or any of
-the destination zone's connectors (open links take positive time, so no other node is at 0).
+the destination zone's connectors (open links take positive time, so no other node is at 0); a
+row that carries its own path (a bus, ``veh_path_end > 0``) follows it in either route choice and
+arrives at its end.
 """
 
 from __future__ import annotations
