@@ -46,7 +46,8 @@ def test_gif_frames_use_one_palette_holding_the_legend_colours(runs, tmp_path):
     colours = np.unique(np.concatenate([f.reshape(-1, 3) for f in frames]), axis=0)
     assert len(colours) <= 256  # one palette for the whole video
     lut = matplotlib.colormaps["RdYlGn"](np.linspace(0.0, 1.0, 256))[:, :3] * 255
-    right = frames[12][:, 250:].astype(float)  # the colour bar: the saturated pixels right of the city
+    right = frames[12][100:, 250:].astype(float)  # the bar: saturated pixels right of the city,
+    # below the legend
     rows, cols = np.nonzero(right.max(axis=-1) - right.min(axis=-1) > 60)
     bar = right[rows.min() + 2:rows.max() - 1, int(np.median(cols))]  # its middle column, top down
     distance = np.linalg.norm(bar[:, None, :] - lut[None, :, :], axis=-1).min(axis=1)

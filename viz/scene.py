@@ -318,7 +318,7 @@ class CityScene:
         self._draw_river()
         self._draw_buildings(buildings, field, scalar_bar)
         if field is not None and field.zone_values is not None:
-            self._draw_zone_tiles(field)
+            self._draw_zone_tiles(field, scalar_bar and buildings != "field")
             self._draw_zone_bars(field)
         self._draw_roads(field, scalar_bar)
         self._draw_facilities()
@@ -398,14 +398,15 @@ class CityScene:
         return bar_points(np.asarray(zones.x, float), np.asarray(zones.y, float),
                           self._glyph_size_m(5.0), heights)
 
-    def _draw_zone_tiles(self, field: Field) -> None:
+    def _draw_zone_tiles(self, field: Field, scalar_bar: bool) -> None:
         mesh, self.tile_zone = zone_tiles(self.city)
         if mesh.n_cells == 0:
             return
         mesh.cell_data["value"] = np.asarray(field.zone_values, dtype=float)[self.tile_zone]
         self.zone_tile_mesh = mesh
         self.plotter.add_mesh(mesh, scalars="value", cmap=field.cmap, clim=self.clim,
-                              nan_color=NO_DATA, lighting=False, show_scalar_bar=False)
+                              nan_color=GROUND, lighting=False, show_scalar_bar=scalar_bar,
+                              scalar_bar_args=self._bar_args(field.title))  # no data: ground
 
     def _draw_zone_bars(self, field: Field) -> None:
         n = len(self.city.zones)
@@ -551,11 +552,16 @@ class CityScene:
         entries += [[g.label, g.color] for g in self.groups
                     if present & {FACILITY_KINDS.index(k) for k in g.kinds}]
         entries.append([self.city.river.name if self.city.river else "river", WATER])
+        entries.append(["district boundary", "#4d4d4d"])
+        field = self.view.field if self.view else None
+        if field is None or field.on != "link":
+            entries.append(["road, darker: major", ROAD_CLASS_COLORS[2]])
+        elif field.width is not None:
+            entries.append(["road width: flow", _mid_colour(field.cmap)])
         overlays = self.view.overlays if self.view else ()
         entries += [[o.label, o.color] for o in overlays
                     if o.values is None and o.label]  # an unlabelled overlay marks another
         entries += [[o.label, _mid_colour(o.cmap)] for o in overlays if o.values is not None]
-        field = self.view.field if self.view else None
         if field is not None and field.zone_values is not None:
             entries.append(["zone value: ground, column", _mid_colour(field.cmap)])
         legend = self.plotter.add_legend([[label, TEXT] for label, _ in entries], bcolor="white",
