@@ -103,14 +103,17 @@ def test_buses_take_road_capacity_from_cars_at_saturation():
     assert shared.summary()["trips"] == alone.summary()["trips"] == 500
 
 
-@pytest.mark.parametrize("link_model", ["kinematic_wave", "spatial_queue"])
-def test_kernel_matches_plain_python_rules_with_buses_in_an_enroute_loading(testville, link_model):
+TWIN_CASES = [("kinematic_wave", "enroute"), ("spatial_queue", "enroute"), ("kinematic_wave", "fixed")]
+
+
+@pytest.mark.parametrize(("link_model", "route_choice"), TWIN_CASES)
+def test_kernel_matches_plain_python_rules_with_buses(testville, link_model, route_choice):
     net = testville.network
     trips = random_trips(net.n_nodes, 400, np.random.default_rng(11))
     lines = generate_lines(testville, 0, 500.0)
     buses = bus_path_rows(lines, np.full(lines.n_runs, 1.0), 2.0, 1.0, SERVICE_START_S + 1200.0)
     buses = PathRows(buses.depart_s - SERVICE_START_S, buses.size, buses.path_start, buses.path)
-    settings = LoadingSettings(time_step_s=2.0, platoon=3, route_choice="enroute", link_model=link_model,
+    settings = LoadingSettings(time_step_s=2.0, platoon=3, route_choice=route_choice, link_model=link_model,
                                horizon_s=3600.0, route_update_s=300.0)
     load = DynamicLoading(net, trips, settings, capacity_vph=net.link_capacity_vph * 0.1, path_rows=buses)
     load.advance(3600.0)
@@ -159,3 +162,26 @@ def test_module_with_buses_is_deterministic(testville):
     np.testing.assert_array_equal(a.loading.veh_arrive, b.loading.veh_arrive)
     assert a.timeseries()["link_timeseries"].equals(b.timeseries()["link_timeseries"])
     assert a.modes.daily_frame().equals(b.modes.daily_frame())
+
+
+def test_mode_choice_remembers_the_buses_own_link_times(testville, monkeypatch):
+    """The bus skim's link times are the simulated buses' traversals where they drove (not the
+    mean of every vehicle on the link), the link's experienced time elsewhere."""
+    from twin.traffic.modes import ModeChoice
+
+    seen = []
+    end_day = ModeChoice.end_day
+
+    def spy(self, year, day, recorded, experienced_link_s, weight):
+        seen.append(experienced_link_s.copy())
+        end_day(self, year, day, recorded, experienced_link_s, weight)
+
+    monkeypatch.setattr(ModeChoice, "end_day", spy)
+    _, module = run_modes(testville)
+    load = module.loading
+    bus = load.path_row_link_times_s()
+    drove = np.isfinite(bus)
+    experienced = module._experienced_link_times(load)
+    assert drove.any() and np.array_equal(seen[-1][drove], bus[drove])
+    assert np.array_equal(seen[-1][~drove], experienced[~drove])
+    assert not np.allclose(bus[drove], experienced[drove])  # the cars' and the buses' times differ
