@@ -146,3 +146,16 @@ def test_story_flies_over_the_city_then_shows_the_difference_at_the_peak(runs, t
     assert np.abs(first - middle).mean() > 5  # the camera moves
     blue = near(frames[60], "#2166ac", tol=60.0) + near(frames[60], "#b2182b", tol=60.0)
     assert blue > near(frames[0], "#2166ac", tol=60.0) + 100  # the diverging difference map
+
+
+def test_colour_by_colours_the_buildings_by_a_zone_value(runs, tmp_path):
+    plain, coloured = tmp_path / "plain.png", tmp_path / "coloured.png"
+    for out, extra in ((plain, []), (coloured, ["--colour-by", "waste_fill"])):
+        assert main(["view", str(runs[0]), "--layer", "traffic", "--png", str(out),
+                     "--size", "400x250", *extra]) == 0
+    a = np.asarray(Image.open(plain).convert("RGB"))[:, :300]
+    b = np.asarray(Image.open(coloured).convert("RGB"))[:, :300]
+    lut = matplotlib.colormaps["YlOrRd"](np.linspace(0.3, 1.0, 8))[:, :3] * 255
+    hexes = ["#" + "".join(f"{int(v):02x}" for v in c) for c in lut]
+    hits = [near(b, h, tol=25.0) - near(a, h, tol=25.0) for h in hexes]
+    assert sum(hits) > 200  # buildings now in the fill colour map's oranges and reds

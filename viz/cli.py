@@ -42,6 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--quantity", default="speed_ratio",
                    help="traffic link quantity: speed_ratio, flow or queue (default speed_ratio)")
     p.add_argument("--diff", action="store_true", help="two runs: show RUN_A minus RUN_B")
+    p.add_argument("--colour-by", metavar="WHAT", help="pictures of one run: colour the buildings "
+                   "by population_change, response_time or waste_fill (their zone's)")
     p.add_argument("--focus", metavar="NAME",
                    help="pictures: frame a district or a bridge (its name) instead of the city")
     p.add_argument("--orbit", type=float, default=0.0, metavar="DEG",
@@ -80,6 +82,9 @@ def _cmd_view(args: argparse.Namespace) -> int:
         raise TwinInputError("--time picks one moment for a picture; a video shows the whole day")
     if args.mp4 and args.diff:
         raise TwinInputError("--diff makes a picture; a video of two runs is side by side")
+    if args.colour_by and (len(args.runs) != 1 or args.mp4 or args.html or args.story):
+        raise TwinInputError("--colour-by colours the buildings of a picture (--png) or a window "
+                             "of one run")
     if args.story and (args.layer not in (None, "traffic") or args.time or args.diff):
         raise TwinInputError("--story tells the traffic at the peak hour: it takes no --layer "
                              "other than traffic, no --time and no --diff")
@@ -124,7 +129,7 @@ def focus_bounds(city: City, name: str) -> tuple[float, float, float, float]:
 def _render(args: argparse.Namespace, runs: list[RunTables]) -> int:
     from viz.compare import check_same_city, common_year, policy_overlays
     from viz.export import check_output, parse_size, render_views, save_png, write_html
-    from viz.layers import layer_view, parse_clock, run_labels
+    from viz.layers import building_colour, layer_view, parse_clock, run_labels
 
     for flag in ("png", "mp4", "html"):
         if getattr(args, flag):
@@ -167,8 +172,11 @@ def _render(args: argparse.Namespace, runs: list[RunTables]) -> int:
     views = [None if args.layer is None else
              layer_view(r, args.layer, time_s=time_s, year=args.year, quantity=args.quantity)
              for r in runs]
+    extra = (building_colour(runs[0], args.colour_by, year=args.year) if args.colour_by
+             else None)
     plotter = render_views(runs[0].city, views, names, diff=args.diff, size=size,
-                           off_screen=bool(args.png), overlays=policy_overlays(runs), focus=focus)
+                           off_screen=bool(args.png), overlays=policy_overlays(runs), focus=focus,
+                           building_field=extra)
     try:
         if args.png:
             print(f"picture: {save_png(plotter, args.png)}")

@@ -34,6 +34,7 @@ from viz.compare import (
     with_overlays,
 )
 from viz.layers import (
+    Field,
     LayerView,
     Overlay,
     RunTables,
@@ -91,12 +92,14 @@ def save_png(plotter: pv.Plotter, path: str | Path) -> Path:
 def render_views(city: City, views: list[LayerView | None], names: list[str], *, diff: bool = False,
                  size: tuple[int, int], off_screen: bool = True,
                  overlays: list[tuple[Overlay, ...]] | None = None,
-                 focus: tuple[float, float, float, float] | None = None) -> pv.Plotter:
+                 focus: tuple[float, float, float, float] | None = None,
+                 building_field: Field | None = None) -> pv.Plotter:
     """The picture of one run's view, two runs side by side, or (``diff``) A minus B, with
     ``overlays`` (per run: what its policy changed, :func:`viz.compare.policy_overlays`) on the
     run's panel, or all of them on the difference; ``focus`` (xmin, xmax, ymin, ymax, metres:
     a district or bridge of :func:`viz.present.camera_presets`) frames that instead of the
-    built-up area, roads narrowed to a few pixels there."""
+    built-up area, roads narrowed to a few pixels there; ``building_field`` (one run) colours
+    its buildings (``--colour-by``)."""
     overlays = overlays or [() for _ in views]
     if diff:
         plotter, scene = render_difference(city, views[0], views[1], names[0], names[1], size=size,
@@ -108,7 +111,7 @@ def render_views(city: City, views: list[LayerView | None], names: list[str], *,
                                               size=size, off_screen=off_screen)
     else:
         plotter, scene = render_city(city, with_overlays(views[0], overlays[0]), title=names[0],
-                                     size=size, off_screen=off_screen)
+                                     size=size, off_screen=off_screen, building_field=building_field)
         scenes = [scene]
     if focus is not None:
         for k, scene in enumerate(scenes):

@@ -587,6 +587,34 @@ def population_view(run: RunTables, *, year: int | None = None) -> LayerView:
 
 
 
+COLOUR_BY = ("population_change", "response_time", "waste_fill")
+"""What ``twin view --colour-by`` colours the buildings by (each from its zone)."""
+
+
+def building_colour(run: RunTables, what: str, *, year: int | None = None) -> Field:
+    """A per-building field for ``--colour-by``: the zone's population change (migration), the
+    zone's mean response time over the period (emergency), or the mean fill of the bins nearest
+    the zone's centre (waste, end of run)."""
+    if what == "population_change":
+        return population_view(run, year=year).field
+    if what == "response_time":
+        return emergency_view(run, year=year).field
+    if what == "waste_fill":
+        from scipy.spatial import cKDTree
+
+        field = waste_view(run, year=year).field
+        city = run.city
+        _, zone = cKDTree(np.column_stack([city.zones.x, city.zones.y])).query(field.xy)
+        ok = np.isfinite(field.values)
+        total = np.bincount(zone[ok], weights=field.values[ok], minlength=len(city.zones))
+        count = np.bincount(zone[ok], minlength=len(city.zones))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+        return Field("building", mean[city.buildings.zone], "mean bin fill in zone",
+                     "fill / capacity", "YlOrRd", (0.0, 1.0), better="lower")
+    raise TwinInputError(f"--colour-by {what!r}: expected one of {', '.join(COLOUR_BY)}")
+
+
 def run_labels(runs: list[RunTables]) -> list[str]:
     """Names for runs shown together: scenario names, or folder names where those coincide."""
     names = [r.name for r in runs]

@@ -283,14 +283,19 @@ class CityScene:
         panel_px: width of this panel in pixels (for on-screen sizes); default the window width.
         facilities: labels of the :data:`FACILITY_GROUPS` to draw (and list in the legend);
             default those :data:`LAYER_FACILITIES` gives the view's layer, all for the plain city.
+        building_field: a per-building field (``twin view --colour-by``,
+            :func:`viz.layers.building_colour`) that colours the buildings whatever the layer
+            draws on the roads and points, with a colour bar of its own.
     """
 
     def __init__(self, plotter: pv.Plotter, city: City, view: LayerView | None = None, *,
                  title: str = "", buildings: str | None = None,
                  clim: tuple[float, float] | None = None, scalar_bar: bool = True,
                  legend: bool = True, panel_px: int | None = None,
-                 facilities: tuple[str, ...] | None = None) -> None:
+                 facilities: tuple[str, ...] | None = None,
+                 building_field: Field | None = None) -> None:
         self.plotter = plotter
+        self.building_field = building_field
         self.city = city
         self.view = view
         if facilities is None and view is not None and view.layer != "city":
@@ -304,7 +309,9 @@ class CityScene:
         self.metres_per_px = extent / self.panel_px
         field = view.field if view is not None else None
         self.clim = clim if clim is not None else (field.color_range() if field else None)
-        if buildings is None:  # zone values colour the ground: buildings stay plain over them
+        if building_field is not None:
+            buildings = "colour_by"
+        elif buildings is None:  # zone values colour the ground: buildings stay plain over them
             buildings = ("field" if field is not None and field.on == "building"
                          and field.zone_values is None
                          else "plain" if field is not None else "use")
@@ -375,7 +382,16 @@ class CityScene:
         mesh = building_mesh(self.city)
         owner = mesh.cell_data["building"]
         self.building_mesh = mesh
-        if mode == "field" and field is not None and field.on == "building":
+        if mode == "colour_by" and self.building_field is not None:
+            extra = self.building_field
+            mesh.cell_data["value"] = np.asarray(extra.values, dtype=float)[owner]
+            second = field is not None and scalar_bar
+            self.plotter.add_mesh(mesh, scalars="value", cmap=extra.cmap, clim=extra.color_range(),
+                                  nan_color=NO_DATA, show_scalar_bar=True,
+                                  scalar_bar_args=self._bar_args(f"buildings, {extra.title}",
+                                                                 second=second),
+                                  smooth_shading=False)
+        elif mode == "field" and field is not None and field.on == "building":
             mesh.cell_data["value"] = np.asarray(field.values, dtype=float)[owner]
             self.plotter.add_mesh(mesh, scalars="value", cmap=field.cmap, clim=self.clim,
                                   nan_color=NO_DATA, show_scalar_bar=scalar_bar,
@@ -582,7 +598,7 @@ class CityScene:
                     "title_font_size": self._pt(16), "label_font_size": self._pt(14),
                     "color": TEXT, "n_labels": 5, "fmt": "%.4g"}
         title = title.replace(" (", "\n(").replace(", ", ",\n").replace("; ", ";\n")  # narrow bar
-        return {"title": title, "vertical": True, "position_x": 0.90 if not second else 0.78,
+        return {"title": title, "vertical": True, "position_x": 0.90 if not second else 0.75,
                 "position_y": 0.05, "height": 0.38, "width": 0.05, "title_font_size": self._pt(16),
                 "label_font_size": self._pt(14), "color": TEXT, "n_labels": 5, "fmt": "%.4g"}
 
@@ -653,7 +669,7 @@ class CityScene:
         if field is not None and field.on == "link":
             self.road_mesh.points = self._road_points(field)
             self.road_mesh.cell_data["value"] = np.asarray(field.values, dtype=float)
-        elif field is not None and field.on == "building":
+        elif field is not None and field.on == "building" and self.building_field is None:
             owner = self.building_mesh.cell_data["building"]
             self.building_mesh.cell_data["value"] = np.asarray(field.values, dtype=float)[owner]
             if field.zone_values is not None and hasattr(self, "zone_tile_mesh"):
@@ -696,8 +712,11 @@ def new_plotter(size: tuple[int, int] = (1600, 1000), *, panels: int = 1,
 
 def render_city(city: City, view: LayerView | None = None, *, title: str = "",
                 size: tuple[int, int] = (1600, 1000), off_screen: bool = True,
-                buildings: str | None = None) -> tuple[pv.Plotter, CityScene]:
-    """One city (with a layer view) in a new plotter; returns the plotter and the scene."""
+                buildings: str | None = None,
+                building_field: Field | None = None) -> tuple[pv.Plotter, CityScene]:
+    """One city (with a layer view, and buildings coloured by ``building_field`` when given) in
+    a new plotter; returns the plotter and the scene."""
     plotter = new_plotter(size, off_screen=off_screen)
-    scene = CityScene(plotter, city, view, title=title, buildings=buildings)
+    scene = CityScene(plotter, city, view, title=title, buildings=buildings,
+                      building_field=building_field)
     return plotter, scene

@@ -24,4 +24,10 @@ CASES = [
          files={"a/manifest.json": RUN}),
     Case("viz2-every-negative", ("view", "a", "--layer", "traffic", "--mp4", "x.mp4", "--every", "-5"),
          "--every -5: minutes between frames must be >= 0", files={"a/manifest.json": RUN}),
+    Case("viz2-colour-by-unknown", ("view", "a", "--colour-by", "mood", "--png", "x.png"),
+         "--colour-by 'mood': expected one of population_change", files={"a/manifest.json": RUN}),
+    Case("viz2-colour-by-two-runs", ("view", "a", "a", "--colour-by", "waste_fill", "--png", "x.png"),
+         "--colour-by colours the buildings of a picture", files={"a/manifest.json": RUN}),
+    Case("viz2-colour-by-no-table", ("view", "a", "--colour-by", "waste_fill", "--png", "x.png"),
+         "a: the waste layer needs state/bins.parquet", files={"a/manifest.json": RUN}),
 ]
