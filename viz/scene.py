@@ -337,11 +337,13 @@ class CityScene:
         if legend:
             self._draw_legend(buildings == "use")
         text = self._title_text(title, view)
-        self.title_below = 0.031 * max(text.count("\n") - 2, 0)  # lines past three start lower
-        self.title_actor = plotter.add_text(text, position=(0.015, 0.90 - self.title_below),
-                                            viewport=True, font_size=self._pt(16), color=TEXT)
+        self.title_actor = plotter.add_text(text, position=(0.015, 0.975), viewport=True,
+                                            font_size=self._pt(16), color=TEXT)
+        self.title_actor.GetTextProperty().SetVerticalJustificationToTop()  # any number of lines
         _backdrop(self.title_actor)
         for bar in plotter.scalar_bars.values():  # bars over a close-up's buildings stay legible
+            if bar.GetOrientation() == 0:  # horizontal: tick labels below, the title above
+                bar.SetTextPositionToPrecedeScalarBar()
             bar.DrawBackgroundOn()
             bar.GetBackgroundProperty().SetColor(1.0, 1.0, 1.0)
             bar.GetBackgroundProperty().SetOpacity(0.75)
@@ -598,7 +600,7 @@ class CityScene:
                     "title_font_size": self._pt(16), "label_font_size": self._pt(14),
                     "color": TEXT, "n_labels": 5, "fmt": "%.4g"}
         title = title.replace(" (", "\n(").replace(", ", ",\n").replace("; ", ";\n")  # narrow bar
-        return {"title": title, "vertical": True, "position_x": 0.90 if not second else 0.75,
+        return {"title": title, "vertical": True, "position_x": 0.88 if not second else 0.74,
                 "position_y": 0.05, "height": 0.38, "width": 0.05, "title_font_size": self._pt(16),
                 "label_font_size": self._pt(14), "color": TEXT, "n_labels": 5, "fmt": "%.4g"}
 
@@ -656,9 +658,13 @@ class CityScene:
     def set_clock(self, text: str) -> None:
         """Show ``text`` (the time of day) large under the title."""
         if self.clock_actor is None:
-            self.clock_actor = self.plotter.add_text(text, position=(0.015, 0.80 - self.title_below),
-                                                     viewport=True,
+            box = [0.0] * 4  # the title's extent on screen (pixels): the clock goes under it
+            self.title_actor.GetBoundingBox(self.plotter.renderer, box)
+            height = self.plotter.renderer.GetSize()[1] or self.plotter.window_size[1]
+            top = 0.975 - (box[3] - box[2] + 12) / height
+            self.clock_actor = self.plotter.add_text(text, position=(0.015, top), viewport=True,
                                                      font_size=self._pt(26), color=TEXT)
+            self.clock_actor.GetTextProperty().SetVerticalJustificationToTop()
             _backdrop(self.clock_actor)
         else:
             self.clock_actor.SetInput(text)
