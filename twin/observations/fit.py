@@ -67,7 +67,8 @@ class CalibrationContext:
     input scenario, e.g. ``{"traffic.trip_rate": 0.6}``) once with the scenario's seed (common
     random numbers: candidates differ only by their keys) and returns, for each, the folder
     holding the run tables named in ``tables`` (``link_timeseries.parquet``, ``incidents.parquet``
-    ... as a run folder's timeseries/ and state/ hold them); :meth:`table` reads one. A run
+    ... as a run folder's timeseries/ and state/ hold them); :meth:`table` reads one (in the
+    observations' time frame, the warm-up days left out: :meth:`Reference.recorded`). A run
     that fails raises :class:`~twin.errors.TwinInputError` with its message.
     """
 
@@ -91,15 +92,17 @@ class CalibrationContext:
     """The held-out keys of each kind (:func:`split_holdout`), with those that have no rows."""
 
     def table(self, run: Path, name: str) -> pd.DataFrame:
-        """The table ``name`` (``"link_timeseries"`` ...) of a run returned by :attr:`evaluate`."""
+        """The table ``name`` (``"link_timeseries"`` ...) of a run returned by :attr:`evaluate`, its
+        times counted from the start of the recorded period like the observations'."""
         from twin.errors import TwinInputError
         from twin.reading import read_table
 
         path = Path(run) / f"{name}.parquet"
         if not path.is_file():
             raise TwinInputError(f"{run}: the run wrote no {name} table (its module is off?)")
-        return read_table(path, what="calibration run table",
-                          remedy=f"delete the folder {Path(run).parent.parent} and calibrate again")
+        table = read_table(path, what="calibration run table",
+                           remedy=f"delete the folder {Path(run).parent.parent} and calibrate again")
+        return self.reference.recorded(name, table)
 
     def value(self, key: str) -> Any:
         """The input scenario's value of the dotted ``key`` (None when not set)."""

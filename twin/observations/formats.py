@@ -4,7 +4,8 @@ Each kind is one file in an observations folder, ``KIND.csv`` or ``KIND.parquet`
 name the city by the ids ``twin city export`` writes: links by their ``link`` number (or by the
 ``from``/``to`` node numbers of the link), nodes by ``node``, zones by their ``zone`` name;
 waste bins by the ``bin`` number of a run's ``state/bins.parquet``. Times are those of a run
-folder: ``year`` and seconds (or hours, or days) from the start of that year's simulated period.
+folder: ``year`` and seconds (or hours, or days) from the start of that year's recorded period
+(after the scenario's warm-up days, which are never observed).
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ FORMATS: dict[str, Format] = {f.kind: f for f in (
         Column("from", "int", "node the link leaves (with `to`, instead of `link`)", low=0, required=False),
         Column("to", "int", "node the link enters", low=0, required=False),
         _YEAR,
-        Column("start_s", "float", "interval start, seconds from the start of the year's period", low=0),
+        Column("start_s", "float", "interval start, seconds from the start of the year's recorded period",
+               low=0),
         Column("end_s", "float", "interval end, seconds (> start_s)", low=0),
         Column("vehicles", "float", "vehicles counted in the interval", low=0),
     ), key=("link", "year", "start_s"), one_of=((("link",), ("from", "to")),)),
@@ -70,13 +72,13 @@ FORMATS: dict[str, Format] = {f.kind: f for f in (
         Column("destination_x", "float", "destination x, metres", required=False),
         Column("destination_y", "float", "destination y, metres", required=False),
         _YEAR,
-        Column("depart_h", "float", "departure, hours from the start of the year's period", low=0),
+        Column("depart_h", "float", "departure, hours from the start of the year's recorded period", low=0),
         Column("minutes", "float", "observed travel time, minutes", low=0),
         Column("source", "text", "`probe` or `survey`"),
     ), one_of=((("origin", "destination"), ("origin_x", "origin_y", "destination_x", "destination_y")),)),
     Format("incidents", "emergency calls: when, where, what, and when known the response", (
         _YEAR,
-        Column("time_s", "float", "call time, seconds from the start of the year's period", low=0),
+        Column("time_s", "float", "call time, seconds from the start of the year's recorded period", low=0),
         Column("x", "float", "x, metres in the city frame (with `y`, or give `zone`)", required=False),
         Column("y", "float", "y, metres", required=False),
         Column("zone", "text", "zone name (zones.geojson `zone`)", required=False),
@@ -90,12 +92,13 @@ FORMATS: dict[str, Format] = {f.kind: f for f in (
         Column("bin", "int", "bin id (state/bins.parquet `bin` of a run)", low=0),
         Column("stream", "text", "waste stream of the bin"),
         _YEAR,
-        Column("time_s", "float", "reading time, seconds from the start of the year's period", low=0),
+        Column("time_s", "float", "reading time, seconds from the start of the year's recorded period",
+               low=0),
         Column("fill", "float", "fill fraction of the bin's volume, 0..1", low=0, high=1),
     ), key=("bin", "year", "time_s")),
     Format("weighbridge", "tonnes delivered to the plants per stream and day", (
         _YEAR,
-        Column("day", "int", "day of the year's period, 0 first", low=0),
+        Column("day", "int", "day of the year's recorded period, 0 first", low=0),
         Column("stream", "text", "waste stream"),
         Column("tonnes", "float", "tonnes weighed", low=0),
     ), key=("year", "day", "stream")),

@@ -78,10 +78,12 @@ def _relative(rng: np.random.Generator, values: np.ndarray, sd: float) -> np.nda
 
 
 class _Run:
-    """The tables of a run folder that observations are drawn from."""
+    """The tables of a run folder that observations are drawn from, in the observations' time
+    frame (:meth:`Reference.recorded`: the warm-up days left out)."""
 
-    def __init__(self, path: Path, detectors: np.ndarray | None = None) -> None:
+    def __init__(self, path: Path, ref: Reference, detectors: np.ndarray | None = None) -> None:
         self.path = path
+        self.ref = ref
         self.detectors = detectors  # links with a detector (sorted), or None to draw them
         self.remedy = rerun_remedy(path)
         self.manifest = read_json(path / "manifest.json", what="run manifest", remedy=self.remedy,
@@ -91,7 +93,8 @@ class _Run:
         path = self.path / kind / f"{name}.parquet"
         if not path.is_file():
             return None
-        return read_table(path, what="run table", remedy=self.remedy, columns=columns)
+        table = read_table(path, what="run table", remedy=self.remedy, columns=columns)
+        return self.ref.recorded(name, table)
 
 
 def _counts(run: _Run, ref: Reference, rng, share: float, noise) -> pd.DataFrame | str:
@@ -130,7 +133,7 @@ def _travel_times(run: _Run, ref: Reference, rng, share: float, noise: float) ->
         return ("the run's trip_times has no origin and destination columns "
                 "(this traffic module does not record them)")
     n_nodes = len(ref.node_x)
-    trips = trips[(trips.origin < n_nodes) & (trips.destination < n_nodes) & (trips.depart_s <= ref.period_s)]
+    trips = trips[(trips.origin < n_nodes) & (trips.destination < n_nodes)]
     probes = trips[rng.random(len(trips)) < share]
     sd = float(noise)
     factor = np.exp(sd * rng.standard_normal(len(probes)) - sd * sd / 2) if sd else 1.0
@@ -145,7 +148,7 @@ def _incidents(run: _Run, ref: Reference, rng, share: float, noise: float) -> pd
     table = run.table("state", "incidents", ("year", "time_s", "type", "x", "y", "zone", "response_s"))
     if table is None:
         return "the run has no state/incidents.parquet (no emergency module)"
-    table = table[(rng.random(len(table)) < share) & (table.time_s <= ref.period_s)]
+    table = table[rng.random(len(table)) < share]
     n = len(table)
     frame = pd.DataFrame({"year": table.year.to_numpy(np.int64), "time_s": table.time_s.to_numpy(),
                           "x": table.x.to_numpy() + float(noise) * rng.standard_normal(n),
@@ -223,7 +226,7 @@ def observe(run: str | Path, out: str | Path, *, sample: dict | None = None, noi
     links = None
     if detectors is not None:
         links = np.unique(read_kind(detectors, "counts", ref)["link"].to_numpy())
-    source = _Run(run_path, links)
+    source = _Run(run_path, ref, links)
     tables: dict[str, pd.DataFrame] = {}
     skipped: dict[str, str] = {}
     for number, kind in enumerate(FORMATS):

@@ -35,7 +35,9 @@ class Reference:
     ``bin_stream`` holds the stream name of each bin of a run (None from a scenario, whose bins
     are laid out only when it runs: bin ids are then checked to be whole numbers only);
     ``types`` are the scenario's incident types. Times run from 0 to ``period_days`` days
-    within each of the years ``start_year`` .. ``start_year + horizon_years - 1``.
+    within each of the years ``start_year`` .. ``start_year + horizon_years - 1``: the recorded
+    period, which starts after the scenario's ``warmup_days`` (never observed; a run's tables
+    count from the start of the warm-up, :meth:`recorded` moves them into this frame).
     """
 
     source: str
@@ -52,6 +54,8 @@ class Reference:
     bin_stream: tuple[str, ...] | None = None
     zone_node: np.ndarray | None = None
     """Each zone's node (where synthetic probes to the zone end)."""
+    warmup_days: int = 0
+    """Whole days simulated before each year's recorded period (``scenario.warmup_days``)."""
 
     @property
     def n_links(self) -> int:
@@ -67,6 +71,34 @@ class Reference:
         """Length of each year's simulated period, seconds."""
         return self.period_days * 86400.0
 
+    @property
+    def warmup_s(self) -> float:
+        """Length of the warm-up before each year's recorded period, seconds."""
+        return self.warmup_days * 86400.0
+
+    def recorded(self, name: str, table: pd.DataFrame) -> pd.DataFrame:
+        """The run table ``name`` (a key of :data:`RUN_TIMES`: ``link_timeseries``, ``incidents``
+        ...) in the observations' time frame: rows of the warm-up days and after the recorded
+        period dropped, its time column (seconds, or days) counted from the start of the recorded
+        period. A table without times (``bins``, ``zone_population``) is returned as it is."""
+        column = RUN_TIMES.get(name)
+        if column is None or column not in table:
+            return table
+        if column == "day":
+            day = table["day"].to_numpy() - self.warmup_days
+            kept = table[(day >= 0) & (day < math.ceil(self.period_days))]
+            return kept.assign(day=kept["day"] - self.warmup_days)
+        time = table[column].to_numpy() - self.warmup_s
+        kept = table[(time >= 0.0) & (time <= self.period_s)]
+        return kept.assign(**{column: kept[column] - self.warmup_s})
+
+
+RUN_TIMES: dict[str, str] = {"link_timeseries": "time_s", "trip_times": "depart_s", "incidents": "time_s",
+                             "dispatches": "time_s", "busy_units": "time_s", "waste_daily": "day",
+                             "traffic_daily": "day"}
+"""The time column of each run table observations are drawn from or compared with (seconds, or
+whole days, from the start of the year's period, warm-up included)."""
+
 
 def _reference(city, run: dict, emergency: dict | None, source: str, bin_stream=None) -> Reference:
     net = city.network
@@ -78,7 +110,7 @@ def _reference(city, run: dict, emergency: dict | None, source: str, bin_stream=
     return Reference(source, np.asarray(net.link_from), np.asarray(net.link_to), np.asarray(net.node_x),
                      np.asarray(net.node_y), tuple(city.zones.name), types, int(run["start_year"]),
                      int(run["horizon_years"]), float(run["period_days"]), np.asarray(net.link_capacity_vph),
-                     bin_stream, np.asarray(city.zones.node))
+                     bin_stream, np.asarray(city.zones.node), int(run.get("warmup_days", 0)))
 
 
 def reference_of(path: str | Path) -> Reference:
