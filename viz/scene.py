@@ -619,10 +619,14 @@ class CityScene:
 
     # -- camera and updates -----------------------------------------------------------------
 
-    def set_camera(self, azimuth_deg: float = 0.0, tilt_deg: float = 38.0,
+    def set_camera(self, azimuth_deg: float = 0.0, tilt_deg: float | None = None,
                    bounds: tuple[float, float, float, float] | None = None) -> None:
         """Look at the built-up area (:func:`built_up_bounds`; or ``bounds``: xmin, xmax, ymin,
-        ymax in metres) from the south (rotated by ``azimuth_deg``), tilted from above."""
+        ymax in metres) from the south (rotated by ``azimuth_deg``), tilted ``tilt_deg`` from
+        the vertical: default 38, or 24 in a panel taller than 1.2 times its width would suit
+        (side by side), which sees a wide city more from above and so fills more of its height."""
+        if tilt_deg is None:
+            tilt_deg = 38.0 if self.panel_px / self.plotter.window_size[1] >= 1.2 else 24.0
         xmin, xmax, ymin, ymax = self.frame_bounds if bounds is None else bounds
         centre = np.array([(xmin + xmax) / 2, (ymin + ymax) / 2, 0.0])
         angle = np.radians(azimuth_deg)
