@@ -121,3 +121,31 @@ def test_calibration_compares_in_the_same_frame(warm_run, observed, tmp_path):
     node_zone = zones_of_points(load_city("testville"), ref.node_x, ref.node_y)
     figures = travel_time_figures(tables["travel_times"], trips, node_zone)
     assert figures["tt_matched_share"] == 1.0
+
+
+def test_surge_windows_move_into_the_observations_frame(tmp_path, monkeypatch):
+    """The scenario's surge hours count from the start of the warm-up (the emergency module's
+    clock), observed calls from the recorded period's: a surge at hours 30..32 with one warm-up
+    day cuts 06:00..08:00 of the first recorded day out of the fit (the old frame cut 30..32 h,
+    past the one-day period, and fitted the surge's tripled calls as ordinary ones)."""
+    from twin.observations import fit_emergency
+    from twin.scenario import load_scenario
+
+    scenario_file = tmp_path / "s.toml"
+    scenario_file.write_text('[scenario]\nname = "s"\ncity = "testville"\nperiod_days = 1\nwarmup_days = 1\n'
+                             "[emergency]\n[[emergency.surge]]\nstart_h = 30\nend_h = 32\n", encoding="utf-8")
+    ref = reference_of(scenario_file)
+    assert ref.warmup_days == 1
+    seen = []
+
+    def capture(cfg, names, city, years, period_s, windows, *rest):
+        seen.append(list(windows))
+        raise RuntimeError("captured")
+
+    monkeypatch.setattr(fit_emergency, "fit_emergency", capture)
+    ctx = CalibrationContext(load_scenario(scenario_file).to_dict(), scenario_file, tmp_path, ref,
+                             lambda c, t: [], np.random.default_rng(0), 0, tmp_path, lambda line: None)
+    calls = pd.DataFrame({"year": [2025], "time_s": [3600.0]})
+    with pytest.raises(RuntimeError, match="captured"):
+        fit_emergency.EmergencyFitter().fit(ctx.scenario, {"incidents": calls}, {}, ctx)
+    assert seen == [[(6 * 3600.0, 8 * 3600.0)]]
