@@ -120,8 +120,9 @@ def test_kernel_matches_plain_python_rules_with_buses(testville, link_model, rou
     assert load.summary()["completed"] < trips.vehicles  # congested enough that queues matter
     bus = slice(load.n_trip_rows, load.n_rows)
     assert (load.veh_link[bus] == ARRIVED).any()
-    arrive, exits = reference_loading(load, 3600.0)
+    arrive, exits, end_node = reference_loading(load, 3600.0)
     np.testing.assert_array_equal(arrive, load.veh_arrive)
+    np.testing.assert_array_equal(end_node, load.veh_end_node)
     np.testing.assert_array_equal(exits, load.rec_exits.sum(axis=0))
 
 

@@ -147,6 +147,8 @@ def test_one_node_per_zone_saturates_the_links_around_it_several_connectors_do_n
     four = DynamicLoading(net, trips, settings,
                           connectors=NodeSets.from_groups(np.zeros(4), ring, np.ones(4), 1)).run()
     assert one.arrived_vehicles == four.arrived_vehicles == trips.vehicles
+    assert (one.veh_end_node == centre).all()  # each row arrived at the connector it reached
+    assert set(four.veh_end_node.tolist()) == set(ring.tolist())
     assert (one.max_occ >= 0.9 * one.storage).sum() >= 20  # measured 54 of 224 links
     assert (four.max_occ < 0.9 * four.storage).all()  # measured at most 73 %
     assert four.summary()["mean_travel_time_s"] < 0.3 * one.summary()["mean_travel_time_s"]  # 5.8 / 36.5 min
@@ -159,6 +161,7 @@ def test_kernel_matches_plain_python_twin_with_zone_destinations(testville, link
                       route_update_s=120.0, link_model=link_model)
     load.advance(2400.0)
     assert load.summary()["completed"] < load.veh_size.sum()  # congested enough that queues matter
-    arrive, exits = reference_loading(load, 2400.0)
+    arrive, exits, end_node = reference_loading(load, 2400.0)
     np.testing.assert_array_equal(arrive, load.veh_arrive)
+    np.testing.assert_array_equal(end_node, load.veh_end_node)
     np.testing.assert_array_equal(exits, load.rec_exits.sum(axis=0))

@@ -237,6 +237,7 @@ def test_enroute_kernel_matches_plain_python_twin_under_congestion(testville, li
     np.testing.assert_allclose(load.wave_time_s, expected, rtol=1e-9, atol=1e-9)
     if link_model == "kinematic_wave":
         assert load.wave_time_s.min() > 0
-    arrive, exits = reference_loading(load, 2400.0)
+    arrive, exits, end_node = reference_loading(load, 2400.0)
     np.testing.assert_array_equal(arrive, load.veh_arrive)
+    np.testing.assert_array_equal(end_node, load.veh_end_node)
     np.testing.assert_array_equal(exits, load.rec_exits.sum(axis=0))

@@ -181,6 +181,7 @@ def test_kernel_matches_plain_python_rules_under_congestion(testville, link_mode
     load = DynamicLoading(net, trips, settings, capacity_vph=capacity)
     load.advance(3600.0)
     assert load.summary()["completed"] < trips.vehicles  # congested enough that queues matter
-    arrive, exits = reference_loading(load, 3600.0)
+    arrive, exits, end_node = reference_loading(load, 3600.0)
     np.testing.assert_array_equal(arrive, load.veh_arrive)
+    np.testing.assert_array_equal(end_node, load.veh_end_node)
     np.testing.assert_array_equal(exits, load.rec_exits.sum(axis=0))

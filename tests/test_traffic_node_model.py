@@ -65,8 +65,8 @@ def test_merge_shares_the_supply_in_proportion_to_capacity():
     assert flow_vph(load, a, 900, 3300) == pytest.approx(900, rel=0.05)
     assert flow_vph(load, b, 900, 3300) == pytest.approx(300, rel=0.05)
     # the kernel before issue 12 (equal turns, a vehicle each) gives 600 / 600 and fails the check
-    _, before = reference_loading(load, 900.0, equal_shares=True)
-    _, after = reference_loading(load, 3300.0, equal_shares=True)
+    _, before, _ = reference_loading(load, 900.0, equal_shares=True)
+    _, after, _ = reference_loading(load, 3300.0, equal_shares=True)
     equal_b = (after[b] - before[b]) * 3600.0 / 2400.0
     assert equal_b == pytest.approx(600, rel=0.05)
     assert equal_b > 300 * 1.05
@@ -163,11 +163,12 @@ def test_kernel_matches_plain_python_rules_with_signals_and_unequal_merges(testv
         load = DynamicLoading(net, trips, settings, capacity_vph=capacity, signals=plan)
         load.advance(2400.0)
         assert load.summary()["completed"] < trips.vehicles  # congested enough that queues matter
-        arrive, exits = reference_loading(load, 2400.0)
+        arrive, exits, end_node = reference_loading(load, 2400.0)
         np.testing.assert_array_equal(arrive, load.veh_arrive)
+        np.testing.assert_array_equal(end_node, load.veh_end_node)
         np.testing.assert_array_equal(exits, load.rec_exits.sum(axis=0))
         # the old equal shares move the vehicles differently
-        arrive_equal, _ = reference_loading(load, 2400.0, equal_shares=True)
+        arrive_equal, _, _ = reference_loading(load, 2400.0, equal_shares=True)
         assert not np.array_equal(np.nan_to_num(arrive_equal), np.nan_to_num(arrive))
 
 

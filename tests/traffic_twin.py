@@ -68,8 +68,9 @@ def choose(out_start: list, link_to: list, node: int, dest: int, row: int, times
 
 
 def reference_loading(load: DynamicLoading, until_s: float, equal_shares: bool = False
-                      ) -> tuple[np.ndarray, np.ndarray]:
-    """Run the rules from time 0 to ``until_s`` on ``load``'s inputs: (arrival per row, exits per link).
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Run the rules from time 0 to ``until_s`` on ``load``'s inputs: (arrival per row, exits per
+    link, node each row arrived at (-1: not arrived)).
 
     ``load`` supplies only inputs (network, rows, settings, capacities, storage, wave times,
     signals and, for fixed routes, the paths it gave the rows); its state is not read.
@@ -98,6 +99,7 @@ def reference_loading(load: DynamicLoading, until_s: float, equal_shares: bool =
     incoming = [net.in_links[net.in_start[v] : net.in_start[v + 1]].tolist() for v in range(net.n_nodes)]
     ready, pos = np.zeros(load.n_rows), starts[:-1].copy()
     arrive = np.full(load.n_rows, np.nan)
+    end_node = np.full(load.n_rows, -1, dtype=np.int64)
     exits = np.zeros(m)
     order = list(np.argsort(load.veh_depart, kind="stable"))
     waiting: list[int] = []
@@ -185,6 +187,7 @@ def reference_loading(load: DynamicLoading, until_s: float, equal_shares: bool =
                     ghost[link] += size
                 if last:
                     arrive[row] = t
+                    end_node[row] = node
                 else:
                     enter(nxt, row, size, t)
                     pos[row] += 1
@@ -193,6 +196,7 @@ def reference_loading(load: DynamicLoading, until_s: float, equal_shares: bool =
             origin, size = load.veh_origin[row], size_of[row]
             if not own[row] and dist[dest_idx[row]][origin] == 0:
                 arrive[row] = t
+                end_node[row] = origin
                 continue
             if enroute and not own[row]:
                 link = choose(out_start, link_to, origin, dest_idx[row], row, times, dist, s.route_noise)
@@ -203,4 +207,4 @@ def reference_loading(load: DynamicLoading, until_s: float, equal_shares: bool =
             else:
                 still.append(row)
         waiting = still
-    return arrive, exits
+    return arrive, exits, end_node

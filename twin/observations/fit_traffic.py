@@ -127,7 +127,7 @@ def travel_time_figures(probes: pd.DataFrame, trips: pd.DataFrame, node_zone: np
         return {}
     depart_h = trips.depart_s.to_numpy() / 3600.0
     cells = travel_cells(trips, node_zone[trips.origin.to_numpy(np.int64)],
-                         trips.destination_zone.to_numpy(np.int64), depart_h)
+                         node_zone[trips.destination.to_numpy(np.int64)], depart_h)
     weight = trips.vehicles.to_numpy(np.float64)
     frame = pd.DataFrame({"w": weight, "wt": weight * trips.travel_time_s.to_numpy() / 60.0}, index=cells)
     sums = frame.groupby(level=[0, 1, 2, 3]).sum()

@@ -125,7 +125,8 @@ def _travel_times(run: _Run, ref: Reference, rng, share: float, noise: float) ->
     if trips is None:
         return "the run has no timeseries/trip_times.parquet"
     if "destination" not in trips and "destination_zone" in trips and ref.zone_node is not None:
-        # the run records the zone a trip went to: the probe ends at the zone's node
+        # a run written before trip_times held the node each trip arrived at: the probe ends at
+        # its zone's node
         zone = trips.destination_zone.to_numpy(np.int64)
         trips = trips[(zone >= 0) & (zone < len(ref.zone_node))]
         trips = trips.assign(destination=ref.zone_node[trips.destination_zone.to_numpy(np.int64)])

@@ -217,6 +217,7 @@ class DynamicLoading:
         self.veh_ready = np.zeros(n)
         self.veh_enter = np.zeros(n)
         self.veh_arrive = np.full(n, np.nan)
+        self.veh_end_node = np.full(n, -1, dtype=np.int64)  # the node each row arrived at (-1: not yet)
         self.veh_path_pos = np.zeros(n, dtype=np.int64)
         self.veh_path_first = np.zeros(n, dtype=np.int64)
         self.veh_path_len = np.zeros(n, dtype=np.int64)
@@ -418,6 +419,7 @@ class DynamicLoading:
             self.veh_ready,
             self.veh_enter,
             self.veh_arrive,
+            self.veh_end_node,
             self.veh_path_pos,
             self.veh_path_end,
             self.path_enter,

@@ -34,7 +34,8 @@ its origin to enter its first link), a link index, ``ARRIVED``, ``UNREACHABLE``.
 the first node whose time to its destination in ``dist`` is 0: the destination node, or any of
 the destination zone's connectors (open links take positive time, so no other node is at 0); a
 row that carries its own path (a bus, ``veh_path_end > 0``) follows it in either route choice and
-arrives at its end.
+arrives at its end. ``veh_end_node`` keeps the node each row arrived at (its origin for a row
+already at its destination).
 """
 
 from __future__ import annotations
@@ -260,6 +261,7 @@ def run_steps(
     veh_ready,
     veh_enter,
     veh_arrive,
+    veh_end_node,
     veh_path_pos,
     veh_path_end,
     path_enter,
@@ -379,6 +381,7 @@ def run_steps(
                 if nxt < 0:
                     veh_link[row] = ARRIVED
                     veh_arrive[row] = t
+                    veh_end_node[row] = node
                     counters[3] += size
                     counters[4] -= size
                 else:
@@ -397,6 +400,7 @@ def run_steps(
             if not own and dist[veh_dest_idx[row], origin] == 0.0:
                 veh_link[row] = ARRIVED
                 veh_arrive[row] = t
+                veh_end_node[row] = origin
                 counters[3] += size
                 counters[5] -= size
                 continue

@@ -455,6 +455,7 @@ class TrafficModule(Module):
                     "vehicles": load.veh_size[done] / self.config.sample_share,
                     "origin": load.veh_origin[done],  # node ids of the city network
                     "destination_zone": load.destinations[load.veh_dest_idx[done]].astype(np.int64),
+                    "destination": load.veh_end_node[done],  # the node it arrived at
                 }
             )
         )
