@@ -92,7 +92,7 @@ def pictures(city: str, base: Path, policy: Path) -> list[tuple[str, list[str], 
          "A minus B at the peak: blue where the policy is better, red where worse; the "
          "policy's roads, stations and hazard areas drawn."),
         ("bridge_focus.png", [p, b, "--layer", "traffic", "--time", peak, "--diff",
-                              "--focus", spec["bridge"], "--size", one],
+                              "--focus", spec["bridge"], "--size", f"{w * 3 // 4}x{h * 3 // 4}"],
          f"The same difference framed on {spec['bridge']} (--focus): buildings read as buildings."),
         ("emergency.png", [b, "--layer", "emergency", "--size", one],
          "Emergency over the day: mean response time by zone on the ground and as columns."),

@@ -42,3 +42,5 @@ def test_docs_show_only_pictures_that_exist():
     assert not missing, missing
     gallery = sorted(p.name for p in (ROOT / "docs" / "gallery").iterdir())
     assert sorted(Path(p).name for p in pictures if p.startswith("gallery/")) == gallery
+    sizes = [(ROOT / "docs" / "gallery" / name).stat().st_size for name in gallery]
+    assert max(sizes) < 300_000 and sum(sizes) < 3_000_000

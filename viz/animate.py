@@ -96,7 +96,7 @@ def video_clim(count: int, views_at: Callable[[int], list[LayerView]],
 def video_palette(views: list[LayerView], frame: np.ndarray, colours: int = 128) -> np.ndarray:
     """The 256 colours (256, 3) of a GIF: ``colours`` evenly spaced along the colour map of the
     views' field (and of overlays coloured by value), so the roads, bins and colour bar keep the
-    legend's colours, and the rest the most used colours of the first ``frame`` (background,
+    legend's colours, and the rest median-cut colours of the first ``frame`` (background,
     ground, buildings, text)."""
     maps = []
     for view in views:
@@ -109,7 +109,7 @@ def video_palette(views: list[LayerView], frame: np.ndarray, colours: int = 128)
     ramp = np.concatenate(ramp) if ramp else np.zeros((0, 3))
     rest = 256 - len(ramp)
     image = Image.fromarray(np.ascontiguousarray(frame[..., :3], dtype=np.uint8))
-    scene = image.quantize(colors=rest, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE)
+    scene = image.quantize(colors=rest, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     used = np.asarray(scene.getpalette()[:3 * rest], dtype=float).reshape(-1, 3)
     palette = np.zeros((256, 3))
     palette[:len(ramp)], palette[len(ramp):len(ramp) + len(used)] = ramp, used

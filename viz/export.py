@@ -123,11 +123,12 @@ def render_views(city: City, views: list[LayerView | None], names: list[str], *,
 
 
 def palette_png(rgb: np.ndarray) -> bytes:
-    """An RGB picture (h, w, 3) as a 256-colour palette PNG: maximum-coverage colours, no
-    dithering, so flat colours stay flat and a colour bar keeps its colours (a few units off at
-    most); a third to a sixth of the bytes of a full-colour PNG."""
+    """An RGB picture (h, w, 3) as a 256-colour palette PNG: median-cut colours, no dithering,
+    so flat colours stay flat (a maximum-coverage palette merged the ground with the sky in a
+    colourful zone picture: mean error 4.5 units against 0.6); a third to a sixth of the bytes
+    of a full-colour PNG."""
     image = Image.fromarray(np.ascontiguousarray(rgb[..., :3], dtype=np.uint8))
-    palette = image.quantize(colors=256, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE)
+    palette = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     buffer = io.BytesIO()
     palette.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
