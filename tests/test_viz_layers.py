@@ -71,6 +71,23 @@ def test_emergency_zone_mean_response_and_time_window(testville):
     assert len(later.overlays[0].xy) == 1  # only the incident of the last hour
 
 
+def test_emergency_leaves_out_the_warm_up_days_as_the_kpis_do(testville):
+    """Wrong model rejected: zone means over every incident of state/incidents, whose warm-up day
+    calls (kept in the table) the KPIs leave out; zone 0 would read 10.5 min, not 1 min."""
+    day = 86400.0
+    incidents = pd.DataFrame({"year": 2026, "time_s": [100.0, day + 100.0, day + 200.0],
+                              "type": "fire", "priority": 1, "x": 0.0, "y": 0.0,
+                              "zone": [testville.zones.name[0]] * 3, "district": "old_town",
+                              "response_s": [1200.0, 60.0, 60.0]})
+    run = tables(testville, {"incidents": incidents})
+    run.manifest = {"scenario": {"scenario": {"warmup_days": 1}}}
+    view = emergency_view(run)
+    assert np.allclose(view.field.values[testville.buildings.zone == 0], 1.0)
+    at = emergency_view(run, time_s=300.0)  # 00:05 of the first recorded day
+    assert len(at.overlays[0].xy) == 2 and "d2 00:05" in at.caption
+    assert frame_times(run, "emergency", step_s=3600.0)[0] == day
+
+
 def test_waste_fill_ratio_and_latest_truck_positions(testville):
     bins = pd.DataFrame({"bin": [0, 1], "x": [0.0, 10.0], "y": [0.0, 0.0], "stream": "residual",
                          "capacity_l": [100.0, 200.0], "fill_l": [50.0, 200.0],

@@ -164,6 +164,13 @@ class RunTables:
         """The plug-ins the run's scenario named (``[scenario] plugins``; empty in memory)."""
         return self.manifest.get("scenario", {}).get("scenario", {}).get("plugins", [])
 
+    @property
+    def warmup_s(self) -> float:
+        """Seconds of unrecorded warm-up days at the start of each year's period (``[scenario]
+        warmup_days``; 0 in memory): module tables that keep those days' rows are cut there."""
+        days = self.manifest.get("scenario", {}).get("scenario", {}).get("warmup_days", 0)
+        return float(days or 0) * 86400.0
+
     def years(self) -> tuple[int, ...]:
         """The simulated years of the run: from its manifest, or (a run without them, such as a
         synthetic run) the years in its layer tables; empty when neither has any."""
@@ -278,7 +285,7 @@ def frame_times(run: RunTables, layer: str, *, year: int | None = None,
         if frame.empty:
             return np.zeros(1)
         end = float(frame.time_s.max())
-        return np.arange(0.0, end + step_s, step_s)
+        return np.arange(run.warmup_s, max(end, run.warmup_s) + step_s, step_s)
     if layer in FRAME_TIMES:
         return np.asarray(resolve(FRAME_TIMES[layer])(run, year=year), dtype=float)
     return np.zeros(0)
@@ -493,9 +500,12 @@ def emergency_view(run: RunTables, *, time_s: float | None = None,
     """
     incidents = run.table("emergency", "state", "incidents",
                           ("year", "time_s", "x", "y", "zone", "response_s"))
+    incidents = incidents[incidents.time_s.to_numpy(float) >= run.warmup_s]  # recorded days, as the KPIs
     rows = _year_rows(incidents, year)
     caption = f"emergency: mean response time by zone, whole period,{_year_of(incidents, year)}"
     if time_s is not None:
+        if time_s < run.warmup_s:  # a time of day on the first recorded day (as the traffic layer)
+            time_s += run.warmup_s
         t = rows.time_s.to_numpy(float)
         rows = rows[(t <= time_s) & (t > time_s - 3600.0)]
         caption = f"emergency at {clock(time_s)} (last hour),{_year_of(incidents, year)}"
