@@ -123,19 +123,28 @@ def test_calibration_compares_in_the_same_frame(warm_run, observed, tmp_path):
     assert figures["tt_matched_share"] == 1.0
 
 
-def test_surge_windows_move_into_the_observations_frame(tmp_path, monkeypatch):
-    """The scenario's surge hours count from the start of the warm-up (the emergency module's
-    clock), observed calls from the recorded period's: a surge at hours 30..32 with one warm-up
-    day cuts 06:00..08:00 of the first recorded day out of the fit (the old frame cut 30..32 h,
-    past the one-day period, and fitted the surge's tripled calls as ordinary ones)."""
+def test_surge_hours_count_from_the_recorded_period(tmp_path, monkeypatch):
+    """A surge's hours count from the start of the recorded period, in the emergency module (its
+    calls) and in the fit (the window it cuts out), the frame of the observations.
+
+    Wrong model rejected: hours counted from the start of the warm-up (as before), so a surge at
+    01:00-03:00 with one warm-up day fell in the unrecorded warm-up: the recorded hours 1-3 would
+    hold no more calls than hours 3-5 and the fit would cut 01:00-03:00 minus a day."""
+    from twin import load_scenario, run
     from twin.observations import fit_emergency
-    from twin.scenario import load_scenario
 
     scenario_file = tmp_path / "s.toml"
-    scenario_file.write_text('[scenario]\nname = "s"\ncity = "testville"\nperiod_days = 1\nwarmup_days = 1\n'
-                             "[emergency]\n[[emergency.surge]]\nstart_h = 30\nend_h = 32\n", encoding="utf-8")
+    scenario_file.write_text(
+        f'extends = "{(ROOT / "scenarios" / "testville_quick.toml").as_posix()}"\n'
+        "[scenario]\nhorizon_years = 1\nwarmup_days = 1\n"
+        "[[emergency.surge]]\nstart_h = 1\nend_h = 3\nrate_multiplier = 20\n", encoding="utf-8")
+    out = tmp_path / "run"
+    run(load_scenario(scenario_file), out, progress=False, picture=False)
+    t = pd.read_parquet(out / "state" / "incidents.parquet").time_s.to_numpy() - DAY
+    surge, after = np.sum((t >= 3600) & (t < 3 * 3600)), np.sum((t >= 3 * 3600) & (t < 5 * 3600))
+    assert surge > 5 * max(after, 1)  # 20x the calls in the surge's two recorded hours
+
     ref = reference_of(scenario_file)
-    assert ref.warmup_days == 1
     seen = []
 
     def capture(cfg, names, city, years, period_s, windows, *rest):
@@ -148,4 +157,4 @@ def test_surge_windows_move_into_the_observations_frame(tmp_path, monkeypatch):
     calls = pd.DataFrame({"year": [2025], "time_s": [3600.0]})
     with pytest.raises(RuntimeError, match="captured"):
         fit_emergency.EmergencyFitter().fit(ctx.scenario, {"incidents": calls}, {}, ctx)
-    assert seen == [[(6 * 3600.0, 8 * 3600.0)]]
+    assert seen == [[(1 * 3600.0, 3 * 3600.0)]]

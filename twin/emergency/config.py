@@ -208,9 +208,9 @@ class SurgeEvent:
     """A surge ("wartime") window: more calls in some zones, and the wartime rules switched on."""
 
     start_h: float = option(0.0, ge=0, le=8784, unit="hours",
-                            doc="start, hours from the operating period's start")
+                            doc="start, hours from the start of the recorded period (after the warm-up days)")
     end_h: float = option(1.0, gt=0, le=8784, unit="hours",
-                          doc="end, hours from the operating period's start")
+                          doc="end, hours from the start of the recorded period (after the warm-up days)")
     rate_multiplier: float = option(3.0, ge=0, le=100,
                                     doc="call rates in the surge zones are multiplied by this")
     zones: tuple[str, ...] = option((), doc="zone names hit by the surge; empty = every zone")

@@ -81,7 +81,7 @@ class EmergencyModule(Module):
         self._check_coverage(city)
         hospitals = city.facilities.node[city.facilities.of_kind("hospital")]
         self.travel = TravelTimes(city.network, np.array([s.node for s in self.stations]), hospitals)
-        self.windows = resolve_surges(cfg.surge, city, self.type_names)
+        self.windows = resolve_surges(cfg.surge, city, self.type_names, model.warmup_s)
         self._open: list[int] = []
         self.hazard_units = self.hazard_traffic = np.ones(city.network.n_links)
         self.centre = DispatchCentre(

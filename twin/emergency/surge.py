@@ -89,9 +89,13 @@ def _in_polygon(corners: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray
 
 
 def resolve_surges(
-    events: Sequence[SurgeEvent], city: City, type_names: Sequence[str] = ()
+    events: Sequence[SurgeEvent], city: City, type_names: Sequence[str] = (), offset_s: float = 0.0
 ) -> list[SurgeWindow]:
-    """Turn scenario surge events into windows; unknown zone or district names are errors."""
+    """Turn scenario surge events into windows; unknown zone or district names are errors.
+
+    An event's hours count from the start of the recorded period: ``offset_s`` (the warm-up
+    days, s) is added, so a surge at 16:00 falls on the first recorded day, inside the KPIs.
+    """
     windows = []
     net, b = city.network, city.buildings
     mid_x = (net.node_x[net.link_from] + net.node_x[net.link_to]) / 2.0
@@ -132,8 +136,8 @@ def resolve_surges(
         )
         windows.append(
             SurgeWindow(
-                event.start_h * 3600.0,
-                event.end_h * 3600.0,
+                offset_s + event.start_h * 3600.0,
+                offset_s + event.end_h * 3600.0,
                 event.rate_multiplier,
                 mask,
                 share,

@@ -23,8 +23,8 @@ What the ``[emergency]`` section can express, and so what is fitted (docs/observ
   checked by a Kolmogorov-Smirnov test.
 
 Surge windows of the scenario are cut out (their calls and their time), since their rates are
-multiplied (the scenario's surge hours count from the start of the warm-up days, the observed
-calls' times from the recorded period's). ``rate_scale`` (a demand lever) is kept: the fitted
+multiplied (the scenario's surge hours and the observed calls' times both count from the start
+of the recorded period, after the warm-up days). ``rate_scale`` (a demand lever) is kept: the fitted
 rates are divided by it.
 """
 
@@ -311,8 +311,8 @@ class EmergencyFitter:
         city = load_city(parsed.scenario.city, parsed.file_of("scenario.city"))
         ref = ctx.reference
         years = list(range(ref.years[0], ref.years[1] + 1))
-        # surge hours count from the start of the warm-up, observed calls from the recorded period's
-        windows = [(e.start_h * 3600.0 - ref.warmup_s, e.end_h * 3600.0 - ref.warmup_s) for e in cfg.surge]
+        # surge hours and observed calls' times both count from the recorded period's start
+        windows = [(e.start_h * 3600.0, e.end_h * 3600.0) for e in cfg.surge]
         names = tuple(cfg.types)
         population = pd.concat([t for t in (observed.get("population"), held_out.get("population"))
                                 if t is not None], ignore_index=True) if (
