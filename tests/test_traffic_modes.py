@@ -147,14 +147,20 @@ def test_modes_are_deterministic(testville):
     assert np.array_equal(a.capacity, b.capacity)
 
 
+def _open_choice(city, cfg: ModesConfig):
+    """A ModeChoice on ``city`` with every link open, and its free-flow zone skim (s)."""
+    net = city.network
+    origins, connectors = origin_sets(city), connector_sets(city, 6)
+    closed = np.zeros(net.n_links, dtype=bool)
+    choice = ModeChoice(city, net, np.arange(net.n_links), net.link_capacity_vph, closed, closed, cfg,
+                        origins, connectors)
+    return choice, zone_skim(net, net.free_flow_time_s, origins, connectors)
+
+
 def test_mode_choice_object_fits_once_then_levers_move_the_shares(testville):
     net = testville.network
-    origins, connectors = origin_sets(testville), connector_sets(testville, 6)
-    closed = np.zeros(net.n_links, dtype=bool)
     cfg = ModesConfig(enabled=True, parking_price_yuan=12.0)
-    choice = ModeChoice(testville, net, np.arange(net.n_links), net.link_capacity_vph, closed, closed, cfg,
-                        origins, connectors)
-    skim = zone_skim(net, net.free_flow_time_s, origins, connectors)
+    choice, skim = _open_choice(testville, cfg)
     zones = testville.zones
     base_cars = choice.car_od(zones.population, zones.jobs, 0.08, skim, pre_policy=True).sum()
     assert choice.fitting
@@ -278,12 +284,8 @@ def test_door_to_door_minutes_are_the_survey_times_of_the_chosen_modes(testville
     in-vehicle time alone, as the traffic KPIs do, fails); the person trip time is the
     trip-weighted mean of the modes' door-to-door minutes, the cars' taken from the loading."""
     net = testville.network
-    origins, connectors = origin_sets(testville), connector_sets(testville, 6)
-    closed = np.zeros(net.n_links, dtype=bool)
     cfg = ModesConfig(enabled=True, parking_search_min=4.0)
-    choice = ModeChoice(testville, net, np.arange(net.n_links), net.link_capacity_vph, closed, closed, cfg,
-                        origins, connectors)
-    skim = zone_skim(net, net.free_flow_time_s, origins, connectors)
+    choice, skim = _open_choice(testville, cfg)
     zones = testville.zones
     cars = choice.car_od(zones.population, zones.jobs, 0.08, skim, pre_policy=True)
     choice.end_day(2025, 0, True, net.free_flow_time_s, 0.5)
