@@ -146,6 +146,18 @@ def test_validate_prints_the_difference_to_the_parent(chain, capsys):
     assert body["emergency"] == "emergency: on -> off"  # a module switched off is one line
 
 
+def test_validate_follows_a_nested_table_key_by_key(capsys):
+    """[traffic.modes] is a table inside [traffic]: the bus policy changes two of its keys, so
+    the difference is those two keys, not the whole table printed twice."""
+    assert main(["validate", str(SCENARIOS / "hezhou_bus_priority.toml")]) == 0
+    body = capsys.readouterr().out.splitlines()[2:]
+    assert [line.split(":")[0].strip() for line in body] == [
+        "scenario.name", "scenario.description",
+        "traffic.modes.bus_headway_factor", "traffic.modes.bus_lanes"]
+    assert body[2] == "  traffic.modes.bus_headway_factor: 1.0 -> 0.67"
+    assert body[3].startswith('  traffic.modes.bus_lanes: [] -> ["Chengdong Avenue", ')
+
+
 POLICY_KEYS = {
     "hezhou_new_district_policy": {
         "migration.talent_policy", "migration.subsidy", "migration.amenity",
@@ -155,6 +167,7 @@ POLICY_KEYS = {
         "emergency.policy", "emergency.tiered_reserve", "emergency.standby_per_station",
         "emergency.mutual_aid", "emergency.surge", "emergency.wartime_priority"},
     "hezhou_central_bridge_closure": {"traffic.closed_roads", "traffic.capacity_factor"},
+    "hezhou_bus_priority": {"traffic.modes.bus_lanes", "traffic.modes.bus_headway_factor"},
 }
 """The keys each shipped policy changes against the baseline (besides its name and description)."""
 

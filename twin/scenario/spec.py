@@ -281,19 +281,43 @@ NOT_SET = "(not set)"
 def scenario_diff(parent: Scenario, child: Scenario) -> list[tuple[str, Any, Any]]:
     """(key, parent value, child value) for each resolved key that differs, in file order.
 
-    Keys are ``section.key`` (a table-valued key is one value); a section that only one side has
-    (a module that runs on one side only) is one row keyed by the section's name. Defaults are
-    filled in on both sides, so a key written with its default value is no change.
+    Keys are ``section.key``; a nested table of the schema (``[traffic.modes]``) is followed key
+    by key (``traffic.modes.bus_lanes``), while a mapping- or array-valued key
+    (``emergency.units_per_station``, ``emergency.surge``) is one value. A section that only one
+    side has (a module that runs on one side only) is one row keyed by the section's name.
+    Defaults are filled in on both sides, so a key written with its default value is no change.
     """
-    old, new = parent.to_dict(), child.to_dict()
+    old, new = _sections(parent), _sections(child)
     rows: list[tuple[str, Any, Any]] = []
     for section in list(old) + [k for k in new if k not in old]:
         if section not in old or section not in new:
-            rows.append((section, old.get(section, NOT_SET), new.get(section, NOT_SET)))
+            rows.append((section, to_dict(old[section]) if section in old else NOT_SET,
+                         to_dict(new[section]) if section in new else NOT_SET))
             continue
-        a, b = old[section], new[section]
+        a, b = _leaves(old[section], section), _leaves(new[section], section)
         for key in list(a) + [k for k in b if k not in a]:
             va, vb = a.get(key, NOT_SET), b.get(key, NOT_SET)
             if va != vb:
-                rows.append((f"{section}.{key}", va, vb))
+                rows.append((key, va, vb))
     return rows
+
+
+def _sections(scenario: Scenario) -> dict[str, Any]:
+    """Section name -> its configuration: the fixed sections, then the modules that run."""
+    return {name: getattr(scenario, name) for name in FIXED_SECTIONS} | dict(scenario.modules)
+
+
+def _leaves(config: Any, prefix: str) -> dict[str, Any]:
+    """Dotted key -> plain value of each key of a configuration, nested schema tables (a field
+    holding a configuration dataclass) followed key by key; any other value is one leaf."""
+    if not dataclasses.is_dataclass(config) or isinstance(config, type):
+        return {prefix: to_dict(config)}
+    leaves: dict[str, Any] = {}
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        key = f"{prefix}.{f.name}"
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            leaves.update(_leaves(value, key))
+        else:
+            leaves[key] = to_dict(value)
+    return leaves
