@@ -62,7 +62,7 @@ def supply(testville):
 
     skim = zone_skim(net, net.free_flow_time_s, origins, connectors)
     jobs, population = testville.zones.jobs, testville.zones.population
-    trips = 2.4 * population[:, None] * gravity_probabilities(jobs, skim, 0.08)
+    trips = cfg.person_trip_rate * population[:, None] * gravity_probabilities(jobs, skim, 0.08)
     base = build()
     constants = calibrate_constants(base.generalised_min(net, skim, net.free_flow_time_s), trips,
                                     np.array([cfg.base_shares[m] for m in MODES]), cfg.logit_per_min, 1e-6)
@@ -167,7 +167,7 @@ def test_mode_choice_object_fits_once_then_levers_move_the_shares(testville):
     choice.end_day(2025, 0, True, net.free_flow_time_s, 0.5)  # a recorded day ends: the fit is over
     fitted = choice.constants.copy()
     policy_cars = choice.car_od(zones.population, zones.jobs, 0.08, skim, pre_policy=False).sum()
-    assert base_cars == pytest.approx(2.4 * zones.population.sum() * 0.2 / 1.4, rel=1e-3)
+    assert base_cars == pytest.approx(cfg.person_trip_rate * zones.population.sum() * 0.2 / 1.4, rel=1e-3)
     assert policy_cars < 0.85 * base_cars
     assert np.array_equal(choice.constants, fitted)
 

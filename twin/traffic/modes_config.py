@@ -34,7 +34,7 @@ class ModesConfig:
         "per resident, no other mode)",
     )
     person_trip_rate: float = option(
-        2.4, ge=0, le=10, unit="trips per resident per day",
+        2.6, ge=0, le=10, unit="trips per resident per day",
         doc="person trips by every mode each resident makes on a day",
     )
     car_occupancy: float = option(
