@@ -85,8 +85,38 @@ def test_emergency_leaves_out_the_warm_up_days_as_the_kpis_do(testville):
     view = emergency_view(run)
     assert np.allclose(view.field.values[testville.buildings.zone == 0], 1.0)
     at = emergency_view(run, time_s=300.0)  # 00:05 of the first recorded day
-    assert len(at.overlays[0].xy) == 2 and "d2 00:05" in at.caption
+    assert len(at.overlays[0].xy) == 2 and "at 00:05 (last hour)" in at.caption
     assert frame_times(run, "emergency", step_s=3600.0)[0] == day
+
+
+def test_title_clocks_count_from_the_first_recorded_day(testville):
+    """Two warm-up days: the KPIs, ``--time`` and the titles all count from the first recorded
+    day, so 08:30 of it reads "08:30" (wrong model: the period's clock, "d3 08:30") and the
+    second recorded day "d2". Waste trucks of the warm-up days are no frames, and ``--time``
+    picks the recorded day's positions."""
+    from viz.animate import _frames
+    from viz.export import key_times
+
+    day, warmup = 86400.0, 2 * 86400.0
+    free = testville.network.link_free_speed_mps
+    links = pd.DataFrame({"year": 2026, "time_s": [warmup + 30600.0, warmup + day + 30600.0],
+                          "link": 1, "flow_vph": 10.0, "speed_mps": free[1], "density_vpm": 0.0})
+    bins = pd.DataFrame({"bin": [0], "x": [0.0], "y": [0.0], "capacity_l": [100.0], "fill_l": [50.0]})
+    trucks = pd.DataFrame({"year": 2026, "time_s": [30000.0, warmup + 30000.0], "truck": 0,
+                           "x": [1.0, 2.0], "y": 0.0})
+    run = tables(testville, {"bins": bins}, {"link_timeseries": links, "truck_positions": trucks})
+    run.manifest = {"scenario": {"scenario": {"warmup_days": 2}}}
+    first = traffic_view(run, time_s=parse_clock("08:30"))
+    assert "traffic at 08:30, 2026" in first.caption
+    assert "traffic at d2 08:30," in traffic_view(run, time_s=warmup + day + 30600.0).caption
+    labels, _ = _frames([run], "traffic", None, "speed_ratio", 900.0)
+    assert labels == ["08:30", "d2 08:30"]
+    assert [label for label, _ in key_times(warmup + np.arange(0.0, day, 900.0), warmup)] == [
+        "night 03:00", "AM peak 08:00", "midday 12:30", "PM peak 17:30"]
+    waste = waste_view(run, time_s=parse_clock("08:30"))
+    assert "waste at 08:30," in waste.caption and list(waste.overlays[0].xy[:, 0]) == [2.0]
+    assert list(frame_times(run, "waste")) == [warmup + 30000.0]
+    assert clock(30000.0, warmup) == "warm-up 08:20"
 
 
 def test_waste_fill_ratio_and_latest_truck_positions(testville):

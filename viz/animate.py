@@ -74,7 +74,7 @@ def _frames(runs: list[RunTables], layer: str, year: int | None, quantity: str,
                                            for r in runs])), every_s)
     if times.size == 0:
         raise TwinInputError(f"{runs[0].where}: the {layer} layer has no time samples to animate")
-    return ([clock(t) for t in times],
+    return ([clock(t, runs[0].warmup_s) for t in times],
             lambda k: [layer_view(r, layer, time_s=float(times[k]), year=year, quantity=quantity)
                        for r in runs])
 
@@ -259,7 +259,7 @@ def write_story(runs: list[RunTables], path: str | Path, *, size: tuple[int, int
         scene = CityScene(plotter, city, with_overlays(views[0], overlays[0]), title=names[0])
         plotter.disable_anti_aliasing()
         try:
-            scene.set_clock(f"peak hour {clock(peak)}")
+            scene.set_clock(f"peak hour {clock(peak, runs[0].warmup_s)}")
             for k in range(n_fly):  # from high above and to the south-west, down and round
                 t = k / (n_fly - 1)
                 scene.set_camera(azimuth_deg=-40.0 + 60.0 * t, tilt_deg=20.0 + 30.0 * t)
@@ -276,7 +276,7 @@ def write_story(runs: list[RunTables], path: str | Path, *, size: tuple[int, int
             scene = CityScene(plotter, city, with_overlays(views[0], overlays[0]), title=names[0])
         plotter.disable_anti_aliasing()
         try:
-            scene.set_clock(clock(peak))
+            scene.set_clock(clock(peak, runs[0].warmup_s))
             for k in range(n_hold):
                 scene.set_camera(azimuth_deg=20.0 * k / max(n_hold - 1, 1))
                 plotter.render()

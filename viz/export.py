@@ -139,22 +139,25 @@ def png_bytes(plotter: pv.Plotter) -> bytes:
     return palette_png(plotter.screenshot(return_img=True))
 
 
-def key_times(times: np.ndarray) -> list[tuple[str, float]]:
+def key_times(times: np.ndarray, warmup_s: float = 0.0) -> list[tuple[str, float]]:
     """The moments (label, seconds) a static page shows of a layer sampled at ``times``.
 
-    A layer covering most of a day (18 h or more) shows :data:`KEY_HOURS` (the sample at or
-    before each); a shorter period shows four samples spread evenly over it.
+    A layer covering most of a day (18 h or more) shows :data:`KEY_HOURS` of the first recorded
+    day (``warmup_s`` s after the period start; the sample at or before each); a shorter period
+    shows four samples spread evenly over it. Labels count from the first recorded day
+    (:func:`viz.layers.clock`).
     """
     times = np.unique(np.asarray(times, dtype=float))
     if times.size == 0:
         return []
     if times[-1] - times[0] >= 18 * 3600.0:
-        picks = [(label, times[max(int(np.searchsorted(times, hour * 3600.0, side="right")) - 1, 0)])
+        picks = [(label, times[max(int(np.searchsorted(times, warmup_s + hour * 3600.0,
+                                                        side="right")) - 1, 0)])
                  for label, hour in KEY_HOURS]
     else:
         index = np.unique(np.linspace(0, times.size - 1, min(4, times.size)).round().astype(int))
         picks = [("", times[i]) for i in index]
-    return [(f"{label} {clock(t)}".strip(), float(t)) for label, t in picks]
+    return [(f"{label} {clock(t, warmup_s)}".strip(), float(t)) for label, t in picks]
 
 
 def html_page(title: str, states: Sequence[tuple[str, bytes]], notes: Sequence[str] = (),
@@ -239,7 +242,7 @@ def write_html(runs: list[RunTables], layer: str | None, path: str | Path, *,
         moments = [("", time_s)]
     else:
         times = np.unique(np.concatenate([frame_times(r, layer, year=year) for r in runs]))
-        moments = key_times(times) or [("", None)]
+        moments = key_times(times, runs[0].warmup_s) or [("", None)]
     states = []
     for label, t in moments:
         views = [None if layer is None else layer_view(r, layer, time_s=t, year=year, quantity=quantity)

@@ -264,10 +264,10 @@ def frame_times(run: RunTables, layer: str, *, year: int | None = None,
                 step_s: float = 900.0) -> np.ndarray:
     """Times (s into the period) an animation of ``layer`` shows: the layer's own sample times.
 
-    Traffic uses the link time-series intervals; waste the truck-position samples (thinned to
-    ``step_s``); emergency steps of ``step_s`` over the incident times; population has no
-    time of day (it changes by year), so it returns an empty array; a plug-in's layer, the times
-    its registered ``times`` function gives (none without one).
+    Traffic uses the link time-series intervals; waste the truck-position samples of the
+    recorded days (thinned to ``step_s``); emergency steps of ``step_s`` over the incident times;
+    population has no time of day (it changes by year), so it returns an empty array; a plug-in's
+    layer, the times its registered ``times`` function gives (none without one).
     """
     if layer not in LAYERS:
         raise TwinInputError(f"unknown layer {layer!r}; layers: {', '.join(LAYERS)}")
@@ -279,7 +279,7 @@ def frame_times(run: RunTables, layer: str, *, year: int | None = None,
         frame = _year_rows(run.table("waste", "timeseries", "truck_positions", ("year", "time_s")),
                            year)
         times = np.unique(frame.time_s.to_numpy(float))
-        return thin(times, step_s)
+        return thin(times[times >= run.warmup_s], step_s)  # the recorded days, as the KPIs
     if layer == "emergency":
         frame = _year_rows(run.table("emergency", "state", "incidents", ("year", "time_s")), year)
         if frame.empty:
@@ -346,10 +346,15 @@ def _year_of(frame: pd.DataFrame, year: int | None) -> str:
     return ""
 
 
-def clock(time_s: float) -> str:
-    """``time_s`` seconds from the period start as "HH:MM" (day 2 onwards as "d2 HH:MM")."""
-    day, rest = divmod(int(round(time_s)), 86400)
+def clock(time_s: float, warmup_s: float = 0.0) -> str:
+    """``time_s`` seconds from the period start as a time of the recorded days, counted from the
+    end of the warm-up (``warmup_s`` s, :attr:`RunTables.warmup_s`) as ``--time`` and the KPIs
+    count: "HH:MM" on the first recorded day, "d2 HH:MM" on the second and so on; a time inside
+    the warm-up reads "warm-up HH:MM"."""
+    day, rest = divmod(int(round(time_s - warmup_s)), 86400)
     text = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}"
+    if day < 0:
+        return f"warm-up {text}"
     return text if day == 0 else f"d{day + 1} {text}"
 
 
@@ -438,7 +443,7 @@ def traffic_view(run: RunTables, *, time_s: float | None = None, year: int | Non
         ratio = np.where(np.isnan(speed), 1.0, speed / net.link_free_speed_mps)
         ratio = np.clip(ratio, 0.0, 1.0)
         queue = None
-        caption = f"traffic at {clock(at)},{_year_of(rows, year)}"
+        caption = f"traffic at {clock(at, run.warmup_s)},{_year_of(rows, year)}"
         flow_label, flow_unit = "flow", "veh/h"
         if run.has("timeseries", "vehicle_positions"):
             vehicles = _year_rows(run.table("traffic", "timeseries", "vehicle_positions",
@@ -508,7 +513,7 @@ def emergency_view(run: RunTables, *, time_s: float | None = None,
             time_s += run.warmup_s
         t = rows.time_s.to_numpy(float)
         rows = rows[(t <= time_s) & (t > time_s - 3600.0)]
-        caption = f"emergency at {clock(time_s)} (last hour),{_year_of(incidents, year)}"
+        caption = f"emergency at {clock(time_s, run.warmup_s)} (last hour),{_year_of(incidents, year)}"
     response_min = rows.response_s.to_numpy(float) / 60.0
     city = run.city
     whole = _year_rows(incidents, year)  # the scale: the whole period's zone means, every frame
@@ -541,7 +546,8 @@ def waste_view(run: RunTables, *, time_s: float | None = None,
     """Bins coloured by fill level (fill / capacity) and trucks at their latest position.
 
     The bins are the end-of-run ``state/bins``; trucks come from ``timeseries/truck_positions``
-    (their last sample at or before ``time_s``, or their last sample of the year).
+    (their last sample at or before ``time_s``, or their last sample of the year). A ``time_s``
+    before the end of the warm-up days is a time of day on the first recorded day.
     """
     _check_last_year(run, "waste", "state/bins", year, "the bins' fill is kept for the last year only")
     bins = run.table("waste", "state", "bins", ("bin", "x", "y", "capacity_l", "fill_l"))
@@ -556,8 +562,10 @@ def waste_view(run: RunTables, *, time_s: float | None = None,
         trucks = _year_rows(run.table("waste", "timeseries", "truck_positions",
                                       ("year", "time_s", "truck", "x", "y")), year)
         if time_s is not None:
+            if time_s < run.warmup_s:  # a time of day on the first recorded day (as the traffic layer)
+                time_s += run.warmup_s
             trucks = trucks[trucks.time_s.to_numpy(float) <= time_s]
-            caption = f"waste at {clock(time_s)},{_year_of(trucks, year)}"
+            caption = f"waste at {clock(time_s, run.warmup_s)},{_year_of(trucks, year)}"
         last = trucks.sort_values(["truck", "time_s"], kind="stable").groupby("truck").tail(1)
         overlays.append(Overlay("trucks", "points", last[["x", "y"]].to_numpy(float), "trucks",
                                 color="#111111", size=16.0))

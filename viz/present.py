@@ -183,9 +183,12 @@ class Presenter:
 
     @property
     def clock(self) -> str:
-        """The time shown as "HH:MM" (or the year for layers without a time of day)."""
+        """The time shown as "HH:MM" counted from run A's first recorded day (:func:`clock`), or
+        the year for layers without a time of day."""
         time_s = self.time_s
-        return clock(time_s) if time_s is not None else (str(self.year) if self.year else "")
+        if time_s is None:
+            return str(self.year) if self.year else ""
+        return clock(time_s, self.runs[0].warmup_s)
 
     def sides(self) -> list[str]:
         """The side choices: A (and B and the difference with two runs)."""
