@@ -7,11 +7,15 @@ import pytest
 from traffic_twin import random_trips, reference_loading
 
 from twin.city import RoadNetwork
-from twin.traffic.bus_rows import SERVICE_END_S, SERVICE_START_S, bus_path_rows
+from twin.traffic.bus_rows import bus_path_rows
 from twin.traffic.loading import DynamicLoading, LoadingSettings, PathRows, simulate
 from twin.traffic.loading_kernel import ARRIVED, UNREACHABLE
+from twin.traffic.modes_config import ModesConfig
 from twin.traffic.transit import generate_lines
 from twin.traffic.trips import Trips
+
+HOURS = ModesConfig().bus_service_hours
+SERVICE_START_S, SERVICE_END_S = HOURS[0] * 3600.0, HOURS[1] * 3600.0
 
 
 def ring() -> RoadNetwork:
@@ -33,7 +37,7 @@ def path_rows(paths, depart, size=2) -> PathRows:
 def test_day_of_buses_leaves_every_headway_in_service_hours(testville):
     lines = generate_lines(testville, 0, 500.0)
     headway = np.full(lines.n_runs, 10.0)
-    rows = bus_path_rows(lines, headway, 2.0, 1.0, 86_400.0)
+    rows = bus_path_rows(lines, headway, 2.0, 1.0, 86_400.0, HOURS)
     per_run = int((SERVICE_END_S - SERVICE_START_S) / 600.0)
     assert len(rows) == lines.n_runs * per_run
     assert rows.depart_s[:3].tolist() == [SERVICE_START_S, SERVICE_START_S + 600.0, SERVICE_START_S + 1200.0]
@@ -41,9 +45,13 @@ def test_day_of_buses_leaves_every_headway_in_service_hours(testville):
     for i in (0, per_run - 1, per_run, len(rows) - 1):  # first and last bus of the first two runs
         np.testing.assert_array_equal(rows.path[rows.path_start[i]:rows.path_start[i + 1]],
                                       lines.run_links(i // per_run))
-    sampled = bus_path_rows(lines, headway, 2.0, 0.5, 86_400.0)  # half the cars simulated: half the buses
+    # half the cars simulated: half the buses
+    sampled = bus_path_rows(lines, headway, 2.0, 0.5, 86_400.0, HOURS)
     assert len(sampled) == len(rows) // 2 and sampled.depart_s[1] - sampled.depart_s[0] == 1200.0
-    assert len(bus_path_rows(lines, headway, 2.0, 1.0, SERVICE_START_S)) == 0  # a day that ends before
+    assert len(bus_path_rows(lines, headway, 2.0, 1.0, SERVICE_START_S, HOURS)) == 0  # a day that ends before
+    night = bus_path_rows(lines, headway, 2.0, 1.0, 86_400.0, (5.5, 23.5))  # service hours from the scenario
+    assert len(night) == lines.n_runs * 108 and night.depart_s.min() == 5.5 * 3600.0
+    assert night.depart_s.max() == 23.5 * 3600.0 - 600.0
 
 
 def test_bus_follows_its_path_in_an_enroute_loading_and_stays_out_of_the_trip_results():
@@ -57,8 +65,9 @@ def test_bus_follows_its_path_in_an_enroute_loading_and_stays_out_of_the_trip_re
     cars = simulate(net, trips, settings)
     exits = load.rec_exits.sum(axis=0)
     assert exits.tolist() == [2.0, 5.0, 2.0, 0.0, 0.0, 0.0]  # the bus on 0-1-2, the cars on the chord
-    # it enters at 3 s, once link 0's inflow budget (0.5 veh/s) covers its two vehicles, then 10 s a link
-    assert load.veh_link[-1] == ARRIVED and load.veh_arrive[-1] == pytest.approx(23.0)
+    # it enters in the step ending at 3 s, once link 0's inflow budget (0.5 veh/s) covers its two
+    # vehicles (at that step's midpoint, 2.5 s: it waited), then 10 s a link
+    assert load.veh_link[-1] == ARRIVED and load.veh_arrive[-1] == pytest.approx(22.5)
     s, c = load.summary(), cars.summary()
     for key in ("trips", "completed", "mean_travel_time_s", "vehicle_km", "still_travelling", "not_departed"):
         assert s[key] == pytest.approx(c[key]), key
@@ -111,7 +120,7 @@ def test_kernel_matches_plain_python_rules_with_buses(testville, link_model, rou
     net = testville.network
     trips = random_trips(net.n_nodes, 400, np.random.default_rng(11))
     lines = generate_lines(testville, 0, 500.0)
-    buses = bus_path_rows(lines, np.full(lines.n_runs, 1.0), 2.0, 1.0, SERVICE_START_S + 1200.0)
+    buses = bus_path_rows(lines, np.full(lines.n_runs, 1.0), 2.0, 1.0, SERVICE_START_S + 1200.0, HOURS)
     buses = PathRows(buses.depart_s - SERVICE_START_S, buses.size, buses.path_start, buses.path)
     settings = LoadingSettings(time_step_s=2.0, platoon=3, route_choice=route_choice, link_model=link_model,
                                horizon_s=3600.0, route_update_s=300.0)
@@ -141,7 +150,8 @@ def test_module_with_modes_moves_the_buses_and_reports_cars_only(testville):
     model, module = run_modes(testville)
     load, supply = module.loading, module.modes.supply
     buses = slice(load.n_trip_rows, load.n_rows)
-    expected = bus_path_rows(supply.lines, supply.headway_min, 2.0, module.config.sample_share, 86_400.0)
+    expected = bus_path_rows(supply.lines, supply.headway_min, 2.0, module.config.sample_share, 86_400.0,
+                             HOURS)
     assert load.n_rows - load.n_trip_rows == len(expected) > 0
     assert (load.veh_link[buses] == ARRIVED).all() and (load.veh_size[buses] == 2).all()
     share = module.config.sample_share

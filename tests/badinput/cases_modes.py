@@ -35,6 +35,13 @@ CASES = [
     Case("modes-validate-headway-factor-range", ("validate", "s.toml"),
          "key 'traffic.modes.bus_headway_factor': must be >= 0.1 and <= 10",
          files=modes("bus_headway_factor = 0")),
+    Case("modes-validate-service-hours-order", ("validate", "s.toml"),
+         "s.toml: key 'traffic.modes': bus_service_hours: give [first, last] hours of the day with "
+         "first < last, got [22.0, 6.0]",
+         files=modes("bus_service_hours = [22, 6]")),
+    Case("modes-validate-service-hours-range", ("validate", "s.toml"),
+         "key 'traffic.modes.bus_service_hours[1]': must be >= 0 and <= 24",
+         files=modes("bus_service_hours = [6, 25]")),
     Case("modes-validate-bus-lanes-type", ("validate", "s.toml"),
          "key 'traffic.modes.bus_lanes': expected a list",
          files=modes('bus_lanes = "Link Road"')),

@@ -83,6 +83,11 @@ class ModesConfig:
         1.0, ge=0.1, le=10, doc="lever: multiplies every line's headway (0.5: buses twice as often)"
     )
     bus_pce: float = option(2.0, ge=1, le=5, unit="car equivalents", doc="road space one bus takes")
+    bus_service_hours: tuple[float, ...] = option(
+        (6.0, 22.0), ge=0, le=24, unit="h",
+        doc="[first, last]: every run leaves its terminal every headway from the first hour of the day "
+        "until before the last",
+    )
     bus_stop_spacing_m: float = option(500.0, ge=100, le=3000, unit="m", doc="distance between bus stops")
     bus_dwell_s: float = option(20.0, ge=0, le=300, unit="s", doc="time a bus stands at each stop")
     bus_access_m: float = option(
@@ -117,6 +122,10 @@ class ModesConfig:
             return f"base_shares: the shares must sum to 1, got {sum(self.base_shares.values()):g}"
         if min(self.base_shares.values()) <= 0:
             return "base_shares: every share must be > 0 (a mode with no trip cannot be calibrated)"
+        hours = self.bus_service_hours
+        if len(hours) != 2 or not hours[0] < hours[1]:
+            return (f"bus_service_hours: give [first, last] hours of the day with first < last, "
+                    f"got {list(hours)}")
         return check_bus_lines(self.named_lines, None, "named_lines")
 
     def without_levers(self) -> ModesConfig:

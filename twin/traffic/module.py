@@ -300,7 +300,7 @@ class TrafficModule(Module):
         if self.modes is not None:  # the buses of the day's lines, as vehicles
             supply = self.modes.base if self._pre_policy else self.modes.supply
             buses = bus_path_rows(supply.lines, supply.headway_min, cfg.modes.bus_pce, cfg.sample_share,
-                                  day_s)
+                                  day_s, cfg.modes.bus_service_hours)
         return DynamicLoading(
             self.network,
             trips,
