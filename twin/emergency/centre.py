@@ -137,6 +137,8 @@ class DispatchCentre(mesa.Agent):
         """Dispatch time of the first unit to arrive (it may not be the first one sent)."""
         self.arrival_turnout_s = np.full(n_calls, np.nan)
         self.arrival_travel_s = np.full(n_calls, np.nan)
+        self.arrival_kind = np.full(n_calls, "", dtype=object)
+        """Kind of the first unit to arrive ("" while none has)."""
         self.base_priority: dict[int, int] = {}
         self.busy_unit = array("l")
         self.busy_time = array("d")
@@ -219,6 +221,7 @@ class DispatchCentre(mesa.Agent):
             self.arrival_dispatch_s[call.id] = dispatched_s
             self.arrival_turnout_s[call.id] = turnout_s
             self.arrival_travel_s[call.id] = travel_s
+            self.arrival_kind[call.id] = unit.kind
 
     def dispatch_waiting(self) -> None:
         """Walk the queue in priority order and send what can be sent."""

@@ -283,6 +283,7 @@ class EmergencyModule(Module):
                 "wait_s": np.maximum(centre.arrival_dispatch_s - t.time_s - t.call_handling_s, 0.0),
                 "turnout_s": centre.arrival_turnout_s,
                 "travel_s": centre.arrival_travel_s,
+                "arrival_kind": centre.arrival_kind.astype(str),
                 "in_hazard": self._in_hazard(model, t),
                 "on_scene_s": t.on_scene_s,
             }

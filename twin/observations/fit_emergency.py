@@ -20,7 +20,17 @@ What the ``[emergency]`` section can express, and so what is fitted (docs/observ
   in 17; at 5 % it would be one in four);
 - the on-scene time of each type (``on_scene_min``, ``on_scene_distribution``, ``on_scene_cv``):
   exponential and lognormal fitted by MLE (``scipy.stats``, location 0), the lower AIC chosen,
-  checked by a Kolmogorov-Smirnov test.
+  checked by a Kolmogorov-Smirnov test;
+- the call-handling time of each type (``call_handling_min``, ``call_handling_cv``) and the
+  turnout of each unit kind (``turnout_min.KIND``, with the one ``turnout_cv`` shared by every
+  kind): lognormal by maximum likelihood (the model's own form, :func:`fit_phases`), from the
+  incidents' ``call_handling_min`` and ``turnout_min`` columns. Turnout is attributed to the kind
+  of the first unit on scene (``unit_kind``; where the log leaves it empty, the one kind a type
+  sends, if it sends only one); a zero turnout (a unit sent from the road) has no turnout phase
+  and is left out. Each fit is checked by Kolmogorov-Smirnov tests that can fail: of the fitted
+  lognormal against the training times (Lilliefors: p by Monte Carlo, the parameters being
+  estimated from those times), of the prior against the training times, and of the fit against
+  the held-out zones' times.
 
 Surge windows of the scenario are cut out (their calls and their time), since their rates are
 multiplied (the scenario's surge hours and the observed calls' times both count from the start
@@ -63,6 +73,15 @@ SHAPE_LEVEL = 0.01
 MIN_SERVICE_TIMES = 20
 """A type's on-scene distribution is fitted from at least this many observed times."""
 
+MIN_PHASE_TIMES = 20
+"""A type's call-handling or a kind's turnout distribution is fitted from at least this many times."""
+
+KS_LEVEL = 0.01
+"""Level at which a Kolmogorov-Smirnov check of a phase fit is reported as rejected."""
+
+KS_DRAWS = 999
+"""Monte Carlo samples of the Lilliefors p-value (its resolution is 1 / (KS_DRAWS + 1))."""
+
 MIN_EXPECTED = 5.0
 """Chi-square cells are pooled until each expects at least this many calls (Cochran's rule)."""
 
@@ -93,6 +112,69 @@ class ServiceFit:
     ks_statistic: float
     ks_p: float
     aic: dict[str, float]
+
+
+@dataclasses.dataclass(frozen=True)
+class PhaseFit:
+    """A lognormal phase time (minutes) fitted by maximum likelihood to ``n`` times, and its
+    Kolmogorov-Smirnov checks: of the fit against the training times (Lilliefors: the p-value by
+    Monte Carlo, the parameters being estimated from the same times), of the prior against the
+    training times, and of the fit against ``holdout_n`` held-out times (NaN when none)."""
+
+    n: int
+    mean_min: float
+    cv: float
+    ks_statistic: float
+    ks_p: float
+    prior_ks_p: float
+    holdout_n: int
+    holdout_ks_p: float
+
+    @property
+    def rejected(self) -> list[str]:
+        """The checks that reject the fit at :data:`KS_LEVEL`."""
+        checks = (("training", self.ks_p), ("hold-out", self.holdout_ks_p))
+        return [what for what, p in checks if p < KS_LEVEL]
+
+    def figures(self) -> dict[str, float]:
+        """The figures the calibrated scenario and the report show."""
+        out = {"n": float(self.n), "ks_statistic": self.ks_statistic, "ks_p": self.ks_p,
+               "prior_ks_p": self.prior_ks_p}
+        if self.holdout_n:
+            out.update(holdout_n=float(self.holdout_n), holdout_ks_p=self.holdout_ks_p)
+        return out
+
+
+def lognormal_cdf(mean_min: float, cv: float):
+    """The CDF of a lognormal of mean ``mean_min`` and coefficient of variation ``cv`` (as
+    :func:`twin.emergency.incidents.lognormal` draws it; cv 0: a step at the mean)."""
+    if cv <= 0:
+        return lambda t: (np.asarray(t) >= mean_min).astype(np.float64)
+    sigma = math.sqrt(math.log1p(cv * cv))
+    return stats.lognorm(sigma, scale=mean_min * math.exp(-sigma * sigma / 2.0)).cdf
+
+
+def fit_phase(x: np.ndarray, prior: tuple[float, float], held: np.ndarray | None = None,
+              sigma: float | None = None, rng: np.random.Generator | None = None) -> PhaseFit:
+    """Lognormal MLE of the positive times ``x`` (minutes): the mean of the logs, and their
+    standard deviation unless ``sigma`` (a shared one) is given; ``prior`` is (mean, cv) of the
+    scenario; ``held`` the held-out times. Deterministic (``rng`` defaults to seed 0)."""
+    logs = np.log(np.asarray(x, dtype=np.float64))
+    mu = float(logs.mean())
+    s = float(logs.std()) if sigma is None else float(sigma)
+    mean, cv = math.exp(mu + s * s / 2.0), math.sqrt(math.expm1(s * s))
+    rng = np.random.default_rng(0) if rng is None else rng
+    if s > 0:
+        known = {} if sigma is None else {"scale": s}
+        gof = stats.goodness_of_fit(stats.norm, logs, known_params=known, statistic="ks",
+                                    n_mc_samples=KS_DRAWS, rng=rng)
+        d, p = float(gof.statistic), float(gof.pvalue)
+    else:
+        d, p = 0.0, 1.0
+    prior_p = float(stats.kstest(x, lognormal_cdf(*prior)).pvalue)
+    held = np.empty(0) if held is None else np.asarray(held, dtype=np.float64)
+    held_p = float(stats.kstest(held, lognormal_cdf(mean, cv)).pvalue) if len(held) else float("nan")
+    return PhaseFit(len(logs), mean, cv, d, p, prior_p, len(held), held_p)
 
 
 def seconds_by_hour(period_s: float, windows: Sequence[tuple[float, float]] = ()) -> np.ndarray:
@@ -382,6 +464,8 @@ class EmergencyResult:
     """Training calls per hour of day."""
     hour_expected: dict[str, np.ndarray]
     """Expected training calls per hour of day: ``prior`` and ``fitted`` profiles."""
+    phases: Phases | None = None
+    """The call-handling and turnout fits."""
 
 
 def fit_emergency(cfg: EmergencyConfig, names: Sequence[str], city: City, years: Sequence[int],
@@ -511,14 +595,126 @@ def fit_emergency(cfg: EmergencyConfig, names: Sequence[str], city: City, years:
                              {}))  # the figures are on_scene_min's
         if s.distribution == "lognormal":
             fitted.append(Fitted(f"{key}.on_scene_cv", round(s.cv, 4), spec.on_scene_cv, what, {}))
-    kept.append("emergency.types.*.call_handling_min, call_handling_cv: not observed apart (response_min "
-                "runs from the call to the first arrival: handling, queueing, turnout and travel)")
+    phases = fit_phases(cfg, names, incidents, held)
+    fitted += phases.fitted
+    kept += phases.kept
+    notes += phases.notes
     kept.append("emergency.rate_scale: a demand lever, kept; the fitted rates are divided by it")
     share = {"prior": prior_profile * seconds, "fitted": profile * seconds}
     hour_expected = {k: by_hour.sum() * v / max(v.sum(), 1e-300) for k, v in share.items()}
     return EmergencyResult(tuple(fitted), tuple(kept), holdout, tuple(notes), int(len(zone)), rates, profile,
                            service, chi_all, zone_calls, expected.sum(axis=0), train_zone, by_hour,
-                           hour_expected)
+                           hour_expected, phases)
+
+
+@dataclasses.dataclass(frozen=True)
+class Phases:
+    """The call-handling fits by type and the turnout fits by unit kind, with the times they
+    were fitted to (for the plots) and what :func:`fit_emergency` reports of them."""
+
+    handling: dict[str, PhaseFit]
+    turnout: dict[str, PhaseFit]
+    times: dict[str, np.ndarray]
+    """Training times (minutes) of each fit, keyed ``call_handling TYPE`` or ``turnout KIND``."""
+    priors: dict[str, tuple[float, float]]
+    """Prior (mean, cv) of each fit, same keys."""
+    fitted: list[Fitted]
+    kept: list[str]
+    notes: list[str]
+
+
+def _phase_times(table: pd.DataFrame | None, column: str) -> np.ndarray:
+    if table is None or column not in table:
+        return np.full(0 if table is None else len(table), np.nan)
+    return table[column].to_numpy(np.float64)
+
+
+def turnout_kinds(table: pd.DataFrame, cfg: EmergencyConfig) -> np.ndarray:
+    """The unit kind each call's turnout belongs to: its ``unit_kind`` where the log gives it,
+    else the one kind its type sends (if it sends only one), else ""."""
+    single = {name: spec.units[0] for name, spec in cfg.types.items() if len(set(spec.units)) == 1}
+    by_type = table["type"].astype(object).map(single).fillna("").to_numpy(dtype=object)
+    if "unit_kind" not in table:
+        return by_type
+    given = table["unit_kind"].astype(object).fillna("").to_numpy(dtype=object)
+    return np.where(given != "", given, by_type)
+
+
+def fit_phases(cfg: EmergencyConfig, names: Sequence[str], incidents: pd.DataFrame,
+               held: pd.DataFrame | None = None) -> Phases:
+    """Call handling per incident type and turnout per unit kind (one CV shared by the kinds, as
+    the config has it), lognormal by maximum likelihood from the training ``incidents`` and
+    checked against ``held`` (held-out rows); a type or kind with fewer than
+    :data:`MIN_PHASE_TIMES` positive times keeps its prior, and the report says which."""
+    from twin.emergency.config import UNIT_KINDS
+
+    handling, turnout = _phase_times(incidents, "call_handling_min"), _phase_times(incidents, "turnout_min")
+    held_handling, held_turnout = _phase_times(held, "call_handling_min"), _phase_times(held, "turnout_min")
+    kind_of = turnout_kinds(incidents, cfg)
+    held_kind = turnout_kinds(held, cfg) if held is not None else np.empty(0, dtype=object)
+    fits: dict[str, dict[str, PhaseFit]] = {"handling": {}, "turnout": {}}
+    times: dict[str, np.ndarray] = {}
+    priors: dict[str, tuple[float, float]] = {}
+    fitted: list[Fitted] = []
+    kept: list[str] = []
+    positive = np.isfinite(handling) & (handling > 0)
+    held_positive = np.isfinite(held_handling) & (held_handling > 0)
+    for name in names:
+        key = f"emergency.types.{name}"
+        spec = cfg.types[name]
+        mine = positive & (incidents["type"].astype(object) == name).to_numpy()
+        if mine.sum() < MIN_PHASE_TIMES:
+            kept.append(f"{key}.call_handling_min, call_handling_cv: {int(mine.sum())} call-handling times, "
+                        f"fewer than {MIN_PHASE_TIMES}")
+            continue
+        theirs = held_positive & (held["type"].astype(object) == name).to_numpy() if held is not None else \
+            held_positive
+        prior = (spec.call_handling_min, spec.call_handling_cv)
+        fit = fit_phase(handling[mine], prior, held_handling[theirs])
+        fits["handling"][name] = fit
+        times[f"call_handling {name}"], priors[f"call_handling {name}"] = handling[mine], prior
+        what = f"incidents: {fit.n} {name} call-handling times"
+        fitted.append(Fitted(f"{key}.call_handling_min", round(fit.mean_min, 4), spec.call_handling_min, what,
+                             fit.figures()))
+        fitted.append(Fitted(f"{key}.call_handling_cv", round(fit.cv, 4), spec.call_handling_cv, what, {}))
+    positive = np.isfinite(turnout) & (turnout > 0)
+    held_positive = np.isfinite(held_turnout) & (held_turnout > 0)
+    unknown = int((positive & (kind_of == "")).sum())
+    enough = [k for k in UNIT_KINDS if (positive & (kind_of == k)).sum() >= MIN_PHASE_TIMES]
+    for kind in UNIT_KINDS:
+        n = int((positive & (kind_of == kind)).sum())
+        if kind not in enough:
+            kept.append(f"emergency.turnout_min.{kind}: {n} turnout times, fewer than {MIN_PHASE_TIMES}")
+    if enough:
+        logs = {k: np.log(turnout[positive & (kind_of == k)]) for k in enough}
+        sigma = math.sqrt(sum(float(((v - v.mean()) ** 2).sum()) for v in logs.values())
+                          / sum(len(v) for v in logs.values()))
+        total = 0
+        for kind in enough:
+            x = turnout[positive & (kind_of == kind)]
+            prior = (cfg.turnout_s(kind) / 60.0, cfg.turnout_cv)
+            fit = fit_phase(x, prior, held_turnout[held_positive & (held_kind == kind)], sigma=sigma)
+            fits["turnout"][kind] = fit
+            times[f"turnout {kind}"], priors[f"turnout {kind}"] = x, prior
+            total += fit.n
+            fitted.append(Fitted(f"emergency.turnout_min.{kind}", round(fit.mean_min, 4), prior[0],
+                                 f"incidents: {fit.n} turnout times of {kind} units first on scene",
+                                 fit.figures()))
+        fitted.append(Fitted("emergency.turnout_cv", round(math.sqrt(math.expm1(sigma * sigma)), 4),
+                             cfg.turnout_cv, f"incidents: {total} turnout times of {', '.join(enough)} "
+                             "(one log-sd shared by the kinds)", {}))
+    else:
+        kept.append(f"emergency.turnout_cv: no unit kind has {MIN_PHASE_TIMES} turnout times")
+    every = {f"call handling {k}": f for k, f in fits["handling"].items()}
+    every.update({f"turnout {k}": f for k, f in fits["turnout"].items()})
+    rejected = [f"{name} ({', '.join(f.rejected)})" for name, f in every.items() if f.rejected]
+    notes = ["emergency phases: lognormal maximum likelihood of call handling per type and of turnout per "
+             "unit kind (one CV shared by the kinds, as the config has it; zero turnouts, units sent from "
+             "the road, left out" + (f"; {unknown} turnout times of types sending several kinds, with no "
+                                     "unit_kind, left out" if unknown else "") + "); Kolmogorov-Smirnov "
+             f"checks at {KS_LEVEL:g}: " + ("; ".join(rejected) + " rejected" if rejected else
+                                              f"none of {len(every)} rejected" if every else "no fit")]
+    return Phases(fits["handling"], fits["turnout"], times, priors, fitted, kept, notes)
 
 
 def emergency_figures(result: EmergencyResult, zone_names: Sequence[str], folder: Path) -> tuple[Path, ...]:
@@ -550,4 +746,38 @@ def emergency_figures(result: EmergencyResult, zone_names: Sequence[str], folder
     ax.set_xlabel("hour of day")
     ax.set_ylabel("calls (training zones)")
     ax.legend(fontsize=8)
-    return by_zone, save_figure(fig, folder / "emergency_by_hour.png")
+    out = (by_zone, save_figure(fig, folder / "emergency_by_hour.png"))
+    if result.phases is not None and result.phases.times:
+        out += (phase_figure(result.phases, folder),)
+    return out
+
+
+def phase_figure(phases: Phases, folder: Path) -> Path:
+    """One panel per phase fit: the training times' empirical CDF against the fitted and the
+    prior lognormal's (minutes, log scale), with the KS p-values."""
+    import matplotlib.pyplot as plt
+
+    from twin.observations.fit import save_figure
+
+    names = list(phases.times)
+    cols = min(3, len(names))
+    rows = math.ceil(len(names) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.3 * cols, 2.6 * rows), squeeze=False)
+    for ax, name in zip(axes.ravel(), names, strict=False):
+        x = np.sort(phases.times[name])
+        kind, _, what = name.partition(" ")
+        fit = (phases.handling if kind == "call_handling" else phases.turnout)[what]
+        grid = np.geomspace(max(x[0] * 0.8, 1e-3), x[-1] * 1.25, 200)
+        ax.step(x, np.arange(1, len(x) + 1) / len(x), "k-", where="post", lw=1,
+                label=f"observed (n={len(x)})")
+        ax.plot(grid, lognormal_cdf(fit.mean_min, fit.cv)(grid), "C0-", label=f"fitted (KS p {fit.ks_p:.2g})")
+        ax.plot(grid, lognormal_cdf(*phases.priors[name])(grid), "C1--",
+                label=f"prior (KS p {fit.prior_ks_p:.2g})")
+        ax.set_xscale("log")
+        ax.set_title(name.replace("_", " "), fontsize=9)
+        ax.set_xlabel("minutes", fontsize=8)
+        ax.legend(fontsize=6)
+    for ax in axes.ravel()[len(names):]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return save_figure(fig, folder / "emergency_phases.png")

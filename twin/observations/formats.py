@@ -87,6 +87,13 @@ FORMATS: dict[str, Format] = {f.kind: f for f in (
                required=False, blank=True),
         Column("on_scene_min", "float", "minutes the first unit spent on scene (empty: unknown)", low=0,
                required=False, blank=True),
+        Column("call_handling_min", "float", "call to the dispatch decision, minutes (at most response_min; "
+               "empty: unknown)", low=0, required=False, blank=True),
+        Column("turnout_min", "float", "dispatch to leaving the station of the first unit on scene, minutes "
+               "(0: it was sent from the road; call_handling_min + turnout_min at most response_min; empty: "
+               "unknown)", low=0, required=False, blank=True),
+        Column("unit_kind", "text", "kind of the first unit on scene (ambulance, fire_engine, police_car, "
+               "utility_crew; empty: unknown)", required=False, blank=True),
     ), one_of=((("x", "y"), ("zone",)),)),
     Format("waste_fill", "bin fill-level readings (sensors or crews)", (
         Column("bin", "int", "bin id (state/bins.parquet `bin` of a run)", low=0),

@@ -159,6 +159,13 @@ def _incidents(run: _Run, ref: Reference, rng, share: float, noise: float) -> pd
                           "response_min": table.response_s.to_numpy() / 60.0})
     if "on_scene_s" in table:
         frame["on_scene_min"] = table.on_scene_s.to_numpy() / 60.0
+    # the phases the run records call by call (docs/emergency.md, "Phase model and sources")
+    if "call_handling_s" in table:
+        frame["call_handling_min"] = table.call_handling_s.to_numpy() / 60.0
+    if "turnout_s" in table:
+        frame["turnout_min"] = table.turnout_s.to_numpy() / 60.0
+    if "arrival_kind" in table:
+        frame["unit_kind"] = table.arrival_kind.astype(str).to_numpy()
     return frame
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from twin.csv_rows import csv_rows
+from twin.emergency.config import UNIT_KINDS
 from twin.errors import TwinInputError
 from twin.numbers import MAX_MAGNITUDE, check_column, parse_float
 from twin.observations.formats import FORMATS, SOURCES, SUFFIXES, Format
@@ -239,12 +240,18 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def _text(raw: _Raw, name: str, allowed: tuple[str, ...] | None) -> np.ndarray:
+def _text(raw: _Raw, name: str, allowed: tuple[str, ...] | None, blank: bool = False) -> np.ndarray:
+    """The text column ``name``: each value one of ``allowed`` (any non-empty text when None), or
+    empty where ``blank`` (unknown)."""
     values = np.array(["" if _missing(v) else str(v).strip() for v in raw.columns[name]], dtype=object)
-    bad = np.flatnonzero(values == "") if allowed is None else np.flatnonzero(~np.isin(values, allowed))
+    bad = values == "" if allowed is None else ~np.isin(values, allowed)
+    if blank:
+        bad &= values != ""
+    bad = np.flatnonzero(bad)
     if bad.size:
         i = int(bad[0])
         shown = _allowed(allowed) if allowed is not None else "a non-empty value"
+        shown += " or empty (unknown)" if blank else ""
         raise TwinInputError(f"{raw.where(i)}: column {name} is {values[i][:40]!r}; allowed: {shown}")
     return values
 
@@ -351,8 +358,8 @@ def read_kind(path: str | Path, kind: str, ref: Reference) -> pd.DataFrame:
     for col in fmt.columns:
         if col.type == "text" and col.name in present:
             allowed = {"zone": ref.zones, "stream": STREAMS, "type": ref.types,
-                       "source": SOURCES.get(kind)}.get(col.name)
-            frame[col.name] = pd.Series(_text(raw, col.name, allowed), dtype="string")
+                       "source": SOURCES.get(kind), "unit_kind": UNIT_KINDS}.get(col.name)
+            frame[col.name] = pd.Series(_text(raw, col.name, allowed, col.blank), dtype="string")
     _finish(raw, kind, frame, ref)
     if fmt.key:
         dup = frame.duplicated(list(fmt.key), keep="first").to_numpy()
@@ -384,9 +391,34 @@ def _finish(raw: _Raw, kind: str, frame: pd.DataFrame, ref: Reference) -> None:
         frame["zone"] = pd.Series([""] * len(frame), dtype="string")
         frame["zone_index"] = np.full(len(frame), -1, dtype=np.int64)
     if kind == "incidents":
-        for name in ("x", "y", "response_min", "on_scene_min"):
+        for name in ("x", "y", "response_min", "on_scene_min", "call_handling_min", "turnout_min"):
             if name not in frame:
                 frame[name] = np.nan
+        if "unit_kind" not in frame:
+            frame["unit_kind"] = pd.Series([""] * len(frame), dtype="string")
+        _check_phases(raw, frame)
+
+
+PHASE_TOLERANCE_MIN = 1e-6
+"""Rounding allowed when the phases of a call are checked against its response, minutes."""
+
+
+def _check_phases(raw: _Raw, frame: pd.DataFrame) -> None:
+    """A call's handling and turnout are parts of its response (call to first arrival): their sum
+    may not exceed ``response_min`` where all are known (an unknown phase counts as 0)."""
+    handling = frame["call_handling_min"].to_numpy(np.float64)
+    turnout = frame["turnout_min"].to_numpy(np.float64)
+    response = frame["response_min"].to_numpy(np.float64)
+    parts = np.nan_to_num(handling) + np.nan_to_num(turnout)
+    over = np.isfinite(response) & (parts > response + PHASE_TOLERANCE_MIN * (1.0 + response))
+
+    def message(i: int) -> str:
+        phases = (("call_handling_min", handling[i]), ("turnout_min", turnout[i]))
+        given = " + ".join(n for n, v in phases if np.isfinite(v))
+        return (f"{given} = {parts[i]:g} is larger than response_min {response[i]:g} (the response, call to "
+                "first arrival, includes call handling and turnout)")
+
+    _refuse(raw, over, message)
 
 
 def observation_files(folder: str | Path) -> dict[str, Path]:
