@@ -8,7 +8,9 @@ Analysis plots: sensitivity indices per indicator and input; maximum regret per 
 
 from __future__ import annotations
 
+import dataclasses
 import html
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -222,11 +224,23 @@ def _headline_plot(result: Experiment):
     return fig
 
 
+@dataclasses.dataclass(frozen=True)
+class Section:
+    """A sub-section a caller adds to one policy's part of an experiment report (e.g. a check of
+    the effects against expectations): a heading, paragraphs, then a table (optional)."""
+
+    heading: str
+    paragraphs: tuple[str, ...] = ()
+    table: pd.DataFrame | None = None
+
+
 def write_experiment_report(result: Experiment, path: str | Path, title: str = "Experiment",
-                            preface: tuple[str, ...] = ()) -> Path:
+                            preface: tuple[str, ...] = (),
+                            sections: Mapping[str, Sequence[Section]] | None = None) -> Path:
     """Write the experiment report (``.md`` or ``.html``): for each policy, its effects against
     the parent with intervals and signal-to-noise flags, and the comparison plots. ``preface``:
-    paragraphs put first (how the report was made)."""
+    paragraphs put first (how the report was made); ``sections``: per policy file (as in
+    :attr:`PolicyEffect.file`), sub-sections put after its summary line, before its table."""
     doc = _Document(Path(path))
     for text in preface:
         doc.paragraph(text)
@@ -245,6 +259,14 @@ def write_experiment_report(result: Experiment, path: str | Path, title: str = "
         doc.heading(f"{Path(effect.file).name}")
         doc.paragraph(f"{effect.file} against {result.parent_file}; year {c.year}; {design_note(c)}.")
         doc.paragraph(f"Summary: {summary_line(effect)}.")
+        for section in (sections or {}).get(effect.file, ()):
+            doc.heading(section.heading, level=3)
+            for text in section.paragraphs:
+                doc.paragraph(text)
+            if section.table is not None:
+                doc.table(section.table)
+        if sections:
+            doc.heading("Every indicator", level=3)
         doc.table(readable_effects(effect))
         for label, keys in (("the parent", c.only_a), ("the policy", c.only_b)):
             if keys:
