@@ -8,6 +8,7 @@ names it); and data made by the scenario itself leaving its keys unchanged beyon
 from __future__ import annotations
 
 import dataclasses
+import html
 from pathlib import Path
 
 import numpy as np
@@ -219,6 +220,37 @@ def test_emergency_fitter_on_its_own_run_changes_nothing_beyond_tolerance(tmp_pa
         assert keys[key].fit["ks_p"] > 0.01 and keys[key].fit["prior_ks_p"] > 0.01, key
     assert keys["emergency.turnout_min.ambulance"].value == pytest.approx(1.5, rel=0.15)
     assert keys["emergency.turnout_cv"].value == pytest.approx(0.3, rel=0.25)
+
+
+def test_html_report_has_the_markdown_reports_content_and_plots(tmp_path):
+    """`--report R.html` (the sweep reports' writer): the same headings, fitted keys, kept lines
+    and plots as the Markdown report, as HTML (lists, tables, images, no Markdown syntax left)."""
+    import re
+
+    from twin.observations.calibrate import calibrate
+    from twin.observations.observe import observe
+    from twin.scenario.run import run
+
+    scenario_file = tmp_path / "em.toml"
+    scenario_file.write_text('[scenario]\nname = "em"\ncity = "testville"\nhorizon_years = 1\n'
+                             'period_days = 4\n\n[emergency]\nrate_scale = 10.0\n', encoding="utf-8")
+    run(scenario_file, tmp_path / "run")
+    others = {kind: 0.0 for kind in ("counts", "travel_times", "waste_fill", "weighbridge", "population")}
+    observe(tmp_path / "run", tmp_path / "obs", sample=others, seed=2)
+    for report in ("cal.md", "cal.html"):
+        calibrate(scenario_file, tmp_path / "obs", tmp_path / report.replace(".", "_") / "cal.toml",
+                  report=tmp_path / report, progress=lambda line: None)
+    md, page = (tmp_path / "cal.md").read_text(), (tmp_path / "cal.html").read_text()
+    assert page.startswith("<!doctype html>") and "<h2>emergency</h2>" in page and "<h2>Hold-out</h2>" in page
+    assert "<ul><li>Calibrated by <code>twin calibrate</code>" in page and "<table" in page
+    images = re.findall(r"!\[[^]]*\]\(([^)]+)\)", md)
+    assert [Path(i).name for i in images] == [Path(i).name for i in re.findall(r'<img src="([^"]+)"', page)]
+    assert "emergency_phases.png" in " ".join(images)
+    for src in re.findall(r'<img src="([^"]+)"', page):
+        assert (tmp_path / src).is_file(), src
+    for line in re.findall(r"^(?:Kept|Note): (.+)$", md, flags=re.M):
+        assert html.escape(line.split("`")[0]) in page, line
+    assert "![" not in page and "\n- " not in page
 
 
 def phase_calls(city, cfg: EmergencyConfig, days: float, seed: int = 0) -> pd.DataFrame:

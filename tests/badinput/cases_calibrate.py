@@ -11,6 +11,18 @@ from badinput import Case
 COUNTS = "link,year,start_s,end_s,vehicles\n5,2025,0,900,12\n6,2025,0,900,3\n"
 GOOD = {"obs/counts.csv": COUNTS}
 
+INCIDENTS = ("year,time_s,zone,type,response_min,call_handling_min,turnout_min,unit_kind\n"
+             "2025,60,old_town-001,medical,8.0,1.0,0.5,ambulance\n"
+             "2025,90,old_town-002,crime,6.0,1.0,0.5,police_car\n")
+
+
+def incidents(old: str, new: str, row: int = 1) -> dict[str, str]:
+    """:data:`INCIDENTS` with ``old`` replaced by ``new`` in data row ``row`` (1 first)."""
+    lines = INCIDENTS.splitlines(keepends=True)
+    assert old in lines[row], old
+    lines[row] = lines[row].replace(old, new, 1)
+    return {"obs/incidents.csv": "".join(lines)}
+
 
 def calibrate(*extra: str, observed: str = "{tmp}/obs", out: str = "{tmp}/cal.toml") -> tuple[str, ...]:
     return ("calibrate", "{root}/scenarios/testville_quick.toml", "--observed", observed, "--out", out,
@@ -43,8 +55,21 @@ CASES = [
          "obs holds no observations it fits (any of population.csv)", files=GOOD),
     Case("calibrate-out-not-toml", calibrate(out="{tmp}/cal.txt"),
          "the calibrated scenario must be a .toml file", files=GOOD),
-    Case("calibrate-report-not-md", calibrate("--report", "{tmp}/cal.html"), "the report must be a .md file",
-         files=GOOD),
+    Case("calibrate-report-not-md-or-html", calibrate("--report", "{tmp}/cal.txt"),
+         "cal.txt: the report must end in .md or .html", files=GOOD),
+    Case("calibrate-call-handling-negative", calibrate(), "incidents.csv, line 3: column call_handling_min "
+         "must be >= 0", files=incidents("1.0,0.5,police_car", "-1.0,0.5,police_car", row=2)),
+    Case("calibrate-turnout-not-a-number", calibrate(), "incidents.csv, line 2: column turnout_min",
+         files=incidents("1.0,0.5,ambulance", "1.0,soon,ambulance")),
+    Case("calibrate-phases-over-response", calibrate(),
+         "line 2: call_handling_min + turnout_min = 5 is larger than response_min 4",
+         files=incidents("8.0,1.0,0.5", "4.0,3.0,2.0")),
+    Case("calibrate-handling-over-response", calibrate(),
+         "line 2: call_handling_min = 9 is larger than response_min 8",
+         files=incidents("1.0,0.5,ambulance", "9.0,,ambulance")),
+    Case("calibrate-unit-kind-unknown", calibrate(),
+         "line 2: column unit_kind is 'tank'; allowed: ambulance, fire_engine, police_car, utility_crew or "
+         "empty (unknown)", files=incidents("0.5,ambulance", "0.5,tank")),
     Case("calibrate-out-exists", calibrate(), "cal.toml: exists; choose another name or pass --force",
          files={**GOOD, "cal.toml": "# an earlier calibration\n"}),
     Case("calibrate-out-is-folder", calibrate(out="{tmp}/cal.toml"), "cal.toml: cannot write: it is a folder",

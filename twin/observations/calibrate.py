@@ -8,8 +8,8 @@ resumable), then write
 
 - ``CALIBRATED.toml``: ``extends`` the input scenario and sets only the fitted keys, under a
   comment block saying what was fitted, from which files and rows, and how well;
-- the report (``CALIBRATED.md`` unless ``--report``): per domain the fitted keys, the figures on
-  the training and the hold-out rows, and the plots;
+- the report (``CALIBRATED.md`` unless ``--report``; Markdown, or HTML for ``.html``): per domain
+  the fitted keys, the figures on the training and the hold-out rows, and the plots;
 - the work folder ``CALIBRATED.calibration/``: each batch of evaluations as a sweep folder
   (``evaluations/DOMAIN-NNN``) and the plots (``figures/``). Started again with the same
   scenario, observations and options, a calibration finds its finished runs there.
@@ -125,8 +125,9 @@ def _check_options(out: Path, report: Path, budget: int, holdout: float, domains
                    force: bool) -> None:
     if out.suffix != ".toml":
         raise TwinInputError(f"--out {out}: the calibrated scenario must be a .toml file")
-    if report.suffix != ".md":
-        raise TwinInputError(f"--report {report}: the report must be a .md file")
+    from twin.sweep.report import check_report_path
+
+    check_report_path(report)
     if budget < 1:
         raise TwinInputError(f"--budget {budget}: give at least 1 simulation run")
     if not 0.0 <= holdout < 1.0:

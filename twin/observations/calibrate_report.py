@@ -1,8 +1,8 @@
-"""The Markdown report of ``twin calibrate``: per domain what was fitted and how well, with plots."""
+"""The report of ``twin calibrate``, Markdown or HTML (by its suffix; the sweep reports' writer):
+per domain what was fitted and how well, with plots."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -22,11 +22,9 @@ def write_report(result: Calibration, scenario_file: str | Path, observed: str |
     from twin.sweep.report import _Document
 
     doc = _Document(result.report)
-    doc.paragraph("\n".join(f"- {line}" if not line.startswith("  ") else f"  - {line.strip()}"
-                            for line in summary_lines(result, scenario_file, observed, files, holdout, seed)))
+    doc.bullets(summary_lines(result, scenario_file, observed, files, holdout, seed))
     doc.paragraph(f"The calibrated scenario: `{result.out}` (it `extends` the input and sets only the "
                   f"fitted keys). Runs and plots: `{result.work}`.")
-    here = result.report.resolve().parent
     for fit in result.fits:
         doc.heading(fit.domain)
         if fit.fitted:
@@ -44,8 +42,7 @@ def write_report(result: Calibration, scenario_file: str | Path, observed: str |
         for line in fit.notes:
             doc.paragraph(f"Note: {line}")
         for figure in fit.figures:
-            name = Path(os.path.relpath(Path(figure).resolve(), here)).as_posix()
-            doc.paragraph(f"![{fit.domain}: {Path(figure).stem}]({name})")
+            doc.image(Path(figure), f"{fit.domain}: {Path(figure).stem}")
     doc.heading("Hold-out")
     doc.paragraph(f"{holdout:.0%} of each kind's keys (whole detectors, zones, bins or days; seed {seed}) "
                   "were held out and never seen by a fit; their figures:")

@@ -85,6 +85,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=SEED, default=0, help="seed of the hold-out draw and the fits (default 0)")
     p.add_argument("--domains", metavar="D1,D2", help=f"fit only these domains ({', '.join(FITTER_KINDS)}; "
                                                       "default: all with observations)")
-    p.add_argument("--report", help="Markdown report (default: the --out file with .md)")
+    p.add_argument("--report", help="report, Markdown (.md) or HTML (.html) with the same content and plots "
+                                    "(default: the --out file with .md)")
     p.add_argument("--force", action="store_true", help="replace an existing --out file and report")
     p.set_defaults(func=_cmd_calibrate)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -44,6 +46,11 @@ def _markdown_table(frame: pd.DataFrame) -> str:
     return "\n".join([head, rule, *body])
 
 
+def _inline(text: str) -> str:
+    """``text`` as HTML: escaped, Markdown code spans (between backticks) as ``<code>``."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+
 def check_report_path(path: str | Path) -> Path:
     """``path`` as a Path if it names a Markdown or HTML report; one line otherwise."""
     path = Path(path)
@@ -66,7 +73,34 @@ class _Document:
         )
 
     def paragraph(self, text: str) -> None:
-        self.parts.append(f"<p>{html.escape(text)}</p>" if self.html else f"{text}\n")
+        self.parts.append(f"<p>{_inline(text)}</p>" if self.html else f"{text}\n")
+
+    def bullets(self, lines: Sequence[str]) -> None:
+        """A list of ``lines``; a line starting with two spaces is an item of the item before it."""
+        if not self.html:
+            self.parts.append("\n".join(f"  - {line.strip()}" if line.startswith("  ") else f"- {line}"
+                                        for line in lines) + "\n")
+            return
+        out, inner = ["<ul>"], False
+        for line in lines:
+            sub = line.startswith("  ")
+            if sub and not inner:
+                out.append("<ul>")
+            elif not sub and inner:
+                out.append("</ul>")
+            inner = sub
+            out.append(f"<li>{_inline(line.strip())}</li>")
+        out.append("</ul></ul>" if inner else "</ul>")
+        self.parts.append("".join(out))
+
+    def image(self, image: Path, caption: str) -> None:
+        """An image file already written (by a caller's plot), linked relative to the report."""
+        name = Path(os.path.relpath(Path(image).resolve(), self.path.resolve().parent)).as_posix()
+        if self.html:
+            self.parts.append(f'<figure><img src="{html.escape(name)}" alt="{html.escape(caption)}">'
+                              f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+        else:
+            self.parts.append(f"![{caption}]({name})\n")
 
     def table(self, frame: pd.DataFrame) -> None:
         if self.html:
