@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
             result = experiment(policies, args.out, replicates=args.replicates, workers=args.workers,
                                 scheduler=args.scheduler, resume=args.resume, progress=True,
                                 ready=lambda: warm_up("run", when_cold_only=True))
-        sections, verdicts = {}, []
+        sections, verdicts, summaries = {}, [], []
         for effect in result.effects:
             mine = expected.get(Path(effect.file).stem)
             if mine is None:
@@ -304,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
             section, found = check_policy(effect, mine, _relative(args.expectations))
             sections[effect.file] = [section]
             verdicts += found
+            summaries.append(f"{Path(effect.file).stem}: "
+                             f"{expert_summary(found, [e.indicator for e in mine.expect])}.")
     except TwinInputError as exc:
         print(f"policy_results: error: {exc}", file=sys.stderr)
         return 2
@@ -327,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         f"written). {checked} of {len(result.effects)} policies checked, "
         f"{verdicts.count('as expected')} of {len(verdicts)} effects as expected; each policy's "
         "\"Expert check\" below gives the verdicts, and an effect outside its range is discussed there.")
+    preface += summaries
     if len(policies) < len(every) or result.replicates < 10:
         preface.append(
             f"A partial result: the full one runs every policy ({len(every)}) and the parent with 10 "
