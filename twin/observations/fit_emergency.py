@@ -754,7 +754,7 @@ def emergency_figures(result: EmergencyResult, zone_names: Sequence[str], folder
 
 def phase_figure(phases: Phases, folder: Path) -> Path:
     """One panel per phase fit: the training times' empirical CDF against the fitted and the
-    prior lognormal's (minutes, log scale), with the KS p-values."""
+    prior lognormal's (minutes), with the KS p-values."""
     import matplotlib.pyplot as plt
 
     from twin.observations.fit import save_figure
@@ -767,13 +767,12 @@ def phase_figure(phases: Phases, folder: Path) -> Path:
         x = np.sort(phases.times[name])
         kind, _, what = name.partition(" ")
         fit = (phases.handling if kind == "call_handling" else phases.turnout)[what]
-        grid = np.geomspace(max(x[0] * 0.8, 1e-3), x[-1] * 1.25, 200)
+        prior = phases.priors[name]
+        grid = np.linspace(0.0, 1.1 * max(x[-1], prior[0] * (1.0 + 3.0 * prior[1])), 300)
         ax.step(x, np.arange(1, len(x) + 1) / len(x), "k-", where="post", lw=1,
                 label=f"observed (n={len(x)})")
         ax.plot(grid, lognormal_cdf(fit.mean_min, fit.cv)(grid), "C0-", label=f"fitted (KS p {fit.ks_p:.2g})")
-        ax.plot(grid, lognormal_cdf(*phases.priors[name])(grid), "C1--",
-                label=f"prior (KS p {fit.prior_ks_p:.2g})")
-        ax.set_xscale("log")
+        ax.plot(grid, lognormal_cdf(*prior)(grid), "C1--", label=f"prior (KS p {fit.prior_ks_p:.2g})")
         ax.set_title(name.replace("_", " "), fontsize=9)
         ax.set_xlabel("minutes", fontsize=8)
         ax.legend(fontsize=6)
