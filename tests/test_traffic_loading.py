@@ -92,13 +92,16 @@ def test_free_flow_trip_times_equal_shortest_path_times(testville):
     n = 200
     o, d = rng.integers(0, net.n_nodes, n), rng.integers(0, net.n_nodes, n)
     trips = Trips.from_arrays(o, d, rng.uniform(0, 3600, n), 1)
-    load = simulate(net, trips, LoadingSettings(time_step_s=0.5, platoon=1, horizon_s=4 * 3600.0))
+    settings = LoadingSettings(time_step_s=0.5, platoon=1, route_noise=0.0, horizon_s=4 * 3600.0)
+    load = simulate(net, trips, settings)
     tt, free = load.row_travel_time_s(), load.free_flow_row_time_s()
     assert (load.veh_link == ARRIVED).all()
-    # each link costs its free-flow time rounded up to a step, departures wait for the next step
-    links = load.rec_exits.sum()
+    # a row enters its first link as it departs and leaves each link as it reaches its end (both
+    # inside a step), so a trip meeting no other takes its exact shortest time whatever the step
+    # (the old rule, each link and departure rounded up to a whole step, fails this); the few
+    # held behind another vehicle (inflow budget, FIFO) take longer, none shorter
     assert np.all(tt >= free - 1e-9)
-    assert tt.sum() - free.sum() <= 0.5 * (links + n) + 1e-6
+    assert np.mean(tt > free + 1e-6) < 0.05
 
 
 def test_trip_rows_split_counts_into_platoons():

@@ -112,15 +112,16 @@ def reference_loading(load: DynamicLoading, until_s: float, equal_shares: bool =
         load_veh = occ[link] + ghost[link]
         return in_b[link] >= size - BUDGET_EPS and (load_veh <= 0 or load_veh + size <= load.storage[link])
 
-    def enter(link, row, size, t):
+    def enter(link, row, size, at):
         queue[link].append(row)
         rows_at[link_to[link]] += 1
         in_b[link] -= size
         occ[link] += size
-        ready[row] = t + load.fft[link]
+        ready[row] = at + load.fft[link]
 
     for step in range(int(round(until_s / dt))):
         t = step * dt
+        mid = t - 0.5 * dt  # a step covers (t - dt, t]; rows held from before move at its midpoint
         if t >= next_update - 1e-9:  # route table on the current queues
             queued = np.zeros(m)
             for link in range(m):
@@ -158,7 +159,7 @@ def reference_loading(load: DynamicLoading, until_s: float, equal_shares: bool =
                 link = ready_links[int(np.argmin(keys))]  # the first of equal keys
                 key = min(keys)
                 blocked.add(link)
-                if not green_now(t, sig.cycle_s[link], sig.start_s[link], sig.green_s[link]):
+                if not green_now(mid, sig.cycle_s[link], sig.start_s[link], sig.green_s[link]):
                     continue
                 row = queue[link][0]
                 size = size_of[row]
@@ -182,28 +183,29 @@ def reference_loading(load: DynamicLoading, until_s: float, equal_shares: bool =
                 out_b[link] -= size
                 occ[link] -= size
                 exits[link] += size
+                at = ready[row] if ready[row] > t - dt else mid  # exact if it got there in this step
                 if load.wave_time_s[link] > 0:
-                    ghosts[link].append((t + load.wave_time_s[link], size))
+                    ghosts[link].append((at + load.wave_time_s[link], size))
                     ghost[link] += size
                 if last:
-                    arrive[row] = t
+                    arrive[row] = at
                     end_node[row] = node
                 else:
-                    enter(nxt, row, size, t)
+                    enter(nxt, row, size, at)
                     pos[row] += 1
         still = []
         for row in waiting:
             origin, size = load.veh_origin[row], size_of[row]
             if not own[row] and dist[dest_idx[row]][origin] == 0:
-                arrive[row] = t
+                arrive[row] = load.veh_depart[row]
                 end_node[row] = origin
                 continue
             if enroute and not own[row]:
                 link = choose(out_start, link_to, origin, dest_idx[row], row, times, dist, s.route_noise)
             else:
                 link = links[pos[row]]
-            if link >= 0 and fits(link, size, t):
-                enter(link, row, size, t)
+            if link >= 0 and fits(link, size, t):  # at its departure if that was in this step
+                enter(link, row, size, load.veh_depart[row] if load.veh_depart[row] > t - dt else mid)
             else:
                 still.append(row)
         waiting = still

@@ -36,6 +36,16 @@ the destination zone's connectors (open links take positive time, so no other no
 row that carries its own path (a bus, ``veh_path_end > 0``) follows it in either route choice and
 arrives at its end. ``veh_end_node`` keeps the node each row arrived at (its origin for a row
 already at its destination).
+
+Time: the step at ``t`` covers ``(t - dt, t]``. A row that departed, or reached its link's end
+(``veh_ready``), inside that interval moves at that exact time; a row held over from an earlier
+step (waiting behind a queue, a budget, a full next link or a red light) moves at the step's
+midpoint ``t - dt / 2``. Those times are what ``veh_enter``, ``veh_ready``, ``veh_arrive``,
+``path_enter``, the ghosts' ``g_time`` and the vehicle-seconds record; a row's readiness, room
+and budgets are still tested at ``t``, a signal's green at the midpoint, and records are filed
+under the interval of ``t``. So a link traversed in free flow takes exactly its free-flow time
+and a held move is off by at most half a step either way; taking every move at ``t`` (the rule
+before) rounded each traversal and departure up to a whole step.
 """
 
 from __future__ import annotations
@@ -186,7 +196,8 @@ def _refill(link, t, dt, max_size, link_cap_vps, link_out_vps, link_open, out_bu
 @njit(cache=True, inline="always")
 def _enter(link, row, size, t, link_to, link_fft, q_off, q_head, q_len, q_buf, in_budget, occ,
            node_rows, max_occ, veh_link, veh_enter, veh_ready):
-    """Row ``row`` (``size`` vehicles) joins the tail of ``link`` at time ``t``."""
+    """Row ``row`` (``size`` vehicles) joins the tail of ``link`` at time ``t`` (s; the midpoint of
+    the step, or the row's departure, see :func:`run_steps`): it may leave from ``t + fft``."""
     _push(link, row, q_off, q_head, q_len, q_buf)
     in_budget[link] -= size
     occ[link] += size
@@ -314,6 +325,7 @@ def run_steps(
     n_intervals = rec_exits.shape[0]
     for step in range(n_steps):
         t = t0 + step * dt
+        mid = t - 0.5 * dt  # the step covers (t - dt, t]: held rows move at its midpoint
         k = min(int(t // interval_s), n_intervals - 1)
         # departures join the waiting rows, in departure order
         while counters[0] < n_rows and veh_depart[veh_order[counters[0]]] <= t:
@@ -349,7 +361,7 @@ def run_steps(
                     break
                 # a link that cannot send now cannot later in this step (supplies only shrink)
                 link_stamp[link] = stamp
-                if not is_green(link, t, sig_cycle, sig_start, sig_green):
+                if not is_green(link, mid, sig_cycle, sig_start, sig_green):
                     continue
                 row = q_buf[q_off[link] + q_head[link]]
                 size = veh_size[row]
@@ -371,25 +383,28 @@ def run_steps(
                 link_stamp[link] = 0
                 node_clock[node] = key
                 link_tag[link] = key + size / link_out_vps[link]
-                _leave(link, size, t, link_wave, q_off, q_head, q_len, g_time, g_len, ghost, occ)
+                # it leaves when it reached the link's end if that was in this step, else mid-step
+                ready = veh_ready[row]
+                at = ready if ready > t - dt else mid
+                _leave(link, size, at, link_wave, q_off, q_head, q_len, g_time, g_len, ghost, occ)
                 out_budget[link] -= size
                 node_rows[node] -= 1
                 counters[6] += 1
                 rec_exits[k, link] += size
-                rec_time[k, link] += size * (t - veh_enter[row])
+                rec_time[k, link] += size * (at - veh_enter[row])
                 rec_vkm[k, link] += size * link_length[link] / 1000.0
                 if nxt < 0:
                     veh_link[row] = ARRIVED
-                    veh_arrive[row] = t
+                    veh_arrive[row] = at
                     veh_end_node[row] = node
                     counters[3] += size
                     counters[4] -= size
                 else:
-                    _enter(nxt, row, size, t, link_to, link_fft, q_off, q_head, q_len, q_buf, in_budget,
+                    _enter(nxt, row, size, at, link_to, link_fft, q_off, q_head, q_len, q_buf, in_budget,
                            occ, node_rows, max_occ, veh_link, veh_enter, veh_ready)
                     veh_path_pos[row] += 1
                     if veh_path_end[row] > 0:
-                        path_enter[veh_path_pos[row]] = t
+                        path_enter[veh_path_pos[row]] = at
         # waiting rows enter their first link (FIFO per link: a blocked link blocks later rows)
         kept = 0
         for i in range(counters[1]):
@@ -399,7 +414,7 @@ def run_steps(
             own = veh_path_end[row] > 0
             if not own and dist[veh_dest_idx[row], origin] == 0.0:
                 veh_link[row] = ARRIVED
-                veh_arrive[row] = t
+                veh_arrive[row] = veh_depart[row]  # already there: arrives as it departs
                 veh_end_node[row] = origin
                 counters[3] += size
                 counters[5] -= size
@@ -415,10 +430,12 @@ def run_steps(
                         in_budget, budget_t, sig_cycle, sig_start, sig_green)
             if first_link >= 0 and _fits(first_link, size, t, occ, link_extra, link_storage, in_budget,
                                          q_off, q_head, q_buf, g_time, g_len, ghost, veh_size):
-                _enter(first_link, row, size, t, link_to, link_fft, q_off, q_head, q_len, q_buf, in_budget,
-                       occ, node_rows, max_occ, veh_link, veh_enter, veh_ready)
+                # a row that departed in this step enters as it departs, one that waited mid-step
+                start = veh_depart[row] if veh_depart[row] > t - dt else mid
+                _enter(first_link, row, size, start, link_to, link_fft, q_off, q_head, q_len, q_buf,
+                       in_budget, occ, node_rows, max_occ, veh_link, veh_enter, veh_ready)
                 if veh_path_end[row] > 0:
-                    path_enter[veh_path_pos[row]] = t
+                    path_enter[veh_path_pos[row]] = start
                 counters[4] += size
                 counters[5] -= size
             else:
