@@ -708,12 +708,16 @@ def fit_phases(cfg: EmergencyConfig, names: Sequence[str], incidents: pd.DataFra
     every = {f"call handling {k}": f for k, f in fits["handling"].items()}
     every.update({f"turnout {k}": f for k, f in fits["turnout"].items()})
     rejected = [f"{name} ({', '.join(f.rejected)})" for name, f in every.items() if f.rejected]
+    checks = sum(1 + int(f.holdout_n > 0) for f in every.values())
+    false_alarm = 1.0 - (1.0 - KS_LEVEL) ** checks
+    chance = f"{checks} checks: a true model has one or more rejected {false_alarm:.0%} of the time"
     notes = ["emergency phases: lognormal maximum likelihood of call handling per type and of turnout per "
              "unit kind (one CV shared by the kinds, as the config has it; zero turnouts, units sent from "
              "the road, left out" + (f"; {unknown} turnout times of types sending several kinds, with no "
                                      "unit_kind, left out" if unknown else "") + "); Kolmogorov-Smirnov "
-             f"checks at {KS_LEVEL:g}: " + ("; ".join(rejected) + " rejected" if rejected else
-                                              f"none of {len(every)} rejected" if every else "no fit")]
+             f"checks (training and hold-out) at {KS_LEVEL:g}: "
+             + (f"{'; '.join(rejected)} rejected ({chance})" if rejected else
+                f"none rejected ({chance})" if every else "no fit")]
     return Phases(fits["handling"], fits["turnout"], times, priors, fitted, kept, notes)
 
 
