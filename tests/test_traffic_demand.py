@@ -213,3 +213,52 @@ def test_zone_trip_factors_scale_a_zones_trips_and_leave_the_draws_alone_without
     assert sent[1] == pytest.approx(3.0 * sent[0], rel=0.2)
     factor[target] = 0.0
     assert not np.isin(draw(factor).origin, list(only)).any()
+
+
+def test_each_zone_draws_from_its_own_stream(testville):
+    """Common random numbers per zone: tripling one district's demand leaves every platoon of the
+    other district's zones bitwise the same (origin, destination, departure), and the draws are
+    reproducible. Wrong model rejected: one stream for all zones (today's zone order, a zone's extra
+    trips shift every later zone's draws) would change the other district's platoons."""
+    from twin.traffic.demand import generate_trips, zone_trip_factors
+
+    skim, places = _skim(testville), _places(testville)
+    old = testville.zones.district == testville.districts.index("old_town")
+    start = places["origins"].start
+
+    def nodes(district):
+        node = places["origins"].node
+        return {int(n) for z in np.flatnonzero(district) for n in node[start[z]:start[z + 1]]}
+
+    old_only, new_only = list(nodes(old) - nodes(~old)), list(nodes(~old) - nodes(old))  # a node's district
+
+    def draw(factors):
+        trips = generate_trips(testville, testville.zones.population, testville.zones.jobs, skim,
+                               trip_rate=2.0, platoon=1, rng=np.random.default_rng(7),
+                               zone_factor=zone_trip_factors(testville, factors), **places)[0]
+        rows = np.isin(trips.origin, new_only)
+        return (np.stack([trips.origin[rows], trips.destination[rows]]), trips.depart_s[rows],
+                int(np.isin(trips.origin, old_only).sum()))
+
+    base, boosted, again = draw({}), draw({"old_town": 3.0}), draw({})
+    assert boosted[2] == pytest.approx(3.0 * base[2], rel=0.1)  # the boosted district's own trips
+    for a, b in ((base, boosted), (base, again)):
+        np.testing.assert_array_equal(a[0], b[0])
+        np.testing.assert_array_equal(a[1], b[1])
+    assert len(base[1]) > 100 and old_only
+    assert not np.array_equal(draw({"new_town": 1.5})[1], base[1])  # the comparison sees a change
+    # raising a zone's demand keeps its platoons and adds new ones after them
+    zone = np.flatnonzero(~old)[0]
+    name = testville.zones.name[zone]
+    alone = list(nodes(np.arange(len(old)) == zone) - nodes(np.arange(len(old)) != zone))
+
+    def own(factors):
+        trips = generate_trips(testville, testville.zones.population, testville.zones.jobs, skim,
+                               trip_rate=2.0, platoon=1, rng=np.random.default_rng(7),
+                               zone_factor=zone_trip_factors(testville, factors), **places)[0]
+        rows = np.isin(trips.origin, alone)
+        return np.stack([trips.origin[rows], trips.destination[rows], trips.depart_s[rows]])
+
+    before, after = own({}), own({name: 1.5})
+    assert after.shape[1] > 1.3 * before.shape[1] > 10
+    np.testing.assert_array_equal(after[:, :before.shape[1]], before)

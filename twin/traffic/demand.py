@@ -13,6 +13,16 @@ buildings (weighted by residents), destinations the zone itself: a platoon ends 
 the zone's connectors it reaches (:mod:`twin.traffic.connectors`), so that routes need one
 shortest-path tree per zone. Platoons that start at a connector of their destination zone are
 dropped (they would not use a road); their number is returned.
+
+Common random numbers: each origin zone draws its platoons from its own stream, spawned per zone
+(:class:`numpy.random.SeedSequence`) from one draw of the caller's Generator: first one uniform
+that sets the zone's number of platoons by the Poisson inverse distribution function (monotone in
+the zone's expected platoons), then one row of four uniforms per platoon (destination, origin,
+departure hour, second in the hour, each by inverse transform). Changing one zone's demand (its
+``zone_trip_factor``) therefore leaves every other zone's platoons bitwise the same, and raising
+it keeps the zone's own platoons and adds new ones after them; so runs that differ in one
+district's factor differ by that district's added trips (``twin calibrate`` differentiates the
+link counts by district this way, :mod:`twin.observations.fit_traffic`).
 """
 
 from __future__ import annotations
@@ -64,6 +74,12 @@ def zone_trip_factors(city: City, factors: Mapping[str, float]) -> np.ndarray | 
     return out
 
 
+def _inverse_cdf(cumulative: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Indices drawn by inverse transform: for each uniform ``u`` in [0, 1), the first index whose
+    ``cumulative`` weight (non-decreasing, scaled to end at 1) exceeds it; zero weights are never drawn."""
+    return np.minimum(np.searchsorted(cumulative / cumulative[-1], u, side="right"), len(cumulative) - 1)
+
+
 def generate_trips(
     city: City,
     population: np.ndarray,
@@ -101,6 +117,8 @@ def generate_trips(
             gravity destinations (``trip_rate``, ``jobs`` and ``beta_per_min`` are then unused).
         zone_factor: per-zone multipliers of the trips sent (:func:`zone_trip_factors`); None: 1.
     """
+    from scipy.stats import poisson
+
     zones = city.zones
     n_zones = len(zones)
     profile = np.asarray(hourly_profile, dtype=np.float64)
@@ -116,21 +134,25 @@ def generate_trips(
         probs = np.divide(car_od, per_zone[:, None], out=np.zeros_like(car_od), where=per_zone[:, None] > 0)
     if zone_factor is not None:
         per_zone = per_zone * zone_factor
-    expected = per_zone * scale * share_in_period / platoon
-    n_out = rng.poisson(np.maximum(expected, 0.0))
-    starts, dests = [], []
-    for zone in range(n_zones):
+    expected = np.maximum(per_zone * scale * share_in_period / platoon, 0.0)
+    hour_cdf = np.cumsum(weights)
+    streams = np.random.SeedSequence(int(rng.integers(2**63))).spawn(n_zones)
+    draws = [np.random.Generator(np.random.PCG64(stream)) for stream in streams]
+    n_out = poisson.ppf(np.array([d.random() for d in draws]), expected).clip(0).astype(np.int64)
+    starts, dests, departs = [], [], []
+    for zone in range(n_zones):  # each zone draws from its own stream (common random numbers)
         k = int(n_out[zone])
         if k == 0 or probs[zone].sum() == 0:
             continue
-        dests.append(rng.choice(n_zones, size=k, p=probs[zone]))
+        u = draws[zone].random((k, 4))  # a platoon's draws: its row of u, whatever k
         own = slice(origins.start[zone], origins.start[zone + 1])
-        starts.append(rng.choice(origins.node[own], size=k, p=origins.weight[own]))
+        dests.append(_inverse_cdf(np.cumsum(probs[zone]), u[:, 0]))
+        starts.append(origins.node[own][_inverse_cdf(np.cumsum(origins.weight[own]), u[:, 1])])
+        departs.append(_inverse_cdf(hour_cdf, u[:, 2]) * 3600.0 + 3600.0 * u[:, 3])
     if not starts:
         return Trips.from_arrays([], [], [], []), 0
     origin = np.concatenate(starts).astype(np.int32)
     dest = np.concatenate(dests).astype(np.int32)
-    hour = rng.choice(24, size=len(origin), p=weights / weights.sum())
-    depart = np.minimum(hour * 3600.0 + rng.uniform(0.0, 3600.0, len(origin)), period_s - 1.0)
+    depart = np.minimum(np.concatenate(departs), period_s - 1.0)
     keep = ~connectors.contains(dest, origin)
     return Trips.from_arrays(origin[keep], dest[keep], depart[keep], platoon), int((~keep).sum())
