@@ -399,8 +399,9 @@ def _finish(raw: _Raw, kind: str, frame: pd.DataFrame, ref: Reference) -> None:
         _check_phases(raw, frame)
 
 
-PHASE_TOLERANCE_MIN = 1e-6
-"""Rounding allowed when the phases of a call are checked against its response, minutes."""
+PHASE_TOLERANCE_MIN = 0.05
+"""Rounding allowed when the phases of a call are checked against its response, minutes (3 s:
+three times logged to the second, or written to six significant digits, stay inside it)."""
 
 
 def _check_phases(raw: _Raw, frame: pd.DataFrame) -> None:
@@ -410,7 +411,7 @@ def _check_phases(raw: _Raw, frame: pd.DataFrame) -> None:
     turnout = frame["turnout_min"].to_numpy(np.float64)
     response = frame["response_min"].to_numpy(np.float64)
     parts = np.nan_to_num(handling) + np.nan_to_num(turnout)
-    over = np.isfinite(response) & (parts > response + PHASE_TOLERANCE_MIN * (1.0 + response))
+    over = np.isfinite(response) & (parts > response + PHASE_TOLERANCE_MIN)
 
     def message(i: int) -> str:
         phases = (("call_handling_min", handling[i]), ("turnout_min", turnout[i]))
