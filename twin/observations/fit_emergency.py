@@ -605,6 +605,10 @@ def fit_emergency(cfg: EmergencyConfig, names: Sequence[str], city: City, years:
     fitted += phases.fitted
     kept += phases.kept
     notes += phases.notes
+    checked = [f for f in (*phases.handling.values(), *phases.turnout.values()) if f.holdout_n]
+    if checked:  # the phase fits against the held-out zones' times: the smallest KS p
+        holdout.update(phase_times=float(sum(f.holdout_n for f in checked)),
+                       phase_ks_p_min=min(f.holdout_ks_p for f in checked))
     kept.append("emergency.rate_scale: a demand lever, kept; the fitted rates are divided by it")
     share = {"prior": prior_profile * seconds, "fitted": profile * seconds}
     hour_expected = {k: by_hour.sum() * v / max(v.sum(), 1e-300) for k, v in share.items()}
