@@ -10,6 +10,7 @@ import tomllib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,3 +74,55 @@ def test_quick_mode_reports_every_figure(script, tmp_path):
     first = closure["first_day_mean_trip_time"]
     assert first["ci"][0] <= first["effect"] <= first["ci"][1]
     assert first["effect"] == pytest.approx(first["policy"] - first["parent"])
+    # where the traffic goes: the pair of runs is the experiment's replicate 0
+    assert "## Closure: where the traffic goes" in text and "## Is the closure's effect plausible?" in text
+    flows = figures["flows"]
+    assert flows["replicate_0"] and flows["focus"] == ["Test Bridge"]
+    bridge = flows["crossings"]["Test Bridge"]
+    assert bridge["capacity_vph"] == 5 * bridge["policy_capacity_vph"]  # the lever: a fifth
+    # the bridge's cars a day, counted again from the parent's link time series
+    from twin.city.load import load_city
+
+    network = load_city("testville").network
+    series = pd.read_parquet(tmp_path / "work" / "flows_parent" / "timeseries" / "link_timeseries.parquet")
+    series = series[np.isin(series.link, network.links_of_road("Test Bridge"))]
+    day = series.time_s // 86_400
+    counted = series[day.isin(flows["days"]["adapted"])].flow_vph.sum() * 0.25 / len(flows["days"]["adapted"])
+    assert bridge["baseline"]["cars_a_day"] == pytest.approx(counted)
+    # with one bridge every trip between the banks crosses on it: the banks, the rebuilt routes and the
+    # counts agree
+    trips = flows["trips"]["baseline"]
+    crossing_cars = trips["cars_a_day"] * trips["crossing_pct"] / 100
+    assert flows["rebuilt_cars_a_day"]["Test Bridge"] == pytest.approx(crossing_cars, rel=0.02)
+    assert counted == pytest.approx(crossing_cars, rel=0.05)
+    assert flows["spread"]["used it"]["pct"] == pytest.approx(trips["crossing_pct"], abs=1.0)
+    for side in ("baseline", "first day", "adapted"):
+        t = flows["trips"][side]
+        share = t["crossing_pct"] / 100
+        mixed = share * t["minutes_crossing"] + (1 - share) * t["minutes_not_crossing"]
+        assert t["minutes"] == pytest.approx(mixed)
+
+
+def test_banks_split_the_network_at_its_bridges_and_routes_cross_them(script):
+    from twin.city.load import load_city
+    from twin.kernels.shortest_path import point_to_point
+
+    network = load_city("testville").network
+    crossing_of, names = script.crossings(network)
+    bank = script.banks(network)
+    assert names == ["Test Bridge"] and set(bank) <= {-1, 0, 1} and (bank >= 0).mean() > 0.9
+    ends = bank[network.link_from], bank[network.link_to]
+    bridge = crossing_of >= 0
+    assert np.all(ends[0][bridge] != ends[1][bridge])  # every bridge link joins the two banks ...
+    both = (ends[0] >= 0) & (ends[1] >= 0)
+    assert np.all(ends[0][both & ~bridge] == ends[1][both & ~bridge])  # ... and nothing else does
+    weight = network.link_length_m / network.link_free_speed_mps
+    origin = int(np.flatnonzero(bank == 0)[0])
+    targets = np.flatnonzero(bank == 1)[:5]
+    label, km, reached = script.routes(network, weight, np.array([origin]), crossing_of)
+    for target in targets:
+        path = point_to_point(network.out_start, network.link_to, network.link_from, weight, origin,
+                              int(target))
+        assert reached[0, target] and label[0, target] == 0
+        assert km[0, target] == pytest.approx(network.link_length_m[path].sum() / 1000)
+    assert label[0, origin] == -1 and km[0, origin] == 0.0
