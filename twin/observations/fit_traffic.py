@@ -509,8 +509,11 @@ class _Fit:
         if base == start or not verdict[0]:
             self.kept.append(f"{FACTOR_KEY}: {verdict[1]}; the prior kept (best found: {names})")
             return start
+        rate = float(self.runs[base].overrides.get(self.rate_key, self.rate))
+        per_resident = ", ".join(f"{self.districts[d]} {rate * f[d]:.3g}" for d in free)
         self.notes.append(f"{FACTOR_KEY} fitted: {names} (standard errors at Poisson counts and "
-                          f"{TT_SIGMA:.0%} probe spread); {verdict[1]}"
+                          f"{TT_SIGMA:.0%} probe spread); {verdict[1]}; trips per resident ({self.rate_key} "
+                          f"x factor, what the observations identify): {per_resident}"
                           + (f"; zones with their own factor keep it: {', '.join(self.zone_own)}"
                              if self.zone_own else ""))
         parts = [f"counts: {len(self.counts):,} rows on {self.counts.link.nunique():,} links"
