@@ -33,7 +33,8 @@ inherited key names the file that wrote it (`parent.toml (inherited by child.tom
 and a city path is relative to the file that wrote it.
 `twin validate CHILD` prints, after `ok`, one line per resolved key that differs from the parent,
 `key: parent value -> child value`; a nested table is followed key by key
-(`traffic.modes.bus_lanes`), a module that runs on one side only is one line (`waste: on -> off`). The run manifest
+(`traffic.modes.bus_lanes`), a module that runs on one side only is one line
+(`waste: on -> off`). The run manifest
 keeps the resolved scenario and `scenario_files`, the chain of files with their sha256. The
 shipped Hezhou policies are written this way: `extends = "hezhou_baseline.toml"` plus their policy
 keys, so `twin compare` against the baseline is like for like.
