@@ -744,7 +744,9 @@ def plausibility_section(closure: Mapping[str, Any], flows: Mapping[str, Any]) -
                      "not the bottleneck" if vc < QUEUE_VC
                      else f", past the ~{QUEUE_VC:g} at which a crossing queues")
                   + f" (delay on it {open_[worst][ADAPTED]['delay_min']:.2f} min a car, "
-                  f"{open_[worst]['baseline']['delay_min']:.2f} in the baseline). Of the "
+                  f"{open_[worst]['baseline']['delay_min']:.2f} in the baseline"
+                  + (": queues reaching back onto it" if vc < QUEUE_VC and open_[worst][ADAPTED]["delay_min"]
+                     > 2 * open_[worst]["baseline"]["delay_min"] + 0.1 else "") + "). Of the "
                   f"{near['added_vehicle_hours']:+,.0f} vehicle-hours a day the closure adds, "
                   f"{near['on_crossings']:+,.0f} are on the crossings and {near['near'][where]:+,.0f} on "
                   f"links ending within {NEAR_M / 1000:g} km of {where}'s ends: the queues are in the "
