@@ -385,3 +385,19 @@ def test_travel_times_alone_move_the_district_factor_their_way(world, monkeypatc
     monkeypatch.setattr(fit_traffic, "gauss_newton_step", lambda jac, r: -step(jac, r))
     _, old, new = _travel_time_fit(world, "tt_wrong")
     assert not 1.2 < old < 1.4, (old, new)
+
+
+def test_observations_that_cannot_tell_a_district_keep_its_prior(district_world):
+    """testville's own probes alone (no counts): its travel times barely respond to demand (it does
+    not congest), so neither district's factor is pinned within 0.1 and both keep the prior,
+    the kept lines saying how loosely the probes tell them (measured +-0.23 and +-0.32)."""
+    probes_only = district_world / "district_probes"
+    probes_only.mkdir()
+    (probes_only / "travel_times.csv").write_bytes(
+        (district_world / "observed_district" / "travel_times.csv").read_bytes())
+    result = _calibrate(district_world, "district_probes", "district_probes.toml", budget=DISTRICT_BUDGET)
+    (fit,) = result.fits
+    assert not fit.fitted
+    for district in ("old_town", "new_town"):
+        assert any(k.startswith(f"traffic.zone_trip_factor.{district}: the counts and travel times tell it "
+                                "only within") for k in fit.kept), district
