@@ -39,6 +39,7 @@ from twin.errors import TwinInputError
 from twin.observations.calibrate_options import DEFAULT_BUDGET, DEFAULT_HOLDOUT, FITTER_KINDS
 from twin.observations.fit import (
     FITTERS,
+    REPLICATE_KEY,
     CalibrationContext,
     DomainFit,
     digest,
@@ -92,8 +93,9 @@ class _Evaluator:
         key = digest(base.to_dict(), candidates, sorted(tables))
         points = pd.DataFrame({"point": np.arange(len(candidates), dtype=np.int64),
                                "candidate": [json.dumps(c, sort_keys=True) for c in candidates]})
-        tasks = [RunTask(run_id(p, 0), p, 0, seed, tuple(sorted(c.items())))
-                 for p, c in enumerate(candidates)]
+        replicates = [int(c.pop(REPLICATE_KEY, 0)) for c in candidates]
+        tasks = [RunTask(run_id(p, r), p, r, seed, tuple(sorted(c.items())))
+                 for p, (c, r) in enumerate(zip(candidates, replicates, strict=True))]
         name = f"calibrate {self.domain} {self.calls}"
         manifest = {"name": name, "kind": "calibration", "digest": key, "twin_version": twin.__version__,
                     "design": "calibration", "levers": [], "uncertainties": [], "points": len(candidates),
@@ -118,7 +120,7 @@ class _Evaluator:
             raise TwinInputError(f"{self.scenario.source}: the {self.domain} calibration's run with "
                                  f"{candidates[int(rid[1:7])]} failed: {error}")
         self.progress(f"{self.domain}: {self.runs}/{self.budget} runs done")
-        return [store.tables / run_id(p, 0) for p in range(len(candidates))]
+        return [store.tables / run_id(p, r) for p, r in enumerate(replicates)]
 
 
 def _check_options(out: Path, report: Path, budget: int, holdout: float, domains: Sequence[str] | None,

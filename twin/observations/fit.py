@@ -59,6 +59,12 @@ class DomainFit:
     """Other lines for the report (the method, what is not observable yet ...)."""
 
 
+REPLICATE_KEY = "scenario.replicate"
+"""A candidate's key for its run's replicate number (default 0: the scenario's own draws; another
+number draws the scenario's randomness afresh, for a fitter checking that an improvement it
+found among runs with common random numbers replicates)."""
+
+
 @dataclasses.dataclass
 class CalibrationContext:
     """What a fitter may use besides the observations.
