@@ -561,8 +561,14 @@ class _Fit:
     def run(self) -> DomainFit:
         ctx = self.ctx
         n = len(self.districts)
-        reserve = 2 * (n + len(DISTRICT_STEPS)) + REPLICATION_RUNS if n >= 2 else 0  # two iterations
-        best_hours = self.fit_hours(max(ctx.budget - reserve, min(ctx.budget, 1 + len(STEPS))))
+        # the districts' share of the budget: two iterations and the check; where the budget is
+        # short, one, once the hours have had their prior run and three steps; on a budget too small
+        # for that, none (the hours' first step comes first)
+        full = 2 * (n + len(DISTRICT_STEPS)) + REPLICATION_RUNS if n >= 2 else 0
+        least = n + 1 + REPLICATION_RUNS if n >= 2 else 0
+        hours_budget = max(ctx.budget - full, min(ctx.budget - least, 1 + 3 * len(STEPS)),
+                           min(ctx.budget, 1 + len(STEPS)))
+        best_hours = self.fit_hours(hours_budget)
         best = self.fit_districts(best_hours)
         return self.result(best)
 
