@@ -96,6 +96,16 @@ def test_quick_mode_reports_every_figure(script, tmp_path):
     assert flows["rebuilt_cars_a_day"]["Test Bridge"] == pytest.approx(crossing_cars, rel=0.02)
     assert counted == pytest.approx(crossing_cars, rel=0.05)
     assert flows["spread"]["used it"]["pct"] == pytest.approx(trips["crossing_pct"], abs=1.0)
+    # the longer pair: each day's effect from its traffic_daily tables
+    settle = figures["settle"]
+    tables = {side: tmp_path / "work" / "settle" / side / "timeseries" / "traffic_daily.parquet"
+              for side in ("parent", "policy")}
+    daily = {side: pd.read_parquet(path).query("recorded").set_index("day").mean_trip_time_min
+             for side, path in tables.items()}
+    assert settle["days"] == list(daily["parent"].index) and len(settle["days"]) == 3
+    effect = (daily["policy"] / daily["parent"] - 1) * 100
+    assert settle["effect_pct"] == pytest.approx(effect.tolist(), abs=0.01)
+    assert "## Closure: 3 recorded days" in text
     for side in ("baseline", "first day", "adapted"):
         t = flows["trips"][side]
         share = t["crossing_pct"] / 100
