@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
+from collections.abc import Mapping
 
 import numpy as np
 
 from twin.city._arrays import freeze_arrays, require_index, require_non_negative, require_positive
+from twin.errors import ScenarioError
 
 DISTRICT_KINDS = ("urban", "growth", "rural")
 
@@ -72,3 +75,29 @@ class Zones:
             shown = ", ".join(self.name[:20]) + (" ..." if len(self.name) > 20 else "")
             raise CityError(f"no zone named {name!r}; zones: {shown}")
         return self.name.index(name)
+
+
+def zone_factors(zones: Zones, districts: Districts, factors: Mapping[str, float],
+                 key: str) -> np.ndarray | None:
+    """Per-zone multipliers from a scenario table ``key`` of zone or district names (a zone's own
+    factor winning over its district's; 1 elsewhere), or None when the table is empty.
+
+    Raises:
+        ScenarioError: a name that is neither a district nor a zone (one line naming ``key`` and
+            listing both).
+    """
+    if not factors:
+        return None
+    out = np.ones(len(zones))
+    for name, value in sorted(factors.items(), key=lambda kv: kv[0] in zones.name):
+        if name in zones.name:
+            out[zones.index(name)] = value
+        elif name in districts.name:
+            out[zones.district == districts.index(name)] = value
+        else:
+            known = list(districts.name) + list(zones.name)
+            hint = difflib.get_close_matches(name, known, n=1)
+            did = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ScenarioError(f"key '{key}.{name}': no district or zone named {name!r}{did}; "
+                                f"districts: {', '.join(districts.name)}; zones: {', '.join(zones.name)}")
+    return out

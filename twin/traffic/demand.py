@@ -27,13 +27,12 @@ link counts by district this way, :mod:`twin.observations.fit_traffic`).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 
 import numpy as np
 
 from twin.city import City
-from twin.errors import ScenarioError
+from twin.city.zones import zone_factors
 from twin.traffic.config import HOURLY_PROFILE
 from twin.traffic.connectors import NodeSets
 from twin.traffic.trips import Trips
@@ -55,23 +54,7 @@ def zone_trip_factors(city: City, factors: Mapping[str, float]) -> np.ndarray | 
     Raises:
         ScenarioError: a name that is neither a district nor a zone (one line listing both).
     """
-    if not factors:
-        return None
-    zones, districts = city.zones, city.districts
-    out = np.ones(len(zones))
-    for name, value in sorted(factors.items(), key=lambda kv: kv[0] in zones.name):
-        if name in zones.name:
-            out[zones.index(name)] = value
-        elif name in districts.name:
-            out[zones.district == districts.index(name)] = value
-        else:
-            known = list(districts.name) + list(zones.name)
-            hint = difflib.get_close_matches(name, known, n=1)
-            did = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ScenarioError(f"key 'traffic.zone_trip_factor.{name}': no district or zone named "
-                                f"{name!r}{did}; districts: {', '.join(districts.name)}; "
-                                f"zones: {', '.join(zones.name)}")
-    return out
+    return zone_factors(city.zones, city.districts, factors, "traffic.zone_trip_factor")
 
 
 def _inverse_cdf(cumulative: np.ndarray, u: np.ndarray) -> np.ndarray:
