@@ -107,6 +107,12 @@ class WasteConfig:
         unit="kg/job/day",
         doc="true material by stream at workplaces",
     )
+    zone_generation_factor: Mapping[str, float] = option(
+        default_factory=frozen_mapping, ge=0, le=10,
+        doc="multiplies every stream's waste of the buildings in a zone, by zone or district name (a "
+        "zone's own factor wins over its district's; 1 elsewhere); bins stay sized from the unscaled "
+        "rates, so fill readings reveal it",
+    )
     noise_cv: float = option(0.3, ge=0, le=3, unit="", doc="day-to-day variation of a building's waste")
     weekday_factors: tuple[float, ...] = option(
         WEEKDAY_FACTORS, ge=0, le=100, unit="",

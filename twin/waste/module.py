@@ -28,6 +28,7 @@ import pandas as pd
 from mesa.agent import AgentSet
 
 from twin.catalog import build
+from twin.city.zones import zone_factors
 from twin.engine import Module, TwinModel, ticker
 from twin.engine.model import SECONDS_PER_DAY
 from twin.errors import TwinInputError
@@ -146,6 +147,8 @@ class WasteModule(Module):
         self.k = len(STREAMS)
         self.resident_kg = cfg.stream_values("resident_kg_day", RESIDENT_KG_DAY)
         self.job_kg = cfg.stream_values("job_kg_day", JOB_KG_DAY)
+        self.zone_factor = zone_factors(city.zones, city.districts, cfg.zone_generation_factor,
+                                        "waste.zone_generation_factor")  # None: 1 everywhere
         self.profile = np.asarray(HOURLY_PROFILE) / np.sum(HOURLY_PROFILE)
         self.weekday = np.asarray(cfg.weekday_factors, dtype=np.float64)
         self.building_cluster, n_clusters = cluster_buildings(
@@ -281,6 +284,8 @@ class WasteModule(Module):
             population, city.zones.population, out=np.ones(len(population)), where=city.zones.population > 0
         )
         scale_jobs = np.divide(jobs, city.zones.jobs, out=np.ones(len(jobs)), where=city.zones.jobs > 0)
+        if self.zone_factor is not None:  # generation, not the bins' size (setup): fill readings reveal it
+            scale_pop, scale_jobs = scale_pop * self.zone_factor, scale_jobs * self.zone_factor
         self.residents = city.buildings.residents * scale_pop[zones]
         self.jobs = city.buildings.jobs * scale_jobs[zones]
         bins = self.bins
