@@ -182,17 +182,96 @@ def tonnes_figure(train: pd.DataFrame, modelled: np.ndarray, held: pd.DataFrame 
     return save_figure(fig, folder / "waste_tonnes.png")
 
 
-def fill_note(fill: pd.DataFrame, bins: pd.DataFrame, year: int, period_s: float) -> str:
-    """Observed against modelled mean fill per stream, for readings at the end of the last year
-    (the only time a run's ``bins`` state describes)."""
-    end = fill[(fill["year"] == year) & (fill["time_s"] >= period_s - 1.0)]
-    if end.empty:
-        return "waste fill: no readings at the end of the last year (the time a run's bins state describes)"
+FACTOR_KEY = "waste.zone_generation_factor"
+"""The key of the generation factors fitted by district from bin fill readings."""
+
+PROBE = 1.25
+"""The probe run multiplies every building's generation by this (the fill's slope per bin)."""
+
+MIN_BINS = 8
+"""A district's factor is fitted from at least this many usable fill readings."""
+
+MAX_SE = 0.1
+"""A district's factor is fitted only when its standard error is at most this."""
+
+FULL = 0.98
+"""Readings (observed, or modelled at the probe) at or above this fill are left out: a full bin
+overflows, its fill no longer grows with the waste."""
+
+DOMINANT = 0.9
+"""A bin counts for a district when at least this share of its expected waste comes from it."""
+
+
+@dataclasses.dataclass(frozen=True)
+class DistrictRatio:
+    """One district's generation relative to the scenario's, from its bins' fill readings."""
+
+    bins: int
+    ratio: float
+    standard_error: float
+    """Of the ratio: the readings' variance estimated from the residuals (the same for every bin)."""
+
+
+def bin_districts(city, cfg: WasteConfig) -> np.ndarray:
+    """District of each bin (``cluster * n_streams + stream``, the module's numbering), -1 where no
+    district gives :data:`DOMINANT` of the bin's expected true material (mixed cells)."""
+    from twin.waste.bins import cluster_buildings
+
+    b = city.buildings
+    cluster, n = cluster_buildings(b.x, b.y, cfg.cluster_m)
+    district = np.asarray(city.zones.district)[b.zone]
+    k, nd = len(STREAMS), len(city.districts)
+    mass = (np.outer(b.residents, cfg.stream_values("resident_kg_day", RESIDENT_KG_DAY))
+            + np.outer(b.jobs, cfg.stream_values("job_kg_day", JOB_KG_DAY)))
+    share = np.zeros((n, nd, k))
+    np.add.at(share, (cluster, district), mass)
+    total = share.sum(axis=1)
+    best = share.argmax(axis=1)
+    top = np.take_along_axis(share, best[:, None, :], axis=1)[:, 0, :]
+    return np.where(top >= DOMINANT * np.maximum(total, 1e-12), best, -1).ravel()
+
+
+def district_ratios(fill: pd.DataFrame, at_prior: pd.DataFrame, at_probe: pd.DataFrame,
+                    district: np.ndarray, n_districts: int) -> dict[int, DistrictRatio]:
+    """Per district: the ratio estimator of its generation over the scenario's from end-of-period
+    fill readings ``fill`` (bin, fill) and two runs' ``bins`` states, the scenario's and the
+    probe's (all generation times :data:`PROBE`, common random numbers). In the model a bin's fill
+    fraction is ``a + b q`` (``a``: what was in it before its last emptying, or at the start;
+    ``b``: what its buildings placed since, per unit of the generation multiplier ``q``); the two
+    runs give ``a`` and ``b``, and ``q = sum(b (observed - a)) / sum(b^2)`` over the district's bins
+    (least squares through the origin: a reading's error is the sensor's, the same fraction of the
+    volume whatever the bin holds); full bins are left out."""
+    def fraction(state: pd.DataFrame) -> np.ndarray:
+        frame = state.set_index("bin")
+        return (frame["fill_l"] / frame["capacity_l"]).reindex(fill["bin"]).to_numpy(np.float64)
+
+    m0, m1 = fraction(at_prior), fraction(at_probe)
+    slope = (m1 - m0) / (PROBE - 1.0)
+    base = m0 - slope
+    bins = fill["bin"].to_numpy(np.int64)
+    of = np.where(bins < len(district), district[np.minimum(bins, len(district) - 1)], -1)
+    observed = fill["fill"].to_numpy(np.float64)
+    usable = np.isfinite(slope) & (slope > 0) & (observed < FULL) & (m1 < FULL)
+    out = {}
+    for d in range(n_districts):
+        mine = usable & (of == d)
+        n, b, y = int(mine.sum()), slope[mine], observed[mine] - base[mine]
+        ratio, se = float("nan"), float("nan")
+        if n > 1:
+            ratio = float(np.sum(b * y) / np.sum(b * b))
+            se = float(np.sqrt(np.sum((y - ratio * b) ** 2) / (n - 1) / np.sum(b * b)))
+        out[d] = DistrictRatio(n, ratio, se)
+    return out
+
+
+def fill_note(end: pd.DataFrame, bins: pd.DataFrame) -> str:
+    """Observed against modelled mean fill per stream of the readings ``end`` (at the end of the
+    last year: the only time a run's ``bins`` state describes), on the run whose state is ``bins``."""
     model = bins.set_index("bin")
     got = end.assign(model=(model["fill_l"] / model["capacity_l"]).reindex(end["bin"]).to_numpy())
     parts = [f"{s} {g['fill'].mean():.2f} observed / {g['model'].mean():.2f} modelled ({len(g)} bins)"
              for s, g in got.groupby(got["stream"].astype(str))]
-    return "waste fill at the end of the period (compared, not fitted): " + "; ".join(parts)
+    return "waste fill at the end of the period (last run): " + "; ".join(parts)
 
 
 class WasteFitter:
@@ -204,6 +283,7 @@ class WasteFitter:
     def fit(self, scenario: dict, observed: dict[str, pd.DataFrame], held_out: dict[str, pd.DataFrame],
             ctx: CalibrationContext) -> DomainFit:
         from twin.city import load_city
+        from twin.city.zones import zone_factors
         from twin.scenario.spec import scenario_from_dict
 
         parsed = scenario_from_dict(scenario, source=str(ctx.scenario_file))
@@ -211,20 +291,47 @@ class WasteFitter:
         keys = ("waste.resident_kg_day", "waste.job_kg_day")
         if cfg is None:
             return DomainFit(self.domain, (), ("waste: the scenario has no [waste] section",), {}, ())
-        if "weighbridge" not in observed or observed["weighbridge"].empty:
-            why = ("no weighbridge observations (bin fill alone does not identify generation: bins are "
-                   "sized from the configured rates)")
-            return DomainFit(self.domain, (), tuple(f"{k}: {why}" for k in keys), {}, ())
+        train = observed.get("weighbridge", pd.DataFrame())
+        fill = observed.get("waste_fill")
+        end = pd.DataFrame() if fill is None else fill[(fill["year"] == ctx.reference.years[1])
+                                                       & (fill["time_s"] >= ctx.reference.period_s - 1.0)]
+        kept: list[str] = []
+        if train.empty:
+            kept += [f"{k}: no weighbridge observations (bin fill does not identify the city-wide rates: "
+                     "bins are sized from them)" for k in keys]
+        if end.empty:
+            kept.append(f"{FACTOR_KEY}: no bin fill readings at the end of the last year (the time a run's "
+                        "bins state describes)")
+        if train.empty and end.empty:
+            return DomainFit(self.domain, (), tuple(kept), {}, ())
         if ctx.budget < 2:
             return DomainFit(self.domain, (), tuple(f"{k}: the fit needs two simulation runs, the budget "
-                                                    f"is {ctx.budget}" for k in keys), {}, ())
+                                                    f"is {ctx.budget}" for k in (*keys, FACTOR_KEY)), {}, ())
         tables = ("waste_daily", "bins")
-        train = observed["weighbridge"]
         check = ctx.evaluate([{}], tables)[0]
+        city = load_city(parsed.scenario.city, parsed.file_of("scenario.city"))
+        runs, notes, prior_factors = 1, [], dict(cfg.zone_generation_factor)
+        factors, factor_fit = prior_factors, None
+        if not end.empty:
+            factors, factor_fit, line = self.fit_districts(cfg, city, end, check, ctx, kept)
+            runs += 1
+            notes.append(line)
+        fitted_factors = (factor_fit,) if factor_fit is not None else ()
+        with_factors = {FACTOR_KEY: factors} if factor_fit is not None else {}
+        if train.empty:
+            return DomainFit(self.domain, fitted_factors, tuple(kept), {}, (), tuple(notes))
+        if factor_fit is not None:  # the weighbridge is compared with the new factors (overflow is not
+            if runs >= ctx.budget:  # collected: tonnes do not follow generation one to one)
+                kept += [f"{k}: the district factors spent the budget ({ctx.budget} runs)" for k in keys]
+                return DomainFit(self.domain, fitted_factors, tuple(kept), {}, (), tuple(notes))
+            check, runs = ctx.evaluate([with_factors], tables)[0], runs + 1
+        zone = zone_factors(city.zones, city.districts, factors, FACTOR_KEY)
+        new = np.ones(len(city.buildings)) if zone is None else zone[city.buildings.zone]
+        residents, jobs = city.buildings.residents * new, city.buildings.jobs * new
+        one = np.ones(len(STREAMS))
         modelled = modelled_tonnes(train, ctx.table(check, "waste_daily"))
         ratios = stream_ratios(train, modelled)
-        kept: list[str] = []
-        use: dict[str, float] = {}
+        first: dict[str, float] = {}
         for s, r in ratios.items():
             if r.days < MIN_DAYS or r.modelled_t <= 0 or r.observed_t <= 0:
                 why = (f"{r.days} weighed days, fewer than {MIN_DAYS}" if r.days < MIN_DAYS else
@@ -232,37 +339,34 @@ class WasteFitter:
                        "nothing weighed")
                 kept.append(f"waste.resident_kg_day.{s}, waste.job_kg_day.{s}: {why}")
             else:
-                use[s] = r.ratio
-        notes = ["waste generation: ratio estimator of weighed over modelled tonnes per stream (weighted "
-                 "least squares, variance proportional to the mean) on runs of the scenario, mapped "
-                 "through the sorting model to the true material per resident and job, repeated until "
-                 f"every ratio is within {TOLERANCE:.0%} of 1; the prior is kept when every stream's first "
-                 "ratio is within two standard errors (quasi-Poisson) or 1 % of 1 (the streams are fitted "
-                 "together: sorting moves material between them)"]
+                first[s] = r.ratio
+        notes.insert(0, "waste generation: ratio estimator of weighed over modelled tonnes per stream "
+                     "(weighted least squares, variance proportional to the mean) on runs of the scenario "
+                     "(with the district factors fitted first from the bin fill), mapped through the sorting "
+                     "model to the true material per resident and job, repeated "
+                     f"until every ratio is within {TOLERANCE:.0%} of 1; the prior is kept when every "
+                     "stream's first ratio is within two standard errors (quasi-Poisson) or 1 % of 1 (the "
+                     "streams are fitted together: sorting moves material between them)")
         kept += ["waste resident:job split: city totals cannot tell residents' waste from jobs' (both "
                  "scaled together)",
                  "waste.compliance, waste.missort: not identified by tonnes per stream (need "
-                 "contamination audits)",
-                 "waste per zone: the config has no per-zone generation rate"]
-        if all(abs(ratios[s].ratio - 1.0) <= max(TOLERANCE, 2.0 * ratios[s].standard_error) for s in use):
-            shown = ", ".join(f"{s} {ratios[s].ratio:.3f} +- {ratios[s].standard_error:.3f}" for s in use)
+                 "contamination audits)"]
+        if all(abs(first[s] - 1.0) <= max(TOLERANCE, 2.0 * ratios[s].standard_error) for s in first):
+            shown = ", ".join(f"{s} {first[s]:.3f} +- {ratios[s].standard_error:.3f}" for s in first)
             kept.append(f"waste.resident_kg_day, waste.job_kg_day: weighed / modelled tonnes ({shown}; "
                         "+- one standard error) agree with the prior")
-            use = {}
-        fill = observed.get("waste_fill")
-        if not use:
-            if fill is not None and len(fill):
-                notes.append(fill_note(fill, ctx.table(check, "bins"), ctx.reference.years[1],
-                                       ctx.reference.period_s))
-            return DomainFit(self.domain, (), tuple(kept), {}, (), tuple(notes))
-        city = load_city(parsed.scenario.city, parsed.file_of("scenario.city"))
-        residents, jobs = city.buildings.residents, city.buildings.jobs
-        scale, runs, steps = np.ones(len(STREAMS)), 1, 0
-        first = dict(use)
+            first = {}
+        if not first or runs >= ctx.budget:
+            if first:
+                kept.append(f"{', '.join(keys)}: the district factors spent the budget ({ctx.budget} runs)")
+            notes.append(fill_note(end, ctx.table(check, "bins")) if not end.empty else
+                         "waste fill: no readings at the end of the last year")
+            return DomainFit(self.domain, fitted_factors, tuple(kept), {}, (), tuple(notes))
+        scale, steps, use = np.ones(len(STREAMS)), 0, dict(first)
         while steps < MAX_STEPS and runs < ctx.budget:
             scale = generation_scales(cfg, residents, jobs, use, scale)
             overrides = {f"waste.{k}": _values(cfg, k, d, scale) for k, d in TABLES}
-            check = ctx.evaluate([overrides], tables)[0]
+            check = ctx.evaluate([{**overrides, **with_factors}], tables)[0]
             runs, steps = runs + 1, steps + 1
             daily = ctx.table(check, "waste_daily")
             modelled = modelled_tonnes(train, daily)
@@ -278,15 +382,52 @@ class WasteFitter:
         held_modelled = modelled_tonnes(held, daily) if held is not None and len(held) else None
         holdout = by_stream(held, held_modelled) if held_modelled is not None else {}
         plots = (tonnes_figure(train, modelled, held, held_modelled, ctx.figures),)
-        if fill is not None and len(fill):
-            notes.append(fill_note(fill, ctx.table(check, "bins"), ctx.reference.years[1],
-                                   ctx.reference.period_s))
+        if not end.empty:
+            notes.append(fill_note(end, ctx.table(check, "bins")))
         source = f"weighbridge: {len(train)} rows ({', '.join(f'{s} {ratios[s].days} days' for s in use)})"
-        one = np.ones(len(STREAMS))
         fitted = tuple(Fitted(f"waste.{k}", overrides[f"waste.{k}"], _values(cfg, k, d, one), source,
                               fit_figures)
                        for k, d in TABLES)
-        return DomainFit(self.domain, fitted, tuple(kept), holdout, plots, tuple(notes))
+        return DomainFit(self.domain, fitted + fitted_factors, tuple(kept), holdout, plots, tuple(notes))
+
+    def fit_districts(self, cfg: WasteConfig, city, fill: pd.DataFrame, check: Path, ctx: CalibrationContext,
+                      kept: list[str]) -> tuple[dict[str, float], Fitted | None, str]:
+        """The district factors from the end-of-period fill readings ``fill`` (:func:`district_ratios`;
+        one probe run besides the scenario's run ``check``): the factor table, its Fitted (None when
+        every district keeps its prior) and the report's line; districts kept are added to ``kept``."""
+        prior = dict(cfg.zone_generation_factor)
+        districts = list(city.districts.name)
+        probe = {**{d: PROBE for d in districts}, **{name: v * PROBE for name, v in prior.items()}}
+        at_probe = ctx.evaluate([{FACTOR_KEY: probe}], ("waste_daily", "bins"))[0]
+        ratios = district_ratios(fill, ctx.table(check, "bins"), ctx.table(at_probe, "bins"),
+                                 bin_districts(city, cfg), len(districts))
+        table, figures, shown = dict(prior), {}, []
+        for d, name in enumerate(districts):
+            r = ratios[d]
+            figures.update({f"{name}_ratio": r.ratio, f"{name}_se": r.standard_error,
+                            f"{name}_bins": float(r.bins)})
+            shown.append(f"{name} {r.ratio:.3f} +- {r.standard_error:.3f} ({r.bins} bins)")
+            if r.bins < MIN_BINS:
+                kept.append(f"{FACTOR_KEY}.{name}: {r.bins} usable fill readings, fewer than {MIN_BINS}")
+            elif r.standard_error > MAX_SE:
+                kept.append(f"{FACTOR_KEY}.{name}: the fill readings tell it only within "
+                            f"+-{r.standard_error:.2g} (at most {MAX_SE:g} to fit it)")
+            elif abs(r.ratio - 1.0) <= 2.0 * r.standard_error:
+                kept.append(f"{FACTOR_KEY}.{name}: observed over modelled fill growth {r.ratio:.3f} +- "
+                            f"{r.standard_error:.3f} agrees with the prior")
+            else:
+                table[name] = round(float(np.clip(prior.get(name, 1.0) * r.ratio, 0.0, 10.0)), 4)
+        own = sorted(z for z in prior if z in city.zones.name)
+        line = ("waste generation by district: ratio estimator of the bins' fill at the end of the period "
+                "over the modelled fill's growth with generation (the scenario's run and a probe run at "
+                f"x{PROBE:g}, common random numbers; bins of mixed districts and full bins left out; the "
+                f"prior kept under {MIN_BINS} readings, a standard error above {MAX_SE:g}, or within two "
+                "standard errors of 1): " + "; ".join(shown)
+                + (f"; zones with their own factor keep it: {', '.join(own)}" if own else ""))
+        if table == prior:
+            return prior, None, line
+        ctx.progress(f"waste: district factors {table}")
+        return table, Fitted(FACTOR_KEY, table, prior, f"waste_fill: {len(fill)} readings", figures), line
 
 
 def _values(cfg: WasteConfig, key: str, defaults: dict[str, float], scale: np.ndarray) -> dict[str, float]:
