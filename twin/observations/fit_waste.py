@@ -1,4 +1,14 @@
-"""Waste calibration: generation per person and stream from the plant weighbridge, by a ratio estimator.
+"""Waste calibration: generation per district from bin fill, per person and stream from the weighbridge.
+
+District factors first (``waste.zone_generation_factor``, :func:`district_ratios`). Bins are sized
+from the configured rates, not the factors (a city that sized its bins from a plan), so a bin's
+fill fraction at the end of the period grows with its district's factor: from the readings, a
+run of the input scenario and a probe run with all generation x :data:`PROBE` (common random
+numbers), each district's factor relative to the scenario's is a least-squares ratio with its
+standard error; the prior is kept under :data:`MIN_BINS` usable readings, a standard error above
+:data:`MAX_SE` or within two standard errors of 1. The city-wide rates are then fitted from the
+weighbridge on runs with the new factors (the city total stays consistent: overflowing bins
+mean collected tonnes do not follow generation one to one, so no shortcut is taken).
 
 The weighbridge weighs what was *collected*: each stream's placed mass (true material after
 sorting, :func:`~twin.waste.generation.building_generation`) less what stays in the bins or
@@ -17,9 +27,9 @@ proportional to the rates: bins are whole containers, sorting mixes the streams)
 gives the fit figures.
 
 Not identified by these kinds (kept): the split between residents' and jobs' waste (city totals
-only), sorting ``compliance`` and ``missort`` (they need contamination audits), a per-zone rate
-(the config has none). Bin fill readings are compared, not fitted: bins are sized from the
-configured rates (``design_days``), so in the model a fill fraction does not scale with them.
+only), sorting ``compliance`` and ``missort`` (they need contamination audits). A zone's own
+factor in the input scenario is kept (fill is read by district). Fill readings identify the
+factors only where bins are sized from the configured rates: the fitted rates resize the bins.
 """
 
 from __future__ import annotations
