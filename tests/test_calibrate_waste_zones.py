@@ -104,3 +104,20 @@ def test_scenario_that_matches_keeps_factor_one(tmp_path):
     got = fit(tmp_path, observed, budget=3)
     assert "waste.zone_generation_factor" not in {f.key for f in got.fitted}
     assert any(line.startswith("waste.zone_generation_factor.old_town") for line in got.kept)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_factor_scales_generation_not_the_bins(tmp_path):
+    """The wrong model the fit relies on not being: bins sized from the scaled rates. With old_town
+    x1.4 the bins are the same, and the city generates more, but less than 1.4 times as much."""
+    from twin.scenario.run import simulate
+    from twin.scenario.spec import load_scenario
+
+    (tmp_path / "s.toml").write_text(WASTE.replace("period_days = 4", "period_days = 1"), encoding="utf-8")
+    scenario = load_scenario(tmp_path / "s.toml")
+    truth = {"waste.zone_generation_factor": {"old_town": 1.4}}
+    out = [simulate(scenario.with_overrides(o)) for o in ({}, truth)]
+    (_, _, plain, plain_state, _), (_, _, scaled, scaled_state, _) = out
+    assert np.array_equal(plain_state["bins"]["capacity_l"], scaled_state["bins"]["capacity_l"])
+    ratio = scaled["waste_daily"]["generated_g"].sum() / plain["waste_daily"]["generated_g"].sum()
+    assert 1.1 < ratio < 1.4
