@@ -91,7 +91,9 @@ def warm_up() -> float:
     from twin.traffic.loading import warm_up as traffic_warm_up
 
     start = time.perf_counter()
-    simulate(scenario_from_dict(WARM_UP_SCENARIO, source="warm-up"))
+    with warnings.catch_warnings():  # 2.4 hours of a test city: its KPIs' warnings mean nothing
+        warnings.simplefilter("ignore")
+        simulate(scenario_from_dict(WARM_UP_SCENARIO, source="warm-up"))
     traffic_warm_up(route_choices=(), parallel_tables=True)
     return time.perf_counter() - start
 
