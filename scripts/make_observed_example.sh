@@ -9,7 +9,7 @@
 #      data/observed/hezhou_synthetic/calibrated.toml, calibrated.md and the report's plots
 #      (calibrated.calibration/figures; the runs it simulated are deleted, they are large).
 # Idempotent: every output is made afresh (the Hezhou city may have changed since the last time).
-# About 5-10 minutes on 2 cores. Extra arguments go to `twin calibrate` (e.g. --workers 2).
+# About 5 minutes on 2 cores (4 min 35 s at load 5-6, budget 28). Extra arguments go to `twin calibrate` (e.g. --workers 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export VTK_DEFAULT_OPENGL_WINDOW="${VTK_DEFAULT_OPENGL_WINDOW:-vtkEGLRenderWindow}"
@@ -26,6 +26,6 @@ rm -rf "$out/calibrated.calibration"
 mv "$out/observations.new"/* "$out/"
 rmdir "$out/observations.new"
 "$twin" calibrate scenarios/hezhou_synthetic_prior.toml --observed "$out" --out "$out/calibrated.toml" \
-    --seed 1 --budget 10 "$@"
+    --seed 1 --budget 28 "$@"
 rm -rf "$out/calibrated.calibration/evaluations"
 "$twin" validate "$out/calibrated.toml"
