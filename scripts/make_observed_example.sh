@@ -2,14 +2,17 @@
 # Regenerate the shipped calibration example, data/observed/hezhou_synthetic/ (its README.md says
 # what it is: SYNTHETIC observations of a hidden truth, and a scenario calibrated to them):
 #   1. run the truth, scenarios/hezhou_truth_synthetic.toml (the prior with 15 % more car trips
-#      and an earlier morning peak), into runs/hezhou_truth_synthetic;
+#      and an earlier morning peak, and ambulance turnout 2.5 min instead of 1.5), into
+#      runs/hezhou_truth_synthetic;
 #   2. observe it with `twin observe` (detectors on 5 % of the links, Poisson counts; every other
 #      kind the run gives at the defaults) into data/observed/hezhou_synthetic/;
 #   3. calibrate the prior, scenarios/hezhou_synthetic_prior.toml, to those observations:
 #      data/observed/hezhou_synthetic/calibrated.toml, calibrated.md and the report's plots
-#      (calibrated.calibration/figures; the runs it simulated are deleted, they are large).
+#      (calibrated.calibration/figures; the runs it simulated are deleted, they are large);
+#      budget 28 runs a domain: the traffic fit's 10 + 2 x (4 districts + 2) + 2.
 # Idempotent: every output is made afresh (the Hezhou city may have changed since the last time).
-# About 5 minutes on 2 cores (4 min 35 s at load 5-6, budget 28). Extra arguments go to `twin calibrate` (e.g. --workers 2).
+# About 5 minutes on 2 cores (4 min 35 s at load 5-6). Extra arguments go to `twin calibrate`
+# (e.g. --workers 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export VTK_DEFAULT_OPENGL_WINDOW="${VTK_DEFAULT_OPENGL_WINDOW:-vtkEGLRenderWindow}"
