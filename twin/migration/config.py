@@ -116,7 +116,8 @@ class MigrationConfig:
         doc="skilled households from the talent region per resident household",
     )
     talent_policy: float = option(
-        0.0, ge=0, le=20, doc="talent-attraction lever: 1.0 doubles the skilled inflow"
+        0.0, ge=0, le=20, doc="talent-attraction lever: 1.0 doubles the talent stream from talent_region "
+        "(skilled households among the general in-migrants are not affected)",
     )
     talent_region: str = option("greater_bay_area", doc="region the skilled talent comes from")
     inflow_job_elasticity: float = option(
