@@ -129,15 +129,19 @@ def test_calibrated_file_extends_the_input_and_changes_only_fitted_keys(world, r
     assert (world / "recovered.calibration" / "figures" / "traffic_scatter.png").is_file()
 
 
-def test_shuffled_detectors_fail_the_link_fit(world):
-    """Counts moved between detectors keep every hourly total, so the city-wide keys come out the
-    same; the link-level fit (r2 of the link-hour flows) then misses its tolerance and warns."""
-    shuffled = world / "shuffled"
+def _shuffle_counts(observed: Path, shuffled: Path) -> None:
+    """Write ``observed``'s counts into ``shuffled`` with the links permuted (every hourly total kept)."""
     shuffled.mkdir()
-    counts = pd.read_csv(world / "observed" / "counts.csv")
+    counts = pd.read_csv(observed / "counts.csv")
     links = counts.link.unique()
     moved = dict(zip(links, np.random.default_rng(3).permutation(links), strict=True))
     counts.assign(link=counts.link.map(moved)).to_csv(shuffled / "counts.csv", index=False)
+
+
+def test_shuffled_detectors_fail_the_link_fit(world):
+    """Counts moved between detectors keep every hourly total, so the city-wide keys come out the
+    same; the link-level fit (r2 of the link-hour flows) then misses its tolerance and warns."""
+    _shuffle_counts(world / "observed", world / "shuffled")
     with pytest.warns(UserWarning, match="explains .* of the link-to-link variation"):
         result = _calibrate(world, "shuffled", "shuffled.toml")
     (fit,) = result.fits
@@ -323,12 +327,7 @@ def test_wrong_models_miss_the_district_factor(district_world, monkeypatch):
     unrecovered; so does a fit whose Gauss-Newton step is zero (it keeps the prior)."""
     from twin.observations import fit_traffic
 
-    shuffled = district_world / "district_shuffled"
-    shuffled.mkdir()
-    counts = pd.read_csv(district_world / "observed_district" / "counts.csv")
-    links = counts.link.unique()
-    moved = dict(zip(links, np.random.default_rng(3).permutation(links), strict=True))
-    counts.assign(link=counts.link.map(moved)).to_csv(shuffled / "counts.csv", index=False)
+    _shuffle_counts(district_world / "observed_district", district_world / "district_shuffled")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the link fit's r2 warning
         _calibrate(district_world, "district_shuffled", "district_shuffled.toml", budget=DISTRICT_BUDGET)

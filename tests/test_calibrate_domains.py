@@ -82,6 +82,21 @@ def values(result) -> dict:
 
 # -- emergency ---------------------------------------------------------------------------------
 
+def _emergency_observations(tmp_path: Path, years: int) -> Path:
+    """Run testville's emergency module alone (``years`` of 4 days, calls x10) into tmp_path/run and
+    observe its incidents only into tmp_path/obs; returns the scenario file."""
+    from twin.observations.observe import observe
+    from twin.scenario.run import run
+
+    scenario_file = tmp_path / "em.toml"
+    scenario_file.write_text(f'[scenario]\nname = "em"\ncity = "testville"\nhorizon_years = {years}\n'
+                             'period_days = 4\n\n[emergency]\nrate_scale = 10.0\n', encoding="utf-8")
+    run(scenario_file, tmp_path / "run")
+    others = {kind: 0.0 for kind in ("counts", "travel_times", "waste_fill", "weighbridge", "population")}
+    observe(tmp_path / "run", tmp_path / "obs", sample=others, seed=2)
+    return scenario_file
+
+
 def test_emergency_recovers_rates_profile_and_on_scene_times(testville):
     """Truth: medical +40 %, crime -30 %, a flat hourly profile, exponential fire on-scene times
     of 60 min; the fit starts from the defaults (rate_scale 10, 2 x 15 days: about 2,900 calls)."""
@@ -179,15 +194,8 @@ def test_emergency_fitter_on_its_own_run_changes_nothing_beyond_tolerance(tmp_pa
     shape keys (profile, jobs weights) are kept, on-scene means move less than 15 %; a fifth
     of the zones held out is predicted (chi-square p > 0.01)."""
     from twin.observations.fit import split_holdout
-    from twin.observations.observe import observe
-    from twin.scenario.run import run
 
-    scenario_file = tmp_path / "em.toml"
-    scenario_file.write_text('[scenario]\nname = "em"\ncity = "testville"\nhorizon_years = 2\n'
-                             'period_days = 4\n\n[emergency]\nrate_scale = 10.0\n', encoding="utf-8")
-    run(scenario_file, tmp_path / "run")
-    others = {kind: 0.0 for kind in ("counts", "travel_times", "waste_fill", "weighbridge", "population")}
-    observe(tmp_path / "run", tmp_path / "obs", sample=others, seed=2)
+    scenario_file = _emergency_observations(tmp_path, years=2)
     observed = read_observations(tmp_path / "obs", reference_of(tmp_path / "run"))
     assert observed["incidents"].on_scene_min.notna().all()
     train, held, held_keys = split_holdout(observed, 0.2, np.random.default_rng(1),
@@ -228,15 +236,8 @@ def test_html_report_has_the_markdown_reports_content_and_plots(tmp_path):
     import re
 
     from twin.observations.calibrate import calibrate
-    from twin.observations.observe import observe
-    from twin.scenario.run import run
 
-    scenario_file = tmp_path / "em.toml"
-    scenario_file.write_text('[scenario]\nname = "em"\ncity = "testville"\nhorizon_years = 1\n'
-                             'period_days = 4\n\n[emergency]\nrate_scale = 10.0\n', encoding="utf-8")
-    run(scenario_file, tmp_path / "run")
-    others = {kind: 0.0 for kind in ("counts", "travel_times", "waste_fill", "weighbridge", "population")}
-    observe(tmp_path / "run", tmp_path / "obs", sample=others, seed=2)
+    scenario_file = _emergency_observations(tmp_path, years=1)
     for report in ("cal.md", "cal.html"):
         calibrate(scenario_file, tmp_path / "obs", tmp_path / report.replace(".", "_") / "cal.toml",
                   report=tmp_path / report, progress=lambda line: None)
