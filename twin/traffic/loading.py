@@ -110,7 +110,8 @@ def trip_rows(trips: Trips, platoon: int) -> tuple[np.ndarray, np.ndarray]:
     return trip_of_row, size.astype(np.int32)
 
 
-def backward_wave_time_s(fft_s: np.ndarray, capacity_vps: np.ndarray, storage_veh: np.ndarray) -> np.ndarray:
+def backward_wave_time_s(fft_s: np.ndarray, capacity_vps: np.ndarray, storage_veh: np.ndarray,
+                         row_veh: float = 1.0) -> np.ndarray:
     """Time the backward wave takes to cross each link, ``L / w``, seconds (0 where undefined).
 
     Triangular fundamental diagram per link (all lanes): free speed ``v = L / fft``, capacity
@@ -118,9 +119,16 @@ def backward_wave_time_s(fft_s: np.ndarray, capacity_vps: np.ndarray, storage_ve
     speed ``w = q / (K - k_c)``, so ``L / w = storage / q - fft``. A link whose jam storage does
     not exceed ``q x fft`` (``K <= k_c``, no congested branch) or without capacity gets 0: space
     frees at once there, as in the spatial queue.
+
+    ``storage`` here is what whole rows of ``row_veh`` vehicles can fill, ``max(floor(storage_veh
+    / row_veh), 1) x row_veh`` (an empty link always takes one row): each row holds its space for
+    ``fft + L / w`` = that storage over ``q``, so the link passes ``q`` when saturated. On the
+    full storage a 96 m one-lane street (14.4 vehicles, rows of 5: 10 fit) passed 10 vehicles
+    per 40 s, 69 % of its capacity.
     """
+    rows = np.maximum(np.floor(storage_veh / row_veh + 1e-9), 1.0) * row_veh
     with np.errstate(divide="ignore", invalid="ignore"):
-        wave = np.where(capacity_vps > 0, storage_veh / capacity_vps - fft_s, 0.0)
+        wave = np.where(capacity_vps > 0, rows / capacity_vps - fft_s, 0.0)
     return np.ascontiguousarray(np.maximum(wave, 0.0), dtype=np.float64)
 
 
@@ -176,7 +184,7 @@ class DynamicLoading:
                 f"cross it in one step; use a time step of at most {limit:g} s"
             )
         self.link_extra = np.zeros(m, dtype=np.float64)
-        self.wave_time_s = backward_wave_time_s(self.fft, self.capacity_vps, self.storage)
+        self.wave_time_s = backward_wave_time_s(self.fft, self.capacity_vps, self.storage, s.platoon)
         if s.link_model == "spatial_queue":
             self.wave_time_s[:] = 0.0
         self.signals = SignalPlan.none(m) if signals is None else signals
