@@ -176,13 +176,15 @@ def peak_years(testville, years=5, **options):
 def test_smoothed_memory_damps_the_year_to_year_swing(testville):
     # undamped (each year's destinations on last year's times) the peak alternates between a
     # jam and free flow; the smoothed memory settles and its gap falls. Swings are taken from
-    # year 2: the first smoothed year may overshoot the cold start (measured 3.6 -> 5.3 min)
-    undamped, undamped_gap, _ = peak_years(testville, skim_smoothing=1.0)
-    smoothed, smoothed_gap, table = peak_years(testville, skim_smoothing=0.3)
+    # year 2. 0.6 car trips a resident: since short links pass their capacity (wave time from the
+    # storage whole rows fill) testville's peak at the default 0.5 no longer jams (undamped swing
+    # 0.24 min), and a jam is what this test is about
+    undamped, undamped_gap, _ = peak_years(testville, skim_smoothing=1.0, trip_rate=0.6)
+    smoothed, smoothed_gap, table = peak_years(testville, skim_smoothing=0.3, trip_rate=0.6)
     swing = np.abs(np.diff(undamped[2:])).mean()
-    assert swing > 0.8  # minutes: the undamped model oscillates (measured 1.05)
+    assert swing > 0.8  # minutes: the undamped model oscillates (measured 4.0)
     assert np.all(np.diff(np.sign(np.diff(undamped[1:]))) != 0)  # up, down, up: it alternates
-    assert np.abs(np.diff(smoothed[2:])).mean() < 0.5 * swing  # measured 0.13
+    assert np.abs(np.diff(smoothed[2:])).mean() < 0.5 * swing  # measured 0.36
     assert smoothed_gap[-1] < 0.5 * undamped_gap[-1]
     assert (table["skim_change"] >= 0).all() and (table["equilibrium_gap"] > 0).all()
 
