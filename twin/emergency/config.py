@@ -304,6 +304,12 @@ class EmergencyConfig:
     )
     busy_sample_min: float = option(15.0, ge=1, le=1440, unit="minutes",
                                     doc="interval of the busy_units time series")
+    unanswered_after_min: float = option(
+        60.0, gt=0, le=1440, unit="minutes",
+        doc="a call no unit reached within this long of it is unanswered; calls still open at the "
+        "period's end but younger are censored (open_at_end_calls). 60: far beyond any response norm "
+        "(China's 12-15 min urban ambulance goal, 5 min to the scene for fire)",
+    )
     loss_system: bool = option(
         False, doc="calls finding no free unit are lost instead of queued (validation)"
     )

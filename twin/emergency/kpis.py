@@ -2,9 +2,12 @@
 
 Response time is call to first arrival on scene, and splits into call handling + wait for a
 unit + turnout + travel (of the first unit to arrive); queueing delay is the wait from the end of
-call handling to the first dispatch. A call no unit reached by the end of the operating period is
-unanswered: it counts against the share within target and is left out of the response-time
-statistics. Directed indicators (they enter the governance index) and their bounds (worst, best):
+call handling to the first dispatch. A call no unit reached by the end of the operating period
+counts against the share within target and is left out of the response-time statistics. A call no
+unit reached within ``unanswered_after_min`` of it is unanswered; the unanswered share is taken
+over the calls made at least that long before the period's end only, since a younger call still
+open at the end is censored (it might yet be reached in time): those are ``open_at_end_calls``.
+Directed indicators (they enter the governance index) and their bounds (worst, best):
 
 - ``response_p90_min`` (20, 6): 6 min is NFPA 1710's 90th-percentile budget for the first unit
   (64 s call processing + 60 s turnout + 240 s travel); 20 min is our choice, well past the
@@ -94,6 +97,14 @@ def _within_target(incidents: pd.DataFrame, targets_s: np.ndarray) -> float:
     return float(reached.mean()) * 100.0 if len(incidents) else float("nan")
 
 
+def _unanswered(incidents: pd.DataFrame, end_s: float, after_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the calls made at least ``after_s`` seconds before ``end_s`` (the period's end,
+    seconds from its start), and of those no unit reached within ``after_s`` of the call."""
+    observed = end_s - incidents["time_s"].to_numpy() >= after_s
+    in_time = incidents["response_s"].to_numpy() <= after_s  # NaN (never reached) compares False
+    return observed, observed & ~in_time
+
+
 def year_indicators(
     module: EmergencyModule, model: TwinModel, incidents: pd.DataFrame, busy_s: np.ndarray
 ) -> list[Indicator]:
@@ -144,26 +155,38 @@ def year_indicators(
                 "mean time from call to first dispatch",
             )
         )
-    unanswered = int((~answered).sum())
+    after_min = cfg.unanswered_after_min
+    observed, unanswered = _unanswered(incidents, model.period_s, after_min * 60.0)
     rows.append(
         Indicator(
             DOMAIN,
             "unanswered_calls",
-            float(unanswered),
+            float(unanswered.sum()),
             "calls",
-            description="calls no unit reached within the period",
+            description=f"calls no unit reached within {after_min:g} min of the call",
         )
     )
-    if len(incidents):
+    rows.append(
+        Indicator(
+            DOMAIN,
+            "open_at_end_calls",
+            float((~answered & ~observed).sum()),
+            "calls",
+            description=f"calls still unreached at the period's end, made less than {after_min:g} min "
+            "before it (censored: neither answered nor unanswered)",
+        )
+    )
+    if observed.any():
         rows.append(
             Indicator(
                 DOMAIN,
                 "unanswered_share",
-                unanswered / len(incidents) * 100.0,
+                float(unanswered.sum() / observed.sum()) * 100.0,
                 "%",
                 "lower",
                 (5.0, 0.0),
-                "share of calls no unit reached within the period",
+                f"share of the calls made at least {after_min:g} min before the period's end that no "
+                f"unit reached within {after_min:g} min",
             )
         )
     rows += _utilisation(module, model, busy_s)
@@ -174,7 +197,7 @@ def year_indicators(
         rows.append(Indicator(DOMAIN, "wartime_hours", centre.surge_s / 3600.0, "h",
                               description="hours under wartime rules (surge windows or load)"))
     if module.windows:
-        rows += _surge_split(incidents, target_s, minutes, answered)
+        rows += _surge_split(incidents, target_s, minutes, answered, observed, unanswered)
     return rows
 
 
@@ -200,10 +223,16 @@ def _utilisation(module: EmergencyModule, model: TwinModel, busy_s: np.ndarray) 
 
 
 def _surge_split(
-    incidents: pd.DataFrame, target_s: np.ndarray, minutes: np.ndarray, answered: np.ndarray
+    incidents: pd.DataFrame,
+    target_s: np.ndarray,
+    minutes: np.ndarray,
+    answered: np.ndarray,
+    observed: np.ndarray,
+    unanswered: np.ndarray,
 ) -> list[Indicator]:
     """Peacetime and surge figures side by side (calls made outside / inside surge windows), and
-    the calls made inside a window's place ("hazard") against those made elsewhere meanwhile."""
+    the calls made inside a window's place ("hazard") against those made elsewhere meanwhile.
+    ``observed`` and ``unanswered`` are the masks of :func:`_unanswered`."""
     rows = []
     surge = incidents["surge"].to_numpy()
     hazard = incidents["in_hazard"].to_numpy()
@@ -242,13 +271,14 @@ def _surge_split(
                 description=f"calls made in {label} reached within their type's target",
             )
         )
-        rows.append(
-            Indicator(
-                DOMAIN,
-                f"unanswered_share_{label}",
-                float((~answered[mask]).mean()) * 100.0,
-                "%",
-                description=f"calls made in {label} no unit reached within the period",
+        if (mask & observed).any():
+            rows.append(
+                Indicator(
+                    DOMAIN,
+                    f"unanswered_share_{label}",
+                    float(unanswered[mask & observed].mean()) * 100.0,
+                    "%",
+                    description=f"unanswered share of the calls made in {label} (as unanswered_share)",
+                )
             )
-        )
     return rows
