@@ -69,6 +69,17 @@ def test_rivers_are_crossed_only_on_bridges(testville):
     assert np.all(net.link_bridge[crossing])
 
 
+def test_a_bridge_takes_the_lanes_its_seed_gives(hezhou):
+    """Lingfeng Bridge is sourced as two-way four lanes (seeds/hezhou.toml): 2 lanes a direction at
+    the arterial's capacity per lane; the bridges without a source keep the arterial's 3."""
+    net = hezhou.network
+    lanes = {name: set(net.link_lanes[net.link_road == code].tolist())
+             for code, name in enumerate(net.road_names) if name.endswith("Bridge")}
+    assert lanes == {"North Bridge": {3}, "Babu Bridge": {3}, "Central Bridge": {3}, "Lingfeng Bridge": {2}}
+    lingfeng = net.link_road == net.road_names.index("Lingfeng Bridge")
+    np.testing.assert_array_equal(net.link_capacity_vph[lingfeng], 2 * 1350.0)
+
+
 def _line_network(**overrides):
     args = dict(node_x=[0, 100, 200], node_y=[0, 0, 0], link_from=[0, 1, 1, 2], link_to=[1, 0, 2, 1],
                 length_m=100.0, free_speed_mps=10.0, lanes=1, capacity_vph=1000.0)

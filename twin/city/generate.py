@@ -186,6 +186,7 @@ def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""
 
     # -- the river: cut crossing streets, keep one crossing per bridge ----------------------------
     bridge = np.zeros(len(links), dtype=bool)
+    bridge_lanes: dict[int, int] = {}  # road code -> lanes each direction, where the seed gives them
     if spec.river is not None:
         river = np.asarray(spec.river.polyline, dtype=np.float64)
         p1, p2 = xy[links[:, 0]], xy[links[:, 1]]
@@ -206,6 +207,8 @@ def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""
             best = candidates[np.argmin(d)]
             keep[best] = bridge[best] = True
             links[best, 2] = 2
+            if b.lanes:
+                bridge_lanes[len(road_names)] = b.lanes
             road[best] = len(road_names)
             road_names.append(b.name)
         links, road, bridge = links[keep], road[keep], bridge[keep]
@@ -217,6 +220,9 @@ def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""
     cls2 = np.concatenate([cls, cls])
     speed = np.array([c.speed_kmh / 3.6 for c in class_specs])[cls2]
     lanes = np.array([c.lanes for c in class_specs])[cls2]
+    road_both = np.concatenate([road, road])
+    for code, n in bridge_lanes.items():
+        lanes[road_both == code] = n
     cap = np.array([c.capacity_per_lane_vph for c in class_specs])[cls2] * lanes
     # grid points whose every street was dropped or cut by the river or a hill, and pieces cut
     # off from the rest, are not part of the network
@@ -227,7 +233,7 @@ def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""
     keep = used[link_from] & used[link_to]
     link_from, link_to, cls2, speed, lanes, cap = (
         col[keep] for col in (link_from, link_to, cls2, speed, lanes, cap))
-    bridge2, road2 = np.concatenate([bridge, bridge])[keep], np.concatenate([road, road])[keep]
+    bridge2, road2 = np.concatenate([bridge, bridge])[keep], road_both[keep]
     if not used.all():
         new_index = np.cumsum(used) - 1
         xy, link_from, link_to = xy[used], new_index[link_from], new_index[link_to]

@@ -95,6 +95,8 @@ class RiverSpec:
 class BridgeSpec:
     name: str = option(doc="bridge name (becomes a road name levers can refer to)")
     at: Point = option(unit="m", doc="[x, y] near the river crossing")
+    lanes: int = option(0, ge=0, le=6, unit="lanes",
+                        doc="lanes each direction; 0 = the arterial class's (a bridge is an arterial)")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
