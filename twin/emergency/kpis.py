@@ -3,10 +3,12 @@
 Response time is call to first arrival on scene, and splits into call handling + wait for a
 unit + turnout + travel (of the first unit to arrive); queueing delay is the wait from the end of
 call handling to the first dispatch. A call no unit reached by the end of the operating period
-counts against the share within target and is left out of the response-time statistics. A call no
-unit reached within ``unanswered_after_min`` of it is unanswered; the unanswered share is taken
-over the calls made at least that long before the period's end only, since a younger call still
-open at the end is censored (it might yet be reached in time): those are ``open_at_end_calls``.
+is left out of the response-time statistics. The shares are right-censored at the period's end
+(:func:`_censored`): a share of calls reached within a limit (a type's ``target_min``, or
+``unanswered_after_min`` for the unanswered share) counts only the calls made at least that limit
+before the end, since a younger call not yet reached might still be reached in time. A call no unit
+reached within ``unanswered_after_min`` of it is unanswered; the younger calls still open at the
+end are ``open_at_end_calls``.
 Directed indicators (they enter the governance index) and their bounds (worst, best):
 
 - ``response_p90_min`` (20, 6): 6 min is NFPA 1710's 90th-percentile budget for the first unit
@@ -92,17 +94,20 @@ def _response_stats(
     ]
 
 
-def _within_target(incidents: pd.DataFrame, targets_s: np.ndarray) -> float:
-    reached = incidents["response_s"].to_numpy() <= targets_s
-    return float(reached.mean()) * 100.0 if len(incidents) else float("nan")
+def _censored(
+    incidents: pd.DataFrame, end_s: float, limit_s: float | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the calls that can be judged against a limit (made at least ``limit_s`` seconds
+    before ``end_s``, the period's end in seconds from its start) and of those a unit reached within
+    ``limit_s`` of the call. ``limit_s`` is one number or one per call (seconds)."""
+    judged = end_s - incidents["time_s"].to_numpy() >= limit_s
+    in_time = incidents["response_s"].to_numpy() <= limit_s  # NaN (never reached) compares False
+    return judged, judged & in_time
 
 
-def _unanswered(incidents: pd.DataFrame, end_s: float, after_s: float) -> tuple[np.ndarray, np.ndarray]:
-    """Masks of the calls made at least ``after_s`` seconds before ``end_s`` (the period's end,
-    seconds from its start), and of those no unit reached within ``after_s`` of the call."""
-    observed = end_s - incidents["time_s"].to_numpy() >= after_s
-    in_time = incidents["response_s"].to_numpy() <= after_s  # NaN (never reached) compares False
-    return observed, observed & ~in_time
+def _share(hits: np.ndarray, among: np.ndarray) -> float:
+    """Percentage of the calls in mask ``among`` that are in mask ``hits``; ``among`` not empty."""
+    return float(hits[among].mean()) * 100.0
 
 
 def year_indicators(
@@ -113,6 +118,7 @@ def year_indicators(
     target_s = incidents["type"].map({n: t.target_min * 60.0 for n, t in cfg.types.items()}).to_numpy(float)
     answered = incidents["response_s"].notna().to_numpy()
     minutes = incidents["response_s"].to_numpy() / 60.0
+    on_target, in_target = _censored(incidents, model.period_s, target_s)
     rows = [Indicator(DOMAIN, "calls", float(len(incidents)), "calls", description="calls in the period")]
     rows += _response_stats(minutes[answered], "", " over all calls", directed_p90=True)
     for stem, column, what in PHASES:
@@ -128,17 +134,20 @@ def year_indicators(
         rows += _response_stats(
             minutes[of_type & answered], f"_{name}", f", {name} calls", mean_bounds=bounds
         )
-        rows.append(
-            Indicator(
-                DOMAIN,
-                f"share_within_target_{name}",
-                _within_target(incidents[of_type], target_s[of_type]),
-                "%",
-                "higher",
-                WITHIN_TARGET_BOUNDS,
-                f"{name} calls reached within {cfg.types[name].target_min:g} min",
+        target_min = cfg.types[name].target_min
+        if (of_type & on_target).any():
+            rows.append(
+                Indicator(
+                    DOMAIN,
+                    f"share_within_target_{name}",
+                    _share(in_target, of_type & on_target),
+                    "%",
+                    "higher",
+                    WITHIN_TARGET_BOUNDS,
+                    f"{name} calls reached within {target_min:g} min, of those made at least "
+                    f"{target_min:g} min before the period's end",
+                )
             )
-        )
     for district in model.city.districts.name:
         in_district = (incidents["district"] == district).to_numpy()
         rows += _response_stats(minutes[in_district & answered], f"_{district}", f" in district {district}")
@@ -156,7 +165,8 @@ def year_indicators(
             )
         )
     after_min = cfg.unanswered_after_min
-    observed, unanswered = _unanswered(incidents, model.period_s, after_min * 60.0)
+    observed, in_time = _censored(incidents, model.period_s, after_min * 60.0)
+    unanswered = observed & ~in_time
     rows.append(
         Indicator(
             DOMAIN,
@@ -181,7 +191,7 @@ def year_indicators(
             Indicator(
                 DOMAIN,
                 "unanswered_share",
-                float(unanswered.sum() / observed.sum()) * 100.0,
+                _share(unanswered, observed),
                 "%",
                 "lower",
                 (5.0, 0.0),
@@ -197,7 +207,7 @@ def year_indicators(
         rows.append(Indicator(DOMAIN, "wartime_hours", centre.surge_s / 3600.0, "h",
                               description="hours under wartime rules (surge windows or load)"))
     if module.windows:
-        rows += _surge_split(incidents, target_s, minutes, answered, observed, unanswered)
+        rows += _surge_split(incidents, minutes, answered, on_target, in_target, observed, unanswered)
     return rows
 
 
@@ -224,15 +234,17 @@ def _utilisation(module: EmergencyModule, model: TwinModel, busy_s: np.ndarray) 
 
 def _surge_split(
     incidents: pd.DataFrame,
-    target_s: np.ndarray,
     minutes: np.ndarray,
     answered: np.ndarray,
+    on_target: np.ndarray,
+    in_target: np.ndarray,
     observed: np.ndarray,
     unanswered: np.ndarray,
 ) -> list[Indicator]:
     """Peacetime and surge figures side by side (calls made outside / inside surge windows), and
     the calls made inside a window's place ("hazard") against those made elsewhere meanwhile.
-    ``observed`` and ``unanswered`` are the masks of :func:`_unanswered`."""
+    ``on_target``, ``in_target`` are the masks of :func:`_censored` against each call's target,
+    ``observed`` that against ``unanswered_after_min`` and ``unanswered`` its unreached calls."""
     rows = []
     surge = incidents["surge"].to_numpy()
     hazard = incidents["in_hazard"].to_numpy()
@@ -262,21 +274,23 @@ def _surge_split(
                     description=f"90th-percentile response time of calls made in {label}",
                 )
             )
-        rows.append(
-            Indicator(
-                DOMAIN,
-                f"share_within_target_{label}",
-                _within_target(incidents[mask], target_s[mask]),
-                "%",
-                description=f"calls made in {label} reached within their type's target",
+        if (mask & on_target).any():
+            rows.append(
+                Indicator(
+                    DOMAIN,
+                    f"share_within_target_{label}",
+                    _share(in_target, mask & on_target),
+                    "%",
+                    description=f"share within target of the calls made in {label} (as "
+                    "share_within_target_{type})",
+                )
             )
-        )
         if (mask & observed).any():
             rows.append(
                 Indicator(
                     DOMAIN,
                     f"unanswered_share_{label}",
-                    float(unanswered[mask & observed].mean()) * 100.0,
+                    _share(unanswered, mask & observed),
                     "%",
                     description=f"unanswered share of the calls made in {label} (as unanswered_share)",
                 )
