@@ -523,7 +523,7 @@ def emergency_view(run: RunTables, *, time_s: float | None = None,
     overlays = []
     if time_s is not None:
         overlays.append(Overlay("incidents", "points", rows[["x", "y"]].to_numpy(float),
-                                "incident (black: unanswered)",
+                                "incident (black: not reached by the end)",
                                 values=response_min, unit="min", cmap="YlOrRd", clim=clim,
                                 size=14.0, bar=False))
     if time_s is not None and run.has("state", "dispatches"):
