@@ -407,7 +407,7 @@ def test_waste_recovers_generation_and_rejects_shuffled_days(tmp_path, testville
     observed = waste_observations(tmp_path, "resident_kg_day = { kitchen = 0.52, recyclable = 0.16, "
                                             "hazardous = 0.005, residual = 0.35 }\n")
     (tmp_path / "prior.toml").write_text(WASTE, encoding="utf-8")
-    ctx = context(tmp_path, tmp_path / "prior.toml", reference_of(tmp_path / "prior.toml"), budget=4)
+    ctx = context(tmp_path, tmp_path / "prior.toml", reference_of(tmp_path / "prior.toml"), budget=5)
     fit = WasteFitter().fit(ctx.scenario, observed, {}, ctx)
     got = {f.key.split(".")[1]: f.value for f in fit.fitted}
     truth = {"resident_kg_day": {**RESIDENT_KG_DAY, "kitchen": 0.52, "recyclable": 0.16},
@@ -438,7 +438,7 @@ def test_waste_on_its_own_run_changes_nothing_beyond_tolerance(tmp_path, testvil
 
     observed = waste_observations(tmp_path, seed=4)
     train, held, _ = split_holdout(observed, 0.25, np.random.default_rng(0))
-    ctx = context(tmp_path, tmp_path / "truth.toml", reference_of(tmp_path / "truth.toml"), budget=3)
+    ctx = context(tmp_path, tmp_path / "truth.toml", reference_of(tmp_path / "truth.toml"), budget=4)
     fit = WasteFitter().fit(ctx.scenario, train, held, ctx)
     for f in fit.fitted:
         for stream, value in f.value.items():
@@ -504,7 +504,7 @@ def test_migration_on_its_own_run_changes_nothing(tmp_path):
 
     observed = census(tmp_path)
     train, held, _ = split_holdout(observed, 0.2, np.random.default_rng(0))
-    ctx = context(tmp_path, tmp_path / "truth.toml", reference_of(tmp_path / "truth.toml"), budget=4)
+    ctx = context(tmp_path, tmp_path / "truth.toml", reference_of(tmp_path / "truth.toml"), budget=6)
     fit = MigrationFitter().fit(ctx.scenario, train, held, ctx)
     assert fit.fitted == ()
     assert any(line.startswith("migration.in_rate: the least-squares rate") for line in fit.kept)

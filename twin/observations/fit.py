@@ -200,3 +200,29 @@ def save_figure(fig, path: Path) -> Path:
     finally:
         plt.close(fig)
     return path
+
+
+ALPHA = 0.05
+"""Level of the significance tests a fitted key must pass against its prior (traffic's district
+factors, migration's ``beta_stay``, waste's district factors): the prior is kept unless the fit
+beats it by more than the observations' and the simulation's own noise."""
+
+
+def f_test(stat: float, p: int, dof: int) -> tuple[bool, str]:
+    """The F statistic ``stat`` on (``p``, ``dof``) degrees of freedom: significant at :data:`ALPHA`
+    (read when called), and a line saying so."""
+    from scipy.stats import f
+
+    pvalue = float(f.sf(stat, p, dof))
+    word = "below" if pvalue < ALPHA else "not below"
+    return pvalue < ALPHA, (f"F test against the prior: F = {stat:.3g} on ({p}, {dof}) degrees of freedom, "
+                            f"p = {pvalue:.2g} ({word} {ALPHA:g})")
+
+
+def significant(z_prior: float, z_fit: float, p: int, n: int) -> tuple[bool, str]:
+    """The extra-sum-of-squares F test of ``p`` fitted parameters over ``n`` residuals (``z``: half
+    their sum of squares at the prior and at the fit; normalised residuals, dimensionless):
+    :func:`f_test` of ``((z_prior - z_fit) / p) / (z_fit / (n - p))``."""
+    if n <= p or z_fit <= 0:
+        return False, f"F test: {n} residuals for {p} parameters"
+    return f_test(((z_prior - z_fit) / p) / (z_fit / (n - p)), p, n - p)

@@ -40,9 +40,10 @@ link's flow by origin district, which the runs do not record. Each iteration the
 step times :data:`DISTRICT_STEPS` and keeps the best run, and stops when none improves. A district
 is fitted only when the observations pin its factor within :data:`MAX_SE` (standard errors from the
 first Jacobian); the others keep the prior, and the kept lines say which. The fitted factors are
-written only when they pass the extra-sum-of-squares F test against the prior at :data:`ALPHA`. The
-trip rate and the district factors share the level: what the observations identify is each
-district's trips per resident, ``trip_rate x factor``.
+written only when they pass the extra-sum-of-squares F test against the prior at
+:data:`~twin.observations.fit.ALPHA` (:func:`~twin.observations.fit.significant`), and again on a
+fresh draw (:data:`REPLICATION_RUNS`). The trip rate and the district factors share the level:
+what the observations identify is each district's trips per resident, ``trip_rate x factor``.
 
 Travel-time figures (:func:`travel_time_figures`: each probe's observed minutes against the
 modelled mean of its cell, year, origin zone, destination zone and departure hour of the period)
@@ -61,7 +62,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from twin.observations.fit import REPLICATE_KEY, CalibrationContext, DomainFit, Fitted, save_figure
+from twin.observations.fit import (
+    ALPHA,
+    REPLICATE_KEY,
+    CalibrationContext,
+    DomainFit,
+    Fitted,
+    save_figure,
+    significant,
+)
 
 STEPS = (1.0, 0.5, 1.6)
 """Multiples of Spiess's step simulated each iteration, in order of preference (fewer when the
@@ -112,9 +121,6 @@ that they weigh as the counts' Poisson residuals do. Measured on testville's pro
 run they were drawn from: median absolute error 22 % per probe, and the origin zones' sums
 (:meth:`_Fit.residuals`) scatter by 0.16 of ``sqrt(sum o^2)``; 0.25 errs on the side of
 weighing travel times less."""
-
-ALPHA = 0.05
-"""Level of the F test the fitted district factors must pass against their prior."""
 
 REPLICATION_RUNS = 2
 """Runs of the replication check: the prior's and the fitted factors again on a fresh draw
@@ -513,7 +519,7 @@ class _Fit:
             return start
         names = ", ".join(f"{self.districts[d]} {f[d]:.3g} +- {se[d]:.2g}" for d in free)
         rows = len(self.residuals(first_run, first_run))
-        verdict = _significant(z_start, z, len(free), rows)
+        verdict = significant(z_start, z, len(free), rows)
         if base == start or not verdict[0]:
             self.kept.append(f"{FACTOR_KEY}: {verdict[1]}; the prior kept (best found: {names})")
             return start
@@ -521,7 +527,7 @@ class _Fit:
         self.simulate([{**first_run.overrides, REPLICATE_KEY: 1},
                        {**self.runs[base].overrides, REPLICATE_KEY: 1}], [prior_f, f])
         fresh = self.runs[again]
-        replicated = _significant(0.5 * float(np.sum(self.residuals(fresh, fresh) ** 2)),
+        replicated = significant(0.5 * float(np.sum(self.residuals(fresh, fresh) ** 2)),
                                   0.5 * float(np.sum(self.residuals(self.runs[again + 1], fresh) ** 2)),
                                   len(free), rows)
         if not replicated[0]:
@@ -711,21 +717,6 @@ def _standard_errors(jac: np.ndarray) -> np.ndarray:
         return np.sqrt(np.maximum(np.diag(np.linalg.inv(jac.T @ jac)), 0.0))
     except np.linalg.LinAlgError:
         return np.full(jac.shape[1], np.inf)
-
-
-def _significant(z_prior: float, z_fit: float, p: int, n: int) -> tuple[bool, str]:
-    """The extra-sum-of-squares F test of ``p`` fitted parameters over ``n`` residuals (``z``: half
-    their sum of squares at the prior and at the fit): significant at :data:`ALPHA`, and a line
-    saying so."""
-    from scipy.stats import f
-
-    if n <= p or z_fit <= 0:
-        return False, f"F test: {n} residuals for {p} factors"
-    stat = ((z_prior - z_fit) / p) / (z_fit / (n - p))
-    pvalue = float(f.sf(stat, p, n - p))
-    word = "below" if pvalue < ALPHA else "not below"
-    return pvalue < ALPHA, (f"F test against the prior: F = {stat:.3g} on ({p}, {n - p}) degrees of freedom, "
-                            f"p = {pvalue:.2g} ({word} {ALPHA:g})")
 
 
 def _upper_bound(key: str) -> float:
