@@ -94,8 +94,9 @@ truth's traffic moves babu's fill ratio by 0.003)."""
 def test_district_factors_kept_on_the_shipped_examples_fill(tmp_path):
     """The shipped example's fill readings (data/observed/hezhou_synthetic: its truth is the prior
     on seed 7, the waste unchanged). Wrong model: the old acceptance (fit a district whose ratio is
-    more than two standard errors from 1) fits babu (seen 1.058 +- 0.018). The fitter compares
-    each ratio with the scenario's own fresh draw (seen babu 1.05) instead, and keeps every prior."""
+    more than two standard errors from 1) fits babu (seen 1.058 +- 0.018 on the first example; 1.048
+    +- 0.020 on the remade one's training bins). The fitter compares each ratio with the scenario's
+    own fresh draw (seen babu 1.05) instead, and keeps every prior."""
     from twin.observations.fit_waste import MAX_SE, MIN_BINS, WasteFitter, bin_districts, district_ratios
 
     (tmp_path / "prior.toml").write_text(HEZHOU_WASTE, encoding="utf-8")
@@ -118,7 +119,7 @@ def test_district_factors_kept_on_the_shipped_examples_fill(tmp_path):
                           len(city.districts))
     moved = [d for d, r in old.items() if r.bins >= MIN_BINS and r.standard_error <= MAX_SE
              and abs(r.ratio - 1.0) > 2.0 * r.standard_error]
-    assert list(np.asarray(city.districts.name)[moved]) == ["babu"]
+    assert "babu" in set(np.asarray(city.districts.name)[moved])
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
