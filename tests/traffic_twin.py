@@ -2,9 +2,9 @@
 
 Deques, one step at a time, every link's budgets refilled each step, both route choices (fixed
 paths as the loader gave them, or the next link re-chosen at every node on a route table
-recomputed every ``route_update_s`` from the twin's own queues, each waited out at the rate it
-drained while it stood since the last update, at most the effective capacity), both link models
-(the rows that left a link keep its space until their backward wave has crossed it), the node model
+recomputed every ``route_update_s`` from the twin's own queues, a queue that stood through the
+window since the last update waited out at the rate it drained), both link models (the rows
+that left a link keep its space until their backward wave has crossed it), the node model
 (head rows served in the order of capacity-weighted priority tags) and fixed-time signals (a
 signalised link sends only during its green and earns outflow budget only with green time).
 Rows that carry their own path (buses, ``veh_path_end > 0``) follow it in either route choice,
@@ -106,8 +106,7 @@ def reference_loading(load: DynamicLoading, until_s: float, equal_shares: bool =
     waiting: list[int] = []
     times = dist = None
     next_update = 0.0
-    stood = np.zeros(m)  # seconds each link ended a step with a row at its end that could not leave
-    priced = (np.zeros(m), np.zeros(m))  # at the last route update: (exits, stood)
+    priced = None  # the last route update: (time, exits, queued)
 
     def fits(link, size, t):
         while ghosts[link] and ghosts[link][0][0] <= t:
@@ -133,11 +132,12 @@ def reference_loading(load: DynamicLoading, until_s: float, equal_shares: bool =
                         break
                     queued[link] += size_of[row]
             effective = rate * sig.green_share
-            window = stood - priced[1]  # seconds with a standing queue since the last update
-            with np.errstate(divide="ignore", invalid="ignore"):
-                drained = np.maximum(exits - priced[0], biggest) / window
-                drain = np.where(window > 0, np.minimum(drained, effective), effective)
-            priced = (exits.copy(), stood.copy())
+            drain = effective
+            if priced is not None:  # a queue standing through the window: the rate it drained at
+                window = t - priced[0]
+                drained = np.maximum((exits - priced[1]) / window, biggest / window)
+                drain = np.where((priced[2] > 0) & (queued > 0), np.minimum(drained, effective), effective)
+            priced = (t, exits.copy(), queued)
             times = load.fft + sig.red_delay_s + queued / drain
             dist = times_to_destinations(net, times, load.dest_nodes, load.dest_start)
             times, dist = times.tolist(), dist.tolist()
@@ -163,9 +163,6 @@ def reference_loading(load: DynamicLoading, until_s: float, equal_shares: bool =
                 ready_links = [link for link in incoming[node] if link not in blocked and queue[link]
                                and ready[queue[link][0]] <= t]
                 if not ready_links:
-                    for link in incoming[node]:  # in the kernel's order of additions
-                        if link in blocked:
-                            stood[link] += dt
                     break
                 keys = [max(tag[link], clock[node]) for link in ready_links]
                 link = ready_links[int(np.argmin(keys))]  # the first of equal keys

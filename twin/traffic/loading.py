@@ -254,7 +254,6 @@ class DynamicLoading:
         self.node_rows = np.zeros(network.n_nodes, dtype=np.int64)
         self.max_occ = np.zeros(m)
         self.max_queue = np.zeros(m)
-        self.queue_s = np.zeros(m)  # seconds each link has had a standing queue (see loading_kernel)
         self._queued = np.zeros(m, dtype=np.int64)
         self.wait_buf = np.zeros(n, dtype=np.int64)
         self.counters = np.zeros(7, dtype=np.int64)
@@ -268,7 +267,7 @@ class DynamicLoading:
         self.steps_done = 0
         self.next_update = 0.0
         self._paths_until = -np.inf
-        self._priced = (np.zeros(m), np.zeros(m))  # at the last route update: (vehicles left, queue_s)
+        self._priced = (np.nan, np.zeros(m), np.zeros(m))  # the last route update: (time, left, queued)
         self.seconds = {"routing": 0.0, "loading": 0.0}
         self.link_time_s = self.fft.copy()
         self.link_time_s[self.closed] = np.inf
@@ -316,21 +315,23 @@ class DynamicLoading:
         return self._queued.copy()
 
     def route_link_times(self) -> np.ndarray:
-        """The link times a route update reads (s): :meth:`current_link_times`, except that a link
-        whose queue stood for part of the window since the last update is waited out at the rate it
-        drained while it stood (vehicles that left over seconds with a standing queue, at least a row)
-        where that was below the effective capacity: a minor approach served by priority at a busy
-        junction, or one held by a queue downstream, drains slower than its capacity, and a driver
-        who sees the queue move knows. Starts the next window."""
+        """The link times a route update reads (s): :meth:`current_link_times`, except that a queue
+        that stood through the whole window since the last update is waited out at the rate it drained
+        in that window (at least a row in the window) where that was below the effective capacity:
+        a minor approach served by priority at a busy junction, or one held by a queue downstream,
+        drains slower than its capacity, and a driver who sees it move knows. Updates the window."""
         times = self.current_link_times()
-        left, stood = self.rec_exits.sum(axis=0), self.queue_s.copy()
-        left_then, stood_then = self._priced
-        self._priced = (left, stood)
-        stood = stood - stood_then
+        left, queued = self.rec_exits.sum(axis=0), self._queued.astype(np.float64)
+        then, left_then, queued_then = self._priced
+        self._priced = (self.t, left, queued)
+        window = self.t - then
+        if not window > 0:  # the first update: no window yet
+            return times
+        drained = np.maximum((left - left_then) / window, self.max_size / window)
+        drain = np.where((queued_then > 0) & (queued > 0), np.minimum(drained, self.effective_vps),
+                         self.effective_vps)
         with np.errstate(divide="ignore", invalid="ignore"):
-            drained = np.maximum(left - left_then, self.max_size) / stood
-            drain = np.where(stood > 0, np.minimum(drained, self.effective_vps), self.effective_vps)
-            times = self.fft + self.red_delay_s + self._queued / drain
+            times = self.fft + self.red_delay_s + queued / drain
         times[self.closed] = np.inf
         return times
 
@@ -466,7 +467,6 @@ class DynamicLoading:
             self.budget_t,
             self.node_rows,
             self.max_occ,
-            self.queue_s,
             self.wait_buf,
             self.counters,
             s.record_interval_s,

@@ -290,7 +290,6 @@ def run_steps(
     budget_t,
     node_rows,
     max_occ,
-    queue_s,
     # waiting rows
     wait_buf,
     counters,
@@ -310,11 +309,10 @@ def run_steps(
     arrivals, which a queue does not cap as it caps the outflow), vehicle-seconds the leaving ones
     spent on the link (which, over the interval length, is the mean occupancy) and
     vehicle-kilometres driven.
-    ``max_occ`` keeps each link's highest occupancy; ``queue_s`` adds up each link's seconds with a
-    standing queue (steps that ended with a row at its end that could not leave); ``node_rows``
-    counts the rows on each node's incoming links so that empty nodes are skipped. ``link_wave`` is
-    each link's backward-wave time ``L / w`` in seconds (0: the spatial queue); ``g_time``,
-    ``g_len`` and ``ghost`` hold the rows that left a link within that time (see :func:`_leave`).
+    ``max_occ`` keeps each link's highest occupancy; ``node_rows`` counts the rows on each
+    node's incoming links so that empty nodes are skipped. ``link_wave`` is each link's
+    backward-wave time ``L / w`` in seconds (0: the spatial queue); ``g_time``, ``g_len`` and
+    ``ghost`` hold the rows that left a link within that time (see :func:`_leave`).
     ``link_tag`` (s) and ``node_clock`` (s) are the priority tags of the node model and
     ``link_stamp`` (int64) marks the links that cannot send in the current step (global step
     index + 1); ``sig_cycle``, ``sig_start`` and ``sig_green`` (s) are each link's fixed-time
@@ -363,9 +361,6 @@ def run_steps(
                         key = cand_key
                         link = cand
                 if link < 0:
-                    for j in range(first, last):  # the links still stamped hold a row that could not leave
-                        if link_stamp[in_links[j]] == stamp:
-                            queue_s[in_links[j]] += dt
                     break
                 # a link that cannot send now cannot later in this step (supplies only shrink)
                 link_stamp[link] = stamp
