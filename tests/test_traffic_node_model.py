@@ -13,8 +13,6 @@ Technical Paper 39; HCM 2016 chapter 19).
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 from test_traffic_kinematic_wave import link_between, network
@@ -50,14 +48,13 @@ def fixed(horizon_s: float, platoon: int = 1, dt: float = 1.0) -> LoadingSetting
                            horizon_s=horizon_s, route_update_s=horizon_s)
 
 
-def merge_load(route_update_s: float = 4000.0) -> tuple[DynamicLoading, int, int]:
+def merge_load() -> tuple[DynamicLoading, int, int]:
     """Links 0->2 (1,800 veh/h) and 1->2 (600 veh/h) merge into 2->3 (1,200 veh/h), each fed at
-    its capacity for an hour: both oversaturated (routes updated every ``route_update_s``)."""
+    its capacity for an hour: both oversaturated."""
     net = network([(0, 2, 1, 1800 * VPH), (1, 2, 1, 600 * VPH), (2, 3, 1, 1200 * VPH)],
                   [0.0, 0.0, 500.0, 1000.0], [-300.0, 300.0, 0.0, 0.0])
     trips = concat(steady_trips(0, [3], 1800, 3600), steady_trips(1, [3], 600, 3600))
-    settings = dataclasses.replace(fixed(4000.0), route_update_s=route_update_s)
-    load = DynamicLoading(net, trips, settings)
+    load = DynamicLoading(net, trips, fixed(4000.0))
     return load, link_between(net, 0, 2), link_between(net, 1, 2)
 
 
@@ -226,18 +223,3 @@ def test_retiming_on_arrivals_gives_an_oversaturated_approach_more_green():
     outflows = load.rec_exits.max(axis=0) * 4.0
     assert outflows[[a, b]] == pytest.approx([810.0, 810.0], rel=0.02)
     assert retime(plan, net, outflows, 3.0).green_s[[a, b]] == pytest.approx([27.0, 27.0], abs=0.5)
-
-
-def test_route_choice_waits_out_a_standing_queue_at_the_rate_it_drains():
-    # The merge above: 1->2 (600 veh/h) gets 300 veh/h of 2->3's supply, 0->2 (1,800) 900 veh/h.
-    # A driver choosing a route waits out each standing queue at the rate it drained over the last
-    # route update window: 12 s a vehicle on 1->2 and 4 s on 0->2, not the 6 s and 2 s their
-    # capacities promise (the rule before, which sent drivers into a minor approach's queue).
-    load, a, b = merge_load(route_update_s=300.0)
-    load.advance(1500.0)  # the last update at 1,200 s, both queues standing since
-    queued = load.queued_vehicles()
-    assert queued[a] > 20 and queued[b] > 20
-    by_capacity = load.current_link_times() - load.fft
-    assert by_capacity[[a, b]] == pytest.approx(queued[[a, b]] * [2.0, 6.0])
-    waits = load.route_link_times() - load.fft
-    assert waits[[a, b]] == pytest.approx(queued[[a, b]] * [4.0, 12.0], rel=0.05)

@@ -2,8 +2,7 @@
 
 Deques, one step at a time, every link's budgets refilled each step, both route choices (fixed
 paths as the loader gave them, or the next link re-chosen at every node on a route table
-recomputed every ``route_update_s`` from the twin's own queues, a queue that stood through the
-window since the last update waited out at the rate it drained), both link models (the rows
+recomputed every ``route_update_s`` from the twin's own queues), both link models (the rows
 that left a link keep its space until their backward wave has crossed it), the node model
 (head rows served in the order of capacity-weighted priority tags) and fixed-time signals (a
 signalised link sends only during its green and earns outflow budget only with green time).
@@ -106,7 +105,6 @@ def reference_loading(load: DynamicLoading, until_s: float, equal_shares: bool =
     waiting: list[int] = []
     times = dist = None
     next_update = 0.0
-    priced = None  # the last route update: (time, exits, queued)
 
     def fits(link, size, t):
         while ghosts[link] and ghosts[link][0][0] <= t:
@@ -131,14 +129,7 @@ def reference_loading(load: DynamicLoading, until_s: float, equal_shares: bool =
                     if ready[row] > t:
                         break
                     queued[link] += size_of[row]
-            effective = rate * sig.green_share
-            drain = effective
-            if priced is not None:  # a queue standing through the window: the rate it drained at
-                window = t - priced[0]
-                drained = np.maximum((exits - priced[1]) / window, biggest / window)
-                drain = np.where((priced[2] > 0) & (queued > 0), np.minimum(drained, effective), effective)
-            priced = (t, exits.copy(), queued)
-            times = load.fft + sig.red_delay_s + queued / drain
+            times = load.fft + sig.red_delay_s + queued / (rate * sig.green_share)
             dist = times_to_destinations(net, times, load.dest_nodes, load.dest_start)
             times, dist = times.tolist(), dist.tolist()
             next_update = t + s.route_update_s

@@ -267,7 +267,6 @@ class DynamicLoading:
         self.steps_done = 0
         self.next_update = 0.0
         self._paths_until = -np.inf
-        self._priced = (np.nan, np.zeros(m), np.zeros(m))  # the last route update: (time, left, queued)
         self.seconds = {"routing": 0.0, "loading": 0.0}
         self.link_time_s = self.fft.copy()
         self.link_time_s[self.closed] = np.inf
@@ -314,31 +313,10 @@ class DynamicLoading:
         self.current_link_times()
         return self._queued.copy()
 
-    def route_link_times(self) -> np.ndarray:
-        """The link times a route update reads (s): :meth:`current_link_times`, except that a queue
-        that stood through the whole window since the last update is waited out at the rate it drained
-        in that window (at least a row in the window) where that was below the effective capacity:
-        a minor approach served by priority at a busy junction, or one held by a queue downstream,
-        drains slower than its capacity, and a driver who sees it move knows. Updates the window."""
-        times = self.current_link_times()
-        left, queued = self.rec_exits.sum(axis=0), self._queued.astype(np.float64)
-        then, left_then, queued_then = self._priced
-        self._priced = (self.t, left, queued)
-        window = self.t - then
-        if not window > 0:  # the first update: no window yet
-            return times
-        drained = np.maximum((left - left_then) / window, self.max_size / window)
-        drain = np.where((queued_then > 0) & (queued > 0), np.minimum(drained, self.effective_vps),
-                         self.effective_vps)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            times = self.fft + self.red_delay_s + queued / drain
-        times[self.closed] = np.inf
-        return times
-
     def _update_routes(self) -> None:
         start = time.perf_counter()
         s = self.settings
-        times = self.route_link_times()
+        times = self.current_link_times()
         self.link_time_s = times
         self.next_update = self.t + s.route_update_s
         need = self._read_until(self.next_update) if s.route_tolerance == 0 else None
