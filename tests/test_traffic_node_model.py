@@ -167,6 +167,8 @@ def test_kernel_matches_plain_python_rules_with_signals_and_unequal_merges(testv
         np.testing.assert_array_equal(arrive, load.veh_arrive)
         np.testing.assert_array_equal(end_node, load.veh_end_node)
         np.testing.assert_array_equal(exits, load.rec_exits.sum(axis=0))
+        # the vehicles that entered each link: those that left it and those still on it
+        np.testing.assert_array_equal(load.rec_entries.sum(axis=0), exits + load.occ)
         # the old equal shares move the vehicles differently
         arrive_equal, _, _ = reference_loading(load, 2400.0, equal_shares=True)
         assert not np.array_equal(np.nan_to_num(arrive_equal), np.nan_to_num(arrive))
@@ -187,7 +189,37 @@ def test_module_signals_arterial_crossings_and_retimes_them_on_the_day(testville
     first = fixed_time_plan(net, module.capacity, "arterials", 90.0, 4.0, 1800.0)
     assert first.signalised_links > 0
     np.testing.assert_array_equal(module.loading.sig_green, first.green_s)  # the day ran on it
-    peak = module.loading.rec_exits.max(axis=0) * 4.0  # veh/h in the busiest 15 minutes
+    peak = module.loading.rec_entries.max(axis=0) * 4.0  # arrivals (veh/h) in the busiest 15 minutes
     np.testing.assert_allclose(module.signals.green_s, retime(first, net, peak, 4.0).green_s)
     assert not np.allclose(module.signals.green_s, first.green_s)  # the next day's plan is re-timed
     assert day(signals="none").signals.signalised_links == 0
+
+
+def test_retiming_on_arrivals_gives_an_oversaturated_approach_more_green():
+    # Two approaches 0->2 and 1->2 (4 lanes of storage each) share a signal at node 2: 60 s cycle,
+    # 27 s of green each, saturation 1,800 veh/h, so each discharges 1800 x 27 / 60 = 810 veh/h.
+    # For 30 minutes 0->2 is fed at 1,000 veh/h and 1->2 at 1,200: both queue. Webster's flow is
+    # the demand: critical ratios 1000 / 1800 and 1200 / 1800 split the 54 s of effective green
+    # 54 x 1000 / 2200 = 24.5 s and 29.5 s. The outflows are capped by the greens (810 each),
+    # so a split on them keeps 27 / 27 s: the self-confirming rule a closure's re-routed traffic
+    # never gets green from.
+    net = network([(0, 2, 4, 1800 * VPH), (1, 2, 4, 1800 * VPH), (2, 3, 2, 3600 * VPH)],
+                  [0.0, 0.0, 500.0, 1000.0], [-300.0, 300.0, 0.0, 0.0])
+    a, b = link_between(net, 0, 2), link_between(net, 1, 2)
+    plan = SignalPlan.none(net.n_links)
+    plan.cycle_s[[a, b]], plan.start_s[[a, b]], plan.green_s[[a, b]] = 60.0, [0.0, 30.0], 27.0
+    plan.saturation_vph[[a, b]] = 1800.0
+    trips = concat(steady_trips(0, [3], 1000, 1800), steady_trips(1, [3], 1200, 1800))
+    settings = LoadingSettings(time_step_s=1.0, platoon=1, route_choice="fixed", record_interval_s=900.0,
+                               horizon_s=3600.0, route_update_s=3600.0)
+    load = DynamicLoading(net, trips, settings, signals=plan)
+    load.advance(3600.0)
+    arrivals = load.peak_arrivals_vph()
+    assert arrivals[[a, b]] == pytest.approx([1000.0, 1200.0], rel=0.01)
+    timed = retime(plan, net, arrivals, 3.0)
+    assert timed.green_s[[a, b]] == pytest.approx([24.5, 29.5], abs=0.3)
+    # every vehicle that entered has left (the records balance), and the outflow rule stays put
+    np.testing.assert_array_equal(load.rec_entries.sum(axis=0), load.rec_exits.sum(axis=0))
+    outflows = load.rec_exits.max(axis=0) * 4.0
+    assert outflows[[a, b]] == pytest.approx([810.0, 810.0], rel=0.02)
+    assert retime(plan, net, outflows, 3.0).green_s[[a, b]] == pytest.approx([27.0, 27.0], abs=0.5)

@@ -259,6 +259,7 @@ class DynamicLoading:
         self.counters = np.zeros(7, dtype=np.int64)
         n_int = int(np.ceil(s.horizon_s / s.record_interval_s))
         self.rec_exits = np.zeros((n_int, m))
+        self.rec_entries = np.zeros((n_int, m))
         self.rec_time = np.zeros((n_int, m))
         self.rec_vkm = np.zeros((n_int, m))
 
@@ -448,6 +449,7 @@ class DynamicLoading:
             self.counters,
             s.record_interval_s,
             self.rec_exits,
+            self.rec_entries,
             self.rec_time,
             self.rec_vkm,
         )
@@ -485,6 +487,12 @@ class DynamicLoading:
     def link_traversals(self) -> int:
         """Rows that have left a link (each row is up to ``platoon`` vehicles)."""
         return int(self.counters[6])
+
+    def peak_arrivals_vph(self) -> np.ndarray:
+        """Each link's arrivals (vehicles entering it) in its busiest record interval, veh/h: the
+        demand on an approach, which its queue does not cap as the green caps its outflow (only a
+        full link, spilling back, holds its arrivals upstream)."""
+        return self.rec_entries.max(axis=0) * 3600.0 / self.settings.record_interval_s
 
     def row_travel_time_s(self) -> np.ndarray:
         """Travel time of each row (arrival minus departure, NaN if not arrived), seconds."""

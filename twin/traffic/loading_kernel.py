@@ -296,6 +296,7 @@ def run_steps(
     # records
     interval_s,
     rec_exits,
+    rec_entries,
     rec_time,
     rec_vkm,
 ):
@@ -304,8 +305,10 @@ def run_steps(
     ``counters`` (int64): [0] next row of ``veh_order`` to depart, [1] rows waiting at their
     origin (the head of ``wait_buf``), [2] vehicles departed, [3] vehicles arrived,
     [4] vehicles on links, [5] vehicles waiting at origins, [6] link traversals (rows).
-    Records are per (interval, link): vehicles leaving, vehicle-seconds they spent on the link
-    (which, over the interval length, is the mean occupancy) and vehicle-kilometres driven.
+    Records are per (interval, link): vehicles leaving, vehicles entering (the approach's
+    arrivals, which a queue does not cap as it caps the outflow), vehicle-seconds the leaving ones
+    spent on the link (which, over the interval length, is the mean occupancy) and
+    vehicle-kilometres driven.
     ``max_occ`` keeps each link's highest occupancy; ``node_rows`` counts the rows on each
     node's incoming links so that empty nodes are skipped. ``link_wave`` is each link's
     backward-wave time ``L / w`` in seconds (0: the spatial queue); ``g_time``, ``g_len`` and
@@ -402,6 +405,7 @@ def run_steps(
                 else:
                     _enter(nxt, row, size, at, link_to, link_fft, q_off, q_head, q_len, q_buf, in_budget,
                            occ, node_rows, max_occ, veh_link, veh_enter, veh_ready)
+                    rec_entries[k, nxt] += size
                     veh_path_pos[row] += 1
                     if veh_path_end[row] > 0:
                         path_enter[veh_path_pos[row]] = at
@@ -434,6 +438,7 @@ def run_steps(
                 start = veh_depart[row] if veh_depart[row] > t - dt else mid
                 _enter(first_link, row, size, start, link_to, link_fft, q_off, q_head, q_len, q_buf,
                        in_budget, occ, node_rows, max_occ, veh_link, veh_enter, veh_ready)
+                rec_entries[k, first_link] += size
                 if veh_path_end[row] > 0:
                     path_enter[veh_path_pos[row]] = start
                 counters[4] += size

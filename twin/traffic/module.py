@@ -366,11 +366,13 @@ class TrafficModule(Module):
         self._report_gridlock(year)
 
     def _retime_signals(self, load: DynamicLoading) -> None:
-        """Time the signals for the next day by Webster's split on this day's busiest 15 minutes
-        (the day's highest interval flow per link, veh/h), as an engineer times a fixed plan on
-        counts; the first day runs on the plan split by approach capacities."""
-        peak = load.rec_exits.max(axis=0) * 3600.0 / load.settings.record_interval_s
-        self.signals = retime(self.signals, self.network, peak, self.config.signal_lost_time_s)
+        """Time the signals for the next day by Webster's split on this day's busiest 15 minutes of
+        arrivals (the vehicles entering each approach in its busiest interval, veh/h), as an engineer
+        times a fixed plan on counts taken upstream of the queue; the first day runs on the plan
+        split by approach capacities. Webster's flow is the demand: an approach's outflow is capped
+        by its own green, so a split on outflows would never give a newly loaded approach more."""
+        self.signals = retime(self.signals, self.network, load.peak_arrivals_vph(),
+                              self.config.signal_lost_time_s)
 
     def _gridlock(self, year: int) -> tuple[float, float, pd.DataFrame]:
         """The day's unfinished trips (%), vehicles stuck at its end and where (the stuck links)."""
