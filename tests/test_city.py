@@ -80,6 +80,34 @@ def test_a_bridge_takes_the_lanes_its_seed_gives(hezhou):
     np.testing.assert_array_equal(net.link_capacity_vph[lingfeng], 2 * 1350.0)
 
 
+def test_every_bridge_continues_an_arterial(hezhou):
+    """A bridge is built on an arterial: both its ends meet an arterial street (or a highway).
+    Rejects the nearest-crossing rule, which landed Babu Bridge's east end on two one-lane local
+    streets of 1,300 veh/h and Central Bridge's west end on local streets only."""
+    net = hezhou.network
+    for code, name in enumerate(net.road_names):
+        if not name.endswith("Bridge"):
+            continue
+        ends = set(net.link_from[net.link_road == code].tolist())
+        for end in ends:
+            streets = (net.link_from == end) & (net.link_road != code)
+            assert (net.link_class[streets] >= 2).any(), f"{name}: its end {end} meets no arterial"
+
+
+def test_a_bridge_without_an_arterial_near_takes_the_nearest_crossing():
+    import dataclasses
+
+    spec, _ = load_seed("hezhou")
+    near = dataclasses.replace(spec, bridges=tuple(dataclasses.replace(b, snap_to_arterial_m=0.0)
+                                                   for b in spec.bridges))
+    net = generate_city(near).network
+    babu = net.link_road == net.road_names.index("Babu Bridge")
+    east = set(net.link_from[babu].tolist())
+    landed_on_locals = [end for end in east
+                        if not (net.link_class[(net.link_from == end) & ~babu] >= 2).any()]
+    assert landed_on_locals  # the old rule's landing, kept as the fallback
+
+
 def _line_network(**overrides):
     args = dict(node_x=[0, 100, 200], node_y=[0, 0, 0], link_from=[0, 1, 1, 2], link_to=[1, 0, 2, 1],
                 length_m=100.0, free_speed_mps=10.0, lanes=1, capacity_vph=1000.0)

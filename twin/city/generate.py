@@ -200,13 +200,18 @@ def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""
         keep = ~crosses | is_highway
         bridge |= crosses & is_highway
         candidates = np.flatnonzero(crosses & ~is_highway)
+        arterial = LINK_CLASSES.index("arterial")
         for b in spec.bridges:
             if candidates.size == 0:
                 break
             d = np.hypot(*(crossing_xy[candidates] - np.asarray(b.at)).T)
-            best = candidates[np.argmin(d)]
+            on_arterial = (links[candidates, 2] >= arterial) & (d <= b.snap_to_arterial_m)
+            pool = np.flatnonzero(on_arterial) if on_arterial.any() else np.arange(candidates.size)
+            pick = pool[np.argmin(d[pool])]
+            best = candidates[pick]
+            candidates = np.delete(candidates, pick)
             keep[best] = bridge[best] = True
-            links[best, 2] = 2
+            links[best, 2] = arterial
             if b.lanes:
                 bridge_lanes[len(road_names)] = b.lanes
             road[best] = len(road_names)
