@@ -11,7 +11,7 @@
 #      (calibrated.calibration/figures; the runs it simulated are deleted, they are large);
 #      budget 28 runs a domain: the traffic fit's 10 + 2 x (4 districts + 2) + 2.
 # Idempotent: every output is made afresh (the Hezhou city may have changed since the last time).
-# About 5 minutes on 2 cores (4 min 35 s at load 5-6). Extra arguments go to `twin calibrate`
+# About 5-7 minutes on 2 cores (7 min at load 5 with a policy experiment beside it, 57803d1). Extra arguments go to `twin calibrate`
 # (e.g. --workers 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
