@@ -157,8 +157,9 @@ def test_no_district_factor_from_the_truths_in_migration(tmp_path):
     migration first (seen 0.0385) and the waste on that population: no district factor (seen
     new_town 0.995 +- 0.021 against the fresh draw's 1.066 +- 0.044; old_town 0.993 +- 0.009
     against 0.956 +- 0.017, p 0.055). Wrong model: the waste fitted on the input's population (waste
-    alone, as every domain was before), where new_town's bins fill more than the prior's (new homes
-    are there: seen 1.164 +- 0.025; docs/examples/calibrate_domains.py wrote new_town 1.25 so)."""
+    alone, as every domain was before), where the truth's extra households fill new_town's bins more
+    than the prior's (seen 1.164 +- 0.025, and old_town 1.045 written at p 0.027;
+    docs/examples/calibrate_domains.py wrote new_town 1.25 so)."""
     from twin.observations.calibrate import calibrate
     from twin.observations.observe import observe
     from twin.scenario.run import run
