@@ -28,8 +28,9 @@ and year, as Poisson residuals ``(o - m) / sqrt(max((o + m0) / 2, 1))`` (``m0``:
 must fit the check run better than the prior's by the extra-sum-of-squares F test
 (:func:`~twin.observations.fit.significant`, one parameter) at :data:`~twin.observations.fit.ALPHA`,
 and again on a fresh draw of the city's randomness (the prior and the fitted value run once more as
-replicate 1, :data:`REPLICATION_RUNS`, residuals normalised by that draw's prior). Otherwise the
-prior is kept and the kept line gives the test. The secant alone fits one draw's noise: on the
+replicate 1, :data:`~twin.observations.fit.REPLICATION_RUNS`, residuals normalised by that draw's
+prior). Otherwise the prior is kept and the kept line gives the test. The secant alone fits one
+draw's noise: on the
 shipped Hezhou example, whose truth has the prior's ``beta_stay`` 2 on another seed, it wrote 1.62
 from a movers total 2.7 % above the prior's run, where three draws of the prior scatter by 1 %;
 on testville's prior on seed 7 it finds 2.51, whose F test passes on that draw (p 0.003) and not
@@ -43,7 +44,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from twin.observations.fit import REPLICATE_KEY, CalibrationContext, DomainFit, Fitted, significant
+from twin.observations.fit import (
+    REPLICATE_KEY,
+    REPLICATION_RUNS,
+    CalibrationContext,
+    DomainFit,
+    Fitted,
+    replicated_line,
+    significant,
+)
 
 NO_POLICY: dict[str, object] = {"migration.subsidy": {}, "migration.amenity": {},
                                 "migration.construction": {}, "migration.new_jobs": {},
@@ -61,9 +70,6 @@ MIN_BETA_CHANGE = 0.05
 
 BETA_RANGE = (0.0, 50.0)
 """Bounds of ``beta_stay`` in the config."""
-
-REPLICATION_RUNS = 2
-"""Runs of ``beta_stay``'s replication check: the prior's and the fitted value again as replicate 1."""
 
 MIN_CHANGE = 0.002
 """``in_rate`` is kept when the least-squares rate moves it by less than this (about what a 1 %
@@ -189,8 +195,7 @@ def fit_beta_stay(ctx: CalibrationContext, census: pd.DataFrame, years: list[int
                       f"{replicated[1]}); the prior kept (least-squares value {new:.3f})")
     figures = {"prior_movers_error_pct": error,
                "movers_error_pct": 100.0 * (at_fit.sum() / total_obs.sum() - 1.0)}
-    again = replicated[1].removeprefix("F test against the prior: ")
-    line = f"{verdict[1]}; on a fresh draw (replicate 1): {again}"
+    line = replicated_line(verdict[1], replicated[1])
     return Fitted("migration.beta_stay", round(new, 4), beta,
                   source.replace("population:", "population (movers):") + " (totals)", figures), line
 

@@ -42,8 +42,9 @@ is fitted only when the observations pin its factor within :data:`MAX_SE` (stand
 first Jacobian); the others keep the prior, and the kept lines say which. The fitted factors are
 written only when they pass the extra-sum-of-squares F test against the prior at
 :data:`~twin.observations.fit.ALPHA` (:func:`~twin.observations.fit.significant`), and again on a
-fresh draw (:data:`REPLICATION_RUNS`). The trip rate and the district factors share the level:
-what the observations identify is each district's trips per resident, ``trip_rate x factor``.
+fresh draw (:data:`~twin.observations.fit.REPLICATION_RUNS`). The trip rate and the district
+factors share the level: what the observations identify is each district's trips per resident,
+``trip_rate x factor``.
 
 Travel-time figures (:func:`travel_time_figures`: each probe's observed minutes against the
 modelled mean of its cell, year, origin zone, destination zone and departure hour of the period)
@@ -65,9 +66,11 @@ import pandas as pd
 from twin.observations.fit import (
     ALPHA,
     REPLICATE_KEY,
+    REPLICATION_RUNS,
     CalibrationContext,
     DomainFit,
     Fitted,
+    replicated_line,
     save_figure,
     significant,
 )
@@ -122,12 +125,6 @@ run they were drawn from: median absolute error 22 % per probe, and the origin z
 (:meth:`_Fit.residuals`) scatter by 0.16 of ``sqrt(sum o^2)``; 0.25 errs on the side of
 weighing travel times less."""
 
-REPLICATION_RUNS = 2
-"""Runs of the replication check: the prior's and the fitted factors again on a fresh draw
-(replicate 1). The F test on the runs the fit chose among is optimistic where the simulation's
-response to demand is noisy (the best of several noisy runs looks better than it is): on a
-congested Hezhou, runs 20 % apart in one small district's demand differ by 3 % of the counted
-vehicles. The fitted factors are kept only when they beat the prior's on the fresh draw too."""
 
 
 def geh(modelled: np.ndarray, observed: np.ndarray) -> np.ndarray:
@@ -535,7 +532,7 @@ class _Fit:
                              f"and the traffic (replicate 1: {replicated[1]}); the prior kept (best found: "
                              f"{names})")
             return start
-        verdict = (True, f"{verdict[1]}; on a fresh draw (replicate 1): {replicated[1].split(': ', 1)[1]}")
+        verdict = (True, replicated_line(verdict[1], replicated[1]))
         rate = float(self.runs[base].overrides.get(self.rate_key, self.rate))
         per_resident = ", ".join(f"{self.districts[d]} {rate * f[d]:.3g}" for d in free)
         self.notes.append(f"{FACTOR_KEY} fitted: {names} (standard errors at Poisson counts and "
