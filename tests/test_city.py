@@ -71,7 +71,8 @@ def test_rivers_are_crossed_only_on_bridges(testville):
 
 def test_a_bridge_takes_the_lanes_its_seed_gives(hezhou):
     """Lingfeng Bridge is sourced as two-way four lanes (seeds/hezhou.toml): 2 lanes a direction at
-    the arterial's capacity per lane; the bridges without a source keep the arterial's 3."""
+    the arterial's capacity per lane; the bridges without a source keep the arterial's 3. Rejects a
+    generator that ignores the seed's lanes (run against the commit before 5e04306: Lingfeng {3})."""
     net = hezhou.network
     lanes = {name: set(net.link_lanes[net.link_road == code].tolist())
              for code, name in enumerate(net.road_names) if name.endswith("Bridge")}
@@ -83,7 +84,8 @@ def test_a_bridge_takes_the_lanes_its_seed_gives(hezhou):
 def test_every_bridge_continues_an_arterial(hezhou):
     """A bridge is built on an arterial: both its ends meet an arterial street (or a highway).
     Rejects the nearest-crossing rule, which landed Babu Bridge's east end on two one-lane local
-    streets of 1,300 veh/h and Central Bridge's west end on local streets only."""
+    streets of 1,300 veh/h and Central Bridge's west end on local streets only (run against the
+    commit before 5e04306: fails, "North Bridge: its end 814 meets no arterial")."""
     net = hezhou.network
     for code, name in enumerate(net.road_names):
         if not name.endswith("Bridge"):
