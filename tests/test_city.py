@@ -96,6 +96,26 @@ def test_every_bridge_continues_an_arterial(hezhou):
             assert (net.link_class[streets] >= 2).any(), f"{name}: its end {end} meets no arterial"
 
 
+def test_every_bridge_crosses_the_river_near_square(hezhou):
+    """River bridges are built near square to the flow (short spans): each bridge link meets the
+    He River at 45 degrees or more. Rejects the nearest-arterial rule without the angle, which ran
+    Central Bridge along an arterial meeting the river at 27 degrees."""
+    net, river = hezhou.network, np.asarray(hezhou.river.polyline, dtype=float)
+    flow = river[1:] - river[:-1]
+    mids = 0.5 * (river[1:] + river[:-1])
+    for code, name in enumerate(net.road_names):
+        if not name.endswith("Bridge"):
+            continue
+        link = np.flatnonzero(net.link_road == code)[0]
+        a = np.array([net.node_x[net.link_from[link]], net.node_y[net.link_from[link]]])
+        b = np.array([net.node_x[net.link_to[link]], net.node_y[net.link_to[link]]])
+        segment = flow[np.argmin(np.hypot(*(mids - 0.5 * (a + b)).T))]
+        street = b - a
+        sine = abs(street[0] * segment[1] - street[1] * segment[0]) / (np.hypot(*street) * np.hypot(*segment))
+        angle = np.degrees(np.arcsin(min(sine, 1.0)))
+        assert angle >= 45.0 - 1e-6, f"{name} meets the river at {angle:.0f} degrees"
+
+
 def test_a_bridge_without_an_arterial_near_takes_the_nearest_crossing():
     import dataclasses
 

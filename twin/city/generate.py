@@ -111,6 +111,12 @@ def _crossing_point(p1, p2, q1, q2):
     return p1 + t[:, None] * r
 
 
+BRIDGE_MIN_SIN = float(np.sin(np.radians(45.0)))
+"""A bridge crosses the river at 45 degrees or more (sine of the angle): river bridges are built
+near square to the flow, which keeps the span short; an arterial that meets the river at a
+shallower angle is not continued by a bridge."""
+
+
 def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""):
     """Build a :class:`~twin.city.city.City` from a validated seed spec, deterministically."""
     from twin.city.city import City, River
@@ -192,10 +198,14 @@ def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""
         p1, p2 = xy[links[:, 0]], xy[links[:, 1]]
         crosses = np.zeros(len(links), dtype=bool)
         crossing_xy = np.full((len(links), 2), np.nan)
+        crossing_sin = np.zeros(len(links))  # sine of the angle between street and river
         for q1, q2 in zip(river[:-1], river[1:], strict=True):
             hit = _segments_cross(p1, p2, q1, q2) & ~crosses
             if hit.any():
                 crossing_xy[hit] = _crossing_point(p1[hit], p2[hit], q1, q2)
+                street, flow = p2[hit] - p1[hit], q2 - q1
+                crossing_sin[hit] = np.abs(np.cross(street, flow)) / (
+                    np.hypot(*street.T) * np.hypot(*flow))
                 crosses |= hit
         keep = ~crosses | is_highway
         bridge |= crosses & is_highway
@@ -205,7 +215,8 @@ def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""
             if candidates.size == 0:
                 break
             d = np.hypot(*(crossing_xy[candidates] - np.asarray(b.at)).T)
-            on_arterial = (links[candidates, 2] >= arterial) & (d <= b.snap_to_arterial_m)
+            on_arterial = ((links[candidates, 2] >= arterial) & (d <= b.snap_to_arterial_m)
+                           & (crossing_sin[candidates] >= BRIDGE_MIN_SIN))
             pool = np.flatnonzero(on_arterial) if on_arterial.any() else np.arange(candidates.size)
             pick = pool[np.argmin(d[pool])]
             best = candidates[pick]

@@ -96,9 +96,10 @@ class BridgeSpec:
     name: str = option(doc="bridge name (becomes a road name levers can refer to)")
     at: Point = option(unit="m", doc="[x, y] near the river crossing")
     snap_to_arterial_m: float = option(
-        300.0, ge=0, unit="m",
+        500.0, ge=0, unit="m",
         doc="the bridge continues the arterial street that crosses the river nearest `at` within this "
-            "distance (a bridge is built on an arterial, not landed on local streets); none that near: "
+            "distance, at 45 degrees or more (a bridge is built on an arterial, near square to the "
+            "flow, not landed on local streets); none that near: "
             "the nearest crossing street of any class")
     lanes: int = option(0, ge=0, le=6, unit="lanes",
                         doc="lanes each direction; 0 = the arterial class's (a bridge is an arterial)")
