@@ -122,6 +122,8 @@ def _cmd_city_info(args: argparse.Namespace) -> int:
     print("  by class:    " + ", ".join(f"{k} {v:,} km ({info['lanes_by_class'].get(k, 0)} lanes)"
                                         for k, v in info["street_km_by_class"].items()))
     print("  facilities:  " + ", ".join(f"{k} {v}" for k, v in info["facilities"].items()))
+    roads = ", ".join(f"{k} ({v['class']}, {v['km']:g} km)" for k, v in info["named_roads"].items())
+    print("  roads:       " + (roads or "none named"))
     return 0
 
 

@@ -61,10 +61,10 @@ class City:
         The result is cached per (file content, seed): generating Hezhou takes a second or two
         and sweeps build the same city many times.
         """
-        from twin.city.seedfile import load_seed
+        from twin.city.seedfile import load_seed, resolve_seed_path
 
         spec, digest = load_seed(name_or_path)
-        return _generate_cached(spec, digest, seed)
+        return _generate_cached(spec, digest, seed, str(resolve_seed_path(name_or_path)))
 
     def street_figures(self) -> dict[str, Any]:
         """Street km by class (each street once, both directions together), the street density
@@ -74,9 +74,7 @@ class City:
         from twin.city.network import LINK_CLASSES
 
         net = self.network
-        pair = np.minimum(net.link_from, net.link_to).astype(np.int64) * net.n_nodes + np.maximum(
-            net.link_from, net.link_to)
-        _, first = np.unique(pair, return_index=True)
+        first = _one_per_street(net, np.arange(net.n_links))
         km = np.bincount(net.link_class[first], weights=net.link_length_m[first],
                          minlength=len(LINK_CLASSES)) / 1000.0
         area_km2 = sum(_polygon_area_m2(self.districts.outline(k)) for k in range(len(self.districts))) / 1e6
@@ -90,6 +88,21 @@ class City:
             "street_density_km_per_km2": round(float(km.sum()) / area_km2, 2) if area_km2 else 0.0,
             "mean_block_m": round(float(np.sqrt(area_km2 * 1e6 / blocks)), 0),
         }
+
+    def named_roads(self) -> dict[str, dict[str, Any]]:
+        """Each named road (highways, bridges, named arterials) with the class most of its links
+        have and its length, km (each street once: a two-way road's two directions counted once)."""
+        from twin.city.network import LINK_CLASSES
+
+        net, roads = self.network, {}
+        for name in net.road_names:
+            links = net.links_of_road(name)
+            if links.size == 0:
+                continue
+            metres = float(net.link_length_m[_one_per_street(net, links)].sum())
+            roads[name] = {"class": LINK_CLASSES[int(np.bincount(net.link_class[links]).argmax())],
+                           "km": round(metres / 1000.0, 2)}
+        return roads
 
     def info(self) -> dict[str, Any]:
         """Sizes and totals, as printed by ``twin city info`` (and its --json)."""
@@ -109,11 +122,19 @@ class City:
             "jobs": int(self.zones.jobs.sum()),
             "dwellings": int(self.zones.dwellings.sum()),
             "facilities": self.facilities.counts(),
+            "named_roads": self.named_roads(),
             "district_population": {
                 name: int(self.zones.population[self.zones.district == k].sum())
                 for k, name in enumerate(self.districts.name)
             },
         }
+
+
+def _one_per_street(net: RoadNetwork, links: np.ndarray) -> np.ndarray:
+    """Of ``links`` (link indices), one per street: a two-way street's two directions (and
+    parallel links between the same two nodes) once."""
+    a, b = net.link_from[links].astype(np.int64), net.link_to[links].astype(np.int64)
+    return links[np.unique(np.minimum(a, b) * net.n_nodes + np.maximum(a, b), return_index=True)[1]]
 
 
 def _polygon_area_m2(xy: np.ndarray) -> float:
@@ -123,7 +144,7 @@ def _polygon_area_m2(xy: np.ndarray) -> float:
 
 
 @functools.lru_cache(maxsize=8)
-def _generate_cached(spec, digest: str, seed: int | None) -> City:
+def _generate_cached(spec, digest: str, seed: int | None, source: str = "") -> City:
     from twin.city.generate import generate_city
 
-    return generate_city(spec, seed=seed, source_hash=digest)
+    return generate_city(spec, seed=seed, source_hash=digest, source=source)

@@ -16,6 +16,7 @@ from scipy.spatial import cKDTree
 
 from twin.city.buildings import BUILDING_USES, Buildings
 from twin.city.facilities import FACILITY_KINDS, Facilities
+from twin.city.named_arterials import name_arterials
 from twin.city.network import LINK_CLASSES, RoadNetwork, _largest_strong_component
 from twin.city.seedfile import DistrictSpec, SeedCity
 from twin.city.streets import organic_streets
@@ -117,11 +118,13 @@ near square to the flow, which keeps the span short; an arterial that meets the 
 shallower angle is not continued by a bridge."""
 
 
-def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""):
-    """Build a :class:`~twin.city.city.City` from a validated seed spec, deterministically."""
+def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = "", source: str = ""):
+    """Build a :class:`~twin.city.city.City` from a validated seed spec, deterministically;
+    ``source`` (the seed file) names it in errors (default: 'seed city <name>')."""
     from twin.city.city import City, River
 
     rng = np.random.default_rng(spec.city.seed if seed is None else seed)
+    source = source or f"seed city {spec.city.name}"
     classes = spec.road_classes
     class_specs = [getattr(classes, name) for name in LINK_CLASSES]
 
@@ -253,6 +256,10 @@ def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""
     if not used.all():
         new_index = np.cumsum(used) - 1
         xy, link_from, link_to = xy[used], new_index[link_from], new_index[link_to]
+    if spec.named_arterials:
+        road2 = name_arterials(spec.named_arterials, xy, link_from, link_to, cls2, road2,
+                               len(road_names), source)
+        road_names.extend(s.name for s in spec.named_arterials)
     length = np.hypot(*(xy[link_to] - xy[link_from]).T)
     length = np.maximum(length, 10.0)
     network = RoadNetwork.from_arrays(

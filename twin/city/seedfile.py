@@ -117,6 +117,25 @@ class HighwaySpec:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class NamedArterialSpec:
+    """A name for generated arterial links (twin/city/named_arterials.py): it adds, moves and
+    removes no link, it names the unnamed arterials that run along ``path``."""
+
+    name: str = option(doc="road name (levers, bus lanes and bus lines refer to it)")
+    path: tuple[Point, ...] = option(unit="m", doc="polyline [[x, y], ...] the arterial runs along")
+    snap_m: float = option(250.0, gt=0, le=1000, unit="m",
+                           doc="an arterial link is on the road when both its ends lie this near the path")
+
+    def check(self) -> str | None:
+        pts = self.path
+        if len(pts) < 2 or any(len(p) != 2 for p in pts):
+            return f"named arterial {self.name!r}: path needs at least 2 points [x, y]"
+        if any(tuple(p) == tuple(q) for p, q in zip(pts[:-1], pts[1:], strict=True)):
+            return f"named arterial {self.name!r}: path repeats a point; consecutive points must differ"
+        return None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class HillSpec:
     name: str = option(doc="display name")
     outline: tuple[Point, ...] = option(unit="m", doc="polygon [[x, y], ...] that streets avoid")
@@ -189,6 +208,8 @@ class SeedCity:
     river: RiverSpec | None = option(None, doc="the river (optional)")
     bridges: tuple[BridgeSpec, ...] = option((), doc="bridges over the river")
     highways: tuple[HighwaySpec, ...] = option((), doc="roads between districts")
+    named_arterials: tuple[NamedArterialSpec, ...] = option(
+        (), doc="names for generated arterials along a path (adds no link)")
     hills: tuple[HillSpec, ...] = option((), doc="hills: no streets, zones or buildings inside")
     facilities: tuple[FacilitySpec, ...] = option((), doc="facilities by district")
     bus_lines: tuple[BusLineSpec, ...] = option(
@@ -215,9 +236,14 @@ class SeedCity:
                 return f"highways: {h.name!r}: interchanges must be points [x, y]"
         if self.bridges and self.river is None:
             return "bridges need a [river]"
+        roads = ([h.name for h in self.highways] + [b.name for b in self.bridges]
+                 + [s.name for s in self.named_arterials])
+        twice = sorted({n for n in roads if roads.count(n) > 1})
+        if twice:
+            return (f"road names must be unique across highways, bridges and named_arterials: "
+                    f"{twice[0]!r} is used twice; rename one")
         label = {d.name: d.label or d.name for d in self.districts}
-        places = [h.name for h in self.highways] + [b.name for b in self.bridges] + [
-            n for f in self.facilities for n in f.facility_names(label[f.district])]
+        places = roads + [n for f in self.facilities for n in f.facility_names(label[f.district])]
         return check_bus_lines(self.bus_lines, places, "bus_lines")
 
 

@@ -19,12 +19,18 @@ def river_distance_m(spec: SeedCity, xy: np.ndarray) -> np.ndarray:
     """Distance from each point (n, 2) to the river's centre line, metres (inf without a river)."""
     if spec.river is None:
         return np.full(len(xy), np.inf)
-    line = np.asarray(spec.river.polyline, dtype=np.float64)
+    return polyline_distance_m(xy, np.asarray(spec.river.polyline, dtype=np.float64))[0]
+
+
+def polyline_distance_m(xy: np.ndarray, line: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distance from each point (n, 2) to the polyline (m, 2), metres, and the index of the
+    polyline's segment nearest each point (the first one at a tie)."""
     a, b = line[:-1], line[1:]  # segments (s, 2)
     ab = b - a
     t = np.einsum("psk,sk->ps", xy[:, None, :] - a[None], ab) / np.einsum("sk,sk->s", ab, ab)
     foot = a[None] + np.clip(t, 0.0, 1.0)[..., None] * ab[None]
-    return np.hypot(*(xy[:, None, :] - foot).transpose(2, 0, 1)).min(axis=1)
+    dist = np.hypot(*(xy[:, None, :] - foot).transpose(2, 0, 1))
+    return dist.min(axis=1), dist.argmin(axis=1)
 
 
 def inside_polygon(xy: np.ndarray, polygon: np.ndarray) -> np.ndarray:
