@@ -13,7 +13,8 @@ CASES = [
          files={"s.toml": SEED + ALONG.replace("[[-900, 0], [900, 0]]", "[[5000, 5000], [6000, 5000]]")}),
     Case("named_streets-duplicate-name", ("city", "info", "s.toml"),
          "road names must be unique across highways, bridges and named_arterials: 'Jianshe Road'",
-         files={"s.toml": SEED + '[[highways]]\nname = "Jianshe Road"\npoints = [[0, 0], [900, 0]]\n' + ALONG}),
+         files={"s.toml": SEED + '[[highways]]\nname = "Jianshe Road"\npoints = [[0, 0], [900, 0]]\n'
+                + ALONG}),
     Case("named_streets-snap-too-far", ("city", "info", "s.toml"), "snap_m",
          files={"s.toml": SEED + ALONG + "snap_m = 2000\n"}),
     Case("named_streets-snap-zero", ("city", "info", "s.toml"), "snap_m",
