@@ -43,7 +43,7 @@ def main() -> None:
     fig, ax = plt.subplots(figsize=(7.5, 7.5))
     for hill in getattr(spec, "hills", ()):
         o = np.asarray(hill.outline)
-        ax.fill(o[:, 0], o[:, 1], color="#cfe3c4", zorder=0)
+        ax.fill(o[:, 0], o[:, 1], color="#cfe3c4", zorder=0.6)  # over the district fill
     for k in range(len(city.districts)):
         o = city.districts.outline(k)
         ax.fill(o[:, 0], o[:, 1], facecolor="#f6f1e7", edgecolor="#999999", lw=0.6, zorder=0.5)
@@ -62,6 +62,17 @@ def main() -> None:
                                          zorder=2 + cls))
     bridges = one_way & net.link_bridge & (net.link_class < 3)
     ax.add_collection(LineCollection(segments[bridges], linewidths=3.0, colors="black", zorder=7))
+    for name in net.road_names:  # each named road once, along its middle link
+        links = net.links_of_road(name)
+        if links.size == 0:
+            continue
+        mid = segments[links].mean(axis=1)
+        link = links[np.argmin(np.hypot(*(mid - mid.mean(axis=0)).T))]
+        (x0, y0), (x1, y1) = segments[link]
+        angle = np.degrees(np.arctan2(y1 - y0, x1 - x0))
+        angle = angle - 180.0 if angle > 90.0 else angle + 180.0 if angle < -90.0 else angle
+        ax.text((x0 + x1) / 2, (y0 + y1) / 2, name, fontsize=5, rotation=angle, rotation_mode="anchor",
+                ha="center", va="bottom", color="#222222", zorder=9, clip_on=True)
     station = city.facilities.kind == FACILITY_KINDS.index("train_station")
     ax.scatter(city.facilities.x[station], city.facilities.y[station], marker="s", s=40,
                color="#1565c0", zorder=8)
