@@ -207,7 +207,7 @@ def generate_city(spec: SeedCity, seed: int | None = None, source_hash: str = ""
             if hit.any():
                 crossing_xy[hit] = _crossing_point(p1[hit], p2[hit], q1, q2)
                 street, flow = p2[hit] - p1[hit], q2 - q1
-                crossing_sin[hit] = np.abs(np.cross(street, flow)) / (
+                crossing_sin[hit] = np.abs(street[:, 0] * flow[1] - street[:, 1] * flow[0]) / (
                     np.hypot(*street.T) * np.hypot(*flow))
                 crosses |= hit
         keep = ~crosses | is_highway
