@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from twin.config import parse
@@ -21,6 +22,7 @@ from twin.traffic.modes import (
     utilities,
 )
 from twin.traffic.modes_config import MODES, ModesConfig
+from twin.traffic.module import with_bus_lanes
 from twin.traffic.transit import generate_lines, headways_min
 
 
@@ -103,19 +105,37 @@ def test_more_frequent_buses_raise_the_bus_share(testville, supply):
 
 
 def test_bus_lanes_raise_the_bus_share_and_take_a_car_lane(testville, supply):
-    build, *_ = supply
-    net = testville.network
+    """Buses ride the bus lanes' twins at their own (here free-flow) times past congested links."""
+    _, skim, trips, constants = supply
+    roads = tuple(testville.network.road_names)
+    net, twin_of = with_bus_lanes(testville.network, roads)
+    lane = np.flatnonzero(twin_of >= 0)
+    twin = twin_of[lane]
+    assert lane.size
+    origins, connectors = origin_sets(testville), connector_sets(testville, 6)
+    city_links = pd.Index(net.link_id).get_indexer(testville.network.link_id)
+    lines = generate_lines(testville, 0, 500.0).on(city_links)
+    cfg = ModesConfig(enabled=True)
     slow = net.free_flow_time_s * 4.0  # congested roads: the bus lane lets buses pass the queues
-    without = shares_of(testville, supply, link_times=slow)
-    roads = tuple(net.road_names)
-    with_lanes = shares_of(testville, supply, link_times=slow, bus_lanes=roads)
+    slow[twin] = net.free_flow_time_s[twin]  # the buses' remembered times on empty bus lanes
+
+    def shares(twins, **levers):
+        open_ = np.zeros(net.n_links, dtype=bool)
+        built = ModeSupply.build(testville, net, net.link_capacity_vph, open_, lines,
+                                 dataclasses.replace(cfg, **levers), origins, connectors, twins)
+        generalised = built.generalised_min(net, skim, slow)
+        totals = mode_totals(logit_shares(utilities(constants, generalised, cfg.logit_per_min)), trips)
+        return built, dict(zip(MODES, totals / totals.sum(), strict=True))
+
+    _, without = shares(None)
+    built, with_lanes = shares(twin_of, bus_lanes=roads)
     assert with_lanes["bus"] > without["bus"] * 1.05
     assert with_lanes["car"] < without["car"]
-    lane = build(bus_lanes=roads).bus_lane & (net.link_lanes >= 2)
-    assert lane.any()
-    capacity = build(bus_lanes=roads).car_capacity_vph
-    expected = net.link_capacity_vph * (net.link_lanes - 1) / net.link_lanes
-    assert np.allclose(capacity[lane], expected[lane])
+    assert np.isin(twin, built.lines.link).any() and not np.isin(lane, built.lines.link).any()
+    lanes = net.link_lanes[lane]
+    assert np.allclose(built.car_capacity_vph[lane], net.link_capacity_vph[lane] * (lanes - 1) / lanes)
+    assert np.allclose(net.link_capacity_vph[twin], net.link_capacity_vph[lane] / lanes)
+    assert np.allclose(net.storage_veh[twin], net.storage_veh[lane] / lanes)
 
 
 def test_ebike_lanes_raise_the_ebike_share(testville, supply):

@@ -142,6 +142,9 @@ class DynamicLoading:
         capacity_vph: per-link capacity override (e.g. after a corridor lever), vehicles/hour.
         storage_veh: per-link storage override (e.g. scaled with a sampled share of the demand).
         closed: per-link boolean, links that take no vehicles.
+        bus_only: per-link boolean, links only the path rows drive (bus lanes,
+            :func:`twin.traffic.module.with_bus_lanes`): closed to routed rows (infinite time in
+            their routes, in :attr:`closed`), open to path rows.
         signals: fixed-time signals per link (default none), see :mod:`twin.traffic.signals`.
         connectors: with zone connectors, ``trips.destination`` holds destination zones (rows of
             ``connectors``) and a row arrives at the first of its zone's connectors it reaches
@@ -162,12 +165,14 @@ class DynamicLoading:
         signals: SignalPlan | None = None,
         connectors: NodeSets | None = None,
         path_rows: PathRows | None = None,
+        bus_only: np.ndarray | None = None,
     ) -> None:
         self.network = network
         self.settings = s = settings
         m = network.n_links
-        self.closed = np.zeros(m, dtype=bool) if closed is None else np.asarray(closed, dtype=bool)
-        self.link_open = (~self.closed).astype(np.float64)
+        shut = np.zeros(m, dtype=bool) if closed is None else np.asarray(closed, dtype=bool)
+        self.link_open = (~shut).astype(np.float64)  # what every row may use
+        self.closed = shut if bus_only is None else shut | np.asarray(bus_only, dtype=bool)  # to routed rows
         cap = network.link_capacity_vph if capacity_vph is None else np.asarray(capacity_vph, np.float64)
         self.capacity_vps = np.ascontiguousarray(cap, dtype=np.float64) / 3600.0
         self.fft = np.ascontiguousarray(network.free_flow_time_s, dtype=np.float64)
@@ -277,7 +282,7 @@ class DynamicLoading:
         reach = np.ones(n, dtype=bool)
         reach[:n_trips] = np.isfinite(self.dist[self.veh_dest_idx[:n_trips], self.veh_origin[:n_trips]])
         if len(own):
-            crossed = np.add.reduceat(self.closed[own.path].astype(np.int64), own.path_start[:-1])
+            crossed = np.add.reduceat(shut[own.path].astype(np.int64), own.path_start[:-1])
             reach[n_trips:] = crossed == 0
         self.veh_link[~reach] = lk.UNREACHABLE
         self.unreachable_vehicles = int(self.veh_size[:n_trips][~reach[:n_trips]].sum())

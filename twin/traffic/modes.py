@@ -8,8 +8,8 @@ finite ``G``), with
 * car: the remembered (smoothed, congested) zone skim, the parking search, and the running cost
   per km of the shortest road distance plus the destination's parking price, over the value of time;
 * bus: the best bus journey (:func:`~twin.traffic.transit.transit_skim`: weighted walks and
-  waits, riding on the remembered times the simulated buses took on each link, at free speed on
-  bus lanes) plus the fare;
+  waits, riding on the remembered times the simulated buses took on each link, a bus lane's
+  bus-only twin link included) plus the fare;
 * e-bike: the shortest path over every road but highways at the e-bike speed (faster on e-bike lanes);
 * walk: the same path at walking speed.
 
@@ -37,6 +37,7 @@ from twin.traffic.transit import (
     named_lines,
     road_links,
     transit_skim,
+    twin_index,
 )
 
 CALIBRATION_ROUNDS = 500
@@ -98,8 +99,9 @@ class ModeSupply:
 
     Attributes:
         config: the settings.
-        lines: the bus lines on the traffic network; ``headway_min`` each run's headway.
-        bus_lane: links with a bus lane (buses at free speed, one lane less for cars).
+        lines: the bus lines on the traffic network, driving each bus lane's twin instead of its
+            link; ``headway_min`` each run's headway.
+        bus_lane: links with a bus lane (one lane less for cars; the lane is the link's twin).
         car_capacity_vph: each link's capacity left to cars (bus and e-bike lanes; the buses
             themselves are vehicles of the loading, :mod:`twin.traffic.bus_rows`).
         distance_m: shortest road distance between zones.
@@ -121,11 +123,16 @@ class ModeSupply:
 
     @classmethod
     def build(cls, city: City, network: RoadNetwork, capacity_vph: np.ndarray, closed: np.ndarray,
-              lines: BusLines, cfg: ModesConfig, origins: NodeSets, connectors: NodeSets) -> ModeSupply:
+              lines: BusLines, cfg: ModesConfig, origins: NodeSets, connectors: NodeSets,
+              twin_of: np.ndarray | None = None) -> ModeSupply:
         """``capacity_vph``: link capacities before the modes' levers (veh/h); ``closed``: links no
-        one may use; ``lines`` on ``network``."""
+        one may use; ``lines`` on ``network``; ``twin_of``: each link's bus-only twin (-1: none;
+        None: no bus lane), from :func:`twin.traffic.module.with_bus_lanes`, which reads
+        ``cfg.bus_lanes``."""
         headway = headways_min(lines, cfg.base_headway_min, dict(cfg.bus_headway_min), cfg.bus_headway_factor)
-        bus_lane = road_links(network, cfg.bus_lanes, "traffic.modes.bus_lanes")
+        twin_of = np.full(network.n_links, -1, dtype=np.int64) if twin_of is None else twin_of
+        bus_lane = twin_of >= 0
+        lines = lines.on(twin_index(twin_of))
         ebike_lane = road_links(network, cfg.ebike_lanes, "traffic.modes.ebike_lanes", arterials=True)
         capacity = np.where(ebike_lane, capacity_vph * cfg.ebike_lane_capacity_factor, capacity_vph)
         capacity = general_capacity_vph(network, capacity, bus_lane)
@@ -152,7 +159,7 @@ class ModeSupply:
     def generalised_min(self, network: RoadNetwork, car_skim_s: np.ndarray,
                         link_time_s: np.ndarray) -> np.ndarray:
         """Generalised minutes per mode (modes x zones x zones) on the car skim (s) and the buses'
-        link times (s; free-flow time is used on bus lanes)."""
+        link times (s)."""
         cfg = self.config
         per_yuan = 60.0 / cfg.value_of_time_yuan_h
         bus = self._bus_min(network, link_time_s, cfg.out_of_vehicle_weight, cfg.bus_transfer_min)
@@ -173,10 +180,9 @@ class ModeSupply:
     def _bus_min(self, network: RoadNetwork, link_time_s: np.ndarray, weight: float,
                  transfer_min: float) -> np.ndarray:
         """The best bus journey's minutes with walks and waits weighted ``weight`` and ``transfer_min``
-        per change, on the buses' link times (s; free-flow time on bus lanes)."""
+        per change, on the buses' link times (s)."""
         cfg = self.config
-        bus_times = np.where(self.bus_lane, network.free_flow_time_s, link_time_s)
-        return transit_skim(network, self.lines, bus_times, self.headway_min, self.zone_x, self.zone_y,
+        return transit_skim(network, self.lines, link_time_s, self.headway_min, self.zone_x, self.zone_y,
                             access_m=cfg.bus_access_m, walk_kph=cfg.walk_speed_kph, detour=cfg.detour_factor,
                             out_of_vehicle_weight=weight, dwell_s=cfg.bus_dwell_s, transfer_min=transfer_min)
 
@@ -215,11 +221,12 @@ class ModeChoice:
         capacity_vph, closed: link capacities and closures with the network levers;
             ``parent_closed``: the closures before them.
         cfg: the scenario's ``[traffic.modes]``.
+        twin_of: each link's bus-only twin (-1: none; None: no bus lane).
     """
 
     def __init__(self, city: City, network: RoadNetwork, city_links: np.ndarray, capacity_vph: np.ndarray,
                  closed: np.ndarray, parent_closed: np.ndarray, cfg: ModesConfig, origins: NodeSets,
-                 connectors: NodeSets) -> None:
+                 connectors: NodeSets, twin_of: np.ndarray | None = None) -> None:
         self.network, self.config = network, cfg
         base_lines = city_lines(city, cfg)
         lines = base_lines
@@ -228,13 +235,17 @@ class ModeChoice:
             _check_names(lines.name + extra.name, "key 'traffic.modes.named_lines'")
             lines = lines + extra
         lines = lines.on(city_links).avoiding(network, closed)  # closed roads: detours, not cuts
-        self.supply = ModeSupply.build(city, network, capacity_vph, closed, lines, cfg, origins, connectors)
+        self.supply = ModeSupply.build(city, network, capacity_vph, closed, lines, cfg, origins, connectors,
+                                       twin_of)
         self.base = ModeSupply.build(city, network, network.link_capacity_vph, parent_closed,
                                      base_lines.on(city_links).avoiding(network, parent_closed),
                                      cfg.without_levers(), origins, connectors)
         self.target = np.array([cfg.base_shares[m] for m in MODES])
         self.constants = np.zeros(len(MODES))
-        self.link_memory_s = np.where(parent_closed, np.inf, network.free_flow_time_s)
+        twin = np.zeros(network.n_links, dtype=bool)
+        if twin_of is not None:
+            twin[twin_of[twin_of >= 0]] = True
+        self.link_memory_s = np.where(parent_closed & ~twin, np.inf, network.free_flow_time_s)  # twins: free
         self.fitting = True  # the constants are fitted until the first recorded day has been drawn
         self._today = np.zeros(len(MODES))
         self._days: list[tuple] = []

@@ -42,6 +42,7 @@ from twin.traffic.equilibrium import relative_difference, smooth_skim
 from twin.traffic.loading import DynamicLoading, LoadingSettings
 from twin.traffic.modes import ModeChoice
 from twin.traffic.signals import fixed_time_plan, retime
+from twin.traffic.transit import bus_lane_links
 
 DAILY_COLUMNS = ["year", "day", "recorded", "mean_trip_time_min", "p95_trip_time_min", "delay_per_trip_min",
                  "vehicle_km", "links_over_90pct_occupancy", "congestion_index", "completed_trips",
@@ -51,6 +52,29 @@ DAILY_COLUMNS = ["year", "day", "recorded", "mean_trip_time_min", "p95_trip_time
 included, ``recorded`` False), with the day's KPIs (per day; vehicles scaled to the full demand)."""
 
 
+def _with_links(net: RoadNetwork, source: str, road_names: tuple[str, ...] | None = None,
+                **columns: np.ndarray) -> RoadNetwork:
+    """``net`` plus the links whose columns (the :meth:`RoadNetwork.from_arrays` keywords from
+    ``link_from`` to ``road``, one value per new link) are given; ids after the existing ones."""
+    existing = {
+        "link_from": net.link_from, "link_to": net.link_to, "length_m": net.link_length_m,
+        "free_speed_mps": net.link_free_speed_mps, "lanes": net.link_lanes,
+        "capacity_vph": net.link_capacity_vph,
+        "jam_density_vpm": net.link_jam_density_vpm, "link_class": net.link_class, "bridge": net.link_bridge,
+        "road": net.link_road,
+    }
+    new_id = int(net.link_id.max()) + 1
+    return RoadNetwork.from_arrays(
+        node_x=net.node_x,
+        node_y=net.node_y,
+        node_id=net.node_id,
+        **{key: np.concatenate([values, columns[key]]) for key, values in existing.items()},
+        road_names=net.road_names if road_names is None else road_names,
+        link_id=np.concatenate([net.link_id, new_id + np.arange(len(columns["link_from"]))]),
+        source=source,
+    )
+
+
 def _with_new_link(net: RoadNetwork, cfg: TrafficConfig) -> RoadNetwork:
     """The network plus the two directions of ``cfg.new_link`` (link ids after the existing ones)."""
     x1, y1, x2, y2 = cfg.new_link
@@ -58,26 +82,41 @@ def _with_new_link(net: RoadNetwork, cfg: TrafficConfig) -> RoadNetwork:
     if a == b:
         raise ScenarioError(f"traffic.new_link: both ends snap to the same node {a}; move the points apart")
     length = float(np.hypot(net.node_x[a] - net.node_x[b], net.node_y[a] - net.node_y[b]))
-    new_id = int(net.link_id.max()) + 1
-    cat = np.concatenate
-    return RoadNetwork.from_arrays(
-        node_x=net.node_x,
-        node_y=net.node_y,
-        node_id=net.node_id,
-        link_from=cat([net.link_from, [a, b]]),
-        link_to=cat([net.link_to, [b, a]]),
-        length_m=cat([net.link_length_m, [length, length]]),
-        free_speed_mps=cat([net.link_free_speed_mps, [cfg.new_link_speed_kph / 3.6] * 2]),
-        lanes=cat([net.link_lanes, [cfg.new_link_lanes] * 2]),
-        capacity_vph=cat([net.link_capacity_vph, [cfg.new_link_capacity_vph * cfg.new_link_lanes] * 2]),
-        jam_density_vpm=cat([net.link_jam_density_vpm, [0.15, 0.15]]),
-        link_class=cat([net.link_class, [2, 2]]),
-        bridge=cat([net.link_bridge, [True, True]]),
-        road=cat([net.link_road, [len(net.road_names)] * 2]),
-        road_names=net.road_names + ("new link",),
-        link_id=cat([net.link_id, [new_id, new_id + 1]]),
-        source="traffic.new_link",
+    return _with_links(
+        net, "traffic.new_link", net.road_names + ("new link",),
+        link_from=[a, b], link_to=[b, a], length_m=[length, length],
+        free_speed_mps=[cfg.new_link_speed_kph / 3.6] * 2, lanes=[cfg.new_link_lanes] * 2,
+        capacity_vph=[cfg.new_link_capacity_vph * cfg.new_link_lanes] * 2, jam_density_vpm=[0.15, 0.15],
+        link_class=[2, 2], bridge=[True, True], road=[len(net.road_names)] * 2,
     )
+
+
+def with_bus_lanes(net: RoadNetwork, roads: tuple[str, ...]) -> tuple[RoadNetwork, np.ndarray]:
+    """The network plus a bus-only twin of each link with a bus lane
+    (:func:`~twin.traffic.transit.bus_lane_links`), and each link's twin (index, -1: none).
+
+    A twin has its link's nodes, length, free speed, jam density, class and road, one lane and
+    ``capacity / lanes`` (veh/h), so its jam storage is ``1 / lanes`` of the link's; the traffic
+    Module leaves the link ``(lanes - 1) / lanes`` of its capacity and storage. Without a bus lane
+    the network is returned as it is.
+    """
+    parents = bus_lane_links(net, roads)
+    twin_of = np.full(net.n_links, -1, dtype=np.int64)
+    if parents.size == 0:
+        return net, twin_of
+    first_id = int(net.link_id.max()) + 1
+    out = _with_links(
+        net, "traffic.modes.bus_lanes",
+        link_from=net.link_from[parents], link_to=net.link_to[parents], length_m=net.link_length_m[parents],
+        free_speed_mps=net.link_free_speed_mps[parents], lanes=np.ones(parents.size, dtype=np.int32),
+        capacity_vph=net.link_capacity_vph[parents] / net.link_lanes[parents],
+        jam_density_vpm=net.link_jam_density_vpm[parents], link_class=net.link_class[parents],
+        bridge=net.link_bridge[parents], road=net.link_road[parents],
+    )
+    index = pd.Index(out.link_id)
+    twin_of = np.full(out.n_links, -1, dtype=np.int64)
+    twin_of[index.get_indexer(net.link_id[parents])] = index.get_indexer(first_id + np.arange(parents.size))
+    return out, twin_of
 
 
 class TrafficModule(Module):
@@ -90,7 +129,15 @@ class TrafficModule(Module):
     def setup(self, model: TwinModel) -> None:
         cfg = self.config
         city_net = model.city.network
-        self.network = _with_new_link(city_net, cfg) if cfg.new_link else city_net
+        network = _with_new_link(city_net, cfg) if cfg.new_link else city_net
+        self.twin_of = np.full(network.n_links, -1, dtype=np.int64)  # each link's bus-only twin
+        if cfg.modes.enabled:
+            network, self.twin_of = with_bus_lanes(network, cfg.modes.bus_lanes)
+        self.network = network
+        self._lane = np.flatnonzero(self.twin_of >= 0)  # links with a bus lane, and their twins
+        self._twin = self.twin_of[self._lane]
+        self.car_links = np.ones(network.n_links, dtype=bool)  # links cars may use (not a twin)
+        self.car_links[self._twin] = False
         # position in the traffic network of each city link (published arrays use city order)
         self.city_links = pd.Index(self.network.link_id).get_indexer(city_net.link_id)
         capacity = self.network.link_capacity_vph.copy()
@@ -109,11 +156,15 @@ class TrafficModule(Module):
         self.modes: ModeChoice | None = None
         if cfg.modes.enabled:  # buses take road space; bus and e-bike lanes take lanes
             self.modes = ModeChoice(model.city, self.network, self.city_links, capacity, closed,
-                                    self.parent_closed, cfg.modes, self.origins, self.connectors)
+                                    self.parent_closed, cfg.modes, self.origins, self.connectors,
+                                    self.twin_of)
             capacity, parent_capacity = self.modes.supply.car_capacity_vph, self.modes.base.car_capacity_vph
         self.capacity, self.closed = capacity * cfg.sample_share, closed
         self.parent_capacity = parent_capacity * cfg.sample_share
-        self.storage = self.network.storage_veh * cfg.sample_share
+        self.parent_storage = self.network.storage_veh * cfg.sample_share
+        self.storage = self.parent_storage.copy()  # a bus lane's jam storage is its twin's
+        lanes = self.network.link_lanes[self._lane]
+        self.storage[self._lane] *= (lanes - 1.0) / lanes
         planned_on = self.capacity if cfg.levers_in_warmup else self.parent_capacity  # first day
         self.signals = fixed_time_plan(self.network, planned_on, cfg.signals, cfg.signal_cycle_s,
                                        cfg.signal_lost_time_s, cfg.signal_saturation_vph * cfg.sample_share)
@@ -159,7 +210,7 @@ class TrafficModule(Module):
         skim = model.published.get("zone_travel_time_s", None)
         if skim is None:
             fft = self.network.free_flow_time_s.copy()
-            fft[self.parent_closed if self._pre_policy else self.closed] = np.inf
+            fft[(self.parent_closed if self._pre_policy else self.closed) | ~self.car_links] = np.inf
             skim = zone_skim(self.network, fft, self.origins, self.connectors)
         self._remembered = skim
         if self._first_year:  # settle the memory on unrecorded traffic-only days
@@ -212,7 +263,9 @@ class TrafficModule(Module):
         remembered = self._remember(self._remembered, experienced)
         if self.modes is not None:  # the buses' times where they drove, the link's experienced ones elsewhere
             bus_times = load.path_row_link_times_s()
-            bus_times = np.where(np.isfinite(bus_times), bus_times, link_times)
+            empty = link_times.copy()  # an open bus lane no bus drove today: its free-flow time
+            empty[self._twin] = np.where(self.closed[self._twin], np.inf, load.fft[self._twin])
+            bus_times = np.where(np.isfinite(bus_times), bus_times, empty)
             self.modes.end_day(self._year, self.day, recorded, bus_times, cfg.skim_smoothing)
         gap = 100.0 * relative_difference(experienced, self._remembered, self._od)
         change = 100.0 * relative_difference(self._remembered, remembered, self._od)
@@ -306,11 +359,12 @@ class TrafficModule(Module):
             trips,
             dataclasses.replace(self.settings, horizon_s=day_s),
             capacity_vph=self.parent_capacity if self._pre_policy else self.capacity,
-            storage_veh=self.storage,
+            storage_veh=self.parent_storage if self._pre_policy else self.storage,
             closed=self.parent_closed if self._pre_policy else self.closed,
             connectors=self.connectors,
             signals=self.signals,
             path_rows=buses,
+            bus_only=~self.car_links,
         )
 
     def _experienced_link_times(self, load: DynamicLoading) -> np.ndarray:
@@ -352,6 +406,7 @@ class TrafficModule(Module):
         if speed is not None:  # hazard areas: slowed roads, or (a crawl) closed ones
             fft = self.network.free_flow_time_s.copy()
             fft[self.city_links] /= speed
+            fft[self._twin] = fft[self._lane]  # a bus lane is slowed with its road
             self.loading.fft = fft
         self.loading.advance(now - self.day * SECONDS_PER_DAY)
         self._publish_link_times(model)
@@ -482,7 +537,7 @@ class TrafficModule(Module):
             p95 / 60.0,
             float(((times - free) * size).sum() / vehicles) / 60.0,
             summary["vehicle_km"] * per_vehicle,
-            float((load.max_occ > 0.9 * load.storage).mean()) * 100.0,
+            float((load.max_occ > 0.9 * load.storage)[self.car_links].mean()) * 100.0,
             float((times * size).sum() / max((free * size).sum(), 1e-9)),
             summary["completed"] * per_vehicle,
             summary["unreachable_vehicles"] * per_vehicle,

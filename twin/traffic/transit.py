@@ -9,11 +9,14 @@ keep to arterials). Every line runs both ways (two *runs*), a stop every ``stop_
 
 Buses share the roads as vehicles of the loading (:mod:`twin.traffic.bus_rows`: a row of
 ``pce`` cars per bus, following its run's links); their times between stops are the remembered
-(smoothed) times the simulated buses took on the links, at free flow on bus lanes, plus a dwell
-per stop. A bus lane takes one lane per direction from general traffic (capacity x (lanes - 1) /
-lanes on links of two lanes or more); the buses still pass through the link's queue in the
-loading (their two car equivalents a bus are taken from the lanes left), but the bus skim gives
-them free speed there.
+(smoothed) times the simulated buses took on the links, plus a dwell per stop. A bus lane
+(:func:`bus_lane_links`: the named roads' links of two lanes or more, each direction) is a lane
+of the loading network: the link keeps ``(lanes - 1) / lanes`` of its capacity (veh/h) and jam
+storage (veh) for the cars, and a parallel one-lane bus-only *twin* (same nodes, length, free
+speed, class and road) gets the other ``1 / lanes``. Cars never route onto a twin; the runs
+drive the twin instead of the link, so a bus passes the car queue there and its remembered time
+on the twin is what the bus skim rides on (free flow on an empty lane, not assumed). At a signal
+the twin falls in its link's phase (same heading), with the same green.
 
 :func:`transit_skim` gives the generalised minutes of the best bus journey between zones: walk
 to a stop within ``access_m`` of the zone centre and half the headway (both weighted), riding,
@@ -366,9 +369,23 @@ def road_links(network: RoadNetwork, roads: tuple[str, ...], key: str, *,
     return mask
 
 
+def bus_lane_links(network: RoadNetwork, roads: tuple[str, ...]) -> np.ndarray:
+    """The links that get a bus lane (indices): those of the named roads (``traffic.modes.bus_lanes``;
+    an unknown name is a ScenarioError naming the key) with two lanes or more (a one-lane street
+    keeps its lane for everyone)."""
+    mask = road_links(network, roads, "traffic.modes.bus_lanes")
+    return np.flatnonzero(mask & (network.link_lanes >= 2))
+
+
+def twin_index(twin_of: np.ndarray) -> np.ndarray:
+    """The link a bus drives for each link: its bus-only twin (``twin_of`` >= 0), else itself."""
+    return np.where(twin_of >= 0, twin_of, np.arange(len(twin_of)))
+
+
 def general_capacity_vph(network: RoadNetwork, capacity_vph: np.ndarray, bus_lane: np.ndarray) -> np.ndarray:
     """Capacity left to general traffic on each link, veh/h: a bus lane takes one lane of a link
-    with two or more (the buses themselves are vehicles of the loading)."""
+    with two or more, ``capacity x (lanes - 1) / lanes`` (the lane itself is the link's bus-only
+    twin in the loading, :func:`twin.traffic.module.with_bus_lanes`)."""
     lanes = network.link_lanes.astype(np.float64)
     lane = bus_lane & (lanes >= 2)
     return np.where(lane, capacity_vph * (lanes - 1.0) / np.maximum(lanes, 1.0), capacity_vph)
