@@ -118,6 +118,13 @@ def test_a_bus_lane_leaves_cars_lanes_minus_one_lanes_of_capacity_and_storage(te
     # the buses' remembered times on the twins are their own
     memory = module.modes.link_memory_s
     assert np.isfinite(memory[twin]).all() and (memory[twin] >= 0.999 * net.free_flow_time_s[twin]).all()
+    # at a signal the cars discharge from lanes - 1 lanes, the bus lane from one (veh/h, sampled)
+    signals, per_lane = load.signals, 0.5 * cfg.signal_saturation_vph
+    on = signals.cycle_s[lane] > 0
+    assert on.any() and np.array_equal(signals.green_s[twin], signals.green_s[lane])
+    cars = np.maximum(module.capacity[lane], (lanes - 1) * per_lane)
+    assert np.allclose(signals.saturation_vph[lane][on], cars[on])
+    assert np.allclose(signals.saturation_vph[twin][on], np.maximum(module.capacity[twin], per_lane)[on])
     # published city-order arrays leave the twins out
     assert len(model.published.get("link_travel_time_s")) == testville.network.n_links
 

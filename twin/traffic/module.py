@@ -165,9 +165,20 @@ class TrafficModule(Module):
         self.storage = self.parent_storage.copy()  # a bus lane's jam storage is its twin's
         lanes = self.network.link_lanes[self._lane]
         self.storage[self._lane] *= (lanes - 1.0) / lanes
-        planned_on = self.capacity if cfg.levers_in_warmup else self.parent_capacity  # first day
-        self.signals = fixed_time_plan(self.network, planned_on, cfg.signals, cfg.signal_cycle_s,
-                                       cfg.signal_lost_time_s, cfg.signal_saturation_vph * cfg.sample_share)
+
+        def plan(capacity: np.ndarray, lanes: np.ndarray | None = None):
+            """The scenario's signal plan on ``capacity`` (veh/h), discharging from ``lanes``."""
+            saturation = cfg.signal_saturation_vph * cfg.sample_share
+            return fixed_time_plan(self.network, capacity, cfg.signals, cfg.signal_cycle_s,
+                                   cfg.signal_lost_time_s, saturation, lanes=lanes)
+
+        self.signals = plan(self.capacity if cfg.levers_in_warmup else self.parent_capacity)  # first day's
+        self._saturation: dict[bool, np.ndarray] = {}  # approaches' saturation flows (veh/h) by pre-policy
+        if self._lane.size:  # with a bus lane, the link's cars discharge from lanes - 1, its twin from one
+            car_lanes = self.network.link_lanes.copy()
+            car_lanes[self._lane] -= 1
+            self._saturation = {True: plan(self.parent_capacity).saturation_vph,
+                                False: plan(self.capacity, car_lanes).saturation_vph}
         self.settings = LoadingSettings(
             time_step_s=cfg.time_step_s,
             platoon=cfg.platoon,
@@ -349,6 +360,9 @@ class TrafficModule(Module):
                                  day_s=day_s, rng=shift_rng)
         self._shifted = int(trips.count[moved != trips.depart_s].sum())
         trips = dataclasses.replace(trips, depart_s=moved)
+        if self._saturation:
+            saturation = self._saturation[self._pre_policy]
+            self.signals = dataclasses.replace(self.signals, saturation_vph=saturation)
         buses = None
         if self.modes is not None:  # the buses of the day's lines, as vehicles
             supply = self.modes.base if self._pre_policy else self.modes.supply

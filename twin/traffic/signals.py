@@ -104,6 +104,7 @@ def fixed_time_plan(
     cycle_s: float,
     lost_time_s: float,
     saturation_vph_per_lane: float,
+    lanes: np.ndarray | None = None,
 ) -> SignalPlan:
     """Two-phase fixed-time signals at the nodes ``mode`` picks (see the module docstring).
 
@@ -115,7 +116,10 @@ def fixed_time_plan(
         lost_time_s: lost time per phase (start-up plus clearance), seconds.
         saturation_vph_per_lane: saturation flow of a signalised approach lane, vehicles/hour;
             an approach discharges during green at ``max(capacity, lanes x this)``.
+        lanes: the lanes each link discharges from (default ``network.link_lanes``; a link with a
+            bus lane: one less for its cars, the lane being its bus-only twin's).
     """
+    lanes = network.link_lanes if lanes is None else lanes
     plan = SignalPlan.none(network.n_links)
     dx = network.node_x[network.link_to] - network.node_x[network.link_from]
     dy = network.node_y[network.link_to] - network.node_y[network.link_from]
@@ -128,11 +132,11 @@ def fixed_time_plan(
         off_axis = np.abs(np.sin(heading[links] - axis)) > np.sqrt(0.5)  # more than 45 degrees off
         if off_axis.all() or not off_axis.any():
             continue  # one heading only: nothing to separate
-        per_lane = cap / network.link_lanes[links]  # flow ratio y = q / s with q = capacity
+        per_lane = cap / lanes[links]  # flow ratio y = q / s with q = capacity
         first = _first_green(effective, per_lane[~off_axis].max(), per_lane[off_axis].max())
         phase = off_axis.astype(np.int64)
         plan.cycle_s[links] = cycle_s
-        plan.saturation_vph[links] = np.maximum(cap, network.link_lanes[links] * saturation_vph_per_lane)
+        plan.saturation_vph[links] = np.maximum(cap, lanes[links] * saturation_vph_per_lane)
         plan.green_s[links] = np.where(phase == 0, first, effective - first)
         plan.start_s[links] = np.where(phase == 0, 0.0, first + lost_time_s)
     return plan
