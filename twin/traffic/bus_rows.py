@@ -6,7 +6,10 @@ default; up to the end of a shorter day), both directions at the same times. A b
 ``round(pce)`` vehicles (at least one) with its run's links as its own path
 (:class:`~twin.traffic.loading.PathRows`): the kernel moves it through the same link queues,
 capacity and storage budgets as the cars, whatever the route choice, and it does not stop on the
-road (stops are taken as bays: the dwell is only in the bus skim). When the loading simulates a
+road (stops are taken as bays: the dwell is only in the bus skim). Where its road has a bus lane
+the run's path takes the link's bus-only twin (:func:`twin.traffic.module.with_bus_lanes`), a
+one-lane link of its own queue and budgets that no car enters, so the bus passes the cars'
+queue there. When the loading simulates a
 sample of the cars (``sample_share`` < 1, capacities and storage scaled by it) it simulates the
 same share of the buses: a run leaves every ``headway / sample_share``.
 """
