@@ -134,6 +134,7 @@ class ModeSupply:
         bus_lane = twin_of >= 0
         lines = lines.on(twin_index(twin_of))
         ebike_lane = road_links(network, cfg.ebike_lanes, "traffic.modes.ebike_lanes", arterials=True)
+        ebike_lane[twin_of[bus_lane]] = False  # an e-bike lane narrows the cars' lanes, not the bus lane
         capacity = np.where(ebike_lane, capacity_vph * cfg.ebike_lane_capacity_factor, capacity_vph)
         capacity = general_capacity_vph(network, capacity, bus_lane)
         length = network.link_length_m
