@@ -119,9 +119,11 @@ def _cmd_city_info(args: argparse.Namespace) -> int:
     print("  districts:   " + ", ".join(f"{k} {v:,}" for k, v in info["district_population"].items()))
     print(f"  streets:     {info['street_km']:,} km on {info['built_up_km2']:,} km2 of districts: "
           f"{info['street_density_km_per_km2']} km/km2, mean block {info['mean_block_m']:.0f} m")
-    lanes = {k: info["lanes_by_class"].get(k, 0) for k in info["street_km_by_class"]}
-    print("  by class:    " + ", ".join(f"{k} {v:,} km ({n} lane{'' if n == 1 else 's'} each way)"
-                                        for k, v in info["street_km_by_class"].items() for n in [lanes[k]]))
+    by_class = []
+    for k, km in info["street_km_by_class"].items():
+        lanes = info["lanes_by_class"].get(k, 0)
+        by_class.append(f"{k} {km:,} km ({lanes} lane{'' if lanes == 1 else 's'} each way)")
+    print("  by class:    " + ", ".join(by_class))
     print("  facilities:  " + ", ".join(f"{k} {v}" for k, v in info["facilities"].items()))
     roads = ", ".join(f"{k} ({v['class']}, {v['km']:g} km)" for k, v in info["named_roads"].items())
     print("  roads:       " + (roads or "none named"))
